@@ -1,0 +1,56 @@
+import { Redis } from 'ioredis';
+import type { Logger } from './log.js';
+import { parseRedisUrl, redisOptions } from './redis-url.js';
+
+export type RedisRole = 'publisher' | 'subscriber';
+
+/** Backoff between reconnect attempts: 100 ms growing to 2 s, forever (never gives up). */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 2000);
+}
+
+/**
+ * A Redis connection that reconnects forever and logs each change of state.
+ * The publisher has no offline queue: while Redis is down a publish fails at once (the worker
+ * answers 503) instead of piling up in memory. The subscriber keeps its subscriptions across
+ * reconnects (ioredis re-subscribes on `ready`).
+ */
+export function connectRedis(redisUrl: string, role: RedisRole, log: Logger): Redis {
+  const target = parseRedisUrl(redisUrl);
+  const redis = new Redis({
+    ...redisOptions(target),
+    connectionName: `string-hashr-${role}`,
+    retryStrategy: reconnectDelay,
+    maxRetriesPerRequest: role === 'publisher' ? 0 : null,
+    enableOfflineQueue: role === 'subscriber',
+    enableAutoPipelining: role === 'publisher',
+    autoResubscribe: true,
+    lazyConnect: false,
+  });
+  let lastState = '';
+  const report = (state: string, fields?: Record<string, string | number>) => {
+    if (state === lastState) return;
+    lastState = state;
+    (state === 'ready' ? log.info : log.warn)(`redis ${role} ${state}`, { redis: `${target.host}:${target.port}`, ...fields });
+  };
+  redis.on('ready', () => report('ready'));
+  redis.on('reconnecting', (delay: number) => report('reconnecting', { delayMs: delay }));
+  redis.on('end', () => report('closed'));
+  // Without a listener ioredis prints every failed attempt; one line per state change is enough.
+  redis.on('error', (err: Error) => report('unreachable', { error: err.message }));
+  return redis;
+}
+
+export function isRedisReady(redis: Redis): boolean {
+  return redis.status === 'ready';
+}
+
+/** Closes politely when connected, at once otherwise; never throws. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  try {
+    if (redis.status === 'ready') await redis.quit();
+    else redis.disconnect();
+  } catch {
+    redis.disconnect();
+  }
+}

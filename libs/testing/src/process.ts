@@ -1,0 +1,55 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code (or null if killed by a signal) when it ends. */
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export function startProcess(command: string, args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; echo?: boolean } = {}): RunningProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const collect = (chunk: Buffer) => {
+    text += chunk.toString();
+    if (text.length > 1_000_000) text = text.slice(-500_000);
+    if (options.echo) process.stderr.write(chunk);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', (err) => {
+      text += `\n[spawn error] ${err.message}`;
+      resolve(-1);
+    });
+  });
+  return {
+    child,
+    output: () => text,
+    exited,
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Runs a built app (`dist/apps/<app>/main.js`) with the given environment. */
+export function startNodeApp(mainJs: string, env: Record<string, string | undefined>, echo = false): RunningProcess {
+  return startProcess(process.execPath, [mainJs], { env: { LOG_REQUESTS: undefined, ...env }, echo });
+}
+
+export { once };
