@@ -1,0 +1,2 @@
+export * from './virtual-service.js';
+export * from './rbac.js';
