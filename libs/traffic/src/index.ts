@@ -1,0 +1,17 @@
+export { startSchedule, dueCount, msUntilNextSend, tick, type RateSchedule, type Tick, type TickOptions } from './scheduler.js';
+export { validateFrequency, type FrequencyCheck } from './frequency.js';
+export {
+  MAX_LATENCY_SAMPLES,
+  emptyCounters,
+  openWindow,
+  resultOrigin,
+  recordLatency,
+  percentile,
+  burstShare,
+  addCounters,
+  summarizeWindow,
+  type ResultOrigin,
+  type TrafficCounters,
+  type StatsWindow,
+  type TrafficStats,
+} from './stats.js';
