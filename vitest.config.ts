@@ -12,6 +12,7 @@ const projects: Record<string, string> = {
   frontend: 'apps/frontend',
   istiowatcher: 'apps/istiowatcher',
   manifests: 'tools/manifests',
+  mesh: 'tools/mesh',
   'local-stack': 'tools/local-stack',
   cluster: 'tools/cluster',
   images: 'tools/images',

@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeServer, listen } from '@string-hashr/core';
+import { http, waitFor } from '@string-hashr/testing';
+import { createMesh } from './proxy.js';
+import { followWeights } from './weights-file.js';
+
+const vsYaml = (p: number, b: number) => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: worker-virtual-service, namespace: default }
+spec:
+  hosts: [worker-service]
+  http:
+    - route:
+        - { destination: { host: worker-service.default.svc.cluster.local, subset: primary }, weight: ${p} }
+        - { destination: { host: worker-service.default.svc.cluster.local, subset: burst }, weight: ${b} }
+`;
+
+function upstream(name: string): Server {
+  return createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ from: name, body })));
+  });
+}
+
+describe('mesh stand-in', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mesh-'));
+  const file = path.join(dir, 'worker-virtualservice.yaml');
+  const primary = upstream('primary');
+  const burst = upstream('burst');
+  let mesh: ReturnType<typeof createMesh>;
+  let weights: ReturnType<typeof followWeights>;
+  let url: string;
+  let burstPort: number;
+
+  beforeAll(async () => {
+    writeFileSync(file, vsYaml(100, 0));
+    const primaryPort = await listen(primary, 0, '127.0.0.1');
+    burstPort = await listen(burst, 0, '127.0.0.1');
+    weights = followWeights(file, () => {}, () => {}, 50);
+    mesh = createMesh({ upstreams: { primary: `http://127.0.0.1:${primaryPort}`, burst: `http://127.0.0.1:${burstPort}` }, weights: weights.current, timeoutMs: 2000 });
+    url = `http://127.0.0.1:${await listen(mesh.server, 0, '127.0.0.1')}`;
+  });
+  afterAll(async () => {
+    weights.close();
+    await closeServer(mesh.server, 100);
+    await mesh.close();
+    await closeServer(primary, 100);
+    if (burst.listening) await closeServer(burst, 100);
+  });
+
+  const post = async () => JSON.parse((await http(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"str":"abc"}' })).body);
+
+  it('passes the request through to the subset the weights choose', async () => {
+    for (let i = 0; i < 20; i++) expect(await post()).toEqual({ from: 'primary', body: '{"str":"abc"}' });
+  });
+
+  it('follows the file when it is replaced by rename, as the watcher writes it', async () => {
+    writeFileSync(file + '.tmp', vsYaml(0, 100));
+    renameSync(file + '.tmp', file);
+    await waitFor('weights 0/100', () => weights.current().burst === 100, 5000);
+    for (let i = 0; i < 20; i++) expect((await post()).from).toBe('burst');
+  });
+
+  it('counts istio_requests_total by destination cluster and response code', async () => {
+    const metrics = (await http(`${url}/stats/prometheus`)).body;
+    expect(metrics).toMatch(/istio_requests_total\{reporter="source",source_workload="frontend-deployment",[^}]*destination_cluster="primary",response_code="200"\} 20/);
+    expect(metrics).toMatch(/istio_requests_total\{[^}]*destination_cluster="burst",response_code="200"\} 20/);
+  });
+
+  it('answers 503 and counts it when the upstream is down, and keeps serving', async () => {
+    await closeServer(burst, 100);
+    const res = await http(url, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(503);
+    expect((await http(`${url}/stats/prometheus`)).body).toMatch(/destination_cluster="burst",response_code="503"\} 1/);
+    writeFileSync(file, vsYaml(100, 0));
+    await waitFor('weights 100/0', () => weights.current().primary === 100, 5000);
+    expect((await post()).from).toBe('primary');
+  });
+
+  it('keeps the last good weights when the file is broken', async () => {
+    writeFileSync(file, 'not: [valid');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(weights.current()).toEqual({ primary: 100, burst: 0 });
+  });
+});
