@@ -1,2 +1,3 @@
 export * from './virtual-service.js';
 export * from './rbac.js';
+export * from './policy.js';
