@@ -1,0 +1,81 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Env, envBoolean, envChoice, envPort, envString, parseRedisUrl, ConfigError } from '@string-hashr/core';
+
+export interface StackPorts {
+  frontend: number;
+  worker: number;
+  burstWorker: number;
+  mesh: number;
+  watcher: number;
+  prometheus: number;
+}
+
+export interface StackConfig {
+  redisUrl: string;
+  ports: StackPorts;
+  /** `auto`: run Prometheus when the `prometheus` binary is installed. */
+  prometheus: 'auto' | 'on' | 'off';
+  /** Settings for the watcher; the user's WATCHER_* etc. win over the snappy local defaults. */
+  watcherEnv: Record<string, string>;
+  lockFile: string;
+  build: boolean;
+}
+
+/** The variable that sets each port, for messages that tell the user what to change. */
+export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
+  frontend: 'FRONTEND_PORT',
+  worker: 'WORKER_PORT',
+  burstWorker: 'BURST_WORKER_PORT',
+  mesh: 'MESH_PORT',
+  watcher: 'WATCHER_PORT',
+  prometheus: 'PROMETHEUS_PORT',
+};
+
+const DEFAULT_PORTS: StackPorts = { frontend: 8080, worker: 8081, burstWorker: 8082, mesh: 15001, watcher: 9102, prometheus: 9090 };
+
+/**
+ * Local watcher settings: the burst shows within seconds instead of minutes. A 5 s window is
+ * five 1 s scrapes; two samples and a short dwell keep it from flapping on a laptop.
+ */
+export const LOCAL_WATCHER_DEFAULTS: Record<string, string> = {
+  WATCHER_INTERVAL_SECONDS: '1',
+  WATCHER_RATE_WINDOW: '5s',
+  WATCHER_SAMPLES: '2',
+  WATCHER_MIN_DWELL_SECONDS: '5',
+  WATCHER_MIN_DWELL_DOWN_SECONDS: '10',
+  WATCHER_SAMPLES_DOWN: '3',
+};
+
+/** Watcher variables a user may pass through `npm start` (e.g. WATCHER_MODE=spill). */
+const WATCHER_PASSTHROUGH = /^(WATCHER_(?!ROUTER$|VS_FILE$|SOURCE$|SCRAPE_URL$|LEADER_ELECTION$|PORT$).+|BURST_HIGH_RPS|BURST_LOW_RPS|PRIMARY_CAPACITY_RPS|WEIGHT_STEP)$/;
+
+export function readStackConfig(env: Env): StackConfig {
+  const redisUrl = envString(env, 'REDIS_URL', '127.0.0.1:6379');
+  try {
+    parseRedisUrl(redisUrl);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const ports = Object.fromEntries(
+    Object.entries(PORT_VARIABLES).map(([key, variable]) => [key, envPort(env, variable, DEFAULT_PORTS[key as keyof StackPorts])]),
+  ) as unknown as StackPorts;
+  const seen = new Map<number, string>();
+  for (const [key, port] of Object.entries(ports)) {
+    const variable = PORT_VARIABLES[key as keyof StackPorts];
+    if (seen.has(port)) throw new ConfigError(`${variable}=${port} is also ${seen.get(port)}: each component needs its own port`);
+    seen.set(port, variable);
+  }
+  const watcherEnv = { ...LOCAL_WATCHER_DEFAULTS };
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '' && WATCHER_PASSTHROUGH.test(name)) watcherEnv[name] = value;
+  }
+  return {
+    redisUrl,
+    ports,
+    prometheus: envChoice(env, 'LOCAL_PROMETHEUS', ['auto', 'on', 'off'], 'auto'),
+    watcherEnv,
+    lockFile: envString(env, 'LOCAL_STACK_LOCK', path.join(tmpdir(), 'string-hashr-local-stack.lock')),
+    build: envBoolean(env, 'LOCAL_STACK_BUILD', true),
+  };
+}

@@ -1,0 +1,141 @@
+import path from 'node:path';
+import type { StackConfig } from './config.js';
+
+/** One process of the local stack: how to start it and how to know it is up. */
+export interface Component {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Polled until it answers 2xx (or, for Redis, PONG). */
+  health: { kind: 'http'; url: string } | { kind: 'redis'; host: string; port: number };
+  /** What the status block shows for it. */
+  shows: string;
+}
+
+export interface StackFacts {
+  repoRoot: string;
+  stateDir: string;
+  node: string;
+  /** Set when nothing answered at REDIS_URL: we run our own redis-server on this port. */
+  ownRedis?: { binary: string; port: number };
+  redisUrl: string;
+  /** Set when Prometheus runs. */
+  prometheusBinary?: string;
+  vsFile: string;
+}
+
+const local = (port: number) => `http://127.0.0.1:${port}`;
+
+/**
+ * The processes of the local burst stack, in start order. The frontend talks to the mesh
+ * stand-in as it would to `worker-service`; the watcher reads Prometheus (or scrapes the stand-in
+ * directly when there is no Prometheus) and rewrites the VirtualService file the stand-in follows.
+ */
+export function planStack(config: StackConfig, facts: StackFacts): Component[] {
+  const { ports } = config;
+  const app = (name: string) => path.join(facts.repoRoot, 'dist/apps', name, 'main.js');
+  const components: Component[] = [];
+  if (facts.ownRedis) {
+    components.push({
+      name: 'redis',
+      command: facts.ownRedis.binary,
+      args: ['--port', String(facts.ownRedis.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', facts.stateDir],
+      env: {},
+      health: { kind: 'redis', host: '127.0.0.1', port: facts.ownRedis.port },
+      shows: `127.0.0.1:${facts.ownRedis.port} (own redis-server)`,
+    });
+  }
+  const worker = (name: string, port: number, prefix: string): Component => ({
+    name,
+    command: facts.node,
+    args: [app('worker')],
+    env: { PORT: String(port), REDIS_URL: facts.redisUrl, PREFIX: prefix },
+    health: { kind: 'http', url: `${local(port)}/_healthz` },
+    shows: `${local(port)}${prefix ? ` (PREFIX=${prefix})` : ''}`,
+  });
+  components.push(worker('worker', ports.worker, ''), worker('burst-worker', ports.burstWorker, 'bursty-'));
+  components.push({
+    name: 'mesh',
+    command: facts.node,
+    args: ['--import', 'tsx', path.join(facts.repoRoot, 'tools/mesh/src/main.ts')],
+    env: { MESH_PORT: String(ports.mesh), MESH_VS_FILE: facts.vsFile, MESH_PRIMARY_URL: local(ports.worker), MESH_BURST_URL: local(ports.burstWorker) },
+    health: { kind: 'http', url: `${local(ports.mesh)}/stats/prometheus` },
+    shows: `${local(ports.mesh)} (weights from ${facts.vsFile})`,
+  });
+  components.push({
+    name: 'frontend',
+    command: facts.node,
+    args: [app('frontend')],
+    env: { PORT: String(ports.frontend), REDIS_URL: facts.redisUrl, PROCESSOR_URL: local(ports.mesh) },
+    health: { kind: 'http', url: `${local(ports.frontend)}/_healthz` },
+    shows: local(ports.frontend),
+  });
+  const scrapeUrl = `${local(ports.mesh)}/stats/prometheus`;
+  if (facts.prometheusBinary) {
+    components.push({
+      name: 'prometheus',
+      command: facts.prometheusBinary,
+      args: [
+        `--config.file=${path.join(facts.stateDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(facts.stateDir, 'prometheus-data')}`,
+        `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+        '--log.level=warn',
+      ],
+      env: {},
+      health: { kind: 'http', url: `${local(ports.prometheus)}/-/ready` },
+      shows: `${local(ports.prometheus)} (scrapes the mesh stand-in every 1 s)`,
+    });
+  }
+  components.push({
+    name: 'istiowatcher',
+    command: facts.node,
+    args: [app('istiowatcher')],
+    env: {
+      ...config.watcherEnv,
+      PORT: String(ports.watcher),
+      WATCHER_ROUTER: 'file',
+      WATCHER_VS_FILE: facts.vsFile,
+      WATCHER_LEADER_ELECTION: 'false',
+      ...(facts.prometheusBinary
+        ? { WATCHER_SOURCE: 'prometheus', PROMETHEUS_URL: local(ports.prometheus) }
+        : { WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: scrapeUrl }),
+    },
+    health: { kind: 'http', url: `${local(ports.watcher)}/healthz` },
+    shows: `${local(ports.watcher)}/metrics (${facts.prometheusBinary ? 'reads Prometheus' : 'scrapes the mesh stand-in directly'}, file router)`,
+  });
+  return components;
+}
+
+/** Prometheus's configuration: one job, the stand-in's Envoy-style metrics path, every second. */
+export function prometheusConfig(meshPort: number): string {
+  return [
+    'global:',
+    '  scrape_interval: 1s',
+    '  evaluation_interval: 1s',
+    'scrape_configs:',
+    '  - job_name: mesh',
+    '    metrics_path: /stats/prometheus',
+    '    static_configs:',
+    `      - targets: ['127.0.0.1:${meshPort}']`,
+    '',
+  ].join('\n');
+}
+
+/** The block printed once everything is up. */
+export function statusBlock(config: StackConfig, components: Component[], off: string[]): string {
+  const width = Math.max(...components.map((c) => c.name.length));
+  const lines = [
+    '',
+    '==================== String Hashr is running ====================',
+    `  Open the page:  ${local(config.ports.frontend)}`,
+    '',
+    ...components.map((c) => `  ${c.name.padEnd(width)}  ${c.shows}`),
+    ...(off.length ? ['', ...off.map((o) => `  off: ${o}`)] : []),
+    '',
+    '  Type a rate above 15 req/s to see bursty- hashes; Ctrl-C stops everything.',
+    '=================================================================',
+    '',
+  ];
+  return lines.join('\n');
+}
