@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 // One vitest project per Nx project, so `nx test <project>` runs `vitest run --project <project>`
 // and `npm test` runs them all in one report.
 const projects: Record<string, string> = {
+  bundles: 'tools/build',
   core: 'libs/core',
   traffic: 'libs/traffic',
   burst: 'libs/burst',

@@ -1,0 +1,71 @@
+// Each app's bundle runs with nothing but the production dependencies its pruned package.json
+// lists, installed into a directory outside the workspace (so the workspace's node_modules
+// cannot help it).
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, http, startNodeApp, startRedis, waitFor, type TestRedis } from '@string-hashr/testing';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const rootPkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+const workerVs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: worker-virtual-service, namespace: default }
+spec:
+  hosts: [worker-service]
+  http:
+    - route:
+        - { destination: { host: worker-service.default.svc.cluster.local, subset: primary }, weight: 100 }
+        - { destination: { host: worker-service.default.svc.cluster.local, subset: burst }, weight: 0 }
+`;
+
+describe('pruned production bundles', () => {
+  let redis: TestRedis;
+  const scratch = mkdtempSync(path.join(tmpdir(), 'hashr-bundles-'));
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const apps: Array<[string, string, (dir: string) => Record<string, string>]> = [
+    ['worker', '/_healthz', () => ({ REDIS_URL: redis.url })],
+    ['frontend', '/_healthz', () => ({ REDIS_URL: redis.url, PROCESSOR_URL: 'http://127.0.0.1:9' })],
+    [
+      'istiowatcher',
+      '/healthz',
+      (dir) => {
+        writeFileSync(path.join(dir, 'vs.yaml'), workerVs);
+        return { WATCHER_ROUTER: 'file', WATCHER_VS_FILE: path.join(dir, 'vs.yaml'), WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: 'http://127.0.0.1:9/metrics', WATCHER_DRY_RUN: 'true' };
+      },
+    ],
+  ];
+
+  it.each(apps)('%s runs from dist with only its pruned dependencies installed', async (app, healthPath, envFor) => {
+    const dist = path.join(root, 'dist/apps', app);
+    expect(existsSync(path.join(dist, 'main.js')), `run \`nx build ${app}\` first`).toBe(true);
+    const pkg = JSON.parse(readFileSync(path.join(dist, 'package.json'), 'utf8'));
+    for (const name of Object.keys(pkg.dependencies)) {
+      expect(rootPkg.dependencies, `${name} must be a production dependency`).toHaveProperty(name);
+    }
+    const dir = path.join(scratch, app);
+    cpSync(dist, dir, { recursive: true });
+    await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock'], { cwd: dir });
+    const port = await freePort();
+    const proc = startNodeApp(path.join(dir, 'main.js'), { PORT: String(port), ...envFor(dir) });
+    try {
+      await waitFor(`${app} ${healthPath} to answer 200`, async () => (await http(`http://127.0.0.1:${port}${healthPath}`)).status === 200, 20_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- ${app} output ---\n${proc.output()}`);
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+  });
+});
