@@ -1,12 +1,20 @@
-// Placeholder; the app lands in its own commit.
-import { createServer } from 'node:http';
-import { createLogger, envPort, listen, loadDotenv, runMain, closeServer } from '@string-hashr/core';
+import { closeRedis, connectRedis, createLogger, listen, loadDotenv, runMain } from '@string-hashr/core';
+import { createApp } from './app.js';
+import { readConfig } from './config.js';
+import { createProcessorClient } from './processor-client.js';
 
 const log = createLogger('frontend');
 loadDotenv();
 void runMain(log, async () => {
-  const port = envPort(process.env, 'PORT', 8080);
-  const server = createServer((_req, res) => res.end('ok'));
-  log.info('listening', { port: await listen(server, port) });
-  return () => closeServer(server);
+  const config = readConfig(process.env);
+  const processor = createProcessorClient(config.processorUrl, { maxConnections: config.maxInFlight, timeoutMs: config.requestTimeoutMs });
+  const subscriber = connectRedis(config.redisUrl, 'subscriber', log);
+  const frontend = createApp({ config, log, subscriber, sendToProcessor: processor.send });
+  const port = await listen(frontend.server, config.port);
+  log.info('listening', { port, processor: config.processorUrl, maxRate: config.maxRate, maxInFlight: config.maxInFlight });
+  return async () => {
+    await frontend.close();
+    await processor.close();
+    await closeRedis(subscriber);
+  };
 });

@@ -1,0 +1,59 @@
+import { ConfigError } from '@string-hashr/core';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from './config.js';
+
+describe('frontend config', () => {
+  it('has the codelab defaults', () => {
+    expect(readConfig({})).toEqual({
+      port: 8080,
+      processorUrl: 'http://worker-service',
+      redisUrl: 'redis-cache-service:6379',
+      maxRate: 1000,
+      maxInFlight: 256,
+      requestTimeoutMs: 2000,
+      initialRate: 0,
+      burstPrefix: 'bursty-',
+      logRequests: false,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = readConfig({
+      PORT: '9000',
+      PROCESSOR_URL: 'http://127.0.0.1:8081/',
+      REDIS_URL: 'redis://cache:6380/1',
+      MAX_RATE: '50',
+      MAX_IN_FLIGHT: '8',
+      REQUEST_TIMEOUT_MS: '500',
+      INITIAL_RATE: '12.5',
+      BURST_PREFIX: 'cloud-',
+      LOG_REQUESTS: 'true',
+    });
+    expect(config).toEqual({
+      port: 9000,
+      processorUrl: 'http://127.0.0.1:8081/',
+      redisUrl: 'redis://cache:6380/1',
+      maxRate: 50,
+      maxInFlight: 8,
+      requestTimeoutMs: 500,
+      initialRate: 12.5,
+      burstPrefix: 'cloud-',
+      logRequests: true,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'http' }, /^PORT=/],
+    [{ PROCESSOR_URL: 'worker-service' }, /^PROCESSOR_URL=/],
+    [{ REDIS_URL: 'redis-cache-service' }, /REDIS_URL/],
+    [{ MAX_RATE: '0' }, /^MAX_RATE=0/],
+    [{ MAX_IN_FLIGHT: '2.5' }, /^MAX_IN_FLIGHT=/],
+    [{ REQUEST_TIMEOUT_MS: '-1' }, /^REQUEST_TIMEOUT_MS=/],
+    [{ INITIAL_RATE: '2000' }, /^INITIAL_RATE=2000 is out of range: expected a number >= 0 <= 1000/],
+    [{ INITIAL_RATE: '20', MAX_RATE: '10' }, /^INITIAL_RATE=20/],
+    [{ LOG_REQUESTS: 'sometimes' }, /^LOG_REQUESTS=/],
+  ])('rejects %j naming the variable', (env, message) => {
+    expect(() => readConfig(env)).toThrow(ConfigError);
+    expect(() => readConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,45 @@
+import { BURST_PREFIX, ConfigError, type Env, envBoolean, envNumber, envPort, envString, envUrl, parseRedisUrl } from '@string-hashr/core';
+
+export interface FrontendConfig {
+  /** HTTP and socket.io port. */
+  port: number;
+  /** Where the generated requests go: the worker Service (through the mesh). */
+  processorUrl: string;
+  /** Redis to subscribe to `calculation` on: `host:port` or a redis:// URL. */
+  redisUrl: string;
+  /** Highest rate a page may ask for, requests per second. */
+  maxRate: number;
+  /** Requests sent and not yet answered, at most; past it requests are dropped and counted. */
+  maxInFlight: number;
+  /** A request not answered within this time counts as failed. */
+  requestTimeoutMs: number;
+  /** Rate in force when the app starts (0: wait for a page). */
+  initialRate: number;
+  /** A result starting with it was computed on the burst cluster. */
+  burstPrefix: string;
+  /** One access-log line per page/asset request (never for probes or metrics). */
+  logRequests: boolean;
+}
+
+/** Reads and checks the environment once; a bad value throws a ConfigError naming the variable. */
+export function readConfig(env: Env): FrontendConfig {
+  const redisUrl = envString(env, 'REDIS_URL', 'redis-cache-service:6379');
+  try {
+    parseRedisUrl(redisUrl);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const maxRate = envNumber(env, 'MAX_RATE', 1000, { min: 1, max: 100_000 });
+  return {
+    port: envPort(env, 'PORT', 8080),
+    processorUrl: envUrl(env, 'PROCESSOR_URL', 'http://worker-service'),
+    redisUrl,
+    maxRate,
+    maxInFlight: envNumber(env, 'MAX_IN_FLIGHT', 256, { min: 1, max: 65_536, integer: true }),
+    requestTimeoutMs: envNumber(env, 'REQUEST_TIMEOUT_MS', 2000, { min: 1, max: 600_000, integer: true }),
+    initialRate: envNumber(env, 'INITIAL_RATE', 0, { min: 0, max: maxRate }),
+    // An explicitly empty BURST_PREFIX would mark nothing as burst; envString treats it as unset.
+    burstPrefix: envString(env, 'BURST_PREFIX', BURST_PREFIX),
+    logRequests: envBoolean(env, 'LOG_REQUESTS', false),
+  };
+}

@@ -1,0 +1,134 @@
+import {
+  type ResultOrigin,
+  type StatsWindow,
+  type TrafficCounters,
+  type TrafficStats,
+  addCounters,
+  emptyCounters,
+  openWindow,
+  recordLatency,
+  resultOrigin,
+  summarizeWindow,
+} from '@string-hashr/traffic';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DropReason, Outcome, TrafficEvents } from './load-generator.js';
+
+/** A counter child with its labels bound once, so the hot path does no label lookup. */
+type Increment = { inc(value?: number): void };
+
+/** Binds each label value once and exports it at 0 from the start, as Prometheus prefers. */
+function children<L extends string>(counter: Counter<string>, values: readonly L[]): Record<L, Increment> {
+  const bound = {} as Record<L, Increment>;
+  for (const value of values) {
+    bound[value] = counter.labels(value);
+    bound[value].inc(0);
+  }
+  return bound;
+}
+
+export interface LiveFigures {
+  targetRate(): number;
+  inFlight(): number;
+  socketClients(): number;
+  redisSubscribed(): boolean;
+}
+
+/**
+ * Counts what the generator and the Redis relay report, twice: into the per-second window of
+ * the `stats` event, and into Prometheus metrics for `/metrics`.
+ */
+export class TrafficMonitor implements TrafficEvents {
+  private window: StatsWindow;
+  private totals: TrafficCounters = emptyCounters();
+  private readonly sentTotal: Counter;
+  private readonly answeredTotal: Record<Outcome, Increment>;
+  private readonly droppedTotal: Record<DropReason, Increment>;
+  private readonly resultsTotal: Record<ResultOrigin, Increment>;
+  private readonly latency: Histogram;
+
+  constructor(
+    registry: Registry,
+    private readonly burstPrefix: string,
+    live: LiveFigures,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.window = openWindow(this.now());
+    this.sentTotal = new Counter({ name: 'frontend_requests_sent_total', help: 'Requests sent to the worker (PROCESSOR_URL)', registers: [registry] });
+    const answered = new Counter({
+      name: 'frontend_requests_total',
+      help: 'Requests to the worker that ended, by outcome: ok (2xx) or failed (other status, timeout, connection error)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.answeredTotal = children(answered, ['ok', 'failed'] as const);
+    const dropped = new Counter({
+      name: 'frontend_requests_dropped_total',
+      help: 'Requests due but not sent: in_flight_limit (MAX_IN_FLIGHT reached) or behind_schedule (the process stalled over a second)',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.droppedTotal = children(dropped, ['in_flight_limit', 'behind_schedule'] as const);
+    const results = new Counter({
+      name: 'frontend_results_total',
+      help: 'Results received on the Redis calculation channel, by origin (burst: the hash has the burst prefix)',
+      labelNames: ['origin'],
+      registers: [registry],
+    });
+    this.resultsTotal = children(results, ['primary', 'burst'] as const);
+    this.latency = new Histogram({
+      name: 'frontend_request_duration_seconds',
+      help: 'Time from sending a request to the worker to its HTTP answer',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('frontend_target_rate', 'Requests per second asked for (0: stopped)', live.targetRate);
+    gauge('frontend_requests_in_flight', 'Requests sent and not yet answered', live.inFlight);
+    gauge('frontend_socket_clients', 'Pages connected over socket.io', live.socketClients);
+    gauge('frontend_redis_subscribed', '1 while the Redis subscription to calculation is live', () => (live.redisSubscribed() ? 1 : 0));
+  }
+
+  sent(): void {
+    this.window.sent++;
+    this.sentTotal.inc();
+  }
+
+  dropped(reason: DropReason, count: number): void {
+    this.window.dropped += count;
+    this.droppedTotal[reason].inc(count);
+  }
+
+  answered(outcome: Outcome, latencyMs: number | null): void {
+    this.window[outcome]++;
+    this.answeredTotal[outcome].inc();
+    if (latencyMs !== null) {
+      recordLatency(this.window, latencyMs);
+      this.latency.observe(latencyMs / 1000);
+    }
+  }
+
+  /** Counts one result from Redis and tells where it was computed. */
+  result(message: string): ResultOrigin {
+    const origin = resultOrigin(message, this.burstPrefix);
+    this.window[origin]++;
+    this.resultsTotal[origin].inc();
+    return origin;
+  }
+
+  /** Ends the current window (the figures of the `stats` event) and opens the next. */
+  closeWindow(context: { targetRate: number; inFlight: number }): TrafficStats {
+    const now = this.now();
+    const closing = this.window;
+    this.window = openWindow(now);
+    this.totals = addCounters(this.totals, closing);
+    return summarizeWindow(closing, now, { ...context, at: Date.now(), totals: this.totals });
+  }
+}
