@@ -49,13 +49,13 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   const subscriptionLive = () => subscribed && isRedisReady(subscriber);
 
   // The live figures are read when /metrics is scraped, after the generator exists.
-  const monitor = new TrafficMonitor(registry, config.burstPrefix, {
+  const monitor: TrafficMonitor = new TrafficMonitor(registry, config.burstPrefix, {
     targetRate: () => generator.rate,
     inFlight: () => generator.inFlight,
     socketClients: () => io.engine.clientsCount,
     redisSubscribed: subscriptionLive,
   });
-  const generator = new LoadGenerator({ send: deps.sendToProcessor, maxInFlight: config.maxInFlight, events: monitor });
+  const generator: LoadGenerator = new LoadGenerator({ send: deps.sendToProcessor, maxInFlight: config.maxInFlight, events: monitor });
 
   // One rate for everyone: every page hears about each change.
   const setRate = (freq: number, by: string) => {
