@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+/** The generator's whole input: tools/manifests/config.yaml, then any flags over it. */
+export interface ManifestConfig {
+  registry: string;
+  tag: string;
+  redisImage: string;
+  namespace: string;
+  clusters: { primary: string; burst: string };
+  mesh: { meshId: string; network: string };
+  burstPrefix: string;
+  replicas: { frontend: number; workerPrimary: number; redis: number; istiowatcher: number };
+  burstAutoscaling: { minReplicas: number; maxReplicas: number; targetCpuUtilization: number };
+  frontend: { maxRate: number };
+  /** The watcher's environment, by variable name. */
+  watcher: Record<string, string>;
+}
+
+export interface CliOptions {
+  config: string;
+  out: string;
+  /** Compare with the files on disk instead of writing; exit 1 on any difference. */
+  check: boolean;
+  overrides: Partial<Pick<ManifestConfig, 'registry' | 'tag' | 'namespace' | 'burstPrefix'>>;
+}
+
+export const DEFAULT_CONFIG_PATH = 'tools/manifests/config.yaml';
+
+const USAGE = `usage: npm run manifests -- [--config file] [--out dir] [--registry r] [--tag t] [--namespace ns] [--burst-prefix p] [--check]`;
+
+export function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = { config: DEFAULT_CONFIG_PATH, out: '.', check: false, overrides: {} };
+  const flags: Record<string, (value: string) => void> = {
+    '--config': (v) => (options.config = v),
+    '--out': (v) => (options.out = v),
+    '--registry': (v) => (options.overrides.registry = v),
+    '--tag': (v) => (options.overrides.tag = v),
+    '--namespace': (v) => (options.overrides.namespace = v),
+    '--burst-prefix': (v) => (options.overrides.burstPrefix = v),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].split(/=(.*)/s, 2);
+    if (name === '--check') {
+      options.check = true;
+      continue;
+    }
+    const set = flags[name];
+    const value = inline ?? argv[++i];
+    if (!set || value === undefined) throw new Error(`unknown or incomplete argument "${argv[i - (inline ? 0 : 1)] ?? name}"\n${USAGE}`);
+    set(value);
+  }
+  return options;
+}
+
+/** The flags that change the output, as they would be typed again (for the generated-by line). */
+export function overrideArgs(overrides: CliOptions['overrides']): string[] {
+  const names: Record<keyof CliOptions['overrides'], string> = { registry: '--registry', tag: '--tag', namespace: '--namespace', burstPrefix: '--burst-prefix' };
+  return (Object.keys(names) as Array<keyof typeof names>).filter((k) => overrides[k] !== undefined).flatMap((k) => [names[k], String(overrides[k])]);
+}
+
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Reads the config file, applies the overrides and checks what would make broken manifests. */
+export function loadConfig(path: string, overrides: CliOptions['overrides'] = {}): ManifestConfig {
+  const config = { ...(parse(readFileSync(path, 'utf8')) as ManifestConfig), ...overrides };
+  const problems: string[] = [];
+  if (!config.registry || /[A-Z\s]/.test(config.registry) || config.registry.endsWith('/')) problems.push(`registry "${config.registry}" is not an image repository prefix`);
+  if (!IMAGE_TAG.test(String(config.tag ?? ''))) problems.push(`tag "${config.tag}" is not a valid image tag`);
+  if (config.tag === 'latest') problems.push('tag "latest" is not allowed: deploy a tag that names one build');
+  if (!config.redisImage?.includes(':') || config.redisImage.endsWith(':latest')) problems.push(`redisImage "${config.redisImage}" needs a pinned tag`);
+  if (!DNS_LABEL.test(config.namespace ?? '')) problems.push(`namespace "${config.namespace}" is not a DNS label`);
+  for (const key of ['primary', 'burst'] as const) if (!DNS_LABEL.test(config.clusters?.[key] ?? '')) problems.push(`clusters.${key} is not a DNS label`);
+  if (typeof config.burstPrefix !== 'string') problems.push('burstPrefix must be a string');
+  for (const [key, value] of Object.entries(config.watcher ?? {})) if (typeof value !== 'string') problems.push(`watcher.${key} must be a string (quote numbers and booleans)`);
+  if (problems.length) throw new Error(`${path}: ${problems.join('; ')}`);
+  config.tag = String(config.tag);
+  return config;
+}
+
+export function imageOf(config: ManifestConfig, app: 'frontend' | 'worker' | 'istiowatcher'): string {
+  return `${config.registry}/${app}:${config.tag}`;
+}

@@ -1,0 +1,204 @@
+import { ALL_BURST, NATURAL, withWeights, type Weights } from '@string-hashr/burst';
+import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
+import { DestinationRule, Gateway, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1';
+import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1';
+import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1beta1';
+import type { ManifestConfig } from './config.js';
+import { APP_LABELS, CLUSTER_TYPE_LABEL, CLUSTER_TYPES, SERVICE_ACCOUNTS, SERVICES, WORKER_DESTINATION_RULE, WORKER_VIRTUAL_SERVICE, fqdn } from './names.js';
+
+/*
+ * Networking objects and PeerAuthentication are built and schema-checked with the v1beta1 models
+ * (the newest @kubernetes-models/istio 2 ships for them) and written as v1: Istio 1.22 promoted
+ * them to v1 with the same schema. See render.ts (PROMOTED_API_VERSIONS).
+ */
+
+export function frontendGateway(config: ManifestConfig) {
+  const gateway = new Gateway({
+    metadata: { name: 'frontend-gateway', namespace: config.namespace },
+    spec: {
+      selector: { istio: 'ingressgateway' },
+      servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
+    },
+  });
+  const virtualService = new VirtualService({
+    metadata: { name: 'frontend-ingress-virtual-service', namespace: config.namespace },
+    spec: {
+      hosts: ['*'],
+      gateways: ['frontend-gateway'],
+      http: [{ route: [{ destination: { host: fqdn(SERVICES.frontend.name, config.namespace), port: { number: SERVICES.frontend.port } } }] }],
+    },
+  });
+  return [gateway, virtualService];
+}
+
+export function redisVirtualService(config: ManifestConfig) {
+  const host = fqdn(SERVICES.redis.name, config.namespace);
+  return new VirtualService({
+    metadata: { name: 'redis-virtual-service', namespace: config.namespace },
+    spec: {
+      hosts: [SERVICES.redis.name],
+      gateways: ['mesh'],
+      tcp: [{ route: [{ destination: { host, port: { number: SERVICES.redis.port } } }] }],
+    },
+  });
+}
+
+/** The worker VirtualService at the given weights; its shape is what libs/burst reads and edits. */
+export function workerVirtualService(config: ManifestConfig, weights: Weights = NATURAL) {
+  const host = fqdn(SERVICES.worker.name, config.namespace);
+  const destination = (subset: string) => ({ destination: { host, subset, port: { number: SERVICES.worker.port } }, weight: 0 });
+  const base = {
+    metadata: { name: WORKER_VIRTUAL_SERVICE, namespace: config.namespace },
+    spec: { hosts: [SERVICES.worker.name], gateways: ['mesh'], http: [{ route: [destination('primary'), destination('burst')] }] },
+  };
+  return new VirtualService(withWeights(base, weights));
+}
+
+export function workerDestinationRule(config: ManifestConfig) {
+  return new DestinationRule({
+    metadata: { name: WORKER_DESTINATION_RULE, namespace: config.namespace },
+    spec: {
+      host: fqdn(SERVICES.worker.name, config.namespace),
+      trafficPolicy: { loadBalancer: { simple: 'RANDOM' } },
+      subsets: [
+        { name: 'primary', labels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES.primary } },
+        { name: 'burst', labels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES.burst } },
+      ],
+    },
+  });
+}
+
+/** The two states the watcher switches between, for doing it by hand. */
+export const STATES = { natural: NATURAL, burst: ALL_BURST } as const;
+
+export function peerAuthentication(config: ManifestConfig) {
+  return new PeerAuthentication({ metadata: { name: 'default', namespace: config.namespace }, spec: { mtls: { mode: 'STRICT' } } });
+}
+
+const principal = (config: ManifestConfig, serviceAccount: string) => `cluster.local/ns/${config.namespace}/sa/${serviceAccount}`;
+
+/** Only the frontend calls the worker; only the frontend and the worker reach Redis. */
+export function authorizationPolicies(config: ManifestConfig) {
+  const allow = (name: string, app: string, serviceAccounts: string[]) =>
+    new AuthorizationPolicy({
+      metadata: { name, namespace: config.namespace },
+      spec: {
+        selector: { matchLabels: { app } },
+        action: 'ALLOW',
+        rules: [{ from: [{ source: { principals: serviceAccounts.map((sa) => principal(config, sa)) } }] }],
+      },
+    });
+  return [
+    allow('worker-allow-frontend', APP_LABELS.worker, [SERVICE_ACCOUNTS.frontend]),
+    allow('redis-allow-frontend-and-worker', APP_LABELS.redis, [SERVICE_ACCOUNTS.frontend, SERVICE_ACCOUNTS.worker]),
+  ];
+}
+
+// ---- Istio installation (istioctl install -f), primary-remote on one network ----
+
+/**
+ * The part of IstioOperator's spec used here. The models package ships IstioOperator without a
+ * spec schema, so these types are the check at generation; istioctl checks the rest at install.
+ */
+interface IstioOperatorSpec {
+  profile: 'default' | 'empty' | 'remote';
+  components?: {
+    cni?: { enabled: boolean };
+    ingressGateways?: Array<{
+      name: string;
+      enabled: boolean;
+      label: Record<string, string>;
+      k8s: { env: Array<{ name: string; value: string }>; service: { ports: Array<{ name: string; port: number; targetPort: number }> } };
+    }>;
+  };
+  values: {
+    global?: { meshID?: string; multiCluster?: { clusterName: string }; network: string; platform?: string };
+    pilot?: { env: Record<string, boolean | string> };
+    istiodRemote?: { injectionPath: string };
+    gateways?: Record<string, { injectionTemplate: string }>;
+  };
+}
+
+function istioOperator(name: string, spec: IstioOperatorSpec) {
+  return Object.assign(new IstioOperator({ metadata: { name, namespace: 'istio-system' } }), { spec });
+}
+
+const meshValues = (config: ManifestConfig, cluster: string) => ({
+  global: { meshID: config.mesh.meshId, multiCluster: { clusterName: cluster }, network: config.mesh.network, platform: 'gke' },
+});
+
+/** Primary: istiod that also serves the burst cluster (EXTERNAL_ISTIOD), with Istio CNI so pods stay restricted. */
+export function primaryInstall(config: ManifestConfig) {
+  return istioOperator('primary', {
+    profile: 'default',
+    components: { cni: { enabled: true } },
+    values: { ...meshValues(config, config.clusters.primary), pilot: { env: { EXTERNAL_ISTIOD: true } } },
+  });
+}
+
+/** The east-west gateway on primary that exposes istiod (15012, 15017) to the burst cluster. */
+export function eastWestGatewayInstall(config: ManifestConfig) {
+  const network = config.mesh.network;
+  return istioOperator('eastwest', {
+    profile: 'empty',
+    components: {
+      ingressGateways: [
+        {
+          name: 'istio-eastwestgateway',
+          enabled: true,
+          label: { istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': network },
+          k8s: {
+            env: [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: network }],
+            service: {
+              ports: [
+                { name: 'status-port', port: 15021, targetPort: 15021 },
+                { name: 'tls', port: 15443, targetPort: 15443 },
+                { name: 'tls-istiod', port: 15012, targetPort: 15012 },
+                { name: 'tls-webhook', port: 15017, targetPort: 15017 },
+              ],
+            },
+          },
+        },
+      ],
+    },
+    values: { gateways: { 'istio-ingressgateway': { injectionTemplate: 'gateway' } }, global: { network } },
+  });
+}
+
+/** Burst: no istiod of its own; sidecars and injection come from primary's istiod through the east-west gateway. */
+export function remoteInstall(config: ManifestConfig) {
+  const { burst } = config.clusters;
+  return istioOperator('remote', {
+    profile: 'remote',
+    components: { cni: { enabled: true } },
+    values: {
+      ...meshValues(config, burst),
+      // remotePilotAddress (the east-west gateway's IP) is only known at install time: tools/cluster passes it with --set.
+      istiodRemote: { injectionPath: `/inject/cluster/${burst}/net/${config.mesh.network}` },
+    },
+  });
+}
+
+/** Routes istiod's ports on the east-west gateway to istiod (Istio's samples/multicluster/expose-istiod.yaml). */
+export function exposeIstiod() {
+  const istiod = 'istiod.istio-system.svc.cluster.local';
+  const gateway = new Gateway({
+    metadata: { name: 'istiod-gateway', namespace: 'istio-system' },
+    spec: {
+      selector: { istio: 'eastwestgateway' },
+      servers: [
+        { port: { name: 'tls-istiod', number: 15012, protocol: 'tls' }, tls: { mode: 'PASSTHROUGH' }, hosts: ['*'] },
+        { port: { name: 'tls-istiodwebhook', number: 15017, protocol: 'tls' }, tls: { mode: 'PASSTHROUGH' }, hosts: ['*'] },
+      ],
+    },
+  });
+  const route = (port: number, targetPort: number) => ({
+    match: [{ port, sniHosts: ['*'] }],
+    route: [{ destination: { host: istiod, port: { number: targetPort } } }],
+  });
+  const virtualService = new VirtualService({
+    metadata: { name: 'istiod-vs', namespace: 'istio-system' },
+    spec: { hosts: ['*'], gateways: ['istiod-gateway'], tls: [route(15012, 15012), route(15017, 443)] },
+  });
+  return [gateway, virtualService];
+}

@@ -1,0 +1,253 @@
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { Service, ServiceAccount, type IContainer, type IEnvVar, type IPodSpec, type IProbe } from 'kubernetes-models/v1';
+import { watcherRbacRules } from '@string-hashr/burst';
+import { imageOf, type ManifestConfig } from './config.js';
+import { APP_LABELS, CLUSTER_TYPE_LABEL, CLUSTER_TYPES, DEPLOYMENTS, PORTS, PROBE_COOKIES, SERVICE_ACCOUNTS, SERVICES, WORKER_VIRTUAL_SERVICE } from './names.js';
+
+export type ClusterRole = 'primary' | 'burst';
+
+const env = (vars: Record<string, string>): IEnvVar[] => Object.entries(vars).map(([name, value]) => ({ name, value }));
+
+function httpProbe(path: string, port: number, cookie?: string): IProbe {
+  return {
+    httpGet: { path, port, ...(cookie ? { httpHeaders: [{ name: 'Cookie', value: cookie }] } : {}) },
+    initialDelaySeconds: 5,
+    periodSeconds: 10,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+  };
+}
+
+/** Readiness `/_healthz` and liveness `/`, with the codelab's session cookies. */
+function appProbes(port: number): Pick<IContainer, 'readinessProbe' | 'livenessProbe'> {
+  return { readinessProbe: httpProbe('/_healthz', port, PROBE_COOKIES.readiness), livenessProbe: httpProbe('/', port, PROBE_COOKIES.liveness) };
+}
+
+/** Pod Security "restricted" for every container, plus a read-only root filesystem. */
+const CONTAINER_SECURITY: IContainer['securityContext'] = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** The uid the app images run as (the Dockerfiles' USER; distroless "nonroot"). */
+const APP_UID = 65532;
+/** The redis user of the official redis:alpine image. */
+const REDIS_UID = 999;
+
+function podSpec(serviceAccountName: string, uid: number, container: IContainer, scratch: { name: string; mountPath: string; sizeLimit: string }): IPodSpec {
+  return {
+    serviceAccountName,
+    // Only the watcher talks to the Kubernetes API; nobody else gets a token.
+    automountServiceAccountToken: serviceAccountName === SERVICE_ACCOUNTS.istiowatcher,
+    securityContext: { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: [{ ...container, imagePullPolicy: 'IfNotPresent', securityContext: CONTAINER_SECURITY, volumeMounts: [{ name: scratch.name, mountPath: scratch.mountPath }] }],
+    volumes: [{ name: scratch.name, emptyDir: { sizeLimit: scratch.sizeLimit } }],
+  };
+}
+
+interface WorkloadSpec {
+  name: string;
+  app: string;
+  replicas: number;
+  /** Labels on the pods only (not in the selector), e.g. cluster-type. */
+  podLabels?: Record<string, string>;
+  podAnnotations?: Record<string, string>;
+  spec: IPodSpec;
+}
+
+function deployment(config: ManifestConfig, w: WorkloadSpec): Deployment {
+  return new Deployment({
+    metadata: { name: w.name, namespace: config.namespace, labels: { app: w.app } },
+    spec: {
+      replicas: w.replicas,
+      selector: { matchLabels: { app: w.app } },
+      template: {
+        metadata: { labels: { app: w.app, ...w.podLabels }, ...(w.podAnnotations ? { annotations: w.podAnnotations } : {}) },
+        spec: w.spec,
+      },
+    },
+  });
+}
+
+function serviceAccount(config: ManifestConfig, name: string, app: string): ServiceAccount {
+  return new ServiceAccount({ metadata: { name, namespace: config.namespace, labels: { app } }, automountServiceAccountToken: false });
+}
+
+function service(config: ManifestConfig, name: string, app: string, port: number, targetPort: number, portName: string): Service {
+  return new Service({
+    metadata: { name, namespace: config.namespace, labels: { app } },
+    spec: { type: 'ClusterIP', selector: { app }, ports: [{ name: portName, port, targetPort, protocol: 'TCP' }] },
+  });
+}
+
+/** Istio's Prometheus addon scrapes pods with these (merged with the sidecar's own metrics). */
+const scrapeAnnotations = (port: number) => ({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+
+export function workerEnv(config: ManifestConfig, cluster: ClusterRole): Record<string, string> {
+  return {
+    PORT: String(PORTS.worker),
+    REDIS_URL: `${SERVICES.redis.name}:${SERVICES.redis.port}`,
+    PREFIX: cluster === 'burst' ? config.burstPrefix : '',
+    LOG_REQUESTS: 'errors',
+  };
+}
+
+export function frontendEnv(config: ManifestConfig): Record<string, string> {
+  return {
+    PORT: String(PORTS.frontend),
+    PROCESSOR_URL: `http://${SERVICES.worker.name}`,
+    REDIS_URL: `${SERVICES.redis.name}:${SERVICES.redis.port}`,
+    MAX_RATE: String(config.frontend.maxRate),
+    // How the page tells burst hashes from primary ones: the burst worker's PREFIX.
+    BURST_PREFIX: config.burstPrefix,
+  };
+}
+
+export function watcherEnv(config: ManifestConfig): Record<string, string> {
+  return { ...config.watcher, VS_NAME: WORKER_VIRTUAL_SERVICE, VS_NAMESPACE: config.namespace, PORT: String(PORTS.istiowatcher) };
+}
+
+export function workerServiceAccount(config: ManifestConfig) {
+  return serviceAccount(config, SERVICE_ACCOUNTS.worker, APP_LABELS.worker);
+}
+
+export function workerDeployment(config: ManifestConfig, cluster: ClusterRole): Deployment {
+  return deployment(config, {
+    name: DEPLOYMENTS.worker,
+    app: APP_LABELS.worker,
+    replicas: cluster === 'primary' ? config.replicas.workerPrimary : config.burstAutoscaling.minReplicas,
+    podLabels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES[cluster] },
+    podAnnotations: scrapeAnnotations(PORTS.worker),
+    spec: podSpec(
+      SERVICE_ACCOUNTS.worker,
+      APP_UID,
+      {
+        name: 'worker',
+        image: imageOf(config, 'worker'),
+        ports: [{ name: 'http', containerPort: PORTS.worker }],
+        env: env(workerEnv(config, cluster)),
+        ...appProbes(PORTS.worker),
+        resources: { requests: { cpu: '100m', memory: '96Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+      },
+      { name: 'tmp', mountPath: '/tmp', sizeLimit: '16Mi' },
+    ),
+  });
+}
+
+export function workerService(config: ManifestConfig): Service {
+  return service(config, SERVICES.worker.name, APP_LABELS.worker, SERVICES.worker.port, PORTS.worker, 'http');
+}
+
+/** CPU-driven, so a burst of requests adds worker pods and the autoscaling node pool follows. */
+export function workerAutoscaler(config: ManifestConfig): HorizontalPodAutoscaler {
+  const { minReplicas, maxReplicas, targetCpuUtilization } = config.burstAutoscaling;
+  return new HorizontalPodAutoscaler({
+    metadata: { name: DEPLOYMENTS.worker, namespace: config.namespace, labels: { app: APP_LABELS.worker } },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: DEPLOYMENTS.worker },
+      minReplicas,
+      maxReplicas,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilization } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 120 } },
+    },
+  });
+}
+
+export function frontendResources(config: ManifestConfig) {
+  const deploy = deployment(config, {
+    name: DEPLOYMENTS.frontend,
+    app: APP_LABELS.frontend,
+    replicas: config.replicas.frontend,
+    podAnnotations: scrapeAnnotations(PORTS.frontend),
+    spec: podSpec(
+      SERVICE_ACCOUNTS.frontend,
+      APP_UID,
+      {
+        name: 'frontend',
+        image: imageOf(config, 'frontend'),
+        ports: [{ name: 'http', containerPort: PORTS.frontend }],
+        env: env(frontendEnv(config)),
+        ...appProbes(PORTS.frontend),
+        resources: { requests: { cpu: '200m', memory: '128Mi' }, limits: { cpu: '1', memory: '384Mi' } },
+      },
+      { name: 'tmp', mountPath: '/tmp', sizeLimit: '16Mi' },
+    ),
+  });
+  return { serviceAccount: serviceAccount(config, SERVICE_ACCOUNTS.frontend, APP_LABELS.frontend), deployment: deploy };
+}
+
+export function frontendService(config: ManifestConfig): Service {
+  return service(config, SERVICES.frontend.name, APP_LABELS.frontend, SERVICES.frontend.port, PORTS.frontend, 'http');
+}
+
+export function redisResources(config: ManifestConfig) {
+  const deploy = deployment(config, {
+    name: DEPLOYMENTS.redis,
+    app: APP_LABELS.redis,
+    replicas: config.replicas.redis,
+    spec: podSpec(
+      SERVICE_ACCOUNTS.redis,
+      REDIS_UID,
+      {
+        name: 'redis',
+        image: config.redisImage,
+        // Pub/sub only: no snapshots, so nothing is written but the working directory.
+        args: ['redis-server', '--save', '', '--appendonly', 'no'],
+        ports: [{ name: 'redis', containerPort: PORTS.redis }],
+        readinessProbe: { tcpSocket: { port: PORTS.redis }, periodSeconds: 5 },
+        livenessProbe: { tcpSocket: { port: PORTS.redis }, periodSeconds: 5, initialDelaySeconds: 5 },
+        resources: { requests: { cpu: '70m', memory: '200Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
+      },
+      { name: 'redis-data', mountPath: '/data', sizeLimit: '256Mi' },
+    ),
+  });
+  return { serviceAccount: serviceAccount(config, SERVICE_ACCOUNTS.redis, APP_LABELS.redis), deployment: deploy };
+}
+
+/** The burst cluster has this Service but no Redis: its DNS name resolves and the mesh sends it to primary. */
+export function redisService(config: ManifestConfig): Service {
+  return service(config, SERVICES.redis.name, APP_LABELS.redis, SERVICES.redis.port, PORTS.redis, 'tcp-redis');
+}
+
+/** The watcher with its own identity, allowed exactly the calls in `watcherRbacRules` (libs/burst). */
+export function watcherResources(config: ManifestConfig) {
+  const name = SERVICE_ACCOUNTS.istiowatcher;
+  const labels = { app: APP_LABELS.istiowatcher };
+  const role = new Role({
+    metadata: { name, namespace: config.namespace, labels },
+    rules: watcherRbacRules(WORKER_VIRTUAL_SERVICE).map((rule) => ({ ...rule })),
+  });
+  const roleBinding = new RoleBinding({
+    metadata: { name, namespace: config.namespace, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
+  });
+  const deploy = deployment(config, {
+    name: DEPLOYMENTS.istiowatcher,
+    app: APP_LABELS.istiowatcher,
+    replicas: config.replicas.istiowatcher,
+    podAnnotations: scrapeAnnotations(PORTS.istiowatcher),
+    spec: podSpec(
+      name,
+      APP_UID,
+      {
+        name: 'istiowatcher',
+        image: imageOf(config, 'istiowatcher'),
+        ports: [{ name: 'http-admin', containerPort: PORTS.istiowatcher }],
+        // POD_NAME: the watcher's identity in the leader Lease.
+        env: [...env(watcherEnv(config)), { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+        readinessProbe: httpProbe('/readyz', PORTS.istiowatcher),
+        livenessProbe: httpProbe('/healthz', PORTS.istiowatcher),
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '192Mi' } },
+      },
+      { name: 'tmp', mountPath: '/tmp', sizeLimit: '16Mi' },
+    ),
+  });
+  // Its own token is mounted (podSpec), but the ServiceAccount object keeps the default off.
+  return { serviceAccount: serviceAccount(config, name, APP_LABELS.istiowatcher), role, roleBinding, deployment: deploy };
+}
