@@ -1,0 +1,127 @@
+// The watcher's whole configuration, read once from the environment and validated: a bad value
+// stops the program at start with a message naming the variable (see README.md for the table).
+import { hostname } from 'node:os';
+import { ConfigError, envBoolean, envChoice, envNumber, envOptional, envPort, envString, envUrl, type Env } from '@string-hashr/core';
+import { DEFAULT_SUBSETS, LEADER_LEASE_NAME, defaultWatcherQuery, parseDuration, policySettingsProblem, type PolicySettings, type SubsetNames } from '@string-hashr/burst';
+
+export interface VirtualServiceRef {
+  name: string;
+  namespace: string;
+  /** `group/version`, e.g. `networking.istio.io/v1`. */
+  apiVersion: string;
+  subsets: SubsetNames;
+}
+
+export type SourceConfig =
+  | { kind: 'prometheus'; url: string; query: string; timeoutMs: number }
+  | { kind: 'scrape'; url: string; rateWindowSeconds: number; timeoutMs: number };
+
+export type RouterConfig = { kind: 'kubernetes' } | { kind: 'file'; path: string };
+
+export interface WatcherConfig {
+  port: number;
+  intervalMs: number;
+  source: SourceConfig;
+  policy: PolicySettings;
+  router: RouterConfig;
+  virtualService: VirtualServiceRef;
+  dryRun: boolean;
+  leaderElection: { enabled: boolean; leaseName: string; identity: string; leaseDurationSeconds: number };
+}
+
+/** The environment variable behind each policy setting, so a policy problem names what to fix. */
+const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
+  mode: 'WATCHER_MODE',
+  highRps: 'BURST_HIGH_RPS',
+  lowRps: 'BURST_LOW_RPS',
+  primaryCapacityRps: 'PRIMARY_CAPACITY_RPS',
+  weightStep: 'WEIGHT_STEP',
+  samplesUp: 'WATCHER_SAMPLES',
+  samplesDown: 'WATCHER_SAMPLES_DOWN',
+  minDwellUpMs: 'WATCHER_MIN_DWELL_SECONDS',
+  minDwellDownMs: 'WATCHER_MIN_DWELL_DOWN_SECONDS',
+  failsafe: 'WATCHER_FAILSAFE',
+  failsafeAfter: 'WATCHER_FAILSAFE_AFTER',
+};
+
+export const DEFAULT_PROMETHEUS_URL = 'http://prometheus.istio-system.svc.cluster.local:9090';
+
+export function loadConfig(env: Env): WatcherConfig {
+  const timeoutMs = envNumber(env, 'WATCHER_QUERY_TIMEOUT_SECONDS', 3, { min: 0.1 }) * 1000;
+  const rateWindow = envString(env, 'WATCHER_RATE_WINDOW', '1m');
+  const rateWindowSeconds = parseDuration(rateWindow);
+  if (rateWindowSeconds === undefined) throw new ConfigError(`WATCHER_RATE_WINDOW="${rateWindow}" is not valid: expected a Prometheus duration such as 1m or 15s`);
+
+  const sourceKind = envChoice(env, 'WATCHER_SOURCE', ['prometheus', 'scrape'] as const, 'prometheus');
+  const source: SourceConfig =
+    sourceKind === 'prometheus'
+      ? {
+          kind: 'prometheus',
+          url: envUrl(env, 'PROMETHEUS_URL', DEFAULT_PROMETHEUS_URL).replace(/\/+$/, ''),
+          query: envOptional(env, 'WATCHER_QUERY') ?? defaultWatcherQuery(rateWindow),
+          timeoutMs,
+        }
+      : { kind: 'scrape', url: envUrl(env, 'WATCHER_SCRAPE_URL', undefined), rateWindowSeconds, timeoutMs };
+
+  const samplesUp = envNumber(env, 'WATCHER_SAMPLES', 3, { min: 1, integer: true });
+  const dwellUpSeconds = envNumber(env, 'WATCHER_MIN_DWELL_SECONDS', 30, { min: 0 });
+  const policy: PolicySettings = {
+    mode: envChoice(env, 'WATCHER_MODE', ['switch', 'spill'] as const, 'switch'),
+    highRps: envNumber(env, 'BURST_HIGH_RPS', 15, { min: 0 }),
+    lowRps: envNumber(env, 'BURST_LOW_RPS', 10, { min: 0 }),
+    primaryCapacityRps: envNumber(env, 'PRIMARY_CAPACITY_RPS', 15, { min: 0 }),
+    weightStep: envNumber(env, 'WEIGHT_STEP', 10, { min: 1, max: 100, integer: true }),
+    samplesUp,
+    samplesDown: envNumber(env, 'WATCHER_SAMPLES_DOWN', samplesUp, { min: 1, integer: true }),
+    minDwellUpMs: dwellUpSeconds * 1000,
+    minDwellDownMs: envNumber(env, 'WATCHER_MIN_DWELL_DOWN_SECONDS', dwellUpSeconds, { min: 0 }) * 1000,
+    failsafe: envChoice(env, 'WATCHER_FAILSAFE', ['hold', 'natural'] as const, 'hold'),
+    failsafeAfter: envNumber(env, 'WATCHER_FAILSAFE_AFTER', 10, { min: 1, integer: true }),
+  };
+  const problem = policySettingsProblem(policy);
+  if (problem) {
+    const variable = POLICY_VARIABLES[problem.setting];
+    const detail = problem.setting === 'lowRps' && policy.lowRps >= policy.highRps ? `must be below BURST_HIGH_RPS (${policy.highRps}), got ${policy.lowRps}` : problem.message;
+    throw new ConfigError(`${variable} is not valid: ${detail}`);
+  }
+
+  const routerKind = envChoice(env, 'WATCHER_ROUTER', ['kubernetes', 'file'] as const, 'kubernetes');
+  let router: RouterConfig = { kind: 'kubernetes' };
+  if (routerKind === 'file') {
+    const path = envOptional(env, 'WATCHER_VS_FILE');
+    if (!path) throw new ConfigError('WATCHER_VS_FILE is not set: the file router needs the path of the VirtualService YAML');
+    router = { kind: 'file', path };
+  }
+
+  const apiVersion = envString(env, 'VS_API_VERSION', 'networking.istio.io/v1');
+  if (!/^[a-z0-9.-]+\/v[a-z0-9]+$/.test(apiVersion)) throw new ConfigError(`VS_API_VERSION="${apiVersion}" is not valid: expected group/version such as networking.istio.io/v1`);
+  const virtualService: VirtualServiceRef = {
+    name: envString(env, 'VS_NAME', 'worker-virtual-service'),
+    namespace: envString(env, 'VS_NAMESPACE', 'default'),
+    apiVersion,
+    subsets: {
+      primary: envString(env, 'VS_PRIMARY_SUBSET', DEFAULT_SUBSETS.primary),
+      burst: envString(env, 'VS_BURST_SUBSET', DEFAULT_SUBSETS.burst),
+    },
+  };
+  if (virtualService.subsets.primary === virtualService.subsets.burst) throw new ConfigError('VS_BURST_SUBSET must differ from VS_PRIMARY_SUBSET');
+
+  const dryRun = envBoolean(env, 'WATCHER_DRY_RUN', false);
+  const intervalMs = envNumber(env, 'WATCHER_INTERVAL_SECONDS', 1, { min: 0.05 }) * 1000;
+  return {
+    port: envPort(env, 'PORT', 9102),
+    intervalMs,
+    source,
+    policy,
+    router,
+    virtualService,
+    dryRun,
+    leaderElection: {
+      // Only the Kubernetes router has replicas to coordinate; a dry run writes nothing, not even a Lease.
+      enabled: envBoolean(env, 'WATCHER_LEADER_ELECTION', true) && routerKind === 'kubernetes' && !dryRun,
+      leaseName: LEADER_LEASE_NAME,
+      identity: envOptional(env, 'POD_NAME') ?? hostname(),
+      leaseDurationSeconds: envNumber(env, 'WATCHER_LEASE_DURATION_SECONDS', 15, { min: 1 }),
+    },
+  };
+}

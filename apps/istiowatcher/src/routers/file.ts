@@ -1,0 +1,55 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments, type Document } from 'yaml';
+import { locateWeights, readWeights, weightsEqual, withWeights, type SubsetNames, type VirtualServiceLike } from '@string-hashr/burst';
+import { RouterError, type Router } from './router.js';
+
+/**
+ * The VirtualService as a YAML file (the local stack's mesh stand-in follows it). The file may
+ * hold several documents; the VirtualService named `name` (or the first one) is the one used.
+ * Writes go to a temp file renamed over the original, so a reader never sees half a file, and
+ * change only the two weight scalars in the YAML document, keeping comments and layout.
+ */
+export function fileRouter(options: { path: string; name: string; subsets: SubsetNames }): Router {
+  const file = path.resolve(options.path);
+
+  function load(): { docs: Document[]; index: number; vs: VirtualServiceLike } {
+    if (!existsSync(file)) throw new RouterError('not-found', `VirtualService file ${file} does not exist (WATCHER_VS_FILE)`);
+    const docs = parseAllDocuments(readFileSync(file, 'utf8')) as Document[];
+    const objects = docs.map((d) => d.toJS() as VirtualServiceLike | null);
+    let index = objects.findIndex((o) => o?.kind === 'VirtualService' && o.metadata?.name === options.name);
+    if (index < 0) index = objects.findIndex((o) => o?.kind === 'VirtualService');
+    if (index < 0) throw new RouterError('not-found', `${file} holds no VirtualService`);
+    return { docs, index, vs: objects[index]! };
+  }
+
+  function invalid<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw new RouterError('invalid', `${file}: ${(err as Error).message}`);
+    }
+  }
+
+  return {
+    description: `file ${file}`,
+    async getRoutes() {
+      const { vs } = load();
+      return invalid(() => readWeights(vs, options.subsets));
+    },
+    async setRoutes(weights) {
+      const { docs, index, vs } = load();
+      if (weightsEqual(invalid(() => readWeights(vs, options.subsets)), weights)) return;
+      const next = invalid(() => withWeights(vs, weights, options.subsets));
+      const at = locateWeights(vs, options.subsets);
+      const route = ['spec', 'http', at.httpIndex, 'route'];
+      const doc = docs[index];
+      doc.setIn([...route, at.primaryIndex, 'weight'], next.spec!.http![at.httpIndex].route![at.primaryIndex].weight);
+      doc.setIn([...route, at.burstIndex, 'weight'], next.spec!.http![at.httpIndex].route![at.burstIndex].weight);
+      const text = docs.map((d) => d.toString()).join('');
+      const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+      writeFileSync(temp, text);
+      renameSync(temp, file);
+    },
+  };
+}

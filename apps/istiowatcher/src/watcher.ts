@@ -1,0 +1,146 @@
+import { burstPolicy, initialPolicyState, type Observation, type PolicySettings, type PolicyState, type Reading } from '@string-hashr/burst';
+import type { Logger } from '@string-hashr/core';
+import type { Leadership } from './leader.js';
+import type { WatcherMetrics } from './metrics.js';
+import { RouterError, type Router } from './routers/router.js';
+import type { MetricSource } from './sources/source.js';
+
+export interface WatcherDeps {
+  source: MetricSource;
+  router: Router;
+  policy: PolicySettings;
+  leadership: Leadership;
+  intervalMs: number;
+  log: Logger;
+  metrics: WatcherMetrics;
+  now?: () => number;
+}
+
+/** A Reading as the policy sees it: no data is no traffic; anything else but a number is a failure. */
+export function observationOf(reading: Reading): Observation | undefined {
+  switch (reading.kind) {
+    case 'value':
+      return { kind: 'rate', rps: reading.rps };
+    case 'no-data':
+      return { kind: 'rate', rps: 0 };
+    case 'warming-up':
+      return undefined;
+    case 'error':
+      return { kind: 'failure', error: `${reading.errorKind}: ${reading.message}` };
+  }
+}
+
+/**
+ * The control loop: read the metric, let the policy decide, call the router. It knows neither how
+ * the rate is measured nor how weights are applied. Ticks never overlap; `stop` lets the current
+ * one finish. The weights in force are read from the router before the first decision (and again
+ * after leadership was lost or the router failed), never assumed.
+ */
+export function createWatcher(deps: WatcherDeps) {
+  const { source, router, leadership, log, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const decide = burstPolicy(deps.policy);
+  let state: PolicyState | undefined;
+  let lastSuccessAt: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> | undefined;
+  let stopped = false;
+
+  function routerFailed(err: unknown, doing: string): void {
+    const kind = err instanceof RouterError ? err.kind : 'api';
+    metrics.errors.inc({ kind: `router_${kind}` });
+    log.error(`${doing}: ${(err as Error).message}`, { router: router.description });
+    // Read the live object again before the next decision rather than trust what we thought.
+    state = undefined;
+  }
+
+  async function tick(): Promise<void> {
+    const leading = leadership.isLeader();
+    metrics.isLeader.set(leading ? 1 : 0);
+    if (!leading) state = undefined;
+    if (leading && !state) {
+      try {
+        const weights = await router.getRoutes();
+        state = initialPolicyState(weights);
+        metrics.setWeights(weights);
+        log.info('read the weights in force', { primary: weights.primary, burst: weights.burst, router: router.description });
+      } catch (err) {
+        routerFailed(err, 'cannot read the weights in force');
+        return;
+      }
+    }
+
+    const reading = await source.read();
+    if (reading.kind === 'value') metrics.observedRps.set(reading.rps);
+    else if (reading.kind === 'no-data') metrics.observedRps.set(0);
+    else if (reading.kind === 'error') metrics.errors.inc({ kind: reading.errorKind });
+    const observation = observationOf(reading);
+    const read = reading.kind === 'value' ? reading.rps.toFixed(3) : reading.kind === 'error' ? `error(${reading.errorKind})` : reading.kind;
+
+    if (!state) {
+      // A standby: it reads (so its metrics and readiness mean something) but never decides.
+      if (reading.kind !== 'error') lastSuccessAt = now();
+      return;
+    }
+    if (!observation) {
+      log.info('tick', { rps: read, weights: `${state.weights.primary}/${state.weights.burst}`, decision: 'source warming up, no decision' });
+      lastSuccessAt = now();
+      return;
+    }
+
+    const decision = decide(state, observation, now());
+    metrics.consecutiveFailures.set(decision.state.failures);
+    const fields = { rps: read, weights: `${decision.weights.primary}/${decision.weights.burst}`, reason: decision.reason };
+    if (decision.changed) {
+      if (!leadership.isLeader()) {
+        log.warn('lost leadership before acting; the change is not made', fields);
+        state = undefined;
+        return;
+      }
+      try {
+        await router.setRoutes(decision.weights, decision.reason);
+      } catch (err) {
+        routerFailed(err, 'could not change the weights');
+        return;
+      }
+      metrics.transitions.inc({ direction: decision.weights.burst > state.weights.burst ? 'up' : 'down' });
+      log.info('weights changed', fields);
+    } else {
+      log.info('tick', fields);
+    }
+    state = decision.state;
+    metrics.setWeights(state.weights);
+    if (observation.kind === 'rate') {
+      lastSuccessAt = now();
+      metrics.lastSuccess.set(lastSuccessAt / 1000);
+    }
+  }
+
+  async function loop(): Promise<void> {
+    if (stopped) return;
+    const started = now();
+    current = tick().catch((err) => log.error(`tick failed: ${(err as Error).stack ?? err}`));
+    await current;
+    current = undefined;
+    if (!stopped) timer = setTimeout(() => void loop(), Math.max(0, deps.intervalMs - (now() - started)));
+  }
+
+  return {
+    tick,
+    start(): void {
+      void loop();
+    },
+    /** Ready when a tick succeeded within the last three intervals (at least 5 s). */
+    isReady(): boolean {
+      return lastSuccessAt !== undefined && now() - lastSuccessAt <= Math.max(3 * deps.intervalMs, 5000);
+    },
+    weights: () => state?.weights,
+    async stop(): Promise<void> {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
+  };
+}
+
+export type Watcher = ReturnType<typeof createWatcher>;
