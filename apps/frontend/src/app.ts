@@ -102,7 +102,9 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   });
 
   app.disable('x-powered-by');
-  if (config.logRequests) app.use(morgan('short', { skip: (req) => req.url === '/_healthz' || req.url === '/metrics' }));
+  const isProbe = (url: string | undefined) => url === '/_healthz' || url === '/metrics';
+  // Probes and scrapes never: their state is in the Redis log lines and in /metrics.
+  app.use(morgan('short', { skip: (req, res) => isProbe(req.url) || (config.logRequests === 'errors' && res.statusCode < 400) }));
   app.get('/_healthz', (_req, res) => {
     if (subscriptionLive()) res.type('text').send('ok');
     else res.status(503).type('text').send('redis subscription down');

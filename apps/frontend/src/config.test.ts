@@ -13,7 +13,7 @@ describe('frontend config', () => {
       requestTimeoutMs: 2000,
       initialRate: 0,
       burstPrefix: 'bursty-',
-      logRequests: false,
+      logRequests: 'errors',
     });
   });
 
@@ -27,7 +27,7 @@ describe('frontend config', () => {
       REQUEST_TIMEOUT_MS: '500',
       INITIAL_RATE: '12.5',
       BURST_PREFIX: 'cloud-',
-      LOG_REQUESTS: 'true',
+      LOG_REQUESTS: 'all',
     });
     expect(config).toEqual({
       port: 9000,
@@ -38,7 +38,7 @@ describe('frontend config', () => {
       requestTimeoutMs: 500,
       initialRate: 12.5,
       burstPrefix: 'cloud-',
-      logRequests: true,
+      logRequests: 'all',
     });
   });
 

@@ -1,4 +1,7 @@
-import { BURST_PREFIX, ConfigError, type Env, envBoolean, envNumber, envPort, envString, envUrl, parseRedisUrl } from '@string-hashr/core';
+import { BURST_PREFIX, ConfigError, type Env, envChoice, envNumber, envPort, envString, envUrl, parseRedisUrl } from '@string-hashr/core';
+
+export const LOG_REQUESTS_CHOICES = ['errors', 'all'] as const;
+export type LogRequests = (typeof LOG_REQUESTS_CHOICES)[number];
 
 export interface FrontendConfig {
   /** HTTP and socket.io port. */
@@ -17,8 +20,8 @@ export interface FrontendConfig {
   initialRate: number;
   /** A result starting with it was computed on the burst cluster. */
   burstPrefix: string;
-  /** One access-log line per page/asset request (never for probes or metrics). */
-  logRequests: boolean;
+  /** Access log: `errors` (requests answered 4xx/5xx) or `all` (every request but probes and scrapes). */
+  logRequests: LogRequests;
 }
 
 /** Reads and checks the environment once; a bad value throws a ConfigError naming the variable. */
@@ -40,6 +43,6 @@ export function readConfig(env: Env): FrontendConfig {
     initialRate: envNumber(env, 'INITIAL_RATE', 0, { min: 0, max: maxRate }),
     // An explicitly empty BURST_PREFIX would mark nothing as burst; envString treats it as unset.
     burstPrefix: envString(env, 'BURST_PREFIX', BURST_PREFIX),
-    logRequests: envBoolean(env, 'LOG_REQUESTS', false),
+    logRequests: envChoice(env, 'LOG_REQUESTS', LOG_REQUESTS_CHOICES, 'errors'),
   };
 }
