@@ -1,0 +1,143 @@
+// The built bundles as they run in the cluster: dist/apps/frontend/main.js with the real
+// dist/apps/worker/main.js, each test with its own redis-server on a free port.
+import { type TestRedis, http, sleep, startNodeApp, startRedis, waitFor } from '@string-hashr/testing';
+import type { TrafficStats } from '@string-hashr/traffic';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type PageClient, type RunningApp, builtApp, closedPortUrl, connectPage, mean, metric, settledStats, startApp, startSink } from './support.js';
+
+const HASH = /^[A-Za-z0-9+/]{43}=$/;
+
+describe('frontend bundle', () => {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const track = <T extends { stop?: () => Promise<unknown>; close?: () => unknown }>(thing: T): T => {
+    cleanups.push(() => (thing.stop ? thing.stop() : thing.close?.()));
+    return thing;
+  };
+  const redisServer = async (): Promise<TestRedis> => track(await startRedis());
+  const app = async (name: 'frontend' | 'worker', env: Record<string, string>): Promise<RunningApp> => track(await startApp(name, env));
+  const page = async (url: string): Promise<PageClient> => track(await connectPage(url));
+
+  it('relays the real worker results to a page, and exits 0 on SIGTERM while sending', async () => {
+    const redis = await redisServer();
+    const worker = await app('worker', { REDIS_URL: redis.url });
+    const frontend = await app('frontend', { REDIS_URL: redis.url, PROCESSOR_URL: worker.url });
+    await waitFor('frontend healthy', async () => (await http(`${frontend.url}/_healthz`)).status === 200);
+    const client = await page(frontend.url);
+
+    client.socket.emit('frequency', { freq: 20 });
+    const first = await client.next<string>('calculation');
+    expect(first).toMatch(HASH);
+    const stats = await settledStats(client, 2, 0);
+    for (const s of stats) {
+      expect(s.targetRate).toBe(20);
+      expect(s.achievedRate).toBeGreaterThanOrEqual(16);
+      expect(s.achievedRate).toBeLessThanOrEqual(24);
+      expect(s.failedPerSecond).toBe(0);
+    }
+    expect(mean(stats.map((s) => s.primaryPerSecond))).toBeGreaterThan(10);
+    expect(stats.at(-1)!.burstShare).toBe(0);
+    expect(stats.at(-1)!.latencyP50Ms).toBeGreaterThan(0);
+
+    const metrics = (await http(`${frontend.url}/metrics`)).body;
+    expect(metric(metrics, 'frontend_requests_total{outcome="ok"}')).toBeGreaterThan(20);
+    expect(metric(metrics, 'frontend_target_rate')).toBe(20);
+    expect(metrics).toContain('frontend_process_resident_memory_bytes');
+
+    expect(await frontend.stop()).toBe(0);
+    expect(frontend.output()).toContain('SIGTERM received');
+    expect(frontend.output()).toContain('stopped');
+  });
+
+  it('marks results from a burst worker (PREFIX=bursty-) as burst', async () => {
+    const redis = await redisServer();
+    const burst = await app('worker', { REDIS_URL: redis.url, PREFIX: 'bursty-' });
+    const frontend = await app('frontend', { REDIS_URL: redis.url, PROCESSOR_URL: burst.url, INITIAL_RATE: '10' });
+    const client = await page(frontend.url);
+    const result = await client.next<string>('calculation');
+    expect(result.startsWith('bursty-')).toBe(true);
+    expect(result.slice('bursty-'.length)).toMatch(HASH);
+    const stats = await client.next<TrafficStats>('stats', (s) => s.burstPerSecond > 0);
+    expect(stats.primaryPerSecond).toBe(0);
+    expect(stats.burstShare).toBe(1);
+  });
+
+  it('with a dead worker counts failures, keeps in-flight bounded, and stays healthy', async () => {
+    const redis = await redisServer();
+    const frontend = await app('frontend', { REDIS_URL: redis.url, PROCESSOR_URL: await closedPortUrl(), MAX_IN_FLIGHT: '32' });
+    const client = await page(frontend.url);
+    client.socket.emit('frequency', { freq: 500 });
+    const stats = await settledStats(client, 3, 0);
+    for (const s of stats) {
+      expect(s.inFlight).toBeLessThanOrEqual(32);
+      expect(s.okPerSecond).toBe(0);
+    }
+    expect(mean(stats.map((s) => s.failedPerSecond + s.droppedPerSecond))).toBeGreaterThan(250);
+    const metrics = (await http(`${frontend.url}/metrics`)).body;
+    expect(metric(metrics, 'frontend_requests_total{outcome="failed"}')).toBeGreaterThan(500);
+    expect((await http(`${frontend.url}/_healthz`)).status).toBe(200);
+    expect(frontend.child.exitCode).toBeNull();
+    expect(await frontend.stop()).toBe(0);
+  });
+
+  it('with a worker that never answers holds at most MAX_IN_FLIGHT, drops the rest, and does not grow', async () => {
+    const redis = await redisServer();
+    const hung = track(await startSink(null));
+    const frontend = await app('frontend', { REDIS_URL: redis.url, PROCESSOR_URL: hung.url, MAX_IN_FLIGHT: '16', REQUEST_TIMEOUT_MS: '60000' });
+    const client = await page(frontend.url);
+    client.socket.emit('frequency', { freq: 1000 });
+    const early = await settledStats(client, 2, 0);
+    const rssEarly = metric((await http(`${frontend.url}/metrics`)).body, 'frontend_process_resident_memory_bytes')!;
+    const from = client.heard.length;
+    const late = await settledStats(client, 4, from);
+    for (const s of [...early, ...late]) {
+      expect(s.inFlight).toBe(16);
+      expect(s.achievedRate).toBe(0);
+    }
+    expect(mean(late.map((s) => s.droppedPerSecond))).toBeGreaterThan(800);
+    expect(hung.requests()).toBe(16);
+    const metrics = (await http(`${frontend.url}/metrics`)).body;
+    expect(metric(metrics, 'frontend_requests_in_flight')).toBe(16);
+    expect(metric(metrics, 'frontend_requests_dropped_total{reason="in_flight_limit"}')).toBeGreaterThan(3000);
+    // Dropping costs no memory: generous bound, the machine is shared.
+    expect(metric(metrics, 'frontend_process_resident_memory_bytes')! - rssEarly).toBeLessThan(40 * 1024 * 1024);
+    expect(await frontend.stop()).toBe(0);
+  });
+
+  it('Redis killed and restarted while load runs: both apps keep running, /_healthz goes 503 then 200, results flow again', async () => {
+    const redis = await redisServer();
+    const worker = await app('worker', { REDIS_URL: redis.url });
+    const frontend = await app('frontend', { REDIS_URL: redis.url, PROCESSOR_URL: worker.url, INITIAL_RATE: '20' });
+    const health = async (target: RunningApp) => (await http(`${target.url}/_healthz`)).status;
+    await waitFor('both healthy', async () => (await health(worker)) === 200 && (await health(frontend)) === 200);
+    const client = await page(frontend.url);
+    await client.next<string>('calculation');
+
+    await redis.kill();
+    await waitFor('both unhealthy', async () => (await health(worker)) === 503 && (await health(frontend)) === 503, 10_000);
+    // Load goes on while Redis is away: the worker answers 503, the frontend counts failures.
+    const failing = await client.next<TrafficStats>('stats', (s) => s.failedPerSecond > 0, { from: client.heard.length });
+    expect(failing.targetRate).toBe(20);
+    await sleep(1000);
+    expect(worker.child.exitCode).toBeNull();
+    expect(frontend.child.exitCode).toBeNull();
+
+    await redis.restart();
+    await waitFor('both healthy again', async () => (await health(worker)) === 200 && (await health(frontend)) === 200, 15_000);
+    const mark = client.heard.length;
+    expect(await client.next<string>('calculation', () => true, { from: mark })).toMatch(HASH);
+    // The first window after the restart may still hold failures; a whole clean one follows.
+    const recovered = await client.next<TrafficStats>('stats', (s) => s.failedPerSecond === 0 && s.okPerSecond > 10, { from: mark, timeoutMs: 10_000 });
+    expect(recovered.primaryPerSecond).toBeGreaterThan(10);
+    expect(worker.child.exitCode).toBeNull();
+    expect(frontend.child.exitCode).toBeNull();
+  });
+
+  it('stops at start with a message naming a bad variable', async () => {
+    const bad = startNodeApp(builtApp('frontend'), { MAX_IN_FLIGHT: 'lots' });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toMatch(/MAX_IN_FLIGHT="lots" is not valid/);
+  });
+});
