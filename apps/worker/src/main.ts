@@ -1,12 +1,26 @@
-// Placeholder; the app lands in its own commit.
 import { createServer } from 'node:http';
-import { createLogger, envPort, listen, loadDotenv, runMain, closeServer } from '@string-hashr/core';
+import { closeRedis, closeServer, connectRedis, createLogger, createMetricsRegistry, listen, loadDotenv, runMain } from '@string-hashr/core';
+import { createApp } from './app.js';
+import { readConfig } from './config.js';
 
 const log = createLogger('worker');
 loadDotenv();
+
 void runMain(log, async () => {
-  const port = envPort(process.env, 'PORT', 8080);
-  const server = createServer((_req, res) => res.end('ok'));
-  log.info('listening', { port: await listen(server, port) });
-  return () => closeServer(server);
+  const config = readConfig(process.env);
+  const redis = connectRedis(config.redisUrl, 'publisher', log);
+  let stopping = false;
+  const { listener } = createApp({ ...config, redis, registry: createMetricsRegistry('worker'), isStopping: () => stopping });
+  const server = createServer(listener);
+  const port = await listen(server, config.port);
+  log.info('listening', { port, prefix: config.prefix || '(none)', logRequests: config.logRequests });
+
+  return async () => {
+    stopping = true;
+    // Keep-alive connections turn idle as their in-flight request ends: close each as it does.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    await closeServer(server, config.shutdownGraceMs);
+    clearInterval(sweep);
+    await closeRedis(redis);
+  };
 });

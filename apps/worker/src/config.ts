@@ -1,0 +1,51 @@
+import { ConfigError, type Env, envChoice, envNumber, envPort, envString, parseRedisUrl } from '@string-hashr/core';
+
+export const LOG_REQUESTS_CHOICES = ['errors', 'all'] as const;
+export type LogRequests = (typeof LOG_REQUESTS_CHOICES)[number];
+
+export interface WorkerConfig {
+  port: number;
+  /** `host:port` or a `redis://` / `rediss://` URL, checked at start. */
+  redisUrl: string;
+  /** Put before every published hash: empty on primary, `bursty-` on the burst cluster. */
+  prefix: string;
+  /** `errors`: log only non-2xx requests (the default, free on the hot path); `all`: every request. */
+  logRequests: LogRequests;
+  /** Largest `POST /` body accepted; larger ones get 413. */
+  maxBodyBytes: number;
+  /** How long a publish may wait for Redis before the request gets 503. */
+  publishTimeoutMs: number;
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
+  shutdownGraceMs: number;
+}
+
+export const DEFAULTS = {
+  port: 8081,
+  redisUrl: 'redis-cache-service:6379',
+  prefix: '',
+  logRequests: 'errors',
+  maxBodyBytes: 16 * 1024,
+  publishTimeoutMs: 2000,
+  shutdownGraceMs: 8000,
+} as const satisfies WorkerConfig;
+
+/** Reads and checks the whole environment once; a bad value throws a ConfigError naming its variable. */
+export function readConfig(env: Env): WorkerConfig {
+  const redisUrl = envString(env, 'REDIS_URL', DEFAULTS.redisUrl);
+  try {
+    parseRedisUrl(redisUrl);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return {
+    port: envPort(env, 'PORT', DEFAULTS.port),
+    redisUrl,
+    // Not trimmed like the others: the prefix is data, published as given.
+    prefix: env.PREFIX ?? DEFAULTS.prefix,
+    logRequests: envChoice(env, 'LOG_REQUESTS', LOG_REQUESTS_CHOICES, DEFAULTS.logRequests),
+    maxBodyBytes: envNumber(env, 'MAX_BODY_BYTES', DEFAULTS.maxBodyBytes, { min: 64, max: 1024 * 1024, integer: true }),
+    publishTimeoutMs: envNumber(env, 'PUBLISH_TIMEOUT_MS', DEFAULTS.publishTimeoutMs, { min: 1, max: 60_000, integer: true }),
+    // runMain gives the whole stop 10 s; closing Redis needs a moment after the grace.
+    shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_MS', DEFAULTS.shutdownGraceMs, { min: 0, max: 9000, integer: true }),
+  };
+}

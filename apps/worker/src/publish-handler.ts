@@ -1,0 +1,115 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CALCULATION_CHANNEL, calculationResult, type HashSources } from '@string-hashr/core';
+import { type Refusal, checkBodyHeaders, parseHashBody, tooLarge } from './hash-request.js';
+import type { Outcome, WorkerMetrics } from './metrics.js';
+import type { RequestLog } from './request-log.js';
+
+/** The part of an ioredis client the handler uses. */
+export interface Publisher {
+  readonly status: string;
+  publish(channel: string, message: string): Promise<number>;
+}
+
+export interface PublishHandlerDeps {
+  redis: Publisher;
+  prefix: string;
+  maxBodyBytes: number;
+  publishTimeoutMs: number;
+  metrics: WorkerMetrics;
+  requestLog: RequestLog;
+  hashSources?: HashSources;
+}
+
+const ROUTE = '/';
+const JSON_HEADERS = 'application/json; charset=utf-8';
+const noop = () => {};
+
+/** One `POST /` in progress. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  arrivedAt: number;
+}
+
+/**
+ * `POST /` on plain node:http, in front of Express: read the body up to the limit, check it,
+ * hash, publish, and answer 200 only once Redis accepted the PUBLISH. Express's own stack costs
+ * more than all of that together (see README, "Hot path").
+ */
+export function createPublishHandler(deps: PublishHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { redis, prefix, maxBodyBytes, publishTimeoutMs, metrics, requestLog, hashSources } = deps;
+
+  const reply = (ex: Exchange, status: number, outcome: Outcome, body: string, close = false) => {
+    const { req, res } = ex;
+    if (res.headersSent) return;
+    metrics.countRequest(ROUTE, outcome, status);
+    requestLog.onReply(req, res, status, ex.arrivedAt);
+    const headers: Record<string, string | number> = { 'Content-Type': JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) };
+    // A body left unread would otherwise be parsed as the next request on this connection.
+    if (close) headers.Connection = 'close';
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+  const refuse = (ex: Exchange, verdict: Refusal, close = false) => {
+    const outcome = verdict.status === 413 ? 'too_large' : verdict.status === 415 ? 'unsupported_encoding' : 'invalid_body';
+    reply(ex, verdict.status, outcome, JSON.stringify({ error: verdict.error }), close);
+  };
+  const unavailable = (ex: Exchange, outcome: Outcome, error: string) => reply(ex, 503, outcome, JSON.stringify({ error }));
+
+  const publish = (ex: Exchange, str: string) => {
+    // Without an offline queue ioredis would refuse too, but this answers before hashing.
+    if (redis.status !== 'ready') return unavailable(ex, 'redis_unavailable', 'redis is not reachable; try again later');
+    const result = calculationResult(prefix, str, hashSources);
+    const started = performance.now();
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      unavailable(ex, 'publish_timeout', `redis did not accept the publish within ${publishTimeoutMs} ms`);
+    }, publishTimeoutMs);
+    redis.publish(CALCULATION_CHANNEL, result).then(
+      () => {
+        if (settled) return;
+        clearTimeout(timer);
+        metrics.observePublishSeconds((performance.now() - started) / 1000);
+        reply(ex, 200, 'published', JSON.stringify({ result }));
+      },
+      (err: Error) => {
+        if (settled) return;
+        clearTimeout(timer);
+        unavailable(ex, 'publish_failed', `redis refused the publish: ${err.message}`);
+      },
+    );
+  };
+
+  return (req, res) => {
+    const ex: Exchange = { req, res, arrivedAt: performance.now() };
+    requestLog.onArrival(req, res);
+    // A client that goes away mid-body is not an error of ours; there is no one left to answer.
+    req.on('error', noop);
+    const early = checkBodyHeaders(req.headers['content-encoding'], req.headers['content-length'], maxBodyBytes);
+    if (early) return refuse(ex, early, true);
+
+    let first: Buffer | undefined;
+    let rest: Buffer[] | undefined;
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        // Chunked bodies have no Content-Length: stop keeping them as soon as they pass the limit.
+        req.off('data', onData);
+        req.resume();
+        return refuse(ex, tooLarge(maxBodyBytes), true);
+      }
+      if (first === undefined) first = chunk;
+      else (rest ??= [first]).push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => {
+      if (size > maxBodyBytes) return;
+      const body = rest ? Buffer.concat(rest) : first;
+      const verdict = parseHashBody(body === undefined ? '' : body.toString('utf8'));
+      if (verdict.ok) publish(ex, verdict.str);
+      else refuse(ex, verdict);
+    });
+  };
+}

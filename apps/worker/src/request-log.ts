@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import morgan from 'morgan';
+import type { LogRequests } from './config.js';
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+export interface RequestLog {
+  /** For Express: times every request, logs those the mode asks for when they finish. */
+  middleware: Middleware;
+  /** For the hot path as a request arrives: attaches the log only when every request is logged. */
+  onArrival(req: IncomingMessage, res: ServerResponse): void;
+  /** For the hot path as it answers: logs a request `onArrival` left alone if its status calls for it. */
+  onReply(req: IncomingMessage, res: ServerResponse, status: number, arrivedAt: number): void;
+}
+
+/** Which requests get a line: `errors` skips every 2xx (a console line per request costs throughput). */
+export function shouldLog(mode: LogRequests, status: number): boolean {
+  return mode === 'all' || status < 200 || status >= 300;
+}
+
+const noop = () => {};
+
+/**
+ * morgan, one line per request in the shape of the app's other lines:
+ * `time level worker: METHOD url status ms=... bytes=... remote=...`.
+ * Even a skipped morgan line costs two listeners per request, so in `errors` mode the hot path
+ * attaches it only to the requests it refuses, timed from their arrival.
+ */
+export function createRequestLog(mode: LogRequests, stream: { write(line: string): void } = process.stdout): RequestLog {
+  const arrivals = new WeakMap<IncomingMessage, number>();
+  const middleware = morgan<IncomingMessage, ServerResponse>(
+    (tokens, req, res) => {
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      const arrivedAt = arrivals.get(req);
+      const ms = arrivedAt === undefined ? tokens['response-time'](req, res) : (performance.now() - arrivedAt).toFixed(3);
+      return (
+        `${new Date().toISOString()} ${level} worker: ${tokens.method(req, res)} ${tokens.url(req, res)} ${status} ` +
+        `ms=${ms ?? '-'} bytes=${tokens.res(req, res, 'content-length') ?? '-'} remote=${tokens['remote-addr'](req, res) ?? '-'}`
+      );
+    },
+    { stream, skip: (_req, res) => !shouldLog(mode, res.statusCode) },
+  );
+  const everyRequest = mode === 'all';
+  return {
+    middleware,
+    onArrival: everyRequest ? (req, res) => middleware(req, res, noop) : noop,
+    onReply(req, res, status, arrivedAt) {
+      if (everyRequest || !shouldLog(mode, status)) return;
+      arrivals.set(req, arrivedAt);
+      middleware(req, res, noop);
+    },
+  };
+}
