@@ -13,7 +13,7 @@ export interface VirtualServiceRef {
 }
 
 export type SourceConfig =
-  | { kind: 'prometheus'; url: string; query: string; timeoutMs: number }
+  | { kind: 'prometheus'; url: string; query: string; timeoutMs: number; rateWindowSeconds: number }
   | { kind: 'scrape'; url: string; rateWindowSeconds: number; timeoutMs: number };
 
 export type RouterConfig = { kind: 'kubernetes' } | { kind: 'file'; path: string };
@@ -60,6 +60,7 @@ export function loadConfig(env: Env): WatcherConfig {
           url: envUrl(env, 'PROMETHEUS_URL', DEFAULT_PROMETHEUS_URL).replace(/\/+$/, ''),
           query: envOptional(env, 'WATCHER_QUERY') ?? defaultWatcherQuery(rateWindow),
           timeoutMs,
+          rateWindowSeconds,
         }
       : { kind: 'scrape', url: envUrl(env, 'WATCHER_SCRAPE_URL', undefined), rateWindowSeconds, timeoutMs };
 

@@ -2,3 +2,4 @@ export { freePort, sleep, waitFor, http } from './ports.js';
 export { startProcess, startNodeApp, type RunningProcess } from './process.js';
 export { startRedis, pingRedis, redisServerPath, type TestRedis } from './redis-server.js';
 export { chromiumLaunchOptions } from './chromium.js';
+export { startPrometheus, startIstioExporter, ISTIO_SOURCE_LABELS, PROMETHEUS_BINARY, type TestPrometheus, type IstioExporter } from './prometheus.js';

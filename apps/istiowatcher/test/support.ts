@@ -1,0 +1,58 @@
+// Shared by the watcher's integration tests: where the bundle is, a VirtualService to start
+// from, and the watcher's /metrics read as numbers.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseExposition, readWeights, type VirtualServiceLike, type Weights } from '@string-hashr/burst';
+import { parseAllDocuments, stringify } from 'yaml';
+
+export const MAIN_JS = fileURLToPath(new URL('../../../dist/apps/istiowatcher/main.js', import.meta.url));
+
+const HOST = 'worker-service.default.svc.cluster.local';
+
+/** The worker VirtualService as the manifests have it, with extra fields a router must not touch. */
+export function workerVirtualService(weights: Weights): VirtualServiceLike {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: 'worker-virtual-service', namespace: 'default', labels: { app: 'worker' }, annotations: { note: 'kept as is' } },
+    spec: {
+      hosts: ['worker-service'],
+      gateways: ['mesh'],
+      http: [
+        { match: [{ uri: { prefix: '/admin' } }], route: [{ destination: { host: HOST, subset: 'primary' } }] },
+        {
+          retries: { attempts: 2, perTryTimeout: '2s' },
+          route: [
+            { destination: { host: HOST, subset: 'primary', port: { number: 80 } }, weight: weights.primary },
+            { destination: { host: HOST, subset: 'burst', port: { number: 80 } }, weight: weights.burst, headers: { request: { set: { 'x-burst': '1' } } } },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+export const VS_FILE_HEADER = '# worker routing, written by hand; the watcher changes only the two weights\n';
+
+export function writeVsFile(file: string, weights: Weights): void {
+  // The header comment shows that comments survive the router's writes.
+  writeFileSync(file, VS_FILE_HEADER + stringify(workerVirtualService(weights)));
+}
+
+export function vsFileWeights(file: string): Weights {
+  const vs = parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJS() as VirtualServiceLike)
+    .find((d) => d?.kind === 'VirtualService');
+  return readWeights(vs!);
+}
+
+/** The watcher's metrics: `name` or `name{label="v"}` (labels as exposed) -> value. */
+export async function watcherMetrics(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const s of parseExposition(text)) {
+    const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`);
+    out.set(labels.length ? `${s.name}{${labels.join(',')}}` : s.name, s.value);
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, waitFor } from './ports.js';
+import { type RunningProcess, startProcess } from './process.js';
+
+export interface TestPrometheus {
+  /** Base URL, e.g. http://127.0.0.1:40123 */
+  url: string;
+  port: number;
+  /** Kills it (SIGKILL: an outage, not a shutdown); the data stays for `restart`. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and storage. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
+
+/**
+ * A real Prometheus of the test's own: a free port, its own temp storage, a config that scrapes
+ * `scrapeTargets` (host:port, path `metricsPath`) every `scrapeInterval`. Resolves once it is
+ * ready; stop() kills it and removes its data.
+ */
+export async function startPrometheus(options: { scrapeTargets: string[]; scrapeInterval?: string; metricsPath?: string; binary?: string }): Promise<TestPrometheus> {
+  const binary = options.binary ?? PROMETHEUS_BINARY;
+  if (!existsSync(binary)) throw new Error(`${binary} is not installed; install it with \`apt-get install prometheus\``);
+  const interval = options.scrapeInterval ?? '1s';
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'hashr-prometheus-'));
+  const config = path.join(dir, 'prometheus.yml');
+  writeFileSync(
+    config,
+    [
+      'global:',
+      `  scrape_interval: ${interval}`,
+      `  evaluation_interval: ${interval}`,
+      'scrape_configs:',
+      '  - job_name: test',
+      `    metrics_path: ${options.metricsPath ?? '/metrics'}`,
+      `    scrape_timeout: ${interval}`,
+      '    static_configs:',
+      `      - targets: [${options.scrapeTargets.map((t) => `'${t}'`).join(', ')}]`,
+      '',
+    ].join('\n'),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  let proc: RunningProcess | undefined;
+  const launch = async () => {
+    proc = startProcess(binary, [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ]);
+    const running = proc;
+    await waitFor(
+      `prometheus on port ${port}`,
+      async () => {
+        if (running.child.exitCode !== null) throw new Error(`prometheus exited: ${running.output().slice(-2000)}`);
+        return (await fetch(`${url}/-/ready`)).ok;
+      },
+      30_000,
+      100,
+    );
+  };
+  await launch();
+  return {
+    url,
+    port,
+    async kill() {
+      proc?.child.kill('SIGKILL');
+      await proc?.exited;
+    },
+    restart: launch,
+    async stop() {
+      await proc?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The labels Istio's source-side proxy of the frontend puts on its requests to the worker. */
+export const ISTIO_SOURCE_LABELS = {
+  reporter: 'source',
+  source_workload: 'frontend-deployment',
+  source_app: 'frontend',
+  destination_service: 'worker-service.default.svc.cluster.local',
+  destination_workload: 'worker-deployment',
+  destination_cluster: 'primary',
+};
+
+export interface IstioExporter {
+  /** host:port for a scrape config. */
+  target: string;
+  /** The metrics URL. */
+  url: string;
+  /** Requests per second the counters grow by from now on. */
+  setRate(rps: number): void;
+  /** Counters go back to 0, as after a proxy restart. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A stand-in for a sidecar's metrics endpoint: istio_requests_total with Istio's labels, growing
+ * at a rate the test sets (split 90/10 between response codes 200 and 503), plus series the
+ * watcher must ignore (destination-reported, another source workload).
+ */
+export async function startIstioExporter(initialRps = 0): Promise<IstioExporter> {
+  let rate = initialRps;
+  let base = 0;
+  let since = Date.now();
+  const total = () => base + (rate * (Date.now() - since)) / 1000;
+  const labels = (extra: Record<string, string>) =>
+    Object.entries({ ...ISTIO_SOURCE_LABELS, ...extra })
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',');
+  const server: Server = createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    const count = total();
+    const body = [
+      '# HELP istio_requests_total Total requests.',
+      '# TYPE istio_requests_total counter',
+      `istio_requests_total{${labels({ response_code: '200' })}} ${Math.floor(count * 0.9)}`,
+      `istio_requests_total{${labels({ response_code: '503' })}} ${Math.floor(count * 0.1)}`,
+      `istio_requests_total{${labels({ reporter: 'destination', response_code: '200' })}} ${Math.floor(count * 3)}`,
+      `istio_requests_total{${labels({ source_workload: 'loadgen', response_code: '200' })}} ${Math.floor(count * 2)}`,
+      '',
+    ].join('\n');
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    target: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}/metrics`,
+    setRate(rps) {
+      base = total();
+      since = Date.now();
+      rate = rps;
+    },
+    reset() {
+      base = 0;
+      since = Date.now();
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
