@@ -65,7 +65,7 @@
   });
   socket.on('error', (error) => showError(error && error.message ? error.message : 'The server rejected that rate.'));
 
-  // --- hashes, newest first; rendered once a frame so 1000/s does not thrash the DOM -------
+  // --- hashes, newest first; rendered at most once a frame so 1000/s does not thrash the DOM
   let pending = [];
   let frameRequested = false;
   const hashRow = (hash) => {
@@ -83,8 +83,12 @@
     row.append(text, badge);
     return row;
   };
+  let frameHandle;
+  let fallbackTimer;
   const render = () => {
     frameRequested = false;
+    cancelAnimationFrame(frameHandle);
+    clearTimeout(fallbackTimer);
     const fresh = pending;
     pending = [];
     const fragment = document.createDocumentFragment();
@@ -100,7 +104,9 @@
     if (pending.length > MAX_ROWS) pending = pending.slice(-MAX_ROWS);
     if (!frameRequested) {
       frameRequested = true;
-      requestAnimationFrame(render);
+      // Next frame; the timer covers pages that get no frames (a tab behind another one).
+      frameHandle = requestAnimationFrame(render);
+      fallbackTimer = setTimeout(render, 250);
     }
   });
 
@@ -126,7 +132,7 @@
     data: {
       labels: [],
       datasets: [
-        { label: 'Achieved req/s', data: [], borderColor: '#0d6efd', backgroundColor: '#0d6efd', yAxisID: 'rate', pointRadius: 0, borderWidth: 2, tension: 0.2 },
+        { label: 'Achieved req/s', data: [], borderColor: '#0d6efd', backgroundColor: '#0d6efd', yAxisID: 'rate', pointRadius: 0, borderWidth: 2 },
         { label: 'Target req/s', data: [], borderColor: '#6c757d', backgroundColor: '#6c757d', yAxisID: 'rate', pointRadius: 0, borderWidth: 1, borderDash: [6, 4], stepped: true },
         { label: 'Burst share %', data: [], borderColor: '#fd7e14', backgroundColor: 'rgba(253,126,20,0.15)', yAxisID: 'share', pointRadius: 0, borderWidth: 2, fill: true, stepped: true },
       ],
@@ -156,6 +162,11 @@
   };
   const showStats = (stats) => {
     for (const [id, format] of Object.entries(statFields)) $(id).textContent = format(stats);
+    // Colour only what deserves attention.
+    $('stat-ok').classList.toggle('text-success', stats.okPerSecond > 0);
+    $('stat-failed').classList.toggle('text-danger', stats.failedPerSecond > 0);
+    $('stat-dropped').classList.toggle('text-danger', stats.droppedPerSecond > 0);
+    for (const key of ['sent', 'ok', 'failed', 'dropped', 'primary', 'burst']) $(`total-${key}`).textContent = stats.totals[key].toLocaleString('en-US');
   };
   socket.on('history', (history) => {
     chart.data.labels = [];

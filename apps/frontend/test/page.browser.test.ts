@@ -1,0 +1,117 @@
+// The page in a real (headless) Chromium, served by the built frontend with the real worker and Redis.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CALCULATION_CHANNEL } from '@string-hashr/core';
+import { type TestRedis, chromiumLaunchOptions, http, startRedis, waitFor } from '@string-hashr/testing';
+import { Redis } from 'ioredis';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningApp, startApp } from './support.js';
+
+describe('the String Hashr page', () => {
+  let redis: TestRedis;
+  let worker: RunningApp;
+  let frontend: RunningApp;
+  let browser: Browser;
+  let publisher: Redis;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    worker = await startApp('worker', { REDIS_URL: redis.url });
+    frontend = await startApp('frontend', { REDIS_URL: redis.url, PROCESSOR_URL: worker.url });
+    await waitFor('frontend healthy', async () => (await http(`${frontend.url}/_healthz`)).status === 200);
+    publisher = new Redis(redis.port, '127.0.0.1');
+    browser = await chromium.launch(chromiumLaunchOptions());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    publisher?.disconnect();
+    await frontend?.stop();
+    await worker?.stop();
+    await redis?.stop();
+  });
+
+  it('sets a rate of 20, shows hashes newest first and about 20 req/s, and a second page sees the rate', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const failedRequests: string[] = [];
+    page.on('requestfailed', (request) => failedRequests.push(request.url()));
+    page.on('response', (response) => {
+      if (response.status() >= 400) failedRequests.push(`${response.status()} ${response.url()}`);
+    });
+    await page.goto(frontend.url);
+    await expect(page.title()).resolves.toBe('String Hashr');
+    await page.getByText("What's the frequency?").waitFor();
+    await page.locator('#connection-status', { hasText: 'connected' }).waitFor();
+    await page.locator('#current-rate', { hasText: '0' }).waitFor();
+
+    await page.fill('#frequency-input', '20');
+    await page.click('#frequency-submit');
+    const typedAt = Date.now();
+    await page.locator('#hashes [data-testid="hash-row"]').first().waitFor({ timeout: 3000 });
+    expect(Date.now() - typedAt).toBeLessThan(3000);
+    await expect(page.locator('#current-rate').textContent()).resolves.toBe('20');
+    await expect(page.locator('#hashes .hash-text').first().textContent()).resolves.toMatch(/^[A-Za-z0-9+/]{43}=$/);
+
+    // The panel: target 20, achieved about 20 once a whole second at that rate has passed.
+    await page.locator('#stat-target', { hasText: '20' }).waitFor({ timeout: 5000 });
+    await waitFor(
+      'the stats panel to report about 20 req/s',
+      async () => {
+        const achieved = Number(await page.locator('#stat-achieved').textContent());
+        return achieved >= 16 && achieved <= 24;
+      },
+      8000,
+    );
+    const ok = Number(await page.locator('#stat-ok').textContent());
+    expect(ok).toBeGreaterThan(10);
+    expect(await page.locator('#stat-p50').textContent()).toMatch(/^\d+\.\d$/);
+    expect(await page.locator('#stat-failed').textContent()).toBe('0.0');
+
+    // A burst result is marked as such, and is the newest row.
+    await publisher.publish(CALCULATION_CHANNEL, 'bursty-' + 'B'.repeat(43) + '=');
+    const burstRow = page.locator('#hashes [data-origin="burst"]').first();
+    await burstRow.waitFor({ timeout: 3000 });
+    await expect(burstRow.locator('.badge').textContent()).resolves.toBe('burst');
+    await expect(burstRow.getAttribute('class')).resolves.toContain('list-group-item-warning');
+    await expect(page.locator('#hashes [data-origin="primary"] .badge').first().textContent()).resolves.toBe('primary');
+
+    // A second page opened afterwards shows the rate in force.
+    const second = await context.newPage();
+    await second.goto(frontend.url);
+    await second.locator('#current-rate', { hasText: '20' }).waitFor({ timeout: 5000 });
+    await expect(second.inputValue('#frequency-input')).resolves.toBe('20');
+
+    // A bad value is refused on that page only and the rate stays.
+    await second.fill('#frequency-input', '-5');
+    await second.click('#frequency-submit');
+    await second.locator('#frequency-error:not(.d-none)').waitFor({ timeout: 3000 });
+    expect(await second.locator('#frequency-error').textContent()).toMatch(/from 0 to 1000/);
+    expect(await page.locator('#frequency-error').isVisible()).toBe(false);
+    await expect(page.locator('#current-rate').textContent()).resolves.toBe('20');
+
+    // Chart filled, then a screenshot to look at (not committed), with a few burst rows on top.
+    await page.bringToFront();
+    await waitFor('a few chart points', () => page.evaluate(() => (document.getElementById('rate-chart') as HTMLCanvasElement).height > 0), 3000);
+    for (let i = 0; i < 3; i++) await publisher.publish(CALCULATION_CHANNEL, `bursty-${String(i).repeat(43)}=`);
+    await page.waitForFunction(() => document.querySelector('#hashes > li[data-origin="burst"]:nth-child(-n+4)') !== null, undefined, { polling: 'raf', timeout: 3000 });
+    const shots = mkdtempSync(path.join(tmpdir(), 'string-hashr-page-'));
+    const shot = path.join(shots, 'page.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot: ${shot}`);
+
+    // At a high rate the list keeps at most 100 rows.
+    await page.fill('#frequency-input', '400');
+    await page.click('#frequency-submit');
+    await waitFor('100 rows', async () => (await page.locator('#hashes > li').count()) === 100, 5000);
+    await page.waitForTimeout(1000);
+    expect(await page.locator('#hashes > li').count()).toBe(100);
+    await page.click('#frequency-stop');
+    await second.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 3000 });
+
+    expect(failedRequests).toEqual([]);
+    await context.close();
+  });
+});
