@@ -1,0 +1,155 @@
+// createApp in-process with a stand-in publisher, for what a real Redis cannot be made to do on
+// cue: refuse a publish, never answer one. The real thing is in worker.test.ts.
+import { createServer } from 'node:http';
+import { calculationResult, closeServer, listen } from '@string-hashr/core';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type WorkerDeps, createApp } from '../src/app.js';
+import type { Publisher } from '../src/publish-handler.js';
+
+class StandInRedis implements Publisher {
+  status = 'ready';
+  published: string[] = [];
+  /** What the next publishes do: resolve (default), reject, or hang. */
+  behaviour: 'accept' | 'refuse' | 'hang' = 'accept';
+  publish(channel: string, message: string): Promise<number> {
+    if (this.behaviour === 'refuse') return Promise.reject(new Error('Connection is closed.'));
+    if (this.behaviour === 'hang') return new Promise(() => {});
+    this.published.push(`${channel} ${message}`);
+    return Promise.resolve(1);
+  }
+}
+
+const servers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((close) => close()));
+});
+
+async function serve(overrides: Partial<WorkerDeps> = {}) {
+  const redis = new StandInRedis();
+  const lines: string[] = [];
+  let stopping = false;
+  const { listener } = createApp({
+    redis,
+    prefix: '',
+    logRequests: 'errors',
+    maxBodyBytes: 16384,
+    publishTimeoutMs: 2000,
+    registry: new Registry(),
+    isStopping: () => stopping,
+    logStream: { write: (line) => lines.push(line) },
+    ...overrides,
+  });
+  const server = createServer(listener);
+  const url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+  servers.push(() => closeServer(server, 100));
+  const post = async (body: string) => {
+    const res = await fetch(`${url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { status: res.status, body: await res.text() };
+  };
+  const request = async (method: string, path: string) => {
+    const res = await fetch(url + path, { method });
+    return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
+  };
+  const get = (path: string) => request('GET', path);
+  return { redis, lines, post, get, request, stop: () => (stopping = true) };
+}
+
+describe('createApp', () => {
+  it('publishes PREFIX + hash and answers it back', async () => {
+    const sources = { salt: (n: number) => 'f'.repeat(n), now: () => new Date('2024-05-01T13:00:00Z') };
+    const app = await serve({ prefix: 'bursty-', hashSources: sources });
+    const expected = calculationResult('bursty-', 'abcdefghij', sources);
+    expect(await app.post('{"str":"abcdefghij"}')).toEqual({ status: 200, body: JSON.stringify({ result: expected }) });
+    expect(app.redis.published).toEqual([`calculation ${expected}`]);
+  });
+
+  it('answers 503, never 200, when Redis refuses the publish', async () => {
+    const app = await serve();
+    app.redis.behaviour = 'refuse';
+    const res = await app.post('{"str":"x"}');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body).error).toMatch(/redis refused the publish/);
+  });
+
+  it('answers 503 when Redis does not accept the publish in time', async () => {
+    const app = await serve({ publishTimeoutMs: 50 });
+    app.redis.behaviour = 'hang';
+    const res = await app.post('{"str":"x"}');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body).error).toBe('redis did not accept the publish within 50 ms');
+    expect(app.lines.join('\n')).toMatch(/error worker: POST \/ 503 ms=\d/);
+  });
+
+  it('answers 503 without publishing while Redis is not ready, and readiness says so', async () => {
+    const app = await serve();
+    app.redis.status = 'reconnecting';
+    const res = await app.post('{"str":"x"}');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body).error).toBe('redis is not reachable; try again later');
+    expect(app.redis.published).toEqual([]);
+    expect(await app.get('/_healthz')).toMatchObject({ status: 503, body: 'redis not ready' });
+    expect((await app.get('/metrics')).body).toMatch(/^worker_redis_up 0$/m);
+  });
+
+  it('serves liveness, readiness and metrics', async () => {
+    const app = await serve();
+    expect(await app.get('/')).toMatchObject({ status: 200, body: 'ok' });
+    expect(await app.get('/_healthz')).toMatchObject({ status: 200, body: 'ok' });
+    await app.post('{"str":"x"}');
+    await app.post('{"str":1}');
+    const metrics = await app.get('/metrics');
+    expect(metrics.type).toMatch(/^text\/plain/);
+    expect(metrics.body).toMatch(/^worker_requests_total\{route="\/",outcome="published",status="200"\} 1$/m);
+    expect(metrics.body).toMatch(/^worker_requests_total\{route="\/",outcome="invalid_body",status="400"\} 1$/m);
+    expect(metrics.body).toMatch(/^worker_requests_total\{route="\/_healthz",outcome="served",status="200"\} 1$/m);
+    expect(metrics.body).toMatch(/^worker_publish_duration_seconds_count 1$/m);
+    expect(metrics.body).toMatch(/^worker_redis_up 1$/m);
+  });
+
+  it('turns readiness off once stopping', async () => {
+    const app = await serve();
+    app.stop();
+    expect(await app.get('/_healthz')).toMatchObject({ status: 503, body: 'shutting down' });
+  });
+
+  it.each([
+    ['GET', '/nowhere', 404],
+    ['POST', '/nowhere', 404],
+    ['PUT', '/', 405],
+    ['DELETE', '/', 405],
+  ])('%s %s -> %i with a JSON error', async (method, path, status) => {
+    const app = await serve();
+    const res = await app.request(method, path);
+    expect(res.status).toBe(status);
+    expect(res.type).toMatch(/^application\/json/);
+    expect(JSON.parse(res.body).error).toEqual(expect.any(String));
+  });
+
+  it('logs only what is not 2xx by default, timed from arrival', async () => {
+    const app = await serve({ publishTimeoutMs: 30 });
+    await app.post('{"str":"fine"}');
+    await app.get('/');
+    await app.post('{"str":""}');
+    app.redis.behaviour = 'hang';
+    await app.post('{"str":"slow"}');
+    await app.get('/missing');
+    expect(app.lines).toHaveLength(3);
+    expect(app.lines[0]).toMatch(/^\S+Z warn worker: POST \/ 400 ms=[\d.]+ bytes=\d+ remote=\S+\n?$/);
+    const slowMs = Number(/ms=([\d.]+)/.exec(app.lines[1])?.[1]);
+    expect(slowMs).toBeGreaterThanOrEqual(30);
+    expect(app.lines[2]).toMatch(/warn worker: GET \/missing 404 /);
+  });
+
+  it('logs every request with LOG_REQUESTS=all', async () => {
+    const app = await serve({ logRequests: 'all' });
+    await app.post('{"str":"fine"}');
+    await app.get('/_healthz');
+    await app.post('nope');
+    expect(app.lines.map((line) => line.split(' ').slice(1, 6).join(' '))).toEqual([
+      'info worker: POST / 200',
+      'info worker: GET /_healthz 200',
+      'warn worker: POST / 400',
+    ]);
+  });
+});
