@@ -36,7 +36,7 @@ describe('the built worker', () => {
     await subscriber.receives(result);
   });
 
-  it.each([
+  it.each<{ name: string; body: string; headers: Record<string, string>; status: number }>([
     { name: 'missing str', body: '{}', headers: {}, status: 400 },
     { name: 'empty str', body: '{"str":""}', headers: {}, status: 400 },
     { name: 'numeric str', body: '{"str":42}', headers: {}, status: 400 },
