@@ -1,0 +1,93 @@
+// The built bundle as users run it: --once, dry run, a bad setting, SIGTERM. The scrape source
+// reads a test exporter directly, so no Prometheus is needed here.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, http, startIstioExporter, startNodeApp, startProcess, waitFor, type IstioExporter } from '@string-hashr/testing';
+import { MAIN_JS, vsFileWeights, watcherMetrics, writeVsFile } from './support.js';
+
+let exporter: IstioExporter;
+beforeAll(async () => {
+  exporter = await startIstioExporter(30);
+});
+afterAll(async () => {
+  await exporter?.stop();
+});
+
+function vsFile(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'istiowatcher-cli-')), 'vs.yaml');
+  writeVsFile(file, { primary: 100, burst: 0 });
+  return file;
+}
+
+const scrapeEnv = (file: string) => ({
+  WATCHER_SOURCE: 'scrape',
+  WATCHER_SCRAPE_URL: exporter.url,
+  WATCHER_RATE_WINDOW: '2s',
+  WATCHER_INTERVAL_SECONDS: '1',
+  WATCHER_ROUTER: 'file',
+  WATCHER_VS_FILE: file,
+});
+
+describe('istiowatcher (built)', () => {
+  it('--once prints the observed rate and the decision, changes nothing, exits 0', async () => {
+    const file = vsFile();
+    const before = readFileSync(file, 'utf8');
+    const proc = startProcess(process.execPath, [MAIN_JS, '--once'], { env: scrapeEnv(file) });
+    expect(await proc.exited).toBe(0);
+    const out = proc.output();
+    expect(out).toMatch(/observed: (2[7-9]|3[0-3])\.\d{3} req\/s/);
+    expect(out).toMatch(/weights in force: primary 100 \/ burst 0/);
+    expect(out).toMatch(/target: primary 0 \/ burst 100/);
+    expect(out).toMatch(/decision: .*above high threshold 15/);
+    expect(out).toMatch(/no change made/);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('--once exits 1 when the read fails, saying why', async () => {
+    const proc = startProcess(process.execPath, [MAIN_JS, '--once'], { env: { ...scrapeEnv(vsFile()), WATCHER_SOURCE: 'prometheus', PROMETHEUS_URL: `http://127.0.0.1:${await freePort()}` } });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(/observed: error \(network\)/);
+  });
+
+  it('dry run decides and logs, changes nothing', async () => {
+    const file = vsFile();
+    const before = readFileSync(file, 'utf8');
+    const port = await freePort();
+    const proc = startNodeApp(MAIN_JS, { ...scrapeEnv(file), PORT: String(port), WATCHER_DRY_RUN: 'true', WATCHER_SAMPLES: '1', WATCHER_MIN_DWELL_SECONDS: '0' });
+    try {
+      await waitFor('would set', () => /dry run: would set weights primary=0 burst=100/.test(proc.output()), 20_000, 200);
+      expect(readFileSync(file, 'utf8')).toBe(before);
+      expect((await watcherMetrics(port)).get('istiowatcher_mode{mode="switch",source="scrape",router="file",dry_run="true"}')).toBe(1);
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+  });
+
+  it('a bad setting stops it at start with the variable named', async () => {
+    const proc = startNodeApp(MAIN_JS, { ...scrapeEnv(vsFile()), BURST_HIGH_RPS: '10', BURST_LOW_RPS: '12' });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(/configuration error: BURST_LOW_RPS is not valid: must be below BURST_HIGH_RPS \(10\), got 12/);
+  });
+
+  it('serves /healthz, /readyz and /metrics, acts, and exits 0 on SIGTERM', async () => {
+    const file = vsFile();
+    const port = await freePort();
+    const proc = startNodeApp(MAIN_JS, { ...scrapeEnv(file), PORT: String(port), WATCHER_SAMPLES: '2', WATCHER_MIN_DWELL_SECONDS: '1' });
+    try {
+      await waitFor('healthz', async () => (await http(`http://127.0.0.1:${port}/healthz`)).status === 200, 10_000, 100);
+      await waitFor('burst', () => vsFileWeights(file).burst === 100, 20_000, 200);
+      expect((await http(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      const metrics = await watcherMetrics(port);
+      expect(metrics.get('istiowatcher_burst_weight')).toBe(100);
+      expect(metrics.get('istiowatcher_primary_weight')).toBe(0);
+      expect(metrics.get('istiowatcher_is_leader')).toBe(1);
+      expect(metrics.get('istiowatcher_observed_rps')).toBeGreaterThan(20);
+      expect(metrics.get('istiowatcher_transitions_total{direction="up"}')).toBe(1);
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+    expect(proc.output()).toMatch(/SIGTERM received/);
+  });
+});
