@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Step 2 of docs/deploy.md: one Istio mesh over both clusters, primary-remote on one network
+# (https://istio.io/latest/docs/setup/install/multicluster/primary-remote/). istiod runs on
+# primary and serves burst through an east-west gateway; a remote secret lets it watch burst's
+# API server. Then Prometheus (Istio's addon) on primary, and sidecar injection in the app's
+# namespace on both. The IstioOperator files are generated: istio-manifests/install/.
+# Idempotent: istioctl install and kubectl apply/label converge; namespaces are looked up first.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  echo "usage: tools/cluster/install-istio.sh [--dry-run] [--project ID] [--zone ZONE]   (ISTIO_VERSION=$ISTIO_VERSION)"
+  usage_common
+}
+parse_flags "$@"
+need kubectl curl
+INSTALL=$CLUSTER_ROOT/istio-manifests/install
+
+step "istioctl $ISTIO_VERSION"
+if ISTIOCTL=$(istioctl_path); then
+  note "using $ISTIOCTL"
+else
+  run mkdir -p "$CLUSTER_ROOT/tmp/istio"
+  run_pipe "cd $(quote "$CLUSTER_ROOT/tmp/istio") && curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=$(quote "$ISTIO_VERSION") TARGET_ARCH=x86_64 sh -"
+fi
+ISTIO_DIR=$(dirname "$(dirname "$ISTIOCTL")")
+
+# namespace CONTEXT NAME: creates it unless it exists.
+namespace() {
+  if exists kubectl --context "$1" get namespace "$2"; then note "namespace $2 exists on $1"; else run kubectl --context "$1" create namespace "$2"; fi
+}
+
+step "primary ($PRIMARY_CONTEXT): istiod, ingress gateway, CNI"
+namespace "$PRIMARY_CONTEXT" istio-system
+run kubectl --context "$PRIMARY_CONTEXT" label namespace istio-system "topology.istio.io/network=$MESH_NETWORK" --overwrite
+run "$ISTIOCTL" install -y --context "$PRIMARY_CONTEXT" -f "$INSTALL/primary.yaml"
+
+step "primary: east-west gateway exposing istiod to the burst cluster"
+run "$ISTIOCTL" install -y --context "$PRIMARY_CONTEXT" -f "$INSTALL/eastwest-gateway.yaml"
+run kubectl --context "$PRIMARY_CONTEXT" apply -f "$INSTALL/expose-istiod.yaml"
+DISCOVERY_ADDRESS=$(wait_for_value '<east-west gateway IP>' 'the east-west gateway address' \
+  kubectl --context "$PRIMARY_CONTEXT" -n istio-system get service istio-eastwestgateway -o 'jsonpath={.status.loadBalancer.ingress[0].ip}')
+note "istiod is reachable at $DISCOVERY_ADDRESS"
+
+step "burst ($BURST_CONTEXT): remote, its control plane is primary's istiod"
+namespace "$BURST_CONTEXT" istio-system
+run kubectl --context "$BURST_CONTEXT" label namespace istio-system "topology.istio.io/network=$MESH_NETWORK" --overwrite
+run kubectl --context "$BURST_CONTEXT" annotate namespace istio-system "topology.istio.io/controlPlaneClusters=$PRIMARY_CLUSTER" --overwrite
+run "$ISTIOCTL" install -y --context "$BURST_CONTEXT" -f "$INSTALL/remote.yaml" --set "values.global.remotePilotAddress=$DISCOVERY_ADDRESS"
+
+step "remote secret: primary's istiod watches burst's services and endpoints"
+run_pipe "$(quote "$ISTIOCTL" create-remote-secret --context "$BURST_CONTEXT" --name "$BURST_CLUSTER") | $(quote kubectl --context "$PRIMARY_CONTEXT" apply -f -)"
+
+step "Prometheus (Istio addon) on primary: the watcher's metric source"
+run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ISTIO_DIR/samples/addons/prometheus.yaml"
+
+step "sidecar injection in namespace $NAMESPACE on both clusters"
+for context in "$PRIMARY_CONTEXT" "$BURST_CONTEXT"; do
+  namespace "$context" "$NAMESPACE"
+  # Pods here meet the "restricted" Pod Security profile (Istio CNI keeps the sidecar compliant): warn on any that do not.
+  run kubectl --context "$context" label namespace "$NAMESPACE" istio-injection=enabled pod-security.kubernetes.io/warn=restricted --overwrite
+done
+
+step "check"
+run "$ISTIOCTL" remote-clusters --context "$PRIMARY_CONTEXT"
+run kubectl --context "$PRIMARY_CONTEXT" -n istio-system get pods
+run kubectl --context "$BURST_CONTEXT" get mutatingwebhookconfigurations
