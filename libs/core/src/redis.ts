@@ -27,17 +27,19 @@ export function connectRedis(redisUrl: string, role: RedisRole, log: Logger): Re
     autoResubscribe: true,
     lazyConnect: false,
   });
+  // One line per outage and one per recovery, not one per reconnect attempt.
   let lastState = '';
-  const report = (state: string, fields?: Record<string, string | number>) => {
+  const report = (state: 'ready' | 'down' | 'closed', fields?: Record<string, string | number>) => {
     if (state === lastState) return;
     lastState = state;
-    (state === 'ready' ? log.info : log.warn)(`redis ${role} ${state}`, { redis: `${target.host}:${target.port}`, ...fields });
+    const message = { ready: 'ready', down: 'unreachable, reconnecting with backoff', closed: 'closed' }[state];
+    (state === 'ready' ? log.info : log.warn)(`redis ${role} ${message}`, { redis: `${target.host}:${target.port}`, ...fields });
   };
   redis.on('ready', () => report('ready'));
-  redis.on('reconnecting', (delay: number) => report('reconnecting', { delayMs: delay }));
+  // Without an error listener ioredis prints every failed attempt itself.
+  redis.on('error', (err: Error) => report('down', { error: err.message }));
+  redis.on('reconnecting', () => report('down'));
   redis.on('end', () => report('closed'));
-  // Without a listener ioredis prints every failed attempt; one line per state change is enough.
-  redis.on('error', (err: Error) => report('unreachable', { error: err.message }));
   return redis;
 }
 
