@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { HashSources } from '@string-hashr/core';
+import type { HashSources, Logger } from '@string-hashr/core';
 import { metricsHandler } from '@string-hashr/core';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Registry } from 'prom-client';
@@ -21,6 +21,8 @@ export interface WorkerDeps {
   registry: Registry;
   /** True once SIGTERM arrived: readiness turns 503 so no new traffic is routed here. */
   isStopping?: () => boolean;
+  /** For failures of the Express routes (a 500 answer says no more than "internal error"). */
+  log?: Logger;
   /** Where request log lines go (stdout by default). */
   logStream?: { write(line: string): void };
   /** Salt and clock of the hash; a pooled random salt and the real clock by default. */
@@ -69,6 +71,7 @@ export function createApp(deps: WorkerDeps): WorkerApp {
   });
   const onError: ErrorRequestHandler = (err: { status?: number; statusCode?: number; message?: string }, _req, res, _next) => {
     const status = err.status ?? err.statusCode ?? 500;
+    if (status >= 500) deps.log?.error(`request failed: ${err.message ?? String(err)}`);
     res.status(status >= 400 && status < 600 ? status : 500).json({ error: status < 500 ? (err.message ?? 'bad request') : 'internal error' });
   };
   app.use(onError);

@@ -30,12 +30,14 @@ export function createRequestLog(mode: LogRequests, stream: { write(line: string
   const arrivals = new WeakMap<IncomingMessage, number>();
   const middleware = morgan<IncomingMessage, ServerResponse>(
     (tokens, req, res) => {
-      const status = res.statusCode;
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      // No status when the client left before an answer: morgan's token is then undefined.
+      const status = tokens.status(req, res);
+      const code = Number(status ?? 0);
+      const level = code >= 500 ? 'error' : code >= 400 || status === undefined ? 'warn' : 'info';
       const arrivedAt = arrivals.get(req);
       const ms = arrivedAt === undefined ? tokens['response-time'](req, res) : (performance.now() - arrivedAt).toFixed(3);
       return (
-        `${new Date().toISOString()} ${level} worker: ${tokens.method(req, res)} ${tokens.url(req, res)} ${status} ` +
+        `${new Date().toISOString()} ${level} worker: ${tokens.method(req, res)} ${tokens.url(req, res)} ${status ?? '-'} ` +
         `ms=${ms ?? '-'} bytes=${tokens.res(req, res, 'content-length') ?? '-'} remote=${tokens['remote-addr'](req, res) ?? '-'}`
       );
     },
