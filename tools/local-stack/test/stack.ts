@@ -1,0 +1,106 @@
+// Runs the whole local stack as a user does (`npm start`, or the same entry point without npm),
+// on free ports, in its own process group so a test can press "Ctrl-C" (SIGINT to the group).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitFor } from '@string-hashr/testing';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface Stack {
+  child: ChildProcess;
+  pageUrl: string;
+  ports: Record<string, number>;
+  /** The Redis the stack started (it found nothing at the REDIS_URL the test gave it). */
+  redisUrl: string;
+  lockFile: string;
+  env: Record<string, string>;
+  output(): string;
+  exited: Promise<number | null>;
+  /** Ctrl-C: SIGINT to the whole process group, as a terminal sends it; resolves with the exit code. */
+  ctrlC(): Promise<number | null>;
+  /** Pids of the processes in the stack's group still alive. */
+  processes(): number[];
+}
+
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export function groupMembers(pgid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-g', String(pgid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The environment of a running process, to tell the burst worker from the primary one. */
+export function processEnv(pid: number): Record<string, string> {
+  try {
+    return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  } catch {
+    return {};
+  }
+}
+
+export async function startStack(options: { env?: Record<string, string>; viaNpm?: boolean } = {}): Promise<Stack> {
+  const ports: Record<string, number> = {};
+  for (const name of ['FRONTEND_PORT', 'WORKER_PORT', 'BURST_WORKER_PORT', 'MESH_PORT', 'WATCHER_PORT', 'PROMETHEUS_PORT']) ports[name] = await freePort();
+  const lockFile = path.join(mkdtempSync(path.join(tmpdir(), 'stack-lock-')), 'stack.lock');
+  const env: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    // Nothing answers here, so the stack starts its own redis-server.
+    REDIS_URL: `127.0.0.1:${await freePort()}`,
+    LOCAL_STACK_LOCK: lockFile,
+    LOCAL_STACK_BUILD: 'false',
+    ...options.env,
+  };
+  const [command, args] = options.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'tools/local-stack/src/main.ts']];
+  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.on('data', (c) => (text += c));
+  child.stderr!.on('data', (c) => (text += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const pgid = child.pid!;
+  const stack: Stack = {
+    child,
+    pageUrl: `http://127.0.0.1:${ports.FRONTEND_PORT}`,
+    ports,
+    redisUrl: '',
+    lockFile,
+    env,
+    output: () => text,
+    exited,
+    async ctrlC() {
+      try {
+        process.kill(-pgid, 'SIGINT');
+      } catch {
+        /* already gone */
+      }
+      const timer = setTimeout(() => groupMembers(pgid).forEach((pid) => process.kill(pid, 'SIGKILL')), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      await waitFor('every process of the stack to exit', () => groupMembers(pgid).length === 0, 10_000);
+      return code;
+    },
+    processes: () => groupMembers(pgid),
+  };
+  try {
+    await waitFor('the status block', () => text.includes('String Hashr is running') || child.exitCode !== null, 90_000, 100);
+    if (child.exitCode !== null) throw new Error(`the stack exited with code ${child.exitCode}`);
+  } catch (err) {
+    await stack.ctrlC();
+    throw new Error(`${(err as Error).message}\n--- output ---\n${text}`);
+  }
+  stack.redisUrl = /redis\s+(127\.0\.0\.1:\d+) \(own redis-server\)/.exec(text)?.[1] ?? '';
+  return stack;
+}
