@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,9 @@ import { loadConfig, DEFAULT_CONFIG_PATH } from './src/config.js';
 import { generate, KUSTOMIZATION_FILE, layout } from './src/layout.js';
 import { generateFromArgs } from './src/cli.js';
 import { PROMOTED_API_VERSIONS } from './src/render.js';
+import { startFakeApiServer } from './test/fake-apiserver.js';
+
+const execFileAsync = promisify(execFile);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 process.chdir(root);
@@ -125,18 +129,47 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     expect(rendered.map(key).sort()).toEqual(docsIn(dir).map(key).sort());
   });
 
-  it('kubectl apply -f <dir> reads the .yaml files and skips the Kustomization file', () => {
-    // No cluster here: with an unreachable server kubectl names each file it tries to map.
+  /** Runs the real kubectl against the fake API server; resolves with its output and exit code. */
+  async function kubectlApply(args: string[]) {
+    const api = await startFakeApiServer();
     const tmp = mkdtempSync(path.join(tmpdir(), 'kubeconfig-'));
     const kubeconfig = path.join(tmp, 'config');
     writeFileSync(
       kubeconfig,
-      'apiVersion: v1\nkind: Config\nclusters: [{name: none, cluster: {server: "http://127.0.0.1:9"}}]\nusers: [{name: none, user: {}}]\ncontexts: [{name: none, context: {cluster: none, user: none}}]\ncurrent-context: none\n',
+      `apiVersion: v1\nkind: Config\nclusters: [{name: fake, cluster: {server: "${api.url}"}}]\nusers: [{name: fake, user: {}}]\ncontexts: [{name: fake, context: {cluster: fake, user: fake}}]\ncurrent-context: fake\n`,
     );
     try {
-      const result = spawnSync('kubectl', ['apply', '-f', 'k8s/burst', '--dry-run=client', '--validate=false'], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } });
-      expect(result.stderr).toContain('k8s/burst/worker-burst.yaml');
-      expect(result.stderr).not.toContain(KUSTOMIZATION_FILE);
+      const { stdout, stderr } = await execFileAsync('kubectl', ['apply', ...args, '--dry-run=client', '--validate=false'], { env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: path.join(tmp, 'cache') } });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    } finally {
+      await api.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  it.each(folders.flatMap((dir) => [['-f', dir], ['-k', dir]]))('kubectl apply %s %s --dry-run=client plans every document (fake API server)', async (flag, dir) => {
+    const { code, stdout, stderr } = await kubectlApply([flag, dir]);
+    expect(code, stderr).toBe(0);
+    const planned = stdout.split('\n').filter(Boolean);
+    const docs = docsIn(dir);
+    expect(planned).toHaveLength(docs.length);
+    for (const doc of docs) {
+      const kind = doc.kind.toLowerCase();
+      expect(planned.some((line) => (line.startsWith(`${kind}/`) || line.startsWith(`${kind}.`)) && line.endsWith(`/${doc.metadata.name} created (dry run)`)), `${doc.kind} ${doc.metadata.name}`).toBe(true);
+    }
+  });
+
+  it('why the kustomize file is not kustomization.yaml: kubectl apply -f would read it and fail', async () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'kustomization-'));
+    try {
+      for (const file of filesIn('k8s/burst')) writeFileSync(path.join(tmp, path.basename(file.path)), file.content);
+      writeFileSync(path.join(tmp, 'kustomization.yaml'), committed.find((f) => f.path === `k8s/burst/${KUSTOMIZATION_FILE}`)!.content);
+      const { code, stderr } = await kubectlApply(['-f', tmp]);
+      expect(code).not.toBe(0);
+      expect(stderr).toContain('kustomization.yaml');
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
