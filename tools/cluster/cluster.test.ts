@@ -155,6 +155,25 @@ describe('for real (against the fakes): idempotent', () => {
     expect(output).toContain('get-credentials primary --zone us-west1-a --project from-gcloud');
   });
 
+  it('install-istio.sh runs through: istioctl from PATH, gateway address passed to the remote install', () => {
+    const { status, calls, output } = runScript('install-istio.sh', ['--project', 'demo']);
+    expect(status, output).toBe(0);
+    expect(calls).toContainEqual(expect.stringMatching(/^istioctl install -y --context gke_demo_us-west1-a_burst -f .*remote\.yaml --set values\.global\.remotePilotAddress=203\.0\.113\.7$/));
+    expect(calls).toContainEqual('istioctl create-remote-secret --context gke_demo_us-west1-a_burst --name burst');
+    expect(calls).toContainEqual('kubectl --context gke_demo_us-west1-a_primary apply -f -');
+    // the namespaces did not exist (the fake says so): created, then labelled
+    expect(calls.indexOf('kubectl --context gke_demo_us-west1-a_primary create namespace istio-system')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('deploy.sh runs through: renders, applies burst before primary, prints the page address', () => {
+    const { status, calls, output } = runScript('deploy.sh', ['--project', 'demo', '--tag', 't1']);
+    expect(status, output).toBe(0);
+    const applies = calls.filter((c) => c.includes(' apply -k '));
+    expect(applies.map((c) => c.split('/').slice(-2).join('/'))).toEqual(['k8s/burst', 'k8s/primary', 'manifests-t1/istio-manifests']);
+    expect(calls[0]).toMatch(/^npx .*--registry us-west1-docker\.pkg\.dev\/demo\/string-hashr --tag t1 --out /);
+    expect(output).toContain('open http://203.0.113.7/');
+  });
+
   it('teardown deletes nothing that is gone', () => {
     const { status, calls } = runScript('teardown.sh', ['--project', 'demo', '--delete-images']);
     expect(status).toBe(0);
