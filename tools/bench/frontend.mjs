@@ -10,13 +10,16 @@
 // and reads the server's `stats` events. The first window after each change is skipped (it
 // mixes the old rate and the new); the rest are summed over their real lengths.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
+import { tsImport } from 'tsx/esm/api';
+
+// The same helpers the tests use (libs/testing), loaded from TypeScript by tsx.
+const { freePort, waitFor, startRedis } = await tsImport('../../libs/testing/src/index.ts', import.meta.url);
+const until = (what, check, timeoutMs = 15_000) => waitFor(what, check, timeoutMs, 100);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const frontendMain = path.join(root, 'dist/apps/frontend/main.js');
@@ -42,32 +45,6 @@ for (const main of sinkKind === 'worker' ? [frontendMain, workerMain] : [fronten
 if (spawnSync('redis-server', ['--version']).error) {
   console.error('redis-server is not installed. Install it with `apt-get install redis-server`, then run again.');
   process.exit(1);
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(what, check, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const children = [];
@@ -104,11 +81,9 @@ async function stopAll() {
 const healthy = (port) => async () => (await fetch(`http://127.0.0.1:${port}/_healthz`)).status === 200;
 
 async function main() {
-  const redisPort = await freePort();
-  const redisDir = mkdtempSync(path.join(tmpdir(), 'bench-frontend-redis-'));
-  cleanups.push(() => rmSync(redisDir, { recursive: true, force: true }));
-  start('redis-server', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir]);
-  const redisUrl = `127.0.0.1:${redisPort}`;
+  const redis = await startRedis();
+  cleanups.push(() => redis.stop());
+  const redisUrl = redis.url;
 
   let processorUrl;
   if (sinkKind === 'worker') {

@@ -10,10 +10,14 @@
 // so compare the ratios within one run, never absolute figures across runs.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+
+// The same helpers the tests use (libs/testing), loaded from TypeScript by tsx.
+const { freePort, sleep, waitFor, startRedis } = await tsImport('../../libs/testing/src/index.ts', import.meta.url);
+const waitUntil = (what, check, timeoutMs = 15_000) => waitFor(what, check, timeoutMs, 100);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const workerMain = path.join(root, 'dist/apps/worker/main.js');
@@ -50,19 +54,6 @@ if (spawnSync('redis-server', ['--version']).error) {
   process.exit(1);
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Spawns a server whose output is read and dropped, as a container runtime would. */
 function start(command, args, env) {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -82,28 +73,19 @@ function start(command, args, env) {
   };
 }
 
-async function waitUntil(what, check, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-worker-'));
 const script = path.join(dir, 'post.lua');
 writeFileSync(script, ['wrk.method = "POST"', 'wrk.body = \'{"str":"abcdefghij"}\'', 'wrk.headers["Content-Type"] = "application/json"', ''].join('\n'));
 
-const redisPort = await freePort();
-const redis = start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {});
+const redis = await startRedis();
+const redisPort = redis.port;
 const { Redis } = await import('ioredis');
 const subscriber = new Redis({ host: '127.0.0.1', port: redisPort, lazyConnect: true, retryStrategy: () => 200 });
 let received = 0;
 try {
   await waitUntil('redis-server', async () => (await subscriber.connect(), true));
 } catch (err) {
-  console.error(`redis-server did not start: ${err.message}\n${redis.output()}`);
+  console.error(`cannot subscribe to redis-server: ${err.message}`);
   process.exit(1);
 }
 await subscriber.subscribe('calculation');
