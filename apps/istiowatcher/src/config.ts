@@ -21,6 +21,8 @@ export type RouterConfig = { kind: 'kubernetes' } | { kind: 'file'; path: string
 export interface WatcherConfig {
   port: number;
   intervalMs: number;
+  /** Re-read the live weights this often (ms) to notice edits by others; 0: never. */
+  resyncMs: number;
   source: SourceConfig;
   policy: PolicySettings;
   router: RouterConfig;
@@ -112,6 +114,8 @@ export function loadConfig(env: Env): WatcherConfig {
   return {
     port: envPort(env, 'PORT', 9102),
     intervalMs,
+    // A dry run keeps the weights it would have set as its state; re-reading would undo that.
+    resyncMs: dryRun ? 0 : envNumber(env, 'WATCHER_RESYNC_SECONDS', 30, { min: 0 }) * 1000,
     source,
     policy,
     router,

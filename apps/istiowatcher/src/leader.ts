@@ -1,6 +1,6 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '@string-hashr/core';
-import { apiFailure, describeApiError } from './routers/kubernetes.js';
+import { apiFailure, describeApiError, withDeadline } from './routers/kubernetes.js';
 
 /** Whether this replica may act now. */
 export interface Leadership {
@@ -23,10 +23,17 @@ export function leaseLeadership(
   kc: KubeConfig,
   options: { namespace: string; name: string; identity: string; leaseDurationSeconds: number; log: Logger; onChange?: (leader: boolean) => void },
 ): Leadership {
-  const api = kc.makeApiClient(CoordinationV1Api);
   const { namespace, name, identity, log } = options;
   const durationMs = options.leaseDurationSeconds * 1000;
   const renewDeadlineMs = (durationMs * 2) / 3;
+  const client = kc.makeApiClient(CoordinationV1Api);
+  // Each call is bounded by the renew deadline: an answer later than that is no use to a leader.
+  const within = <T>(call: Promise<T>, what: string) => withDeadline(call, Math.max(500, renewDeadlineMs), what);
+  const api = {
+    readNamespacedLease: (p: { name: string; namespace: string }) => within(client.readNamespacedLease(p), 'get lease'),
+    createNamespacedLease: (p: { namespace: string; body: V1Lease }) => within(client.createNamespacedLease(p), 'create lease'),
+    replaceNamespacedLease: (p: { name: string; namespace: string; body: V1Lease }) => within(client.replaceNamespacedLease(p), 'update lease'),
+  };
   const retryPeriodMs = Math.max(100, durationMs / 7.5);
   let leaderUntil = 0;
   let observed = { key: '', at: 0 };

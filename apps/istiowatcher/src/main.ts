@@ -95,7 +95,7 @@ if (process.argv.includes('--once')) {
     const leadership = config.leaderElection.enabled
       ? leaseLeadership(kc!, { namespace: config.virtualService.namespace, name: config.leaderElection.leaseName, identity: config.leaderElection.identity, leaseDurationSeconds: config.leaderElection.leaseDurationSeconds, log })
       : ALWAYS_LEADER;
-    const watcher = createWatcher({ source, router, policy: config.policy, leadership, intervalMs: config.intervalMs, log, metrics });
+    const watcher = createWatcher({ source, router, policy: config.policy, leadership, intervalMs: config.intervalMs, resyncMs: config.resyncMs, log, metrics });
     const server = createServer(createAdminApp({ registry, isReady: watcher.isReady }));
     const port = await listen(server, config.port);
     log.info('started', {

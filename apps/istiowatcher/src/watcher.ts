@@ -13,6 +13,8 @@ export interface WatcherDeps {
   intervalMs: number;
   log: Logger;
   metrics: WatcherMetrics;
+  /** Re-read the weights in force this often (ms), to notice edits made by others; 0: never. */
+  resyncMs?: number;
   now?: () => number;
 }
 
@@ -45,11 +47,21 @@ export function createWatcher(deps: WatcherDeps) {
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
   let stopped = false;
+  let syncedAt = 0;
+  let lastRouterError = { message: '', at: 0, repeats: 0 };
 
   function routerFailed(err: unknown, doing: string): void {
     const kind = err instanceof RouterError ? err.kind : 'api';
     metrics.errors.inc({ kind: `router_${kind}` });
-    log.error(`${doing}: ${(err as Error).message}`, { router: router.description });
+    const message = `${doing}: ${(err as Error).message}`;
+    // The same failure every second would drown the log: repeat it at most every 30 s.
+    if (message !== lastRouterError.message || now() - lastRouterError.at >= 30_000) {
+      const repeats = message === lastRouterError.message ? lastRouterError.repeats : 0;
+      log.error(message, { router: router.description, ...(repeats ? { repeatedSinceLastLog: repeats } : {}) });
+      lastRouterError = { message, at: now(), repeats: 0 };
+    } else {
+      lastRouterError.repeats++;
+    }
     // Read the live object again before the next decision rather than trust what we thought.
     state = undefined;
   }
@@ -58,12 +70,19 @@ export function createWatcher(deps: WatcherDeps) {
     const leading = leadership.isLeader();
     metrics.isLeader.set(leading ? 1 : 0);
     if (!leading) state = undefined;
-    if (leading && !state) {
+    const resync = state !== undefined && !!deps.resyncMs && now() - syncedAt >= deps.resyncMs;
+    if (leading && (!state || resync)) {
       try {
         const weights = await router.getRoutes();
-        state = initialPolicyState(weights);
+        syncedAt = now();
+        if (!state) {
+          state = initialPolicyState(weights);
+          log.info('read the weights in force', { primary: weights.primary, burst: weights.burst, router: router.description });
+        } else if (weights.primary !== state.weights.primary || weights.burst !== state.weights.burst) {
+          log.warn('the weights were changed outside the watcher; taking them as the state', { primary: weights.primary, burst: weights.burst, expected: `${state.weights.primary}/${state.weights.burst}` });
+          state = initialPolicyState(weights);
+        }
         metrics.setWeights(weights);
-        log.info('read the weights in force', { primary: weights.primary, burst: weights.burst, router: router.description });
       } catch (err) {
         routerFailed(err, 'cannot read the weights in force');
         return;

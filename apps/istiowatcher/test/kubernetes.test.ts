@@ -39,7 +39,7 @@ const current = () => readWeights(api.virtualService('default', VS.name)!);
 const router = (user = 'watcher-a') => kubernetesRouter(api.kubeConfig(user), VS, log, { identity: user });
 
 /** A watcher in this process with a source the test controls. */
-function watcher(options: { rps: () => number; user?: string; leadership?: Leadership }) {
+function watcher(options: { rps: () => number; user?: string; leadership?: Leadership; resyncMs?: number }) {
   const registry = new Registry();
   const metrics = watcherMetrics(registry, { mode: 'switch', source: 'test', router: 'kubernetes', dryRun: false });
   const w = createWatcher({
@@ -48,6 +48,7 @@ function watcher(options: { rps: () => number; user?: string; leadership?: Leade
     policy: { ...DEFAULT_POLICY, samplesUp: 1, samplesDown: 1, minDwellUpMs: 0, minDwellDownMs: 0 },
     leadership: options.leadership ?? ALWAYS_LEADER,
     intervalMs: 100,
+    resyncMs: options.resyncMs,
     log,
     metrics,
   });
@@ -124,6 +125,23 @@ describe('kubernetes router', () => {
     expect(await w.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(/kind="router_not-found"} [1-9]/);
     api.putVirtualService(workerVirtualService(NATURAL));
     await waitFor('burst once it exists', () => current().burst === 100, 10_000);
+    await w.stop();
+  });
+});
+
+describe('resync', () => {
+  it('notices weights changed by someone else and reconciles them', async () => {
+    api.putVirtualService(workerVirtualService(NATURAL));
+    const w = watcher({ rps: () => 5, resyncMs: 200 });
+    w.start();
+    await waitFor('state read', () => w.weights() !== undefined, 5_000);
+    api.editVirtualService('default', VS.name, (o) => {
+      const route = (o as { spec: { http: Array<{ route: Array<{ weight: number }> }> } }).spec.http[1].route;
+      route[0].weight = 0;
+      route[1].weight = 100;
+    });
+    await waitFor('noticed', () => lines.some((l) => l.includes('the weights were changed outside the watcher')), 5_000);
+    await waitFor('back to natural at 5 req/s', () => current().primary === 100, 5_000);
     await w.stop();
   });
 });

@@ -23,6 +23,17 @@ export function apiFailure(err: unknown): { code?: number; message: string; reas
   };
 }
 
+/** Rejects when `promise` has not settled within `ms`, so a hung API server cannot hang a tick. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the API server within ${ms} ms (${what})`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+export const API_CALL_TIMEOUT_MS = 10_000;
+
 /** Turns an API error into a RouterError that says what is missing: the object, or the RBAC verb. */
 export function describeApiError(err: unknown, call: { verb: string; resource: string; group: string; namespace: string; name?: string }): RouterError {
   const { code, message } = apiFailure(err);
@@ -51,7 +62,7 @@ export function kubernetesRouter(kc: KubeConfig, vs: VirtualServiceRef, log: Log
 
   async function read(): Promise<VirtualServiceLike> {
     try {
-      return (await objects.getNamespacedCustomObject(target)) as VirtualServiceLike;
+      return (await withDeadline(objects.getNamespacedCustomObject(target), API_CALL_TIMEOUT_MS, 'get virtualservice')) as VirtualServiceLike;
     } catch (err) {
       throw describeApiError(err, call('get'));
     }
@@ -69,7 +80,7 @@ export function kubernetesRouter(kc: KubeConfig, vs: VirtualServiceRef, log: Log
     const now = new Date();
     const metadata = object.metadata as { uid?: string; resourceVersion?: string };
     try {
-      await core.createNamespacedEvent({
+      const created = core.createNamespacedEvent({
         namespace: vs.namespace,
         body: {
           metadata: { generateName: `${vs.name}.`, namespace: vs.namespace },
@@ -85,6 +96,7 @@ export function kubernetesRouter(kc: KubeConfig, vs: VirtualServiceRef, log: Log
           count: 1,
         },
       });
+      await withDeadline(created, API_CALL_TIMEOUT_MS, 'create event');
     } catch (err) {
       // The weights are set; a missing Event is worth a warning, not a retry.
       const problem = describeApiError(err, { verb: 'create', resource: 'events', group: '', namespace: vs.namespace });
@@ -103,7 +115,8 @@ export function kubernetesRouter(kc: KubeConfig, vs: VirtualServiceRef, log: Log
         const current = weightsOf(object);
         if (weightsEqual(current, weights)) return;
         try {
-          await objects.patchNamespacedCustomObject({ ...target, body: weightPatch(object, weights, vs.subsets) }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+          const patched = objects.patchNamespacedCustomObject({ ...target, body: weightPatch(object, weights, vs.subsets) }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+          await withDeadline(patched, API_CALL_TIMEOUT_MS, 'patch virtualservice');
           await recordEvent(object, current, weights, reason);
           return;
         } catch (err) {
