@@ -22,7 +22,7 @@ export const ALL_BURST: Weights = { primary: 0, burst: 100 };
 export interface VirtualServiceLike {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string; [key: string]: unknown };
   spec?: {
-    http?: Array<{ route?: Array<{ destination?: { host?: string; subset?: string }; weight?: number; [key: string]: unknown }>; [key: string]: unknown }>;
+    http?: Array<{ route?: Array<{ destination?: { host?: string; subset?: string; [key: string]: unknown }; weight?: number; [key: string]: unknown }>; [key: string]: unknown }>;
     [key: string]: unknown;
   };
   [key: string]: unknown;
