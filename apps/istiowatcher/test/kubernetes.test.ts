@@ -150,7 +150,7 @@ describe('leader election', () => {
   it('two watchers: only the leader acts; when it stops, the other takes over', async () => {
     api.putVirtualService(workerVirtualService(NATURAL));
     let rps = 30;
-    const elect = (identity: string) => leaseLeadership(api.kubeConfig(identity), { namespace: 'default', name: LEADER_LEASE_NAME, identity, leaseDurationSeconds: 2, log });
+    const elect = (identity: string) => leaseLeadership(api.kubeConfig(identity), { namespace: 'default', name: LEADER_LEASE_NAME, identity, leaseDurationSeconds: 5, log });
     const a = { leadership: elect('watcher-a') };
     const b = { leadership: elect('watcher-b') };
     const wa = watcher({ rps: () => rps, user: 'watcher-a', leadership: a.leadership });
@@ -181,7 +181,7 @@ describe('leader election', () => {
 
   it('a leader whose lease is taken stops acting at once', async () => {
     api.putVirtualService(workerVirtualService(NATURAL));
-    const leadership = leaseLeadership(api.kubeConfig('watcher-a'), { namespace: 'default', name: LEADER_LEASE_NAME, identity: 'watcher-a', leaseDurationSeconds: 3, log });
+    const leadership = leaseLeadership(api.kubeConfig('watcher-a'), { namespace: 'default', name: LEADER_LEASE_NAME, identity: 'watcher-a', leaseDurationSeconds: 5, log });
     await waitFor('leader', () => leadership.isLeader(), 10_000);
     // Someone else writes the lease (e.g. after a long pause of ours): our next renewal sees it.
     const lease = api.lease('default', LEADER_LEASE_NAME)!;
@@ -218,7 +218,7 @@ describe('the built watcher against the double (KUBECONFIG, leader election, SIG
       WATCHER_RATE_WINDOW: '2s',
       WATCHER_SAMPLES: '2',
       WATCHER_MIN_DWELL_SECONDS: '1',
-      WATCHER_LEASE_DURATION_SECONDS: '3',
+      WATCHER_LEASE_DURATION_SECONDS: '5',
     });
     try {
       await waitFor('burst', () => current().burst === 100, 30_000, 200);
