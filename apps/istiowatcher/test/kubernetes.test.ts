@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ALL_BURST, DEFAULT_POLICY, DEFAULT_SUBSETS, LEADER_LEASE_NAME, NATURAL, isAllowed, readWeights, watcherRbacRules, withWeights, type Weights } from '@string-hashr/burst';
+import { ALL_BURST, DEFAULT_POLICY, DEFAULT_SUBSETS, LEADER_LEASE_NAME, NATURAL, isAllowed, readWeights, watcherRbacRules, withWeights } from '@string-hashr/burst';
 import { createLogger } from '@string-hashr/core';
-import { freePort, http, sleep, startIstioExporter, startNodeApp, waitFor } from '@string-hashr/testing';
+import { freePort, http, sleep, startIstioExporter, startNodeApp, waitFor, type RunningProcess } from '@string-hashr/testing';
 import type { VirtualServiceRef } from '../src/config.js';
 import { ALWAYS_LEADER, leaseLeadership, type Leadership } from '../src/leader.js';
 import { watcherMetrics } from '../src/metrics.js';
@@ -194,44 +194,63 @@ describe('leader election', () => {
   });
 });
 
-describe('the built watcher against the double (KUBECONFIG, leader election, SIGTERM)', () => {
+describe('the built watcher against the double (KUBECONFIG, leader election, crash, SIGTERM)', () => {
   const exporters: Array<{ stop(): Promise<void> }> = [];
+  const procs: RunningProcess[] = [];
   afterAll(async () => {
+    for (const p of procs) await p.stop();
     for (const e of exporters) await e.stop();
   });
 
-  it('reads the state, moves to burst with an Event, holds the lease, and releases it on SIGTERM', async () => {
+  const holder = () => (api.lease('default', LEADER_LEASE_NAME)?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+
+  it('two replicas: one acts; when it is killed the other takes over; SIGTERM releases the lease', async () => {
     api.putVirtualService(workerVirtualService(NATURAL));
     const exporter = await startIstioExporter(30);
     exporters.push(exporter);
     const dir = mkdtempSync(path.join(tmpdir(), 'istiowatcher-kube-'));
-    const kubeconfig = path.join(dir, 'config');
-    writeFileSync(kubeconfig, api.kubeconfigYaml('watcher-pod'));
-    const port = await freePort();
-    const proc = startNodeApp(MAIN_JS, {
-      PORT: String(port),
-      KUBECONFIG: kubeconfig,
-      KUBERNETES_SERVICE_HOST: undefined,
-      POD_NAME: 'istiowatcher-0',
-      WATCHER_SOURCE: 'scrape',
-      WATCHER_SCRAPE_URL: exporter.url,
-      WATCHER_RATE_WINDOW: '2s',
-      WATCHER_SAMPLES: '2',
-      WATCHER_MIN_DWELL_SECONDS: '1',
-      WATCHER_LEASE_DURATION_SECONDS: '5',
-    });
-    try {
-      await waitFor('burst', () => current().burst === 100, 30_000, 200);
-      expect((api.lease('default', LEADER_LEASE_NAME)!.spec as { holderIdentity: string }).holderIdentity).toBe('istiowatcher-0');
-      expect(api.events).toHaveLength(1);
-      expect((await scrapeWatcherMetrics(port)).get('istiowatcher_is_leader')).toBe(1);
-      expect((await http(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
-      const weights: Weights = current();
-      expect(weights).toEqual(ALL_BURST);
-    } finally {
-      expect(await proc.stop()).toBe(0);
-    }
-    expect((api.lease('default', LEADER_LEASE_NAME)!.spec as { holderIdentity: string }).holderIdentity).toBe('');
-    expect(proc.output()).toMatch(/released the leader lease/);
+    const start = async (pod: string) => {
+      // Each replica its own credentials, so the double can tell who made each call.
+      const kubeconfig = path.join(dir, `config-${pod}`);
+      writeFileSync(kubeconfig, api.kubeconfigYaml(pod));
+      const port = await freePort();
+      const proc = startNodeApp(MAIN_JS, {
+        PORT: String(port),
+        KUBECONFIG: kubeconfig,
+        KUBERNETES_SERVICE_HOST: undefined,
+        POD_NAME: pod,
+        WATCHER_SOURCE: 'scrape',
+        WATCHER_SCRAPE_URL: exporter.url,
+        WATCHER_RATE_WINDOW: '2s',
+        WATCHER_SAMPLES: '2',
+        WATCHER_MIN_DWELL_SECONDS: '1',
+        WATCHER_LEASE_DURATION_SECONDS: '4',
+      });
+      procs.push(proc);
+      return { pod, port, proc };
+    };
+    const replicas = [await start('istiowatcher-0'), await start('istiowatcher-1')];
+
+    await waitFor('burst', () => current().burst === 100, 30_000, 200);
+    const leader = replicas.find((r) => r.pod === holder())!;
+    const standby = replicas.find((r) => r !== leader)!;
+    expect(leader).toBeDefined();
+    expect(api.events).toHaveLength(1);
+    expect((await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader')).toBe(1);
+    expect((await scrapeWatcherMetrics(standby.port)).get('istiowatcher_is_leader')).toBe(0);
+    await waitFor('standby ready', async () => (await http(`http://127.0.0.1:${standby.port}/readyz`)).status === 200, 10_000, 200);
+
+    // The leader dies without releasing the lease: the standby waits out the lease, then acts.
+    leader.proc.child.kill('SIGKILL');
+    await leader.proc.exited;
+    exporter.setRate(5);
+    await waitFor('standby holds the lease', () => holder() === standby.pod, 30_000, 200);
+    await waitFor('natural', () => current().primary === 100, 30_000, 200);
+    expect(api.calls.filter((c) => c.verb === 'patch' && c.status === 200).map((c) => c.user)).toEqual([leader.pod, standby.pod]);
+    expect(api.events).toHaveLength(2);
+
+    expect(await standby.proc.stop()).toBe(0);
+    expect(holder()).toBe('');
+    expect(standby.proc.output()).toMatch(/released the leader lease/);
   });
 });
