@@ -1,0 +1,43 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prometheusSource } from './prometheus.js';
+
+// A scripted Prometheus: each request gets the next answer.
+const answers: Array<{ status: number; body: string }> = [];
+const server = createServer((_req, res) => {
+  const next = answers.shift() ?? { status: 500, body: 'script ran out' };
+  res.writeHead(next.status, { 'content-type': 'application/json' }).end(next.body);
+});
+let url = '';
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const vector = (...values: string[]) => ({ status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: values.map((v) => ({ metric: {}, value: [0, v] })) } }) });
+
+describe('prometheusSource', () => {
+  it('an HTTP error without a JSON body is an http error; a 400 with Prometheus error JSON keeps its message', async () => {
+    const source = prometheusSource({ url, query: 'q', timeoutMs: 1000, rateWindowSeconds: 5 });
+    answers.push({ status: 503, body: 'upstream unavailable' });
+    expect(await source.read()).toMatchObject({ kind: 'error', errorKind: 'http', message: expect.stringContaining('HTTP 503') });
+    answers.push({ status: 400, body: JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error' }) });
+    expect(await source.read()).toMatchObject({ kind: 'error', errorKind: 'prometheus', message: expect.stringContaining('parse error') });
+  });
+
+  it('after a failure, empty answers are warming up for one rate window, then no data again', async () => {
+    let now = 1_000_000;
+    const source = prometheusSource({ url, query: 'q', timeoutMs: 1000, rateWindowSeconds: 60, now: () => now });
+    answers.push(vector(), { status: 502, body: 'bad gateway' }, vector(), vector('12'), vector());
+    expect(await source.read()).toEqual({ kind: 'no-data' });
+    expect(await source.read()).toMatchObject({ kind: 'error' });
+    now += 1000;
+    expect(await source.read()).toEqual({ kind: 'warming-up' });
+    now += 1000;
+    expect(await source.read()).toEqual({ kind: 'value', rps: 12 });
+    now += 60_000;
+    expect(await source.read()).toEqual({ kind: 'no-data' });
+  });
+});

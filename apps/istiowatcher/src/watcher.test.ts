@@ -1,0 +1,97 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { ALL_BURST, DEFAULT_POLICY, NATURAL, type Reading, type Weights } from '@string-hashr/burst';
+import { createLogger } from '@string-hashr/core';
+import { ALWAYS_LEADER } from './leader.js';
+import { watcherMetrics } from './metrics.js';
+import { RouterError, dryRunRouter, type Router } from './routers/router.js';
+import { createWatcher } from './watcher.js';
+
+/** A watcher over scripted readings, an in-memory router and a clock the test moves. */
+function harness(options: { readings: Reading[]; start?: Weights; leader?: () => boolean; failSet?: RouterError; dryRun?: boolean }) {
+  let weights = options.start ?? NATURAL;
+  const sets: Weights[] = [];
+  const lines: string[] = [];
+  const log = createLogger('test', (l) => lines.push(l));
+  const memory: Router = {
+    description: 'memory',
+    getRoutes: async () => weights,
+    async setRoutes(next) {
+      if (options.failSet) throw options.failSet;
+      sets.push(next);
+      weights = next;
+    },
+  };
+  const registry = new Registry();
+  let now = 0;
+  const watcher = createWatcher({
+    source: { description: 'script', read: async () => options.readings.shift() ?? { kind: 'no-data' } },
+    router: options.dryRun ? dryRunRouter(memory, log) : memory,
+    policy: { ...DEFAULT_POLICY, samplesUp: 2, samplesDown: 2, minDwellUpMs: 0, minDwellDownMs: 0 },
+    leadership: options.leader ? { isLeader: options.leader, stop: async () => {} } : ALWAYS_LEADER,
+    intervalMs: 1000,
+    log,
+    metrics: watcherMetrics(registry, { mode: 'switch', source: 'script', router: 'memory', dryRun: false }),
+    now: () => now,
+  });
+  const ticks = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await watcher.tick();
+      now += 1000;
+    }
+  };
+  return { watcher, sets, lines, registry, ticks, weights: () => weights };
+}
+
+const rate = (rps: number): Reading => ({ kind: 'value', rps });
+const fail: Reading = { kind: 'error', errorKind: 'timeout', message: 'no answer' };
+
+describe('createWatcher', () => {
+  it('reads the weights in force first, logs the value on every tick, changes after K samples', async () => {
+    const h = harness({ readings: [rate(20), rate(20), rate(20)] });
+    await h.ticks(3);
+    expect(h.sets).toEqual([ALL_BURST]);
+    expect(h.lines[0]).toMatch(/read the weights in force primary=100 burst=0/);
+    expect(h.lines[1]).toMatch(/tick rps=20\.000 weights=100\/0 reason=".*1\/2 samples/);
+    expect(h.lines[2]).toMatch(/weights changed rps=20\.000 weights=0\/100/);
+    expect(await h.registry.getSingleMetricAsString('istiowatcher_transitions_total')).toMatch(/direction="up"} 1/);
+  });
+
+  it('no data is no traffic; a failure and warming up leave the weights alone', async () => {
+    const h = harness({ start: ALL_BURST, readings: [fail, { kind: 'warming-up' }, fail, { kind: 'no-data' }, { kind: 'no-data' }] });
+    await h.ticks(3);
+    expect(h.sets).toEqual([]);
+    expect(h.watcher.isReady()).toBe(true);
+    expect(await h.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(/kind="timeout"} 2/);
+    await h.ticks(2);
+    expect(h.sets).toEqual([NATURAL]);
+  });
+
+  it('is not ready while reads fail', async () => {
+    const h = harness({ readings: [fail, fail, fail, fail, fail, fail, fail] });
+    await h.ticks(7);
+    expect(h.watcher.isReady()).toBe(false);
+  });
+
+  it('a standby reads but never decides or acts', async () => {
+    const h = harness({ readings: [rate(30), rate(30), rate(30)], leader: () => false });
+    await h.ticks(3);
+    expect(h.sets).toEqual([]);
+    expect(h.lines).toEqual([]);
+    expect(await h.registry.getSingleMetricAsString('istiowatcher_is_leader')).toMatch(/istiowatcher_is_leader 0/);
+  });
+
+  it('a router failure is counted and the weights are read again before the next decision', async () => {
+    const h = harness({ readings: [rate(30), rate(30), rate(30)], failSet: new RouterError('forbidden', 'forbidden: needs patch') });
+    await h.ticks(3);
+    expect(h.lines.filter((l) => l.includes('read the weights in force'))).toHaveLength(2);
+    expect(await h.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(/kind="router_forbidden"} 1/);
+  });
+
+  it('dry run logs the change once and changes nothing', async () => {
+    const h = harness({ readings: [rate(30), rate(30), rate(30), rate(30)], dryRun: true });
+    await h.ticks(4);
+    expect(h.weights()).toEqual(NATURAL);
+    expect(h.lines.filter((l) => l.includes('dry run: would set weights primary=0 burst=100'))).toHaveLength(1);
+  });
+});
