@@ -3,10 +3,11 @@
 // Prometheus scraping every 1 s a test exporter of Istio's counters, and the file router.
 // Prints figures; it is not a test. Build first: `npx nx build istiowatcher`.
 //
-//   node tools/bench/watcher.mjs [--rounds 3] [--windows 5s,10s]
-//   (or BENCH_ROUNDS, BENCH_WINDOWS)
+//   node tools/bench/watcher.mjs [--rounds 3] [--windows 5s,10s] [--scrape-window 5s]
+//   (or BENCH_ROUNDS, BENCH_WINDOWS, BENCH_SCRAPE_WINDOW; an empty scrape window skips that row)
 //
-// For each rate window, one watcher with the local stack's settings (samples 2 up / 3 down,
+// For each rate window, and once with the scrape source (no Prometheus, as the local stack
+// runs when Prometheus is not installed), one watcher with the local stack's settings (samples 2 up / 3 down,
 // dwell 5 s up / 10 s down) runs while the exporter steps 5 -> 30 req/s (time to burst) and
 // 30 -> 5 req/s (time back to natural). Each level is held longer than the window and the
 // dwell before the next step, so the figures are the reaction, not the dwell.
@@ -29,7 +30,8 @@ function option(name, envName, fallback) {
   return text === undefined || text === '' ? fallback : text;
 }
 const rounds = Number(option('rounds', 'BENCH_ROUNDS', '3'));
-const windows = option('windows', 'BENCH_WINDOWS', '5s,10s').split(',');
+const windows = option('windows', 'BENCH_WINDOWS', '5s,10s').split(',').filter(Boolean);
+const scrapeWindow = option('scrape-window', 'BENCH_SCRAPE_WINDOW', '5s');
 if (!Number.isInteger(rounds) || rounds < 1) {
   console.error(`--rounds / BENCH_ROUNDS must be a positive integer`);
   process.exit(2);
@@ -92,13 +94,17 @@ const prometheus = await startPrometheus({ scrapeTargets: [exporter.target], scr
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-watcher-'));
 const results = [];
 try {
-  for (const window of windows) {
-    const file = path.join(dir, `vs-${window}.yaml`);
+  const runs = [
+    ...windows.map((window) => ({ label: `prometheus, ${window} window`, window, env: { PROMETHEUS_URL: prometheus.url } })),
+    ...(scrapeWindow ? [{ label: `scrape (no Prometheus), ${scrapeWindow} window`, window: scrapeWindow, env: { WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: exporter.url } }] : []),
+  ];
+  for (const [i, { label, window, env }] of runs.entries()) {
+    const file = path.join(dir, `vs-${i}.yaml`);
     writeFileSync(file, VS);
     exporter.setRate(LOW);
     const port = await freePort();
     const child = spawn(process.execPath, [watcherMain], {
-      env: { ...process.env, ...LOCAL, PORT: String(port), PROMETHEUS_URL: prometheus.url, WATCHER_RATE_WINDOW: window, WATCHER_INTERVAL_SECONDS: '1', WATCHER_ROUTER: 'file', WATCHER_VS_FILE: file },
+      env: { ...process.env, ...LOCAL, ...env, PORT: String(port), WATCHER_RATE_WINDOW: window, WATCHER_INTERVAL_SECONDS: '1', WATCHER_ROUTER: 'file', WATCHER_VS_FILE: file },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     // Settle at the low rate for a full window (and the dwell) before the first step.
@@ -113,11 +119,11 @@ try {
       exporter.setRate(LOW);
       down.push(await timeUntil(file, 0));
       await sleep(hold);
-      console.error(`window ${window} round ${round + 1}: to burst ${fmt(up.at(-1))}, back to natural ${fmt(down.at(-1))}`);
+      console.error(`${label} round ${round + 1}: to burst ${fmt(up.at(-1))}, back to natural ${fmt(down.at(-1))}`);
     }
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
-    results.push({ window, up, down });
+    results.push({ label, up, down });
   }
 } finally {
   await prometheus.stop();
@@ -125,12 +131,12 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`\nistiowatcher reaction time, Prometheus scraping every 1 s, file router, ${rounds} round(s) each`);
+console.log(`\nistiowatcher reaction time (Prometheus scraping every 1 s), file router, ${rounds} round(s) each`);
 console.log(`settings: interval 1 s, samples ${LOCAL.WATCHER_SAMPLES} up / ${LOCAL.WATCHER_SAMPLES_DOWN} down, dwell ${LOCAL.WATCHER_MIN_DWELL_SECONDS} s up / ${LOCAL.WATCHER_MIN_DWELL_DOWN_SECONDS} s down, thresholds 15 / 10 req/s`);
 console.log('');
-console.log('| rate window | 5 -> 30 req/s: time to burst (median, min-max) | 30 -> 5 req/s: time back to natural (median, min-max) |');
+console.log('| source, rate window | 5 -> 30 req/s: time to burst (median, min-max) | 30 -> 5 req/s: time back to natural (median, min-max) |');
 console.log('|---|---|---|');
-for (const { window, up, down } of results) {
+for (const { label, up, down } of results) {
   const range = (xs) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`;
-  console.log(`| ${window} | ${range(up)} | ${range(down)} |`);
+  console.log(`| ${label} | ${range(up)} | ${range(down)} |`);
 }
