@@ -66,6 +66,11 @@ export function createWatcher(deps: WatcherDeps) {
     state = undefined;
   }
 
+  function succeeded(): void {
+    lastSuccessAt = now();
+    metrics.lastSuccess.set(lastSuccessAt / 1000);
+  }
+
   async function tick(): Promise<void> {
     const leading = leadership.isLeader();
     metrics.isLeader.set(leading ? 1 : 0);
@@ -98,12 +103,12 @@ export function createWatcher(deps: WatcherDeps) {
 
     if (!state) {
       // A standby: it reads (so its metrics and readiness mean something) but never decides.
-      if (reading.kind !== 'error') lastSuccessAt = now();
+      if (reading.kind !== 'error') succeeded();
       return;
     }
     if (!observation) {
-      log.info('tick', { rps: read, weights: `${state.weights.primary}/${state.weights.burst}`, decision: 'source warming up, no decision' });
-      lastSuccessAt = now();
+      log.info('tick', { rps: read, weights: `${state.weights.primary}/${state.weights.burst}`, reason: 'source warming up, no decision' });
+      succeeded();
       return;
     }
 
@@ -129,10 +134,7 @@ export function createWatcher(deps: WatcherDeps) {
     }
     state = decision.state;
     metrics.setWeights(state.weights);
-    if (observation.kind === 'rate') {
-      lastSuccessAt = now();
-      metrics.lastSuccess.set(lastSuccessAt / 1000);
-    }
+    if (observation.kind === 'rate') succeeded();
   }
 
   async function loop(): Promise<void> {
