@@ -83,6 +83,9 @@ describe('the built watcher with the file router', () => {
 
   it('goes to burst at 30 req/s and back at 5, holds through a Prometheus outage, and recovers', async () => {
     exporter.setRate(5);
+    // Start from a settled 5 req/s: the window still holds the earlier tests' 20 req/s for a while.
+    const probe = prometheusSource({ url: prometheus.url, query: defaultWatcherQuery('5s'), timeoutMs: 3000, rateWindowSeconds: 5 });
+    await waitFor('Prometheus reading about 5 req/s', async () => within10(await probe.read(), 5), 30_000, 500);
     const dir = mkdtempSync(path.join(tmpdir(), 'istiowatcher-'));
     const vsFile = path.join(dir, 'worker-virtualservice.yaml');
     writeVsFile(vsFile, { primary: 100, burst: 0 });
