@@ -27,17 +27,19 @@ describe('prometheusSource', () => {
     expect(await source.read()).toMatchObject({ kind: 'error', errorKind: 'prometheus', message: expect.stringContaining('parse error') });
   });
 
-  it('after a failure, empty answers are warming up for one rate window, then no data again', async () => {
+  it('after a failure, answers are warming up for one rate window, then taken as they are again', async () => {
     let now = 1_000_000;
     const source = prometheusSource({ url, query: 'q', timeoutMs: 1000, rateWindowSeconds: 60, now: () => now });
-    answers.push(vector(), { status: 502, body: 'bad gateway' }, vector(), vector('12'), vector());
+    answers.push(vector(), { status: 502, body: 'bad gateway' }, vector(), vector('4'), vector('12'), vector());
     expect(await source.read()).toEqual({ kind: 'no-data' });
     expect(await source.read()).toMatchObject({ kind: 'error' });
     now += 1000;
     expect(await source.read()).toEqual({ kind: 'warming-up' });
     now += 1000;
-    expect(await source.read()).toEqual({ kind: 'value', rps: 12 });
+    // A half-filled window underestimates: not taken either.
+    expect(await source.read()).toEqual({ kind: 'warming-up' });
     now += 60_000;
+    expect(await source.read()).toEqual({ kind: 'value', rps: 12 });
     expect(await source.read()).toEqual({ kind: 'no-data' });
   });
 });

@@ -2,10 +2,10 @@ import { parseQueryResponse, type Reading } from '@string-hashr/burst';
 import { getText, type MetricSource } from './source.js';
 
 /**
- * Prometheus's instant-query API: the query must aggregate to one value. An empty answer means no
- * traffic, except for one rate window after Prometheus was unreachable or failing: a Prometheus
- * that just came back has too few fresh samples for rate() and answers empty while traffic flows,
- * which, taken as 0 req/s, would flip a burst back to primary. Those answers count as warming up.
+ * Prometheus's instant-query API: the query must aggregate to one value. For one rate window
+ * after Prometheus was unreachable or failing, answers count as warming up: a Prometheus that
+ * just came back has only a few fresh samples in the window, so rate() answers empty or
+ * underestimates while traffic flows, and taken at face value that would flip a burst back.
  */
 export function prometheusSource(options: { url: string; query: string; timeoutMs: number; rateWindowSeconds: number; now?: () => number }): MetricSource {
   const endpoint = `${options.url}/api/v1/query?query=${encodeURIComponent(options.query)}`;
@@ -40,7 +40,7 @@ export function prometheusSource(options: { url: string; query: string; timeoutM
         failing = false;
         recoveringUntil = now() + options.rateWindowSeconds * 1000;
       }
-      if (reading.kind === 'no-data' && now() < recoveringUntil) return { kind: 'warming-up' };
+      if (now() < recoveringUntil) return { kind: 'warming-up' };
       return reading;
     },
   };
