@@ -29,7 +29,12 @@ BASE_REVISION=2
 BUILD_BASE=string-hashr-local/build:node${NODE_MAJOR}-r${BASE_REVISION}
 RUNTIME_BASE=string-hashr-local/runtime:node${NODE_MAJOR}-r${BASE_REVISION}
 TAG=local
-REDIS_PORT=${REDIS_PORT:-16379}
+# Free loopback ports for the checks, so a Redis or an app already running here is never hit.
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+REDIS_PORT=${REDIS_PORT:-$(free_port)}
+WORKER_PORT=$(free_port)
+FRONTEND_PORT=$(free_port)
+WATCHER_PORT=$(free_port)
 ALL_APPS=(worker frontend istiowatcher)
 APPS=("$@")
 [[ ${#APPS[@]} -gt 0 ]] || APPS=("${ALL_APPS[@]}")
@@ -219,25 +224,25 @@ step "running each image"
 for app in "${APPS[@]}"; do
   case $app in
     worker)
-      check_app worker 18081 /_healthz -e "REDIS_URL=127.0.0.1:$REDIS_PORT" -e PREFIX=bursty-
+      check_app worker "$WORKER_PORT" /_healthz -e "REDIS_URL=127.0.0.1:$REDIS_PORT" -e PREFIX=bursty-
       # The hash must really arrive on the Redis channel, prefixed.
-      timeout 10 redis-cli -p "$REDIS_PORT" subscribe calculation >"$WORK/calculation.txt" &
+      timeout 10 redis-cli -p "$REDIS_PORT" subscribe calculation >"$WORK/calculation.txt" 2>/dev/null &
       sleep 0.5
-      run curl -fsS -X POST -H 'content-type: application/json' -d '{"str":"hello"}' http://127.0.0.1:18081/ && echo
+      run curl -fsS -X POST -H 'content-type: application/json' -d '{"str":"hello"}' "http://127.0.0.1:$WORKER_PORT/" && echo
       for _ in $(seq 1 20); do grep -q '^bursty-' "$WORK/calculation.txt" && break; sleep 0.25; done
       grep -m1 '^bursty-' "$WORK/calculation.txt" | sed 's/^/published on calculation: /' || fail "no bursty- hash on the calculation channel"
       ;;
     frontend)
-      check_app frontend 18080 /_healthz -e "REDIS_URL=127.0.0.1:$REDIS_PORT" -e PROCESSOR_URL=http://127.0.0.1:18081
-      curl -fsS http://127.0.0.1:18080/ | grep -q 'String Hashr' || fail "frontend page has no 'String Hashr'"
+      check_app frontend "$FRONTEND_PORT" /_healthz -e "REDIS_URL=127.0.0.1:$REDIS_PORT" -e "PROCESSOR_URL=http://127.0.0.1:$WORKER_PORT"
+      curl -fsS "http://127.0.0.1:$FRONTEND_PORT/" | grep -q 'String Hashr' || fail "frontend page has no 'String Hashr'"
       echo "frontend / serves the String Hashr page"
       ;;
     istiowatcher)
       # Dry run against a file copy of the worker VirtualService, reading the frontend's metrics directly.
       cp "$ROOT/istio-manifests/states/natural.yaml" "$WORK/vs.yaml"
-      check_app istiowatcher 19102 /healthz -v "$WORK/vs.yaml:/config/vs.yaml:ro" \
+      check_app istiowatcher "$WATCHER_PORT" /healthz -v "$WORK/vs.yaml:/config/vs.yaml:ro" \
         -e WATCHER_DRY_RUN=true -e WATCHER_ROUTER=file -e WATCHER_VS_FILE=/config/vs.yaml \
-        -e WATCHER_SOURCE=scrape -e WATCHER_SCRAPE_URL=http://127.0.0.1:18080/metrics
+        -e WATCHER_SOURCE=scrape -e "WATCHER_SCRAPE_URL=http://127.0.0.1:$FRONTEND_PORT/metrics"
       ;;
   esac
 done
