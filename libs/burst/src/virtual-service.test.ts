@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_BURST, NATURAL, checkWeights, readWeights, weightPatch, withWeights, type VirtualServiceLike } from './virtual-service.js';
+import { findVirtualService } from './virtual-service-yaml.js';
 
 const host = 'worker-service.default.svc.cluster.local';
 function workerVs(primary?: number, burst?: number): VirtualServiceLike {
@@ -83,5 +84,28 @@ describe('weightPatch', () => {
 
   it('refuses weights that do not sum to 100', () => {
     expect(() => weightPatch(workerVs(100, 0), { primary: 0, burst: 0 })).toThrow(/invalid weights/);
+  });
+});
+
+describe('findVirtualService', () => {
+  const dr = 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: worker-destination-rule }\n';
+  const vs = (name: string) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: ${name} }\nspec: { hosts: [x] }\n`;
+  it.each([
+    [`${dr}---\n${vs('worker-virtual-service')}`, 'worker-virtual-service', 1],
+    [`${vs('other')}---\n${vs('worker-virtual-service')}`, 'worker-virtual-service', 1],
+    [`${vs('other')}---\n${dr}`, 'worker-virtual-service', 0],
+    [`${dr}---\n${vs('only')}`, undefined, 1],
+  ])('%#: finds the VirtualService by name, else the first', (text, name, index) => {
+    const found = findVirtualService(text, name);
+    expect(found.index).toBe(index);
+    expect(found.vs.kind).toBe('VirtualService');
+    expect(found.docs).toHaveLength(2);
+  });
+
+  it.each([
+    [dr, /no VirtualService/],
+    ['kind: [unclosed', /not valid YAML/],
+  ])('%#: says what is wrong', (text, message) => {
+    expect(() => findVirtualService(text)).toThrow(message);
   });
 });

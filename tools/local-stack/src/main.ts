@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments, stringify } from 'yaml';
-import { NATURAL, withWeights, type VirtualServiceLike } from '@string-hashr/burst';
+import { stringify } from 'yaml';
+import { NATURAL, findVirtualService, withWeights } from '@string-hashr/burst';
 import { ConfigError, createLogger, loadDotenv, parseRedisUrl } from '@string-hashr/core';
 import { PORT_VARIABLES, readStackConfig, type StackConfig, type StackPorts } from './config.js';
 import { planStack, prometheusConfig, statusBlock } from './plan.js';
@@ -47,10 +47,7 @@ async function freePort(): Promise<number> {
 function writeVirtualServiceFile(stateDir: string): string {
   const source = path.join(repoRoot, 'istio-manifests/worker-virtualservice.yaml');
   if (!existsSync(source)) throw new Error(`${source} is missing; run \`npm run manifests\` to generate it`);
-  const vs = parseAllDocuments(readFileSync(source, 'utf8'))
-    .map((d) => d.toJS() as VirtualServiceLike)
-    .find((d) => d?.kind === 'VirtualService');
-  if (!vs) throw new Error(`${source} has no VirtualService`);
+  const { vs } = findVirtualService(readFileSync(source, 'utf8'), 'worker-virtual-service');
   const file = path.join(stateDir, 'worker-virtualservice.yaml');
   writeFileSync(file, `# Local copy of istio-manifests/worker-virtualservice.yaml; the istiowatcher rewrites its weights.\n${stringify(withWeights(vs, NATURAL))}`);
   return file;

@@ -1,14 +1,10 @@
 import { readFileSync, statSync, watch } from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { readWeights, type VirtualServiceLike, type Weights } from '@string-hashr/burst';
+import { findVirtualService, readWeights, type Weights } from '@string-hashr/burst';
 
 /** The weights of the (first) VirtualService in a YAML file that may hold several documents. */
 export function weightsFromYaml(text: string): Weights {
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as VirtualServiceLike | null);
-  const vs = docs.find((d) => d?.kind === 'VirtualService');
-  if (!vs) throw new Error('no VirtualService in the file');
-  return readWeights(vs);
+  return readWeights(findVirtualService(text).vs);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments, type Document } from 'yaml';
-import { locateWeights, readWeights, weightsEqual, withWeights, type SubsetNames, type VirtualServiceLike } from '@string-hashr/burst';
+import type { Document } from 'yaml';
+import { findVirtualService, locateWeights, readWeights, weightsEqual, withWeights, type SubsetNames, type VirtualServiceLike } from '@string-hashr/burst';
 import { RouterError, type Router } from './router.js';
 
 /**
@@ -15,12 +15,12 @@ export function fileRouter(options: { path: string; name: string; subsets: Subse
 
   function load(): { docs: Document[]; index: number; vs: VirtualServiceLike } {
     if (!existsSync(file)) throw new RouterError('not-found', `VirtualService file ${file} does not exist (WATCHER_VS_FILE)`);
-    const docs = parseAllDocuments(readFileSync(file, 'utf8')) as Document[];
-    const objects = docs.map((d) => d.toJS() as VirtualServiceLike | null);
-    let index = objects.findIndex((o) => o?.kind === 'VirtualService' && o.metadata?.name === options.name);
-    if (index < 0) index = objects.findIndex((o) => o?.kind === 'VirtualService');
-    if (index < 0) throw new RouterError('not-found', `${file} holds no VirtualService`);
-    return { docs, index, vs: objects[index]! };
+    try {
+      return findVirtualService(readFileSync(file, 'utf8'), options.name);
+    } catch (err) {
+      const message = (err as Error).message;
+      throw new RouterError(message.startsWith('no VirtualService') ? 'not-found' : 'invalid', `${file}: ${message}`);
+    }
   }
 
   function invalid<T>(fn: () => T): T {
