@@ -20,8 +20,7 @@ import { tsImport } from 'tsx/esm/api';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const watcherMain = path.join(root, 'dist/apps/istiowatcher/main.js');
-const { startPrometheus, startIstioExporter } = await tsImport('../../libs/testing/src/prometheus.ts', import.meta.url);
-const { freePort } = await tsImport('../../libs/testing/src/ports.ts', import.meta.url);
+const { startPrometheus, startIstioExporter, freePort, workerVirtualServiceYaml } = await tsImport('../../libs/testing/src/index.ts', import.meta.url);
 const { parseAllDocuments } = await import('yaml');
 
 function option(name, envName, fallback) {
@@ -47,20 +46,6 @@ const HIGH = 30;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (text) => Number(text.replace(/s$/, ''));
 
-const VS = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: worker-virtual-service
-spec:
-  hosts:
-    - worker-service
-  http:
-    - route:
-        - destination: { host: worker-service.default.svc.cluster.local, subset: primary }
-          weight: 100
-        - destination: { host: worker-service.default.svc.cluster.local, subset: burst }
-          weight: 0
-`;
 
 function burstWeight(file) {
   try {
@@ -100,7 +85,7 @@ try {
   ];
   for (const [i, { label, window, env }] of runs.entries()) {
     const file = path.join(dir, `vs-${i}.yaml`);
-    writeFileSync(file, VS);
+    writeFileSync(file, workerVirtualServiceYaml());
     exporter.setRate(LOW);
     const port = await freePort();
     const child = spawn(process.execPath, [watcherMain], {

@@ -7,22 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, http, startNodeApp, startRedis, waitFor, type TestRedis } from '@string-hashr/testing';
+import { freePort, http, startNodeApp, startRedis, waitFor, workerVirtualServiceYaml, type TestRedis } from '@string-hashr/testing';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 const rootPkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-const workerVs = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: worker-virtual-service, namespace: default }
-spec:
-  hosts: [worker-service]
-  http:
-    - route:
-        - { destination: { host: worker-service.default.svc.cluster.local, subset: primary }, weight: 100 }
-        - { destination: { host: worker-service.default.svc.cluster.local, subset: burst }, weight: 0 }
-`;
 
 describe('pruned production bundles', () => {
   let redis: TestRedis;
@@ -42,7 +32,7 @@ describe('pruned production bundles', () => {
       'istiowatcher',
       '/healthz',
       (dir) => {
-        writeFileSync(path.join(dir, 'vs.yaml'), workerVs);
+        writeFileSync(path.join(dir, 'vs.yaml'), workerVirtualServiceYaml());
         return { WATCHER_ROUTER: 'file', WATCHER_VS_FILE: path.join(dir, 'vs.yaml'), WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: 'http://127.0.0.1:9/metrics', WATCHER_DRY_RUN: 'true' };
       },
     ],

@@ -4,20 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, listen } from '@string-hashr/core';
-import { http, waitFor } from '@string-hashr/testing';
+import { http, waitFor, workerVirtualServiceYaml } from '@string-hashr/testing';
 import { createMesh } from './proxy.js';
 import { followWeights } from './weights-file.js';
 
-const vsYaml = (p: number, b: number) => `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: worker-virtual-service, namespace: default }
-spec:
-  hosts: [worker-service]
-  http:
-    - route:
-        - { destination: { host: worker-service.default.svc.cluster.local, subset: primary }, weight: ${p} }
-        - { destination: { host: worker-service.default.svc.cluster.local, subset: burst }, weight: ${b} }
-`;
+const vsYaml = (primary: number, burst: number) => workerVirtualServiceYaml({ primary, burst });
 
 function upstream(name: string): Server {
   return createServer((req, res) => {

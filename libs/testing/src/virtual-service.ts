@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { NATURAL, findVirtualService, withWeights, type Weights } from '@string-hashr/burst';
+
+const generated = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../istio-manifests/worker-virtualservice.yaml');
+
+/**
+ * The worker VirtualService exactly as `npm run manifests` generates it, at the given weights:
+ * the format the watcher's file router and the mesh stand-in read.
+ */
+export function workerVirtualServiceYaml(weights: Weights = NATURAL): string {
+  return stringify(withWeights(findVirtualService(readFileSync(generated, 'utf8'), 'worker-virtual-service').vs, weights));
+}
