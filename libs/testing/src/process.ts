@@ -1,6 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
+/** A real server a test started: kill() is a crash (SIGKILL), restart() brings it back on the same port and data. */
+export interface TestServer {
+  port: number;
+  url: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  /** Stops it and removes its data. */
+  stop(): Promise<void>;
+}
+
 export interface RunningProcess {
   child: ChildProcess;
   /** Everything it printed so far (stdout and stderr). */

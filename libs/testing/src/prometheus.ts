@@ -4,18 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from './ports.js';
-import { type RunningProcess, startProcess } from './process.js';
+import { type RunningProcess, type TestServer, startProcess } from './process.js';
 
-export interface TestPrometheus {
-  /** Base URL, e.g. http://127.0.0.1:40123 */
-  url: string;
-  port: number;
-  /** Kills it (SIGKILL: an outage, not a shutdown); the data stays for `restart`. */
-  kill(): Promise<void>;
-  /** Starts it again on the same port and storage. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
+/** `url` is the base URL, e.g. http://127.0.0.1:40123; kill() keeps the data for restart(). */
+export type TestPrometheus = TestServer;
 
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 

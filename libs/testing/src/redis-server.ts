@@ -4,18 +4,10 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from './ports.js';
-import { type RunningProcess, startProcess } from './process.js';
+import { type RunningProcess, type TestServer, startProcess } from './process.js';
 
-export interface TestRedis {
-  port: number;
-  /** `127.0.0.1:<port>`, the host:port form the manifests use. */
-  url: string;
-  /** Kills the server (SIGKILL: a crash, not a shutdown). */
-  kill(): Promise<void>;
-  /** Starts it again on the same port. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
+/** `url` is `127.0.0.1:<port>`, the host:port form the manifests use. */
+export type TestRedis = TestServer;
 
 export function redisServerPath(): string {
   try {
