@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { waitFor } from './ports.js';
 
 /** A real server a test started: kill() is a crash (SIGKILL), restart() brings it back on the same port and data. */
 export interface TestServer {
@@ -60,6 +62,40 @@ export function startProcess(command: string, args: string[], options: { env?: R
 /** Runs a built app (`dist/apps/<app>/main.js`) with the given environment. */
 export function startNodeApp(mainJs: string, env: Record<string, string | undefined>, echo = false): RunningProcess {
   return startProcess(process.execPath, [mainJs], { env: { LOG_REQUESTS: undefined, ...env }, echo });
+}
+
+/**
+ * A server process that a test can crash (`kill`) and start again (`restart`) on the same port and
+ * data directory; `stop` ends it and removes the directory.
+ */
+export async function startTestServer(options: { port: number; url: string; dir: string; what: string; spawn: () => RunningProcess; ready: () => Promise<boolean>; timeoutMs: number }): Promise<TestServer> {
+  let proc: RunningProcess | undefined;
+  const launch = async () => {
+    const running = (proc = options.spawn());
+    await waitFor(
+      options.what,
+      () => {
+        if (running.child.exitCode !== null) throw new Error(`it exited: ${running.output().slice(-2000)}`);
+        return options.ready();
+      },
+      options.timeoutMs,
+      100,
+    );
+  };
+  await launch();
+  return {
+    port: options.port,
+    url: options.url,
+    async kill() {
+      proc?.child.kill('SIGKILL');
+      await proc?.exited;
+    },
+    restart: launch,
+    async stop() {
+      await proc?.stop();
+      rmSync(options.dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export { once };

@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, waitFor } from './ports.js';
-import { type RunningProcess, type TestServer, startProcess } from './process.js';
+import { freePort } from './ports.js';
+import { type TestServer, startProcess, startTestServer } from './process.js';
 
 /** `url` is the base URL, e.g. http://127.0.0.1:40123; kill() keeps the data for restart(). */
 export type TestPrometheus = TestServer;
@@ -39,39 +39,16 @@ export async function startPrometheus(options: { scrapeTargets: string[]; scrape
     ].join('\n'),
   );
   const url = `http://127.0.0.1:${port}`;
-  let proc: RunningProcess | undefined;
-  const launch = async () => {
-    proc = startProcess(binary, [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ]);
-    const running = proc;
-    await waitFor(
-      `prometheus on port ${port}`,
-      async () => {
-        if (running.child.exitCode !== null) throw new Error(`prometheus exited: ${running.output().slice(-2000)}`);
-        return (await fetch(`${url}/-/ready`)).ok;
-      },
-      30_000,
-      100,
-    );
-  };
-  await launch();
-  return {
-    url,
+  return startTestServer({
     port,
-    async kill() {
-      proc?.child.kill('SIGKILL');
-      await proc?.exited;
-    },
-    restart: launch,
-    async stop() {
-      await proc?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    url,
+    dir,
+    what: `prometheus on port ${port}`,
+    spawn: () =>
+      startProcess(binary, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']),
+    ready: async () => (await fetch(`${url}/-/ready`)).ok,
+    timeoutMs: 30_000,
+  });
 }
 
 /** The labels Istio's source-side proxy of the frontend puts on its requests to the worker. */

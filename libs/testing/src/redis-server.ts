@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, waitFor } from './ports.js';
-import { type RunningProcess, type TestServer, startProcess } from './process.js';
+import { freePort } from './ports.js';
+import { type TestServer, startProcess, startTestServer } from './process.js';
 
 /** `url` is `127.0.0.1:<port>`, the host:port form the manifests use. */
 export type TestRedis = TestServer;
@@ -36,23 +36,13 @@ export async function startRedis(): Promise<TestRedis> {
   const binary = redisServerPath();
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'hashr-redis-'));
-  let proc: RunningProcess | undefined;
-  const launch = async () => {
-    proc = startProcess(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
-    await waitFor(`redis-server on port ${port}`, () => pingRedis(port), 10_000);
-  };
-  await launch();
-  return {
+  return startTestServer({
     port,
     url: `127.0.0.1:${port}`,
-    async kill() {
-      proc?.child.kill('SIGKILL');
-      await proc?.exited;
-    },
-    restart: launch,
-    async stop() {
-      await proc?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    dir,
+    what: `redis-server on port ${port}`,
+    spawn: () => startProcess(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]),
+    ready: () => pingRedis(port),
+    timeoutMs: 10_000,
+  });
 }
