@@ -1,4 +1,8 @@
 // The stack without Prometheus (the watcher scrapes the mesh stand-in directly) and in spill mode.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,5 +58,19 @@ describe('the local stack in spill mode', () => {
     const origins = await page.$$eval('#hashes > li:nth-child(-n+40)', (rows) => rows.map((r) => (r as HTMLElement).dataset.origin));
     expect(origins).toContain('primary');
     expect(origins).toContain('burst');
+  });
+});
+
+describe('npm start without redis-server', () => {
+  it('names the package to install and starts nothing', async () => {
+    // A PATH with node and sh but no redis-server (and no prometheus).
+    const bin = mkdtempSync(path.join(tmpdir(), 'no-redis-bin-'));
+    for (const tool of ['sh', 'node']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(bin, tool));
+    const failed = await startStack({ env: { PATH: bin } }).then(
+      async (s) => (await s.ctrlC(), 'it started'),
+      (err: Error) => err.message,
+    );
+    expect(failed).toMatch(/nothing answers at REDIS_URL=127\.0\.0\.1:\d+ and redis-server is not installed: install the redis-server package/);
+    expect(failed).not.toContain('String Hashr is running');
   });
 });
