@@ -28,6 +28,9 @@ const alias = {
 
 export default defineConfig({
   test: {
+    // One test file at a time across all projects: the integration tests start real servers and
+    // measure rates, and two of them sharing 2 cores make each other's timings lie.
+    fileParallelism: false,
     projects: Object.entries(projects).map(([name, root]) => ({
       resolve: { alias },
       test: {

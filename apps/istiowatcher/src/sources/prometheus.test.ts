@@ -42,4 +42,29 @@ describe('prometheusSource', () => {
     expect(await source.read()).toEqual({ kind: 'value', rps: 12 });
     expect(await source.read()).toEqual({ kind: 'no-data' });
   });
+
+  it('after a failure, an empty answer is not taken as no traffic until a value came or three windows passed', async () => {
+    let now = 2_000_000;
+    const source = prometheusSource({ url, query: 'q', timeoutMs: 1000, rateWindowSeconds: 5, now: () => now });
+    answers.push({ status: 502, body: 'down' }, vector(), vector(), vector(), vector('30'), vector());
+    expect(await source.read()).toMatchObject({ kind: 'error' });
+    expect(await source.read()).toEqual({ kind: 'warming-up' });
+    now += 6000; // past one window, Prometheus has not scraped yet: still warming up
+    expect(await source.read()).toEqual({ kind: 'warming-up' });
+    now += 10_000; // three windows after the failure: empty is no traffic again
+    expect(await source.read()).toEqual({ kind: 'no-data' });
+    expect(await source.read()).toEqual({ kind: 'value', rps: 30 });
+    expect(await source.read()).toEqual({ kind: 'no-data' });
+  });
+
+  it('after a failure, the first value ends the grace: a later empty answer is no traffic', async () => {
+    let now = 3_000_000;
+    const source = prometheusSource({ url, query: 'q', timeoutMs: 1000, rateWindowSeconds: 5, now: () => now });
+    answers.push({ status: 502, body: 'down' }, vector('30'), vector('30'), vector());
+    expect(await source.read()).toMatchObject({ kind: 'error' });
+    expect(await source.read()).toEqual({ kind: 'warming-up' });
+    now += 6000;
+    expect(await source.read()).toEqual({ kind: 'value', rps: 30 });
+    expect(await source.read()).toEqual({ kind: 'no-data' });
+  });
 });

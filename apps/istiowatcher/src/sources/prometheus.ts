@@ -6,12 +6,18 @@ import { getText, type MetricSource } from './source.js';
  * after Prometheus was unreachable or failing, answers count as warming up: a Prometheus that
  * just came back has only a few fresh samples in the window, so rate() answers empty or
  * underestimates while traffic flows, and taken at face value that would flip a burst back.
+ * A Prometheus that restarted may also take a while to scrape again, so until it answers with a
+ * value, an empty answer stays "warming up" for up to EMPTY_GRACE_WINDOWS windows; after that,
+ * empty means no traffic, as always.
  */
+const EMPTY_GRACE_WINDOWS = 3;
+
 export function prometheusSource(options: { url: string; query: string; timeoutMs: number; rateWindowSeconds: number; now?: () => number }): MetricSource {
   const endpoint = `${options.url}/api/v1/query?query=${encodeURIComponent(options.query)}`;
   const now = options.now ?? Date.now;
   let failing = false;
   let recoveringUntil = 0;
+  let emptyGraceUntil = 0;
 
   async function query(): Promise<Reading> {
     const answer = await getText(endpoint, options.timeoutMs, 'application/json');
@@ -39,8 +45,11 @@ export function prometheusSource(options: { url: string; query: string; timeoutM
       if (failing) {
         failing = false;
         recoveringUntil = now() + options.rateWindowSeconds * 1000;
+        emptyGraceUntil = now() + EMPTY_GRACE_WINDOWS * options.rateWindowSeconds * 1000;
       }
       if (now() < recoveringUntil) return { kind: 'warming-up' };
+      if (reading.kind === 'value') emptyGraceUntil = 0;
+      else if (reading.kind === 'no-data' && now() < emptyGraceUntil) return { kind: 'warming-up' };
       return reading;
     },
   };
