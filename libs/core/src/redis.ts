@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Logger } from './log.js';
 import { parseRedisUrl, redisOptions } from './redis-url.js';
@@ -55,4 +56,22 @@ export async function closeRedis(redis: Redis): Promise<void> {
   } catch {
     redis.disconnect();
   }
+}
+
+/**
+ * Whether a Redis server answers at host:port, by a bare PING on a socket (no client, no retries).
+ * A server that wants a password (-NOAUTH) answers too.
+ */
+export function redisAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(/^(\+PONG|-NOAUTH)/.test(data.toString())));
+  });
 }

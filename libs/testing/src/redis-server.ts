@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { redisAnswers } from '@string-hashr/core';
 import { freePort } from './ports.js';
 import { type TestServer, startProcess, startTestServer } from './process.js';
 
@@ -17,19 +17,8 @@ export function redisServerPath(): string {
   }
 }
 
-export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
-}
+/** Whether a redis-server answers on 127.0.0.1:port. */
+export const pingRedis = (port: number, host = '127.0.0.1', timeoutMs = 500) => redisAnswers(host, port, timeoutMs);
 
 /** A real redis-server of the test's own on a free port, nothing kept on disk. */
 export async function startRedis(): Promise<TestRedis> {

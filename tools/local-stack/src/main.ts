@@ -8,11 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { NATURAL, findVirtualService, withWeights } from '@string-hashr/burst';
-import { ConfigError, createLogger, loadDotenv, parseRedisUrl } from '@string-hashr/core';
+import { ConfigError, createLogger, loadDotenv, parseRedisUrl, redisAnswers } from '@string-hashr/core';
 import { PORT_VARIABLES, readStackConfig, type StackConfig, type StackPorts } from './config.js';
 import { planStack, prometheusConfig, statusBlock } from './plan.js';
 import { runningStack, takeLock } from './lock.js';
-import { launch, pingRedis, stopAll, waitHealthy, type Running } from './supervisor.js';
+import { launch, stopAll, waitHealthy, type Running } from './supervisor.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const log = createLogger('local-stack');
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const target = parseRedisUrl(config.redisUrl);
   let redisUrl = config.redisUrl;
   let ownRedis: { binary: string; port: number } | undefined;
-  if (await pingRedis(target.host, target.port)) {
+  if (await redisAnswers(target.host, target.port)) {
     log.info(`using the Redis that answers at ${config.redisUrl}`);
   } else {
     const binary = which('redis-server');

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { redisAnswers } from '@string-hashr/core';
 import type { Component } from './plan.js';
 
 const COLORS = [36, 33, 35, 32, 34, 31, 96, 93];
@@ -50,22 +50,9 @@ async function answers(health: Component['health']): Promise<boolean> {
       return false;
     }
   }
-  return pingRedis(health.host, health.port);
+  return redisAnswers(health.host, health.port);
 }
 
-export function pingRedis(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(/^(\+PONG|-NOAUTH)/.test(data.toString())));
-  });
-}
 
 /** Waits until the component answers its health check; fails early if it exits. */
 export async function waitHealthy(running: Running, timeoutMs = 30_000): Promise<void> {
