@@ -6,7 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ALL_BURST, NATURAL, readWeights, watcherRbacRules } from '@string-hashr/burst';
+import { ALL_BURST, NATURAL } from '@string-hashr/policy';
+import { readWeights, watcherRbacRules } from '@string-hashr/kube-objects';
+import { defaultWatcherQuery } from '@string-hashr/metric-reading';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
@@ -183,8 +185,8 @@ function envNamesRead(app: string): Set<string> {
   const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   for (const file of sources) {
     const text = readFileSync(path.join(dir, file), 'utf8');
-    for (const m of text.matchAll(/\benv[A-Z]\w*\(\s*\w+\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g)) names.add(m[1]);
-    for (const m of text.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])/g)) names.add(m[1] ?? m[2]);
+    for (const m of text.matchAll(/\benv[A-Z]\w*\(\s*\w+\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g)) names.add(m[1]!);
+    for (const m of text.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])/g)) names.add((m[1] ?? m[2])!);
   }
   return names;
 }
@@ -339,7 +341,13 @@ describe('invariants', () => {
     expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
   });
 
-  it('the frontend Deployment keeps the name the watcher query filters on', () => {
-    expect(find(primary, 'Deployment', 'frontend-deployment').metadata.name).toBe('frontend-deployment');
+  it("the watcher's default query selects the frontend Deployment and the worker Service these manifests create", () => {
+    // The labels as the query text has them, not as the contract lib declares them.
+    const selector = Object.fromEntries([...defaultWatcherQuery('1m').matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v]));
+    expect(selector.reporter).toBe('source');
+    const frontend = primary.filter((d) => d.kind === 'Deployment' && d.spec.template.spec.containers[0].name === 'frontend');
+    expect(frontend.map((d) => d.metadata.name)).toEqual([selector.source_workload]);
+    const workerService = primary.filter((d) => d.kind === 'Service' && d.spec.selector.app === 'worker');
+    expect(workerService.map((d) => `${d.metadata.name}.${d.metadata.namespace}.svc.cluster.local`)).toEqual([selector.destination_service]);
   });
 });

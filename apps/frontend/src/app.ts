@@ -1,5 +1,7 @@
 import { type Server as HttpServer, createServer } from 'node:http';
-import { CALCULATION_CHANNEL, type Logger, closeServer, createMetricsRegistry, isRedisReady, metricsHandler } from '@string-hashr/core';
+import { CALCULATION_CHANNEL } from '@string-hashr/contract';
+import { type Logger, closeServer, createMetricsRegistry, metricsHandler } from '@string-hashr/runtime';
+import { isRedisReady } from '@string-hashr/redis';
 import { type TrafficStats, validateFrequency } from '@string-hashr/traffic';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';

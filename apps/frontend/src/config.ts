@@ -1,4 +1,6 @@
-import { BURST_PREFIX, ConfigError, type Env, envChoice, envNumber, envPort, envString, envUrl, parseRedisUrl } from '@string-hashr/core';
+import { BURST_PREFIX, PORTS, SERVICES } from '@string-hashr/contract';
+import { ConfigError, type Env, envChoice, envNumber, envPort, envString, envUrl } from '@string-hashr/runtime';
+import { parseRedisUrl } from '@string-hashr/redis';
 
 export const LOG_REQUESTS_CHOICES = ['errors', 'all'] as const;
 export type LogRequests = (typeof LOG_REQUESTS_CHOICES)[number];
@@ -26,7 +28,7 @@ export interface FrontendConfig {
 
 /** Reads and checks the environment once; a bad value throws a ConfigError naming the variable. */
 export function readConfig(env: Env): FrontendConfig {
-  const redisUrl = envString(env, 'REDIS_URL', 'redis-cache-service:6379');
+  const redisUrl = envString(env, 'REDIS_URL', `${SERVICES.redis.name}:${SERVICES.redis.port}`);
   try {
     parseRedisUrl(redisUrl);
   } catch (err) {
@@ -34,8 +36,8 @@ export function readConfig(env: Env): FrontendConfig {
   }
   const maxRate = envNumber(env, 'MAX_RATE', 1000, { min: 1, max: 100_000 });
   return {
-    port: envPort(env, 'PORT', 8080),
-    processorUrl: envUrl(env, 'PROCESSOR_URL', 'http://worker-service'),
+    port: envPort(env, 'PORT', PORTS.frontend),
+    processorUrl: envUrl(env, 'PROCESSOR_URL', `http://${SERVICES.worker.name}`),
     redisUrl,
     maxRate,
     maxInFlight: envNumber(env, 'MAX_IN_FLIGHT', 256, { min: 1, max: 65_536, integer: true }),

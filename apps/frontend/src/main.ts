@@ -1,4 +1,5 @@
-import { closeRedis, connectRedis, createLogger, listen, loadDotenv, runMain } from '@string-hashr/core';
+import { closeRedis, connectRedis } from '@string-hashr/redis';
+import { createLogger, listen, loadDotenv, runMain } from '@string-hashr/runtime';
 import { createApp } from './app.js';
 import { readConfig } from './config.js';
 import { createProcessorClient } from './processor-client.js';

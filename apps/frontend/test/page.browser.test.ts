@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CALCULATION_CHANNEL } from '@string-hashr/core';
+import { CALCULATION_CHANNEL } from '@string-hashr/contract';
 import { type TestRedis, chromiumLaunchOptions, http, startRedis, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
 import { type Browser, chromium } from 'playwright-core';

@@ -1,6 +1,8 @@
 // The app in-process (createApp from source) with a real Redis and a stand-in worker:
 // the shared rate, the validation of `frequency`, the relay of results and the stats.
-import { CALCULATION_CHANNEL, closeRedis, connectRedis, createLogger, listen } from '@string-hashr/core';
+import { CALCULATION_CHANNEL } from '@string-hashr/contract';
+import { closeRedis, connectRedis } from '@string-hashr/redis';
+import { createLogger, listen } from '@string-hashr/runtime';
 import { type TestRedis, http, sleep, startRedis, waitFor } from '@string-hashr/testing';
 import type { TrafficStats } from '@string-hashr/traffic';
 import { Redis } from 'ioredis';

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
-import { metricsHandler } from '@string-hashr/core';
+import { metricsHandler } from '@string-hashr/runtime';
 
 /** The admin port: liveness, readiness (a good tick lately) and Prometheus metrics. */
 export function createAdminApp(deps: { registry: Registry; isReady: () => boolean }): Express {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@string-hashr/core';
+import { ConfigError } from '@string-hashr/runtime';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {

@@ -1,8 +1,10 @@
 // The watcher's whole configuration, read once from the environment and validated: a bad value
 // stops the program at start with a message naming the variable (see README.md for the table).
 import { hostname } from 'node:os';
-import { ConfigError, envBoolean, envChoice, envNumber, envOptional, envPort, envString, envUrl, type Env } from '@string-hashr/core';
-import { DEFAULT_SUBSETS, LEADER_LEASE_NAME, defaultWatcherQuery, parseDuration, policySettingsProblem, type PolicySettings, type SubsetNames } from '@string-hashr/burst';
+import { ConfigError, envBoolean, envChoice, envNumber, envOptional, envPort, envString, envUrl, type Env } from '@string-hashr/runtime';
+import { DEFAULT_NAMESPACE, DEFAULT_SUBSETS, LEADER_LEASE_NAME, PORTS, WORKER_VIRTUAL_SERVICE, type SubsetNames } from '@string-hashr/contract';
+import { defaultWatcherQuery, parseDuration } from '@string-hashr/metric-reading';
+import { policySettingsProblem, type PolicySettings } from '@string-hashr/policy';
 
 export interface VirtualServiceRef {
   name: string;
@@ -99,8 +101,8 @@ export function loadConfig(env: Env): WatcherConfig {
   const apiVersion = envString(env, 'VS_API_VERSION', 'networking.istio.io/v1');
   if (!/^[a-z0-9.-]+\/v[a-z0-9]+$/.test(apiVersion)) throw new ConfigError(`VS_API_VERSION="${apiVersion}" is not valid: expected group/version such as networking.istio.io/v1`);
   const virtualService: VirtualServiceRef = {
-    name: envString(env, 'VS_NAME', 'worker-virtual-service'),
-    namespace: envString(env, 'VS_NAMESPACE', 'default'),
+    name: envString(env, 'VS_NAME', WORKER_VIRTUAL_SERVICE),
+    namespace: envString(env, 'VS_NAMESPACE', DEFAULT_NAMESPACE),
     apiVersion,
     subsets: {
       primary: envString(env, 'VS_PRIMARY_SUBSET', DEFAULT_SUBSETS.primary),
@@ -112,7 +114,7 @@ export function loadConfig(env: Env): WatcherConfig {
   const dryRun = envBoolean(env, 'WATCHER_DRY_RUN', false);
   const intervalMs = envNumber(env, 'WATCHER_INTERVAL_SECONDS', 1, { min: 0.05 }) * 1000;
   return {
-    port: envPort(env, 'PORT', 9102),
+    port: envPort(env, 'PORT', PORTS.istiowatcher),
     intervalMs,
     // A dry run keeps the weights it would have set as its state; re-reading would undo that.
     resyncMs: dryRun ? 0 : envNumber(env, 'WATCHER_RESYNC_SECONDS', 30, { min: 0 }) * 1000,

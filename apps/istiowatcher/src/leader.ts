@@ -1,6 +1,6 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import type { Logger } from '@string-hashr/core';
-import { apiFailure, describeApiError, withDeadline } from './routers/kubernetes.js';
+import type { Logger } from '@string-hashr/runtime';
+import { apiFailure, describeApiError, withDeadline } from './kubernetes-api.js';
 
 /** Whether this replica may act now. */
 export interface Leadership {

@@ -1,12 +1,12 @@
 // istiowatcher: moves worker traffic between the primary and burst subsets of the worker
 // VirtualService from the observed request rate. `--once` reads, prints the decision, and exits.
 import { createServer } from 'node:http';
-import { closeServer, createLogger, createMetricsRegistry, listen, loadDotenv, runMain } from '@string-hashr/core';
+import { closeServer, createLogger, createMetricsRegistry, listen, loadDotenv, runMain } from '@string-hashr/runtime';
 import { createAdminApp } from './admin.js';
 import { loadConfig, type WatcherConfig } from './config.js';
-import { ALWAYS_LEADER, leaseLeadership } from './leader.js';
 import { watcherMetrics } from './metrics.js';
-import { buildRouter, buildSource, kubeConfig, once } from './parts.js';
+import { buildParts } from './factory.js';
+import { once } from './once.js';
 import { createWatcher } from './watcher.js';
 
 const log = createLogger('istiowatcher');
@@ -30,14 +30,9 @@ if (process.argv.includes('--once')) {
 } else {
   void runMain(log, async () => {
     const config = loadConfig(process.env);
-    const kc = config.router.kind === 'kubernetes' ? kubeConfig() : undefined;
-    const source = buildSource(config);
-    const router = buildRouter(config, kc, log);
+    const { source, router, leadership } = buildParts(config, log);
     const registry = createMetricsRegistry('istiowatcher');
     const metrics = watcherMetrics(registry, { mode: config.policy.mode, source: config.source.kind, router: config.router.kind, dryRun: config.dryRun });
-    const leadership = config.leaderElection.enabled
-      ? leaseLeadership(kc!, { namespace: config.virtualService.namespace, name: config.leaderElection.leaseName, identity: config.leaderElection.identity, leaseDurationSeconds: config.leaderElection.leaseDurationSeconds, log })
-      : ALWAYS_LEADER;
     const watcher = createWatcher({ source, router, policy: config.policy, leadership, intervalMs: config.intervalMs, resyncMs: config.resyncMs, log, metrics });
     const server = createServer(createAdminApp({ registry, isReady: watcher.isReady }));
     const port = await listen(server, config.port);

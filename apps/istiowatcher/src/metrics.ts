@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Weights } from '@string-hashr/burst';
+import type { Weights } from '@string-hashr/policy';
 
 /** The watcher's own metrics on /metrics, beside the Node process metrics. */
 export function watcherMetrics(registry: Registry, info: { mode: string; source: string; router: string; dryRun: boolean }) {

@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ALL_BURST, DEFAULT_POLICY, NATURAL, type Reading, type Weights } from '@string-hashr/burst';
-import { createLogger } from '@string-hashr/core';
+import { ALL_BURST, DEFAULT_POLICY, NATURAL, type Weights } from '@string-hashr/policy';
+import { type Reading } from '@string-hashr/metric-reading';
+import { createLogger } from '@string-hashr/runtime';
 import { ALWAYS_LEADER } from './leader.js';
 import { watcherMetrics } from './metrics.js';
 import { RouterError, dryRunRouter, type Router } from './routers/router.js';

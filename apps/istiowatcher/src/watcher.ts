@@ -1,5 +1,6 @@
-import { burstPolicy, initialPolicyState, type Observation, type PolicySettings, type PolicyState, type Reading } from '@string-hashr/burst';
-import type { Logger } from '@string-hashr/core';
+import { burstPolicy, initialPolicyState, type Decision, type Observation, type PolicySettings, type PolicyState, type Weights } from '@string-hashr/policy';
+import { type Reading } from '@string-hashr/metric-reading';
+import type { Logger } from '@string-hashr/runtime';
 import type { Leadership } from './leader.js';
 import type { WatcherMetrics } from './metrics.js';
 import { RouterError, type Router } from './routers/router.js';
@@ -32,6 +33,19 @@ export function observationOf(reading: Reading): Observation | undefined {
   }
 }
 
+/** What one tick did, for the log, `--once` and tests. */
+export interface TickReport {
+  /** The reading as text: a rate, `no-data`, `warming-up` or `error(kind)`. */
+  read: string;
+  reading?: Reading;
+  /** The weights in force before the tick decided. */
+  weights?: Weights;
+  decision?: Decision;
+  outcome: 'standby' | 'warming-up' | 'held' | 'changed' | 'router-error' | 'lost-leadership';
+}
+
+const readText = (reading: Reading) => (reading.kind === 'value' ? reading.rps.toFixed(3) : reading.kind === 'error' ? `error(${reading.errorKind})` : reading.kind);
+
 /**
  * The control loop: read the metric, let the policy decide, call the router. It knows neither how
  * the rate is measured nor how weights are applied. Ticks never overlap; `stop` lets the current
@@ -45,7 +59,7 @@ export function createWatcher(deps: WatcherDeps) {
   let state: PolicyState | undefined;
   let lastSuccessAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> | undefined;
+  let current: Promise<unknown> | undefined;
   let stopped = false;
   let syncedAt = 0;
   let lastRouterError = { message: '', at: 0, repeats: 0 };
@@ -71,7 +85,7 @@ export function createWatcher(deps: WatcherDeps) {
     metrics.lastSuccess.set(lastSuccessAt / 1000);
   }
 
-  async function tick(): Promise<void> {
+  async function tick(): Promise<TickReport> {
     const leading = leadership.isLeader();
     metrics.isLeader.set(leading ? 1 : 0);
     if (!leading) state = undefined;
@@ -90,7 +104,7 @@ export function createWatcher(deps: WatcherDeps) {
         metrics.setWeights(weights);
       } catch (err) {
         routerFailed(err, 'cannot read the weights in force');
-        return;
+        return { read: 'not read', outcome: 'router-error' };
       }
     }
 
@@ -99,17 +113,18 @@ export function createWatcher(deps: WatcherDeps) {
     else if (reading.kind === 'no-data') metrics.observedRps.set(0);
     else if (reading.kind === 'error') metrics.errors.inc({ kind: reading.errorKind });
     const observation = observationOf(reading);
-    const read = reading.kind === 'value' ? reading.rps.toFixed(3) : reading.kind === 'error' ? `error(${reading.errorKind})` : reading.kind;
+    const read = readText(reading);
 
     if (!state) {
       // A standby: it reads (so its metrics and readiness mean something) but never decides.
       if (reading.kind !== 'error') succeeded();
-      return;
+      return { read, reading, outcome: 'standby' };
     }
+    const weights = state.weights;
     if (!observation) {
-      log.info('tick', { rps: read, weights: `${state.weights.primary}/${state.weights.burst}`, reason: 'source warming up, no decision' });
+      log.info('tick', { rps: read, weights: `${weights.primary}/${weights.burst}`, reason: 'source warming up, no decision' });
       succeeded();
-      return;
+      return { read, reading, weights, outcome: 'warming-up' };
     }
 
     const decision = decide(state, observation, now());
@@ -119,13 +134,13 @@ export function createWatcher(deps: WatcherDeps) {
       if (!leadership.isLeader()) {
         log.warn('lost leadership before acting; the change is not made', fields);
         state = undefined;
-        return;
+        return { read, reading, weights, decision, outcome: 'lost-leadership' };
       }
       try {
         await router.setRoutes(decision.weights, decision.reason);
       } catch (err) {
         routerFailed(err, 'could not change the weights');
-        return;
+        return { read, reading, weights, decision, outcome: 'router-error' };
       }
       metrics.transitions.inc({ direction: decision.weights.burst > state.weights.burst ? 'up' : 'down' });
       log.info('weights changed', fields);
@@ -135,6 +150,7 @@ export function createWatcher(deps: WatcherDeps) {
     state = decision.state;
     metrics.setWeights(state.weights);
     if (observation.kind === 'rate') succeeded();
+    return { read, reading, weights, decision, outcome: decision.changed ? 'changed' : 'held' };
   }
 
   async function loop(): Promise<void> {

@@ -4,7 +4,7 @@
 // bumped on every write, `test` ops that fail with 422, resourceVersion conflicts with 409),
 // Leases (create, get, update with a resourceVersion precondition), Events (create), and errors
 // as `Status` objects. Every call is recorded with its RBAC verb, resource and user, so tests can
-// check them against libs/burst watcherRbacRules.
+// check them against libs/kube-objects watcherRbacRules.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -107,9 +107,10 @@ export async function startApiServerDouble() {
     }
 
     if (vsMatch) {
-      const id = key(call.namespace, call.name!);
+      const name = call.name ?? '';
+      const id = key(call.namespace, name);
       const stored = virtualServices.get(id);
-      if (!stored) throw notFound(GROUP_PLURAL['networking.istio.io'], call.name!);
+      if (!stored) throw notFound(GROUP_PLURAL['networking.istio.io'] ?? '', name);
       if (verb === 'get') return { code: 200, body: stored };
       if (verb !== 'patch') throw new ApiError(405, 'MethodNotAllowed', `${verb} is not supported by this double`);
       if (req.headers['content-type'] !== 'application/json-patch+json') throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json`);

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ALL_BURST, DEFAULT_POLICY, DEFAULT_SUBSETS, LEADER_LEASE_NAME, NATURAL, isAllowed, readWeights, watcherRbacRules, withWeights } from '@string-hashr/burst';
-import { createLogger } from '@string-hashr/core';
+import { ALL_BURST, DEFAULT_POLICY, NATURAL } from '@string-hashr/policy';
+import { DEFAULT_SUBSETS, LEADER_LEASE_NAME } from '@string-hashr/contract';
+import { isAllowed, readWeights, watcherRbacRules, withWeights } from '@string-hashr/kube-objects';
+import { createLogger } from '@string-hashr/runtime';
 import { freePort, http, sleep, startIstioExporter, startNodeApp, waitFor, type RunningProcess } from '@string-hashr/testing';
 import type { VirtualServiceRef } from '../src/config.js';
 import { ALWAYS_LEADER, leaseLeadership, type Leadership } from '../src/leader.js';
@@ -136,9 +138,9 @@ describe('resync', () => {
     w.start();
     await waitFor('state read', () => w.weights() !== undefined, 5_000);
     api.editVirtualService('default', VS.name, (o) => {
-      const route = (o as { spec: { http: Array<{ route: Array<{ weight: number }> }> } }).spec.http[1].route;
-      route[0].weight = 0;
-      route[1].weight = 100;
+      const route = (o as { spec: { http: Array<{ route: Array<{ weight: number }> }> } }).spec.http[1]!.route;
+      route[0]!.weight = 0;
+      route[1]!.weight = 100;
     });
     await waitFor('noticed', () => lines.some((l) => l.includes('the weights were changed outside the watcher')), 5_000);
     await waitFor('back to natural at 5 req/s', () => current().primary === 100, 5_000);

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultWatcherQuery, type Reading } from '@string-hashr/burst';
+import { defaultWatcherQuery, type Reading } from '@string-hashr/metric-reading';
 import { freePort, http, sleep, startIstioExporter, startNodeApp, startPrometheus, waitFor, type IstioExporter, type RunningProcess, type TestPrometheus } from '@string-hashr/testing';
 import { prometheusSource } from '../src/sources/prometheus.js';
 import { scrapeSource } from '../src/sources/scrape.js';

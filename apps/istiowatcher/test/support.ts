@@ -2,29 +2,32 @@
 // from, and the watcher's /metrics read as numbers.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseExposition, readWeights, type VirtualServiceLike, type Weights } from '@string-hashr/burst';
+import { parseExposition } from '@string-hashr/metric-reading';
+import { readWeights, type VirtualServiceLike } from '@string-hashr/kube-objects';
+import { type Weights } from '@string-hashr/policy';
 import { parseAllDocuments, stringify } from 'yaml';
+import { DEFAULT_NAMESPACE, DEFAULT_SUBSETS, SERVICES, WORKER_VIRTUAL_SERVICE, fqdn } from '@string-hashr/contract';
 
 export const MAIN_JS = fileURLToPath(new URL('../../../dist/apps/istiowatcher/main.js', import.meta.url));
 
-const HOST = 'worker-service.default.svc.cluster.local';
+const HOST = fqdn(SERVICES.worker.name, DEFAULT_NAMESPACE);
 
 /** The worker VirtualService as the manifests have it, with extra fields a router must not touch. */
 export function workerVirtualService(weights: Weights): VirtualServiceLike {
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
-    metadata: { name: 'worker-virtual-service', namespace: 'default', labels: { app: 'worker' }, annotations: { note: 'kept as is' } },
+    metadata: { name: WORKER_VIRTUAL_SERVICE, namespace: DEFAULT_NAMESPACE, labels: { app: 'worker' }, annotations: { note: 'kept as is' } },
     spec: {
-      hosts: ['worker-service'],
+      hosts: [SERVICES.worker.name],
       gateways: ['mesh'],
       http: [
-        { match: [{ uri: { prefix: '/admin' } }], route: [{ destination: { host: HOST, subset: 'primary' } }] },
+        { match: [{ uri: { prefix: '/admin' } }], route: [{ destination: { host: HOST, subset: DEFAULT_SUBSETS.primary } }] },
         {
           retries: { attempts: 2, perTryTimeout: '2s' },
           route: [
-            { destination: { host: HOST, subset: 'primary', port: { number: 80 } }, weight: weights.primary },
-            { destination: { host: HOST, subset: 'burst', port: { number: 80 } }, weight: weights.burst, headers: { request: { set: { 'x-burst': '1' } } } },
+            { destination: { host: HOST, subset: DEFAULT_SUBSETS.primary, port: { number: SERVICES.worker.port } }, weight: weights.primary },
+            { destination: { host: HOST, subset: DEFAULT_SUBSETS.burst, port: { number: SERVICES.worker.port } }, weight: weights.burst, headers: { request: { set: { 'x-burst': '1' } } } },
           ],
         },
       ],

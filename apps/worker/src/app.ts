@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { HashSources, Logger } from '@string-hashr/core';
-import { metricsHandler } from '@string-hashr/core';
+import type { HashSources } from '@string-hashr/hashing';
+import type { Logger } from '@string-hashr/runtime';
+import { metricsHandler } from '@string-hashr/runtime';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { LogRequests } from './config.js';

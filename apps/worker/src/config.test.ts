@@ -1,4 +1,4 @@
-import { ConfigError } from '@string-hashr/core';
+import { ConfigError } from '@string-hashr/runtime';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, readConfig } from './config.js';
 

@@ -1,4 +1,6 @@
-import { ConfigError, type Env, envChoice, envNumber, envPort, envString, parseRedisUrl } from '@string-hashr/core';
+import { ConfigError, type Env, envChoice, envNumber, envPort, envString } from '@string-hashr/runtime';
+import { parseRedisUrl } from '@string-hashr/redis';
+import { PORTS, SERVICES } from '@string-hashr/contract';
 
 export const LOG_REQUESTS_CHOICES = ['errors', 'all'] as const;
 export type LogRequests = (typeof LOG_REQUESTS_CHOICES)[number];
@@ -20,8 +22,8 @@ export interface WorkerConfig {
 }
 
 export const DEFAULTS = {
-  port: 8081,
-  redisUrl: 'redis-cache-service:6379',
+  port: PORTS.worker,
+  redisUrl: `${SERVICES.redis.name}:${SERVICES.redis.port}`,
   prefix: '',
   logRequests: 'errors',
   maxBodyBytes: 16 * 1024,

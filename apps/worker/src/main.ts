@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import { closeRedis, closeServer, connectRedis, createLogger, createMetricsRegistry, listen, loadDotenv, runMain } from '@string-hashr/core';
+import { closeRedis, connectRedis } from '@string-hashr/redis';
+import { closeServer, createLogger, createMetricsRegistry, listen, loadDotenv, runMain } from '@string-hashr/runtime';
 import { createApp } from './app.js';
 import { readConfig } from './config.js';
 

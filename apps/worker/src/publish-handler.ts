@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CALCULATION_CHANNEL, calculationResult, type HashSources } from '@string-hashr/core';
+import { CALCULATION_CHANNEL } from '@string-hashr/contract';
+import { calculationResult, type HashSources } from '@string-hashr/hashing';
 import { type Refusal, checkBodyHeaders, parseHashBody, tooLarge } from './hash-request.js';
 import type { Outcome, WorkerMetrics } from './metrics.js';
 import type { RequestLog } from './request-log.js';

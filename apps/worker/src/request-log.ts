@@ -30,15 +30,16 @@ export function createRequestLog(mode: LogRequests, stream: { write(line: string
   const arrivals = new WeakMap<IncomingMessage, number>();
   const middleware = morgan<IncomingMessage, ServerResponse>(
     (tokens, req, res) => {
+      const token = (name: string, arg?: string) => tokens[name]?.(req, res, arg);
       // No status when the client left before an answer: morgan's token is then undefined.
-      const status = tokens.status(req, res);
+      const status = token('status');
       const code = Number(status ?? 0);
       const level = code >= 500 ? 'error' : code >= 400 || status === undefined ? 'warn' : 'info';
       const arrivedAt = arrivals.get(req);
-      const ms = arrivedAt === undefined ? tokens['response-time'](req, res) : (performance.now() - arrivedAt).toFixed(3);
+      const ms = arrivedAt === undefined ? token('response-time') : (performance.now() - arrivedAt).toFixed(3);
       return (
-        `${new Date().toISOString()} ${level} worker: ${tokens.method(req, res)} ${tokens.url(req, res)} ${status ?? '-'} ` +
-        `ms=${ms ?? '-'} bytes=${tokens.res(req, res, 'content-length') ?? '-'} remote=${tokens['remote-addr'](req, res) ?? '-'}`
+        `${new Date().toISOString()} ${level} worker: ${token('method')} ${token('url')} ${status ?? '-'} ` +
+        `ms=${ms ?? '-'} bytes=${token('res', 'content-length') ?? '-'} remote=${token('remote-addr') ?? '-'}`
       );
     },
     { stream, skip: (_req, res) => !shouldLog(mode, res.statusCode) },

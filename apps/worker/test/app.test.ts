@@ -1,7 +1,8 @@
 // createApp in-process with a stand-in publisher, for what a real Redis cannot be made to do on
 // cue: refuse a publish, never answer one. The real thing is in worker.test.ts.
 import { createServer } from 'node:http';
-import { calculationResult, closeServer, listen } from '@string-hashr/core';
+import { calculationResult } from '@string-hashr/hashing';
+import { closeServer, listen } from '@string-hashr/runtime';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WorkerDeps, createApp } from '../src/app.js';
@@ -136,7 +137,7 @@ describe('createApp', () => {
     await app.get('/missing');
     expect(app.lines).toHaveLength(3);
     expect(app.lines[0]).toMatch(/^\S+Z warn worker: POST \/ 400 ms=[\d.]+ bytes=\d+ remote=\S+\n?$/);
-    const slowMs = Number(/ms=([\d.]+)/.exec(app.lines[1])?.[1]);
+    const slowMs = Number(/ms=([\d.]+)/.exec(app.lines[1] ?? '')?.[1]);
     expect(slowMs).toBeGreaterThanOrEqual(30);
     expect(app.lines[2]).toMatch(/warn worker: GET \/missing 404 /);
   });

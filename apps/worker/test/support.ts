@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CALCULATION_CHANNEL } from '@string-hashr/core';
+import { CALCULATION_CHANNEL } from '@string-hashr/contract';
 import { type RunningProcess, freePort, startNodeApp, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
 

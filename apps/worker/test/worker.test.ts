@@ -1,6 +1,6 @@
 // The built bundle (dist/apps/worker/main.js) as a child process, on a redis-server of the
 // test's own, observed the way a client and the frontend see it.
-import { HASH_LENGTH } from '@string-hashr/core';
+import { HASH_LENGTH } from '@string-hashr/contract';
 import { type TestRedis, startRedis, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

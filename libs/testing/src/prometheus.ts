@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
 import { type TestServer, startProcess, startTestServer } from './process.js';
+import { workerTrafficLabels } from '@string-hashr/contract';
 
 /** `url` is the base URL, e.g. http://127.0.0.1:40123; kill() keeps the data for restart(). */
 export type TestPrometheus = TestServer;
@@ -52,14 +53,7 @@ export async function startPrometheus(options: { scrapeTargets: string[]; scrape
 }
 
 /** The labels Istio's source-side proxy of the frontend puts on its requests to the worker. */
-export const ISTIO_SOURCE_LABELS = {
-  reporter: 'source',
-  source_workload: 'frontend-deployment',
-  source_app: 'frontend',
-  destination_service: 'worker-service.default.svc.cluster.local',
-  destination_workload: 'worker-deployment',
-  destination_cluster: 'primary',
-};
+export const ISTIO_SOURCE_LABELS = workerTrafficLabels('primary', 200);
 
 export interface IstioExporter {
   /** host:port for a scrape config. */

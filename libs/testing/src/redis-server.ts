@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { redisAnswers } from '@string-hashr/core';
+import { redisAnswers } from '@string-hashr/redis';
 import { freePort } from './ports.js';
 import { type TestServer, startProcess, startTestServer } from './process.js';
 

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { NATURAL, findVirtualService, withWeights, type Weights } from '@string-hashr/burst';
+import { NATURAL, type Weights } from '@string-hashr/policy';
+import { findVirtualService, withWeights } from '@string-hashr/kube-objects';
+import { WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
 
 const generated = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../istio-manifests/worker-virtualservice.yaml');
 
@@ -11,5 +13,5 @@ const generated = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
  * the format the watcher's file router and the mesh stand-in read.
  */
 export function workerVirtualServiceYaml(weights: Weights = NATURAL): string {
-  return stringify(withWeights(findVirtualService(readFileSync(generated, 'utf8'), 'worker-virtual-service').vs, weights));
+  return stringify(withWeights(findVirtualService(readFileSync(generated, 'utf8'), WORKER_VIRTUAL_SERVICE).vs, weights));
 }

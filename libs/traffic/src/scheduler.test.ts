@@ -38,7 +38,7 @@ function simulate(changes: Array<{ at: number; rate: number }>, untilMs: number,
     if (next >= untilMs) break;
     now = Math.max(now, next);
     if (nextChange <= now) {
-      schedule = startSchedule(pending[0].rate, now);
+      schedule = startSchedule(pending[0]!.rate, now);
       pending = pending.slice(1);
     }
     if (opts.stallAt !== undefined && !stalled && now >= opts.stallAt) {

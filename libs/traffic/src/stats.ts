@@ -3,7 +3,7 @@
  * (requests sent, answered, failed or dropped, their latencies, results by origin); closing it
  * turns the counts into per-second rates over the window's real length.
  */
-import { isBurstResult } from '@string-hashr/core';
+import { isBurstResult } from '@string-hashr/contract';
 
 export type ResultOrigin = 'primary' | 'burst';
 
@@ -86,7 +86,7 @@ export function recordLatency(window: StatsWindow, latencyMs: number, random: ()
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? null;
 }
 
 export function burstShare(primary: number, burst: number): number | null {

@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Env, envBoolean, envChoice, envPort, envString, parseRedisUrl, ConfigError } from '@string-hashr/core';
+import { type Env, envBoolean, envChoice, envPort, envString, ConfigError } from '@string-hashr/runtime';
+import { parseRedisUrl } from '@string-hashr/redis';
+import { PORTS } from '@string-hashr/contract';
 
 export interface StackPorts {
   frontend: number;
@@ -32,7 +34,7 @@ export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   prometheus: 'PROMETHEUS_PORT',
 };
 
-const DEFAULT_PORTS: StackPorts = { frontend: 8080, worker: 8081, burstWorker: 8082, mesh: 15001, watcher: 9102, prometheus: 9090 };
+const DEFAULT_PORTS: StackPorts = { frontend: PORTS.frontend, worker: PORTS.worker, burstWorker: 8082, mesh: 15001, watcher: PORTS.istiowatcher, prometheus: 9090 };
 
 /**
  * Local watcher settings: the burst shows within seconds instead of minutes. A 5 s window is

@@ -7,12 +7,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { NATURAL, findVirtualService, withWeights } from '@string-hashr/burst';
-import { ConfigError, createLogger, loadDotenv, parseRedisUrl, redisAnswers } from '@string-hashr/core';
+import { NATURAL } from '@string-hashr/policy';
+import { findVirtualService, withWeights } from '@string-hashr/kube-objects';
+import { ConfigError, createLogger, loadDotenv } from '@string-hashr/runtime';
+import { parseRedisUrl, redisAnswers } from '@string-hashr/redis';
 import { PORT_VARIABLES, readStackConfig, type StackConfig, type StackPorts } from './config.js';
 import { planStack, prometheusConfig, statusBlock } from './plan.js';
 import { runningStack, takeLock } from './lock.js';
 import { launch, stopAll, waitHealthy, type Running } from './supervisor.js';
+import { WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const log = createLogger('local-stack');
@@ -47,7 +50,7 @@ async function freePort(): Promise<number> {
 function writeVirtualServiceFile(stateDir: string): string {
   const source = path.join(repoRoot, 'istio-manifests/worker-virtualservice.yaml');
   if (!existsSync(source)) throw new Error(`${source} is missing; run \`npm run manifests\` to generate it`);
-  const { vs } = findVirtualService(readFileSync(source, 'utf8'), 'worker-virtual-service');
+  const { vs } = findVirtualService(readFileSync(source, 'utf8'), WORKER_VIRTUAL_SERVICE);
   const file = path.join(stateDir, 'worker-virtualservice.yaml');
   writeFileSync(file, `# Local copy of istio-manifests/worker-virtualservice.yaml; the istiowatcher rewrites its weights.\n${stringify(withWeights(vs, NATURAL))}`);
   return file;

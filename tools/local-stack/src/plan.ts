@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { StackConfig } from './config.js';
+import { BURST_PREFIX } from '@string-hashr/contract';
 
 /** One process of the local stack: how to start it and how to know it is up. */
 export interface Component {
@@ -54,7 +55,7 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
     health: { kind: 'http', url: `${local(port)}/_healthz` },
     shows: `${local(port)}${prefix ? ` (PREFIX=${prefix})` : ''}`,
   });
-  components.push(worker('worker', ports.worker, ''), worker('burst-worker', ports.burstWorker, 'bursty-'));
+  components.push(worker('worker', ports.worker, ''), worker('burst-worker', ports.burstWorker, BURST_PREFIX));
   components.push({
     name: 'mesh',
     command: facts.node,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { redisAnswers } from '@string-hashr/core';
+import { redisAnswers } from '@string-hashr/redis';
 import type { Component } from './plan.js';
 
 const COLORS = [36, 33, 35, 32, 34, 31, 96, 93];

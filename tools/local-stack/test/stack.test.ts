@@ -63,7 +63,7 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     expect(burstPid, 'the burst worker process').toBeDefined();
     process.kill(burstPid!, 'SIGKILL');
     await waitFor('failures on the page', async () => Number(await page.locator('#stat-failed').textContent()) > 5, 10_000, 200);
-    for (const port of ['FRONTEND_PORT', 'WORKER_PORT', 'MESH_PORT', 'WATCHER_PORT']) expect(await portOpen(stack.ports[port]), port).toBe(true);
+    for (const port of ['FRONTEND_PORT', 'WORKER_PORT', 'MESH_PORT', 'WATCHER_PORT']) expect(await portOpen(stack.ports[port]!), port).toBe(true);
     expect((await http(`${stack.pageUrl}/_healthz`)).status).toBe(200);
     expect(stack.child.exitCode).toBeNull();
 

@@ -40,7 +40,7 @@ export function parseArgs(argv: string[]): CliOptions {
     '--burst-prefix': (v) => (options.overrides.burstPrefix = v),
   };
   for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].split(/=(.*)/s, 2);
+    const [name = '', inline] = (argv[i] ?? '').split(/=(.*)/s, 2);
     if (name === '--check') {
       options.check = true;
       continue;

@@ -1,10 +1,11 @@
-import { ALL_BURST, NATURAL, withWeights, type Weights } from '@string-hashr/burst';
+import { ALL_BURST, NATURAL, type Weights } from '@string-hashr/policy';
+import { withWeights } from '@string-hashr/kube-objects';
 import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
 import { DestinationRule, Gateway, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1';
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1';
 import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1beta1';
 import type { ManifestConfig } from './config.js';
-import { APP_LABELS, CLUSTER_TYPE_LABEL, CLUSTER_TYPES, SERVICE_ACCOUNTS, SERVICES, WORKER_DESTINATION_RULE, WORKER_VIRTUAL_SERVICE, fqdn } from './names.js';
+import { APP_LABELS, CLUSTER_TYPE_LABEL, DEFAULT_SUBSETS, CLUSTER_TYPES, SERVICE_ACCOUNTS, SERVICES, WORKER_DESTINATION_RULE, WORKER_VIRTUAL_SERVICE, fqdn } from '@string-hashr/contract';
 
 /*
  * Networking objects and PeerAuthentication are built and schema-checked with the v1beta1 models
@@ -43,13 +44,13 @@ export function redisVirtualService(config: ManifestConfig) {
   });
 }
 
-/** The worker VirtualService at the given weights; its shape is what libs/burst reads and edits. */
+/** The worker VirtualService at the given weights; its shape is what libs/kube-objects reads and edits. */
 export function workerVirtualService(config: ManifestConfig, weights: Weights = NATURAL) {
   const host = fqdn(SERVICES.worker.name, config.namespace);
   const destination = (subset: string) => ({ destination: { host, subset, port: { number: SERVICES.worker.port } }, weight: 0 });
   const base = {
     metadata: { name: WORKER_VIRTUAL_SERVICE, namespace: config.namespace },
-    spec: { hosts: [SERVICES.worker.name], gateways: ['mesh'], http: [{ route: [destination('primary'), destination('burst')] }] },
+    spec: { hosts: [SERVICES.worker.name], gateways: ['mesh'], http: [{ route: [destination(DEFAULT_SUBSETS.primary), destination(DEFAULT_SUBSETS.burst)] }] },
   };
   return new VirtualService(withWeights(base, weights));
 }
@@ -61,8 +62,8 @@ export function workerDestinationRule(config: ManifestConfig) {
       host: fqdn(SERVICES.worker.name, config.namespace),
       trafficPolicy: { loadBalancer: { simple: 'RANDOM' } },
       subsets: [
-        { name: 'primary', labels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES.primary } },
-        { name: 'burst', labels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES.burst } },
+        { name: DEFAULT_SUBSETS.primary, labels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES.primary } },
+        { name: DEFAULT_SUBSETS.burst, labels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES.burst } },
       ],
     },
   });

@@ -1,4 +1,4 @@
-import { ALL_BURST, NATURAL } from '@string-hashr/burst';
+import { ALL_BURST, NATURAL } from '@string-hashr/policy';
 import type { ManifestConfig } from './config.js';
 import {
   authorizationPolicies,

@@ -2,9 +2,9 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { Service, ServiceAccount, type IContainer, type IEnvVar, type IPodSpec, type IProbe } from 'kubernetes-models/v1';
-import { watcherRbacRules } from '@string-hashr/burst';
+import { watcherRbacRules } from '@string-hashr/kube-objects';
 import { imageOf, type ManifestConfig } from './config.js';
-import { APP_LABELS, CLUSTER_TYPE_LABEL, CLUSTER_TYPES, DEPLOYMENTS, PORTS, PROBE_COOKIES, SERVICE_ACCOUNTS, SERVICES, WORKER_VIRTUAL_SERVICE } from './names.js';
+import { APP_LABELS, CLUSTER_TYPE_LABEL, CLUSTER_TYPES, DEPLOYMENTS, PORTS, PROBE_COOKIES, SERVICE_ACCOUNTS, SERVICES, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
 
 export type ClusterRole = 'primary' | 'burst';
 
@@ -214,7 +214,7 @@ export function redisService(config: ManifestConfig): Service {
   return service(config, SERVICES.redis.name, APP_LABELS.redis, SERVICES.redis.port, PORTS.redis, 'tcp-redis');
 }
 
-/** The watcher with its own identity, allowed exactly the calls in `watcherRbacRules` (libs/burst). */
+/** The watcher with its own identity, allowed exactly the calls in `watcherRbacRules` (libs/kube-objects). */
 export function watcherResources(config: ManifestConfig) {
   const name = SERVICE_ACCOUNTS.istiowatcher;
   const labels = { app: APP_LABELS.istiowatcher };

@@ -1,5 +1,5 @@
 // The local stand-in for Istio's weighted routing of frontend -> worker (see README.md).
-import { closeServer, createLogger, envNumber, envOptional, envPort, envUrl, listen, loadDotenv, runMain, ConfigError } from '@string-hashr/core';
+import { closeServer, createLogger, envNumber, envOptional, envPort, envUrl, listen, loadDotenv, runMain, ConfigError } from '@string-hashr/runtime';
 import { createMesh } from './proxy.js';
 import { followWeights } from './weights-file.js';
 

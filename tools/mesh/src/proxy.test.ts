@@ -3,7 +3,8 @@ import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer, listen } from '@string-hashr/core';
+import { defaultWatcherQuery, parseExposition, selectSeries } from '@string-hashr/metric-reading';
+import { closeServer, listen } from '@string-hashr/runtime';
 import { http, waitFor, workerVirtualServiceYaml } from '@string-hashr/testing';
 import { createMesh } from './proxy.js';
 import { followWeights } from './weights-file.js';
@@ -61,6 +62,12 @@ describe('mesh stand-in', () => {
     const metrics = (await http(`${url}/stats/prometheus`)).body;
     expect(metrics).toMatch(/istio_requests_total\{reporter="source",source_workload="frontend-deployment",[^}]*destination_cluster="primary",response_code="200"\} 20/);
     expect(metrics).toMatch(/istio_requests_total\{[^}]*destination_cluster="burst",response_code="200"\} 20/);
+    // The watcher's default query, as its text reads, selects exactly these series.
+    const query = defaultWatcherQuery('1m');
+    const selector = Object.fromEntries([...query.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v]));
+    const metric = /rate\((\w+)\{/.exec(query)?.[1] ?? '';
+    const selected = selectSeries(parseExposition(metrics), metric, selector);
+    expect([...selected.values()].reduce((a, b) => a + b, 0)).toBe(40);
   });
 
   it('answers 503 and counts it when the upstream is down, and keeps serving', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Pool, errors } from 'undici';
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { Weights } from '@string-hashr/burst';
+import type { Weights } from '@string-hashr/policy';
 import { istioLabels, pickSubset, type Subset } from './routing.js';
 
 export interface MeshOptions {

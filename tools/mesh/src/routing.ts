@@ -1,4 +1,5 @@
-import type { Weights } from '@string-hashr/burst';
+import { workerTrafficLabels } from '@string-hashr/contract';
+import type { Weights } from '@string-hashr/policy';
 
 export type Subset = 'primary' | 'burst';
 
@@ -8,15 +9,6 @@ export function pickSubset(weights: Weights, random: number): Subset {
 }
 
 /** The labels Istio's source-side proxy puts on istio_requests_total for frontend -> worker. */
-export function istioLabels(subset: Subset, responseCode: number) {
-  return {
-    reporter: 'source',
-    source_workload: 'frontend-deployment',
-    source_app: 'frontend',
-    destination_service: 'worker-service.default.svc.cluster.local',
-    destination_service_name: 'worker-service',
-    destination_workload: 'worker-deployment',
-    destination_cluster: subset,
-    response_code: String(responseCode),
-  };
+export function istioLabels(subset: Subset, responseCode: number): Record<string, string> {
+  return workerTrafficLabels(subset, responseCode);
 }

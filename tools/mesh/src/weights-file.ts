@@ -1,6 +1,7 @@
 import { readFileSync, statSync, watch } from 'node:fs';
 import path from 'node:path';
-import { findVirtualService, readWeights, type Weights } from '@string-hashr/burst';
+import { findVirtualService, readWeights } from '@string-hashr/kube-objects';
+import { type Weights } from '@string-hashr/policy';
 
 /** The weights of the (first) VirtualService in a YAML file that may hold several documents. */
 export function weightsFromYaml(text: string): Weights {

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Document } from 'yaml';
-import { findVirtualService, locateWeights, readWeights, weightsEqual, withWeights, type SubsetNames, type VirtualServiceLike } from '@string-hashr/burst';
+import { findVirtualService, locateWeights, readWeights, type VirtualServiceLike } from '@string-hashr/kube-objects';
+import { checkWeights, weightsEqual, type Weights } from '@string-hashr/policy';
+import { type SubsetNames } from '@string-hashr/contract';
 import { RouterError, type Router } from './router.js';
 
 /**
@@ -31,6 +33,8 @@ export function fileRouter(options: { path: string; name: string; subsets: Subse
     }
   }
 
+  const checkWeightsOrInvalid = (weights: Weights) => invalid(() => checkWeights(weights));
+
   return {
     description: `file ${file}`,
     async getRoutes() {
@@ -40,12 +44,12 @@ export function fileRouter(options: { path: string; name: string; subsets: Subse
     async setRoutes(weights) {
       const { docs, index, vs } = load();
       if (weightsEqual(invalid(() => readWeights(vs, options.subsets)), weights)) return;
-      const next = invalid(() => withWeights(vs, weights, options.subsets));
+      checkWeightsOrInvalid(weights);
       const at = locateWeights(vs, options.subsets);
       const route = ['spec', 'http', at.httpIndex, 'route'];
-      const doc = docs[index];
-      doc.setIn([...route, at.primaryIndex, 'weight'], next.spec!.http![at.httpIndex].route![at.primaryIndex].weight);
-      doc.setIn([...route, at.burstIndex, 'weight'], next.spec!.http![at.httpIndex].route![at.burstIndex].weight);
+      // Only the two scalars change in the YAML document, so comments and layout stay.
+      docs[index]?.setIn([...route, at.primaryIndex, 'weight'], weights.primary);
+      docs[index]?.setIn([...route, at.burstIndex, 'weight'], weights.burst);
       const text = docs.map((d) => d.toString()).join('');
       const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
       writeFileSync(temp, text);

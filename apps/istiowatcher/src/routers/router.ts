@@ -1,5 +1,5 @@
-import type { Weights } from '@string-hashr/burst';
-import type { Logger } from '@string-hashr/core';
+import type { Weights } from '@string-hashr/policy';
+import type { Logger } from '@string-hashr/runtime';
 
 /**
  * A traffic router, Flagger's contract: read the weights in force, set new ones. It knows how

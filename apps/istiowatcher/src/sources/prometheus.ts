@@ -1,4 +1,4 @@
-import { parseQueryResponse, type Reading } from '@string-hashr/burst';
+import { parseQueryResponse, type Reading } from '@string-hashr/metric-reading';
 import { getText, type MetricSource } from './source.js';
 
 /**

@@ -1,4 +1,5 @@
-import { WORKER_TRAFFIC_METRIC, WORKER_TRAFFIC_SELECTOR, counterIncrease, parseExposition, selectSeries, type Reading } from '@string-hashr/burst';
+import { WORKER_TRAFFIC_METRIC, WORKER_TRAFFIC_SELECTOR } from '@string-hashr/contract';
+import { counterIncrease, parseExposition, selectSeries, type Reading } from '@string-hashr/metric-reading';
 import { getText, type MetricSource } from './source.js';
 
 /**
@@ -19,11 +20,12 @@ export function scrapeSource(options: { url: string; rateWindowSeconds: number; 
       const at = now();
       samples.push({ at, series: selectSeries(parseExposition(answer.text), WORKER_TRAFFIC_METRIC, WORKER_TRAFFIC_SELECTOR) });
       // Keep the newest sample at or before the window's start, and everything after it.
-      while (samples.length > 2 && samples[1].at <= at - options.rateWindowSeconds * 1000) samples.shift();
-      if (samples.length < 2) return { kind: 'warming-up' };
+      while (samples.length > 2 && (samples[1]?.at ?? at) <= at - options.rateWindowSeconds * 1000) samples.shift();
+      const [oldest] = samples;
+      if (!oldest || samples.length < 2) return { kind: 'warming-up' };
       let increase = 0;
-      for (let i = 1; i < samples.length; i++) increase += counterIncrease(samples[i - 1].series, samples[i].series);
-      const seconds = (at - samples[0].at) / 1000;
+      samples.reduce((before, after) => ((increase += counterIncrease(before.series, after.series)), after));
+      const seconds = (at - oldest.at) / 1000;
       if (seconds <= 0) return { kind: 'warming-up' };
       return { kind: 'value', rps: increase / seconds };
     },

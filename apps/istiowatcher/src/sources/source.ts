@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { Reading } from '@string-hashr/burst';
+import type { Reading } from '@string-hashr/metric-reading';
 
 /** A metric backend, as Flagger's providers: one read gives the worker request rate or says why not. */
 export interface MetricSource {

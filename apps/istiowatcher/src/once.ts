@@ -1,0 +1,42 @@
+// `--once`: one tick of the real loop through a dry-run router, printed; nothing is changed.
+import type { Logger } from '@string-hashr/runtime';
+import type { WatcherConfig } from './config.js';
+import { buildParts } from './factory.js';
+import { watcherMetrics } from './metrics.js';
+import { createWatcher, type TickReport } from './watcher.js';
+import { Registry } from 'prom-client';
+
+/** The report as the lines `--once` prints. */
+export function describeTick(report: TickReport, parts: { source: string; router: string }): string[] {
+  const { reading, weights, decision } = report;
+  const observed =
+    reading?.kind === 'value'
+      ? `${reading.rps.toFixed(3)} req/s`
+      : reading?.kind === 'no-data'
+        ? '0 req/s (no data: no traffic)'
+        : reading?.kind === 'error'
+          ? `error (${reading.errorKind}): ${reading.message}`
+          : (reading?.kind ?? report.read);
+  return [
+    `source: ${parts.source}`,
+    `observed: ${observed}`,
+    `weights in force: ${weights ? `primary ${weights.primary} / burst ${weights.burst} (${parts.router})` : `unknown (${report.outcome})`}`,
+    ...(decision ? [`target: primary ${decision.target.primary} / burst ${decision.target.burst}`, `decision: ${decision.changed ? 'change now' : 'no change on this tick'}: ${decision.reason}`] : []),
+    'no change made (--once)',
+  ];
+}
+
+/** Exit code 1 when the read failed or the weights could not be read. */
+export async function once(config: WatcherConfig, log: Logger): Promise<number> {
+  const parts = buildParts(config, log, { dryRun: true });
+  const metrics = watcherMetrics(new Registry(), { mode: config.policy.mode, source: config.source.kind, router: config.router.kind, dryRun: true });
+  const watcher = createWatcher({ ...parts, policy: config.policy, intervalMs: config.intervalMs, log, metrics });
+  let report = await watcher.tick();
+  if (report.outcome === 'warming-up') {
+    // The scrape source needs two samples to make a rate.
+    await new Promise((resolve) => setTimeout(resolve, config.intervalMs));
+    report = await watcher.tick();
+  }
+  for (const line of describeTick(report, { source: parts.source.description, router: parts.router.description })) console.log(line);
+  return report.reading?.kind === 'error' || report.outcome === 'router-error' ? 1 : 0;
+}

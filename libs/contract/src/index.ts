@@ -1,0 +1,4 @@
+export * from './workloads.js';
+export * from './results.js';
+export * from './mesh.js';
+export * from './watcher.js';

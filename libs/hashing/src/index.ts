@@ -1,0 +1,1 @@
+export { hashString, calculationResult, randomHexSalt, type HashSources } from './hash.js';

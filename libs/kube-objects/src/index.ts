@@ -1,0 +1,3 @@
+export * from './virtual-service.js';
+export * from './virtual-service-yaml.js';
+export * from './rbac.js';

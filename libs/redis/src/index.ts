@@ -1,0 +1,2 @@
+export { parseRedisUrl, redisOptions, type RedisTarget } from './redis-url.js';
+export { connectRedis, closeRedis, isRedisReady, reconnectDelay, redisAnswers, type RedisRole } from './redis.js';
