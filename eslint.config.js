@@ -24,7 +24,10 @@ export const DEP_CONSTRAINTS = [
 ];
 
 /** Tests may also use the test support lib, whatever their project's type and scope. */
-const TEST_DEP_CONSTRAINTS = DEP_CONSTRAINTS.map((c) => ({ ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:test-support', 'scope:testing'] }));
+const TEST_DEP_CONSTRAINTS = DEP_CONSTRAINTS.map((c) => ({
+  ...c,
+  onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:test-support', 'scope:testing'],
+}));
 
 const boundaries = (depConstraints) => ['error', { allow: [], enforceBuildableLibDependency: false, depConstraints }];
 const TEST_FILES = ['**/*.test.ts', '**/test/**/*.ts'];
@@ -42,8 +45,20 @@ export default tseslint.config(
     },
   },
   // Product code states what it knows instead of asserting it (noUncheckedIndexedAccess is on).
-  { files: ['**/*.ts'], rules: { '@nx/enforce-module-boundaries': boundaries(DEP_CONSTRAINTS), '@typescript-eslint/no-non-null-assertion': 'error' } },
-  { files: TEST_FILES, rules: { '@nx/enforce-module-boundaries': boundaries(TEST_DEP_CONSTRAINTS), '@typescript-eslint/no-non-null-assertion': 'off' } },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries(DEP_CONSTRAINTS),
+      '@typescript-eslint/no-non-null-assertion': 'error',
+    },
+  },
+  {
+    files: TEST_FILES,
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries(TEST_DEP_CONSTRAINTS),
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
   {
     // Browser code of the page (plain JS served as is).
     files: ['apps/frontend/src/public/**/*.js'],

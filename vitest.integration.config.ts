@@ -11,7 +11,13 @@ export default defineConfig({
     maxWorkers: 2,
     projects: nxProjects.map(({ name, dir }) => ({
       resolve: { alias },
-      test: { name, include: [`${dir}/test/**/*.test.ts`, `${dir}/*.test.ts`], exclude, testTimeout: 60_000, hookTimeout: 60_000 },
+      test: {
+        name,
+        include: [`${dir}/test/**/*.test.ts`, `${dir}/*.test.ts`],
+        exclude,
+        testTimeout: 60_000,
+        hookTimeout: 60_000,
+      },
     })),
   },
 });

@@ -17,7 +17,11 @@ export const nxProjects: Array<{ name: string; dir: string }> = ['apps', 'libs',
     }),
 );
 
-const { compilerOptions } = JSON.parse(readFileSync(path.join(root, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
-export const alias = Object.fromEntries(Object.entries(compilerOptions.paths).map(([name, [target]]) => [name, path.join(root, target ?? '')]));
+const { compilerOptions } = JSON.parse(readFileSync(path.join(root, 'tsconfig.base.json'), 'utf8')) as {
+  compilerOptions: { paths: Record<string, string[]> };
+};
+export const alias = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([name, [target]]) => [name, path.join(root, target ?? '')]),
+);
 
 export const exclude = ['**/node_modules/**', '**/dist/**'];

@@ -32,7 +32,12 @@ function argument(name, fallback) {
 const seconds = Number(argument('seconds', '5'));
 const sinkKind = argument('sink', 'worker');
 const rates = argument('rates', '10,100,500,1000').split(',').map(Number);
-if (!Number.isInteger(seconds) || seconds < 1 || !['worker', 'bare'].includes(sinkKind) || rates.some((r) => !(r >= 0))) {
+if (
+  !Number.isInteger(seconds) ||
+  seconds < 1 ||
+  !['worker', 'bare'].includes(sinkKind) ||
+  rates.some((r) => !(r >= 0))
+) {
   console.error('usage: node tools/bench/frontend.mjs [--seconds N>=1] [--sink worker|bare] [--rates 10,100,500,1000]');
   process.exit(2);
 }
@@ -102,7 +107,12 @@ async function main() {
   }
 
   const frontendPort = await freePort();
-  start('frontend', process.execPath, [frontendMain], { PORT: String(frontendPort), REDIS_URL: redisUrl, PROCESSOR_URL: processorUrl, MAX_RATE: String(Math.max(1000, ...rates)) });
+  start('frontend', process.execPath, [frontendMain], {
+    PORT: String(frontendPort),
+    REDIS_URL: redisUrl,
+    PROCESSOR_URL: processorUrl,
+    MAX_RATE: String(Math.max(1000, ...rates)),
+  });
   await until('the frontend', healthy(frontendPort));
 
   const socket = io(`http://127.0.0.1:${frontendPort}`, { transports: ['websocket'] });
@@ -114,18 +124,27 @@ async function main() {
   let relayed = 0;
   socket.on('calculation', () => relayed++);
 
-  console.log(`frontend rate benchmark: sink = ${sinkKind === 'worker' ? 'the built worker (results flow back through Redis)' : 'a bare node:http server answering 200'}, ${seconds} s per rate after a skipped first window\n`);
+  console.log(
+    `frontend rate benchmark: sink = ${sinkKind === 'worker' ? 'the built worker (results flow back through Redis)' : 'a bare node:http server answering 200'}, ${seconds} s per rate after a skipped first window\n`,
+  );
   const rows = [];
   for (const rate of rates) {
     const answer = await socket.timeout(5000).emitWithAck('frequency', { freq: rate });
     if (!answer.ok) throw new Error(`rate ${rate} rejected: ${answer.message}`);
     const from = heard.length;
-    await until(`${seconds + 1} stats windows at ${rate} req/s`, () => heard.length - from >= seconds + 1, (seconds + 5) * 1000);
+    await until(
+      `${seconds + 1} stats windows at ${rate} req/s`,
+      () => heard.length - from >= seconds + 1,
+      (seconds + 5) * 1000,
+    );
     const windows = heard.slice(from + 1, from + 1 + seconds);
     const totalMs = windows.reduce((sum, s) => sum + s.windowMs, 0);
     const over = (field) => windows.reduce((sum, s) => sum + s[field] * s.windowMs, 0) / totalMs;
     const perSecond = windows.map((s) => s.achievedRate);
-    const p50s = windows.map((s) => s.latencyP50Ms).filter((v) => v !== null).sort((a, b) => a - b);
+    const p50s = windows
+      .map((s) => s.latencyP50Ms)
+      .filter((v) => v !== null)
+      .sort((a, b) => a - b);
     const p99s = windows.map((s) => s.latencyP99Ms).filter((v) => v !== null);
     const achieved = over('achievedRate');
     rows.push({

@@ -20,7 +20,10 @@ import { tsImport } from 'tsx/esm/api';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const watcherMain = path.join(root, 'dist/apps/istiowatcher/main.js');
-const { startPrometheus, startIstioExporter, freePort, workerVirtualServiceYaml } = await tsImport('../../libs/testing/src/index.ts', import.meta.url);
+const { startPrometheus, startIstioExporter, freePort, workerVirtualServiceYaml } = await tsImport(
+  '../../libs/testing/src/index.ts',
+  import.meta.url,
+);
 const { parseAllDocuments } = await import('yaml');
 
 function option(name, envName, fallback) {
@@ -40,12 +43,16 @@ if (!existsSync(watcherMain)) {
   process.exit(2);
 }
 
-const LOCAL = { WATCHER_SAMPLES: '2', WATCHER_SAMPLES_DOWN: '3', WATCHER_MIN_DWELL_SECONDS: '5', WATCHER_MIN_DWELL_DOWN_SECONDS: '10' };
+const LOCAL = {
+  WATCHER_SAMPLES: '2',
+  WATCHER_SAMPLES_DOWN: '3',
+  WATCHER_MIN_DWELL_SECONDS: '5',
+  WATCHER_MIN_DWELL_DOWN_SECONDS: '10',
+};
 const LOW = 5;
 const HIGH = 30;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (text) => Number(text.replace(/s$/, ''));
-
 
 function burstWeight(file) {
   try {
@@ -80,8 +87,20 @@ const dir = mkdtempSync(path.join(tmpdir(), 'bench-watcher-'));
 const results = [];
 try {
   const runs = [
-    ...windows.map((window) => ({ label: `prometheus, ${window} window`, window, env: { PROMETHEUS_URL: prometheus.url } })),
-    ...(scrapeWindow ? [{ label: `scrape (no Prometheus), ${scrapeWindow} window`, window: scrapeWindow, env: { WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: exporter.url } }] : []),
+    ...windows.map((window) => ({
+      label: `prometheus, ${window} window`,
+      window,
+      env: { PROMETHEUS_URL: prometheus.url },
+    })),
+    ...(scrapeWindow
+      ? [
+          {
+            label: `scrape (no Prometheus), ${scrapeWindow} window`,
+            window: scrapeWindow,
+            env: { WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: exporter.url },
+          },
+        ]
+      : []),
   ];
   for (const [i, { label, window, env }] of runs.entries()) {
     const file = path.join(dir, `vs-${i}.yaml`);
@@ -89,7 +108,16 @@ try {
     exporter.setRate(LOW);
     const port = await freePort();
     const child = spawn(process.execPath, [watcherMain], {
-      env: { ...process.env, ...LOCAL, ...env, PORT: String(port), WATCHER_RATE_WINDOW: window, WATCHER_INTERVAL_SECONDS: '1', WATCHER_ROUTER: 'file', WATCHER_VS_FILE: file },
+      env: {
+        ...process.env,
+        ...LOCAL,
+        ...env,
+        PORT: String(port),
+        WATCHER_RATE_WINDOW: window,
+        WATCHER_INTERVAL_SECONDS: '1',
+        WATCHER_ROUTER: 'file',
+        WATCHER_VS_FILE: file,
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     // Settle at the low rate for a full window (and the dwell) before the first step.
@@ -117,9 +145,13 @@ try {
 }
 
 console.log(`\nistiowatcher reaction time (Prometheus scraping every 1 s), file router, ${rounds} round(s) each`);
-console.log(`settings: interval 1 s, samples ${LOCAL.WATCHER_SAMPLES} up / ${LOCAL.WATCHER_SAMPLES_DOWN} down, dwell ${LOCAL.WATCHER_MIN_DWELL_SECONDS} s up / ${LOCAL.WATCHER_MIN_DWELL_DOWN_SECONDS} s down, thresholds 15 / 10 req/s`);
+console.log(
+  `settings: interval 1 s, samples ${LOCAL.WATCHER_SAMPLES} up / ${LOCAL.WATCHER_SAMPLES_DOWN} down, dwell ${LOCAL.WATCHER_MIN_DWELL_SECONDS} s up / ${LOCAL.WATCHER_MIN_DWELL_DOWN_SECONDS} s down, thresholds 15 / 10 req/s`,
+);
 console.log('');
-console.log('| source, rate window | 5 -> 30 req/s: time to burst (median, min-max) | 30 -> 5 req/s: time back to natural (median, min-max) |');
+console.log(
+  '| source, rate window | 5 -> 30 req/s: time to burst (median, min-max) | 30 -> 5 req/s: time back to natural (median, min-max) |',
+);
 console.log('|---|---|---|');
 for (const { label, up, down } of results) {
   const range = (xs) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`;

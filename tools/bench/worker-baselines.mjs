@@ -54,7 +54,9 @@ const servers = {
       randomBytes(str.length, (err, buf) => {
         if (err) return res.sendStatus(500);
         const salt = buf.toString('hex').slice(0, str.length);
-        const hash = createHash('sha256').update(str + salt + new Date().getHours()).digest('base64');
+        const hash = createHash('sha256')
+          .update(str + salt + new Date().getHours())
+          .digest('base64');
         redis.publish('calculation', prefix + hash);
         res.sendStatus(200);
       });

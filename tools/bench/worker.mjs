@@ -75,7 +75,15 @@ function start(command, args, env) {
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-worker-'));
 const script = path.join(dir, 'post.lua');
-writeFileSync(script, ['wrk.method = "POST"', 'wrk.body = \'{"str":"abcdefghij"}\'', 'wrk.headers["Content-Type"] = "application/json"', ''].join('\n'));
+writeFileSync(
+  script,
+  [
+    'wrk.method = "POST"',
+    'wrk.body = \'{"str":"abcdefghij"}\'',
+    'wrk.headers["Content-Type"] = "application/json"',
+    '',
+  ].join('\n'),
+);
 
 const redis = await startRedis();
 const redisPort = redis.port;
@@ -97,7 +105,12 @@ const servers = [
   { name: 'minimal Express 5 + express.json()', args: [baselines, 'express'] },
   { name: 'codelab-style worker (baseline)', args: [baselines, 'codelab'], env: { REDIS_URL: redisUrl } },
   { name: 'our worker (dist/apps/worker)', args: [workerMain], env: { REDIS_URL: redisUrl } },
-  { name: 'our worker, LOG_REQUESTS=all', args: [workerMain], env: { REDIS_URL: redisUrl, LOG_REQUESTS: 'all' }, extra: true },
+  {
+    name: 'our worker, LOG_REQUESTS=all',
+    args: [workerMain],
+    env: { REDIS_URL: redisUrl, LOG_REQUESTS: 'all' },
+    extra: true,
+  },
 ];
 
 const UNIT_MS = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
@@ -112,7 +125,9 @@ function parseWrk(text) {
 
 function wrk(url, seconds) {
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
@@ -127,7 +142,18 @@ async function measure(server) {
   const url = `http://127.0.0.1:${port}/`;
   try {
     await waitUntil(server.name, async () => (await fetch(url)).status > 0);
-    if (server.env?.REDIS_URL) await waitUntil(`${server.name} publishing`, async () => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"str":"warm"}' })).status === 200);
+    if (server.env?.REDIS_URL)
+      await waitUntil(
+        `${server.name} publishing`,
+        async () =>
+          (
+            await fetch(url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: '{"str":"warm"}',
+            })
+          ).status === 200,
+      );
     await wrk(url, warmup);
     await sleep(200);
     const before = received;
@@ -148,15 +174,25 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-console.log(`wrk -t1 -c${connections} -d${duration}s POST {"str":"abcdefghij"}, ${warmup}s warm-up, ${rounds} round(s), redis-server on ${redisUrl}\n`);
+console.log(
+  `wrk -t1 -c${connections} -d${duration}s POST {"str":"abcdefghij"}, ${warmup}s warm-up, ${rounds} round(s), redis-server on ${redisUrl}\n`,
+);
 const runs = new Map(servers.map((s) => [s, []]));
 try {
   for (let round = 1; round <= rounds; round++) {
     for (const server of servers) {
       const run = await measure(server);
       runs.get(server).push(run);
-      const notes = [run.non2xx ? `${run.non2xx} non-2xx` : '', run.errors ?? '', server.env?.REDIS_URL ? `${run.published} published` : ''].filter(Boolean).join(', ');
-      console.log(`  round ${round}: ${server.name.padEnd(36)} ${run.rps.toFixed(0).padStart(7)} req/s  p99 ${run.p99Ms.toFixed(2)} ms${notes ? `  (${notes})` : ''}`);
+      const notes = [
+        run.non2xx ? `${run.non2xx} non-2xx` : '',
+        run.errors ?? '',
+        server.env?.REDIS_URL ? `${run.published} published` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      console.log(
+        `  round ${round}: ${server.name.padEnd(36)} ${run.rps.toFixed(0).padStart(7)} req/s  p99 ${run.p99Ms.toFixed(2)} ms${notes ? `  (${notes})` : ''}`,
+      );
     }
   }
 } finally {
@@ -165,10 +201,16 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const summary = servers.map((s) => ({ server: s, rps: median(runs.get(s).map((r) => r.rps)), p99: median(runs.get(s).map((r) => r.p99Ms)) }));
+const summary = servers.map((s) => ({
+  server: s,
+  rps: median(runs.get(s).map((r) => r.rps)),
+  p99: median(runs.get(s).map((r) => r.p99Ms)),
+}));
 const [bare, minimalExpress, codelab, worker] = summary;
 const pad = (text, n, right = false) => (right ? String(text).padStart(n) : String(text).padEnd(n));
-console.log(`\n${pad('server', 38)}${pad('req/s', 9, true)}${pad('p99 ms', 9, true)}${pad('x bare', 9, true)}${pad('x express', 11, true)}`);
+console.log(
+  `\n${pad('server', 38)}${pad('req/s', 9, true)}${pad('p99 ms', 9, true)}${pad('x bare', 9, true)}${pad('x express', 11, true)}`,
+);
 for (const row of summary) {
   console.log(
     `${pad(row.server.name, 38)}${pad(row.rps.toFixed(0), 9, true)}${pad(row.p99.toFixed(2), 9, true)}${pad((row.rps / bare.rps).toFixed(2), 9, true)}${pad((row.rps / minimalExpress.rps).toFixed(2), 11, true)}`,
@@ -177,5 +219,9 @@ for (const row of summary) {
 const ofExpress = worker.rps / minimalExpress.rps;
 const ofCodelab = worker.rps / codelab.rps;
 const verdict = (ok) => (ok ? 'met' : 'NOT met');
-console.log(`\nworker / minimal Express = ${ofExpress.toFixed(2)} (target >= ${TARGET_OF_EXPRESS.toFixed(2)}): ${verdict(ofExpress >= TARGET_OF_EXPRESS)}`);
-console.log(`worker / codelab-style   = ${ofCodelab.toFixed(2)} (target >= ${TARGET_OF_CODELAB.toFixed(2)}): ${verdict(ofCodelab >= TARGET_OF_CODELAB)}`);
+console.log(
+  `\nworker / minimal Express = ${ofExpress.toFixed(2)} (target >= ${TARGET_OF_EXPRESS.toFixed(2)}): ${verdict(ofExpress >= TARGET_OF_EXPRESS)}`,
+);
+console.log(
+  `worker / codelab-style   = ${ofCodelab.toFixed(2)} (target >= ${TARGET_OF_CODELAB.toFixed(2)}): ${verdict(ofCodelab >= TARGET_OF_CODELAB)}`,
+);

@@ -42,7 +42,8 @@ const result = await build({
 });
 
 // The package name of every bare import left external, e.g. "@kubernetes/client-node/dist/x" -> "@kubernetes/client-node".
-const packageOf = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2) : spec.split('/').slice(0, 1)).join('/');
+const packageOf = (spec) =>
+  (spec.startsWith('@') ? spec.split('/').slice(0, 2) : spec.split('/').slice(0, 1)).join('/');
 const imported = new Set();
 // The output's imports, not the inputs': what tree-shaking dropped is not a runtime dependency.
 for (const output of Object.values(result.metafile.outputs)) {
@@ -63,7 +64,19 @@ for (const name of [...imported].filter((n) => !builtins.has(n)).sort()) {
 }
 writeFileSync(
   path.join(outdir, 'package.json'),
-  JSON.stringify({ name: `@string-hashr/${app}`, version: rootPkg.version, private: true, type: 'module', main: 'main.js', engines: rootPkg.engines, dependencies }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      name: `@string-hashr/${app}`,
+      version: rootPkg.version,
+      private: true,
+      type: 'module',
+      main: 'main.js',
+      engines: rootPkg.engines,
+      dependencies,
+    },
+    null,
+    2,
+  ) + '\n',
 );
 
 for (const [from, to] of copies) cpSync(path.join(root, from), path.join(outdir, to), { recursive: true });

@@ -7,12 +7,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, http, startNodeApp, startRedis, waitFor, workerVirtualServiceYaml, type TestRedis } from '@string-hashr/testing';
+import {
+  freePort,
+  http,
+  startNodeApp,
+  startRedis,
+  waitFor,
+  workerVirtualServiceYaml,
+  type TestRedis,
+} from '@string-hashr/testing';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 const rootPkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-
 
 describe('pruned production bundles', () => {
   let redis: TestRedis;
@@ -33,7 +40,13 @@ describe('pruned production bundles', () => {
       '/healthz',
       (dir) => {
         writeFileSync(path.join(dir, 'vs.yaml'), workerVirtualServiceYaml());
-        return { WATCHER_ROUTER: 'file', WATCHER_VS_FILE: path.join(dir, 'vs.yaml'), WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: 'http://127.0.0.1:9/metrics', WATCHER_DRY_RUN: 'true' };
+        return {
+          WATCHER_ROUTER: 'file',
+          WATCHER_VS_FILE: path.join(dir, 'vs.yaml'),
+          WATCHER_SOURCE: 'scrape',
+          WATCHER_SCRAPE_URL: 'http://127.0.0.1:9/metrics',
+          WATCHER_DRY_RUN: 'true',
+        };
       },
     ],
   ];
@@ -47,11 +60,17 @@ describe('pruned production bundles', () => {
     }
     const dir = path.join(scratch, app);
     cpSync(dist, dir, { recursive: true });
-    await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock'], { cwd: dir });
+    await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock'], {
+      cwd: dir,
+    });
     const port = await freePort();
     const proc = startNodeApp(path.join(dir, 'main.js'), { PORT: String(port), ...envFor(dir) });
     try {
-      await waitFor(`${app} ${healthPath} to answer 200`, async () => (await http(`http://127.0.0.1:${port}${healthPath}`)).status === 200, 20_000);
+      await waitFor(
+        `${app} ${healthPath} to answer 200`,
+        async () => (await http(`http://127.0.0.1:${port}${healthPath}`)).status === 200,
+        20_000,
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- ${app} output ---\n${proc.output()}`);
     } finally {

@@ -74,13 +74,21 @@ describe('--dry-run prints the commands and runs none of them', () => {
 
   it('create-clusters.sh: APIs, registry, primary (4 nodes), burst (autoscaling 1-5), firewall between pod ranges', () => {
     const out = dry('create-clusters.sh');
-    expect(out).toContain('+ gcloud services enable container.googleapis.com artifactregistry.googleapis.com cloudbuild.googleapis.com');
-    expect(out).toContain('+ gcloud artifacts repositories create string-hashr --repository-format docker --location us-west1');
+    expect(out).toContain(
+      '+ gcloud services enable container.googleapis.com artifactregistry.googleapis.com cloudbuild.googleapis.com',
+    );
+    expect(out).toContain(
+      '+ gcloud artifacts repositories create string-hashr --repository-format docker --location us-west1',
+    );
     expect(out).toMatch(/\+ gcloud container clusters create primary --zone us-west1-a .* --num-nodes 4\n/);
-    expect(out).toMatch(/\+ gcloud container clusters create burst --zone us-west1-a .* --num-nodes 1 --enable-autoscaling --min-nodes 1 --max-nodes 5\n/);
+    expect(out).toMatch(
+      /\+ gcloud container clusters create burst --zone us-west1-a .* --num-nodes 1 --enable-autoscaling --min-nodes 1 --max-nodes 5\n/,
+    );
     expect(out).toContain('+ gcloud container clusters get-credentials primary --zone us-west1-a --project demo');
     expect(out).toContain('+ gcloud container clusters get-credentials burst --zone us-west1-a --project demo');
-    expect(out).toMatch(/\+ gcloud compute firewall-rules create string-hashr-istio-multicluster-pods .*--source-ranges '<primary pod range>,<burst pod range>'/);
+    expect(out).toMatch(
+      /\+ gcloud compute firewall-rules create string-hashr-istio-multicluster-pods .*--source-ranges '<primary pod range>,<burst pod range>'/,
+    );
     // every create is preceded by its check
     expect(out.indexOf('clusters describe primary')).toBeLessThan(out.indexOf('clusters create primary'));
   });
@@ -89,15 +97,29 @@ describe('--dry-run prints the commands and runs none of them', () => {
     const out = dry('install-istio.sh');
     const istioctl = path.join(root, 'tmp/istio/istio-1.28.0/bin/istioctl');
     expect(out).toContain('curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=1.28.0');
-    expect(out).toContain(`+ ${istioctl} install -y --context gke_demo_us-west1-a_primary -f ${root}/istio-manifests/install/primary.yaml`);
-    expect(out).toContain(`+ ${istioctl} install -y --context gke_demo_us-west1-a_primary -f ${root}/istio-manifests/install/eastwest-gateway.yaml`);
-    expect(out).toContain(`+ kubectl --context gke_demo_us-west1-a_primary apply -f ${root}/istio-manifests/install/expose-istiod.yaml`);
+    expect(out).toContain(
+      `+ ${istioctl} install -y --context gke_demo_us-west1-a_primary -f ${root}/istio-manifests/install/primary.yaml`,
+    );
+    expect(out).toContain(
+      `+ ${istioctl} install -y --context gke_demo_us-west1-a_primary -f ${root}/istio-manifests/install/eastwest-gateway.yaml`,
+    );
+    expect(out).toContain(
+      `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${root}/istio-manifests/install/expose-istiod.yaml`,
+    );
     expect(out).toContain('annotate namespace istio-system topology.istio.io/controlPlaneClusters=primary --overwrite');
-    expect(out).toContain(`+ ${istioctl} install -y --context gke_demo_us-west1-a_burst -f ${root}/istio-manifests/install/remote.yaml --set 'values.global.remotePilotAddress=<east-west gateway IP>'`);
-    expect(out).toContain(`+ ${istioctl} create-remote-secret --context gke_demo_us-west1-a_burst --name burst | kubectl --context gke_demo_us-west1-a_primary apply -f -`);
+    expect(out).toContain(
+      `+ ${istioctl} install -y --context gke_demo_us-west1-a_burst -f ${root}/istio-manifests/install/remote.yaml --set 'values.global.remotePilotAddress=<east-west gateway IP>'`,
+    );
+    expect(out).toContain(
+      `+ ${istioctl} create-remote-secret --context gke_demo_us-west1-a_burst --name burst | kubectl --context gke_demo_us-west1-a_primary apply -f -`,
+    );
     expect(out).toContain('samples/addons/prometheus.yaml');
-    for (const ctx of ['primary', 'burst']) expect(out).toContain(`+ kubectl --context gke_demo_us-west1-a_${ctx} label namespace default istio-injection=enabled`);
-    for (const file of ['primary.yaml', 'eastwest-gateway.yaml', 'expose-istiod.yaml', 'remote.yaml']) expect(existsSync(path.join(root, 'istio-manifests/install', file)), file).toBe(true);
+    for (const ctx of ['primary', 'burst'])
+      expect(out).toContain(
+        `+ kubectl --context gke_demo_us-west1-a_${ctx} label namespace default istio-injection=enabled`,
+      );
+    for (const file of ['primary.yaml', 'eastwest-gateway.yaml', 'expose-istiod.yaml', 'remote.yaml'])
+      expect(existsSync(path.join(root, 'istio-manifests/install', file)), file).toBe(true);
   });
 
   it('deploy.sh: renders the manifests for the tag, applies burst, primary and Istio, waits, prints the page address', () => {
@@ -140,9 +162,14 @@ describe('for real (against the fakes): idempotent', () => {
     const at = (text: string) => calls.findIndex((c) => c.includes(text));
     expect(at('clusters describe primary')).toBeGreaterThanOrEqual(0);
     expect(at('clusters describe primary')).toBeLessThan(at('clusters create primary'));
-    expect(calls).toContainEqual(expect.stringMatching(/firewall-rules create .*--source-ranges 10\.0\.0\.0\/14,10\.4\.0\.0\/14 --target-tags gke-burst-3c4d-node,gke-primary-1a2b-node/));
+    expect(calls).toContainEqual(
+      expect.stringMatching(
+        /firewall-rules create .*--source-ranges 10\.0\.0\.0\/14,10\.4\.0\.0\/14 --target-tags gke-burst-3c4d-node,gke-primary-1a2b-node/,
+      ),
+    );
     // and every command run was printed first
-    for (const call of calls.filter((c) => !c.includes(' describe ') && !c.includes(' list '))) expect(output).toContain(`+ ${call}`);
+    for (const call of calls.filter((c) => !c.includes(' describe ') && !c.includes(' list ')))
+      expect(output).toContain(`+ ${call}`);
   });
 
   it('creates nothing that exists', () => {
@@ -160,18 +187,28 @@ describe('for real (against the fakes): idempotent', () => {
   it('install-istio.sh runs through: istioctl from PATH, gateway address passed to the remote install', () => {
     const { status, calls, output } = runScript('install-istio.sh', ['--project', 'demo']);
     expect(status, output).toBe(0);
-    expect(calls).toContainEqual(expect.stringMatching(/^istioctl install -y --context gke_demo_us-west1-a_burst -f .*remote\.yaml --set values\.global\.remotePilotAddress=203\.0\.113\.7$/));
+    expect(calls).toContainEqual(
+      expect.stringMatching(
+        /^istioctl install -y --context gke_demo_us-west1-a_burst -f .*remote\.yaml --set values\.global\.remotePilotAddress=203\.0\.113\.7$/,
+      ),
+    );
     expect(calls).toContainEqual('istioctl create-remote-secret --context gke_demo_us-west1-a_burst --name burst');
     expect(calls).toContainEqual('kubectl --context gke_demo_us-west1-a_primary apply -f -');
     // the namespaces did not exist (the fake says so): created, then labelled
-    expect(calls.indexOf('kubectl --context gke_demo_us-west1-a_primary create namespace istio-system')).toBeGreaterThanOrEqual(0);
+    expect(
+      calls.indexOf('kubectl --context gke_demo_us-west1-a_primary create namespace istio-system'),
+    ).toBeGreaterThanOrEqual(0);
   });
 
   it('deploy.sh runs through: renders, applies burst before primary, prints the page address', () => {
     const { status, calls, output } = runScript('deploy.sh', ['--project', 'demo', '--tag', 't1']);
     expect(status, output).toBe(0);
     const applies = calls.filter((c) => c.includes(' apply -k '));
-    expect(applies.map((c) => c.split('/').slice(-2).join('/'))).toEqual(['k8s/burst', 'k8s/primary', 'manifests-t1/istio-manifests']);
+    expect(applies.map((c) => c.split('/').slice(-2).join('/'))).toEqual([
+      'k8s/burst',
+      'k8s/primary',
+      'manifests-t1/istio-manifests',
+    ]);
     expect(calls[0]).toMatch(/^npx .*--registry us-west1-docker\.pkg\.dev\/demo\/string-hashr --tag t1 --out /);
     expect(output).toContain('open http://203.0.113.7/');
   });

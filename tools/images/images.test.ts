@@ -30,18 +30,34 @@ describe('Dockerfiles', () => {
   });
 
   it('are the same file but for the app name and port', () => {
-    const shape = (app: (typeof APPS)[number]) => read(`apps/${app}/Dockerfile`).replaceAll(app, 'APP').replace(String(PORTS[app]), 'PORT');
+    const shape = (app: (typeof APPS)[number]) =>
+      read(`apps/${app}/Dockerfile`).replaceAll(app, 'APP').replace(String(PORTS[app]), 'PORT');
     expect(shape('frontend')).toBe(shape('worker'));
     expect(shape('istiowatcher')).toBe(shape('worker'));
   });
 
   it('.dockerignore sends only what the Dockerfiles copy', () => {
-    const lines = read('.dockerignore').split('\n').filter((l) => l && !l.startsWith('#'));
+    const lines = read('.dockerignore')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     expect(lines[0]).toBe('**');
-    for (const kept of ['!package.json', '!package-lock.json', '!nx.json', '!tsconfig.base.json', '!tools/build/**', '!libs/**', '!apps/**']) expect(lines).toContain(kept);
+    for (const kept of [
+      '!package.json',
+      '!package-lock.json',
+      '!nx.json',
+      '!tsconfig.base.json',
+      '!tools/build/**',
+      '!libs/**',
+      '!apps/**',
+    ])
+      expect(lines).toContain(kept);
     expect(lines).toContain('**/node_modules');
     for (const copied of read('apps/worker/Dockerfile').matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
-      for (const src of (copied[1] ?? '').split(' ')) expect(lines.some((l) => l === `!${src}` || l === `!${src}/**`), src).toBe(true);
+      for (const src of (copied[1] ?? '').split(' '))
+        expect(
+          lines.some((l) => l === `!${src}` || l === `!${src}/**`),
+          src,
+        ).toBe(true);
     }
   });
 });
@@ -81,18 +97,30 @@ describe('cloudbuild.yaml', () => {
   it('renders the manifests for that tag with flags the generator accepts, and keeps them as an artifact', () => {
     const render = steps.find((s) => s.id === 'render-manifests')!;
     const script = render.args.join(' ');
-    const command = script.match(/npx tsx tools\/manifests\/src\/main\.ts (.+)/)![1]!.split(/\s+/).map((a) => a.replace(/'/g, ''));
-    const resolved = command.map((a) => a.replace('${_REGISTRY}', 'us-west1-docker.pkg.dev/p/string-hashr').replace('${_TAG}', 'abc1234'));
+    const command = script
+      .match(/npx tsx tools\/manifests\/src\/main\.ts (.+)/)![1]!
+      .split(/\s+/)
+      .map((a) => a.replace(/'/g, ''));
+    const resolved = command.map((a) =>
+      a.replace('${_REGISTRY}', 'us-west1-docker.pkg.dev/p/string-hashr').replace('${_TAG}', 'abc1234'),
+    );
     // Run the generator as Cloud Build does, into a temp folder instead of build/manifests.
     const outAt = resolved.indexOf('--out');
     expect(resolved[outAt + 1]).toBe('build/manifests');
     const out = mkdtempSync(path.join(tmpdir(), 'cloudbuild-manifests-'));
     resolved[outAt + 1] = out;
-    const generated = spawnSync('npx', ['tsx', 'tools/manifests/src/main.ts', ...resolved], { cwd: root, encoding: 'utf8' });
+    const generated = spawnSync('npx', ['tsx', 'tools/manifests/src/main.ts', ...resolved], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(generated.status, generated.stderr).toBe(0);
-    expect(readFileSync(path.join(out, 'k8s/primary/frontend.yaml'), 'utf8')).toContain('image: us-west1-docker.pkg.dev/p/string-hashr/frontend:abc1234');
+    expect(readFileSync(path.join(out, 'k8s/primary/frontend.yaml'), 'utf8')).toContain(
+      'image: us-west1-docker.pkg.dev/p/string-hashr/frontend:abc1234',
+    );
     rmSync(out, { recursive: true, force: true });
     expect(build.artifacts.objects.paths).toEqual(['build/string-hashr-manifests-${_TAG}.tar.gz']);
-    expect(script).toContain("tar czf 'build/string-hashr-manifests-${_TAG}.tar.gz' -C build/manifests k8s istio-manifests");
+    expect(script).toContain(
+      "tar czf 'build/string-hashr-manifests-${_TAG}.tar.gz' -C build/manifests k8s istio-manifests",
+    );
   });
 });

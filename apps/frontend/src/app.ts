@@ -57,7 +57,11 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     socketClients: () => io.engine.clientsCount,
     redisSubscribed: subscriptionLive,
   });
-  const generator: LoadGenerator = new LoadGenerator({ send: deps.sendToProcessor, maxInFlight: config.maxInFlight, events: monitor });
+  const generator: LoadGenerator = new LoadGenerator({
+    send: deps.sendToProcessor,
+    maxInFlight: config.maxInFlight,
+    events: monitor,
+  });
 
   // One rate for everyone: every page hears about each change.
   const setRate = (freq: number, by: string) => {
@@ -106,7 +110,11 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   app.disable('x-powered-by');
   const isProbe = (url: string | undefined) => url === '/_healthz' || url === '/metrics';
   // Probes and scrapes never: their state is in the Redis log lines and in /metrics.
-  app.use(morgan('short', { skip: (req, res) => isProbe(req.url) || (config.logRequests === 'errors' && res.statusCode < 400) }));
+  app.use(
+    morgan('short', {
+      skip: (req, res) => isProbe(req.url) || (config.logRequests === 'errors' && res.statusCode < 400),
+    }),
+  );
   app.get('/_healthz', (_req, res) => {
     if (subscriptionLive()) res.type('text').send('ok');
     else res.status(503).type('text').send('redis subscription down');

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { type DropReason, LoadGenerator, type Outcome } from './load-generator.js';
 
 function recorder() {
-  const seen = { sent: 0, dropped: { in_flight_limit: 0, behind_schedule: 0 } as Record<DropReason, number>, answered: [] as Array<[Outcome, number | null]> };
+  const seen = {
+    sent: 0,
+    dropped: { in_flight_limit: 0, behind_schedule: 0 } as Record<DropReason, number>,
+    answered: [] as Array<[Outcome, number | null]>,
+  };
   return {
     seen,
     events: {

@@ -8,11 +8,19 @@ const log = createLogger('frontend');
 loadDotenv();
 void runMain(log, async () => {
   const config = readConfig(process.env);
-  const processor = createProcessorClient(config.processorUrl, { maxConnections: config.maxInFlight, timeoutMs: config.requestTimeoutMs });
+  const processor = createProcessorClient(config.processorUrl, {
+    maxConnections: config.maxInFlight,
+    timeoutMs: config.requestTimeoutMs,
+  });
   const subscriber = connectRedis(config.redisUrl, 'subscriber', log);
   const frontend = createApp({ config, log, subscriber, sendToProcessor: processor.send });
   const port = await listen(frontend.server, config.port);
-  log.info('listening', { port, processor: config.processorUrl, maxRate: config.maxRate, maxInFlight: config.maxInFlight });
+  log.info('listening', {
+    port,
+    processor: config.processorUrl,
+    maxRate: config.maxRate,
+    maxInFlight: config.maxInFlight,
+  });
   return async () => {
     await frontend.close();
     await processor.close();

@@ -12,7 +12,10 @@ export interface ProcessorClient {
  * and could not get past a few hundred per second). The pool may open up to `maxConnections`,
  * as many as requests may be in flight, so a request never waits in the pool's own queue.
  */
-export function createProcessorClient(processorUrl: string, options: { maxConnections: number; timeoutMs: number }): ProcessorClient {
+export function createProcessorClient(
+  processorUrl: string,
+  options: { maxConnections: number; timeoutMs: number },
+): ProcessorClient {
   const url = new URL(processorUrl);
   const path = `${url.pathname || '/'}${url.search}`;
   const pool = new Pool(url.origin, {
@@ -25,7 +28,12 @@ export function createProcessorClient(processorUrl: string, options: { maxConnec
   const headers = { 'content-type': 'application/json' };
   return {
     async send() {
-      const response = await pool.request({ method: 'POST', path, headers, body: JSON.stringify({ str: randomUUID() }) });
+      const response = await pool.request({
+        method: 'POST',
+        path,
+        headers,
+        body: JSON.stringify({ str: randomUUID() }),
+      });
       // Read the (tiny) body so the connection goes back to the pool.
       await response.body.dump();
       return response.statusCode;

@@ -32,6 +32,7 @@ function findNodeModules(from: string, pkg: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'node_modules');
     if (existsSync(path.join(candidate, pkg))) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`cannot find ${pkg} for the page's vendor assets; build the app (npx nx build frontend)`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`cannot find ${pkg} for the page's vendor assets; build the app (npx nx build frontend)`);
   }
 }

@@ -53,7 +53,11 @@ export class TrafficMonitor implements TrafficEvents {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.window = openWindow(this.now());
-    this.sentTotal = new Counter({ name: 'frontend_requests_sent_total', help: 'Requests sent to the worker (PROCESSOR_URL)', registers: [registry] });
+    this.sentTotal = new Counter({
+      name: 'frontend_requests_sent_total',
+      help: 'Requests sent to the worker (PROCESSOR_URL)',
+      registers: [registry],
+    });
     const answered = new Counter({
       name: 'frontend_requests_total',
       help: 'Requests to the worker that ended, by outcome: ok (2xx) or failed (other status, timeout, connection error)',
@@ -93,7 +97,9 @@ export class TrafficMonitor implements TrafficEvents {
     gauge('frontend_target_rate', 'Requests per second asked for (0: stopped)', live.targetRate);
     gauge('frontend_requests_in_flight', 'Requests sent and not yet answered', live.inFlight);
     gauge('frontend_socket_clients', 'Pages connected over socket.io', live.socketClients);
-    gauge('frontend_redis_subscribed', '1 while the Redis subscription to calculation is live', () => (live.redisSubscribed() ? 1 : 0));
+    gauge('frontend_redis_subscribed', '1 while the Redis subscription to calculation is live', () =>
+      live.redisSubscribed() ? 1 : 0,
+    );
   }
 
   sent(): void {

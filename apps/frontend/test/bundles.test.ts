@@ -3,7 +3,18 @@
 import { type TestRedis, http, sleep, startNodeApp, startRedis, waitFor } from '@string-hashr/testing';
 import type { TrafficStats } from '@string-hashr/traffic';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PageClient, type RunningApp, builtApp, closedPortUrl, connectPage, mean, metric, settledStats, startApp, startSink } from './support.js';
+import {
+  type PageClient,
+  type RunningApp,
+  builtApp,
+  closedPortUrl,
+  connectPage,
+  mean,
+  metric,
+  settledStats,
+  startApp,
+  startSink,
+} from './support.js';
 
 const HASH = /^[A-Za-z0-9+/]{43}=$/;
 
@@ -17,7 +28,8 @@ describe('frontend bundle', () => {
     return thing;
   };
   const redisServer = async (): Promise<TestRedis> => track(await startRedis());
-  const app = async (name: 'frontend' | 'worker', env: Record<string, string>): Promise<RunningApp> => track(await startApp(name, env));
+  const app = async (name: 'frontend' | 'worker', env: Record<string, string>): Promise<RunningApp> =>
+    track(await startApp(name, env));
   const page = async (url: string): Promise<PageClient> => track(await connectPage(url));
 
   it('relays the real worker results to a page, and exits 0 on SIGTERM while sending', async () => {
@@ -66,7 +78,11 @@ describe('frontend bundle', () => {
 
   it('with a dead worker counts failures, keeps in-flight bounded, and stays healthy', async () => {
     const redis = await redisServer();
-    const frontend = await app('frontend', { REDIS_URL: redis.url, PROCESSOR_URL: await closedPortUrl(), MAX_IN_FLIGHT: '32' });
+    const frontend = await app('frontend', {
+      REDIS_URL: redis.url,
+      PROCESSOR_URL: await closedPortUrl(),
+      MAX_IN_FLIGHT: '32',
+    });
     const client = await page(frontend.url);
     client.socket.emit('frequency', { freq: 500 });
     const stats = await settledStats(client, 3, 0);
@@ -85,7 +101,12 @@ describe('frontend bundle', () => {
   it('with a worker that never answers holds at most MAX_IN_FLIGHT, drops the rest, and does not grow', async () => {
     const redis = await redisServer();
     const hung = track(await startSink(null));
-    const frontend = await app('frontend', { REDIS_URL: redis.url, PROCESSOR_URL: hung.url, MAX_IN_FLIGHT: '16', REQUEST_TIMEOUT_MS: '60000' });
+    const frontend = await app('frontend', {
+      REDIS_URL: redis.url,
+      PROCESSOR_URL: hung.url,
+      MAX_IN_FLIGHT: '16',
+      REQUEST_TIMEOUT_MS: '60000',
+    });
     const client = await page(frontend.url);
     client.socket.emit('frequency', { freq: 1000 });
     const early = await settledStats(client, 2, 0);
@@ -116,20 +137,33 @@ describe('frontend bundle', () => {
     await client.next<string>('calculation');
 
     await redis.kill();
-    await waitFor('both unhealthy', async () => (await health(worker)) === 503 && (await health(frontend)) === 503, 10_000);
+    await waitFor(
+      'both unhealthy',
+      async () => (await health(worker)) === 503 && (await health(frontend)) === 503,
+      10_000,
+    );
     // Load goes on while Redis is away: the worker answers 503, the frontend counts failures.
-    const failing = await client.next<TrafficStats>('stats', (s) => s.failedPerSecond > 0, { from: client.heard.length });
+    const failing = await client.next<TrafficStats>('stats', (s) => s.failedPerSecond > 0, {
+      from: client.heard.length,
+    });
     expect(failing.targetRate).toBe(20);
     await sleep(1000);
     expect(worker.child.exitCode).toBeNull();
     expect(frontend.child.exitCode).toBeNull();
 
     await redis.restart();
-    await waitFor('both healthy again', async () => (await health(worker)) === 200 && (await health(frontend)) === 200, 15_000);
+    await waitFor(
+      'both healthy again',
+      async () => (await health(worker)) === 200 && (await health(frontend)) === 200,
+      15_000,
+    );
     const mark = client.heard.length;
     expect(await client.next<string>('calculation', () => true, { from: mark })).toMatch(HASH);
     // The first window after the restart may still hold failures; a whole clean one follows.
-    const recovered = await client.next<TrafficStats>('stats', (s) => s.failedPerSecond === 0 && s.okPerSecond > 10, { from: mark, timeoutMs: 10_000 });
+    const recovered = await client.next<TrafficStats>('stats', (s) => s.failedPerSecond === 0 && s.okPerSecond > 10, {
+      from: mark,
+      timeoutMs: 10_000,
+    });
     expect(recovered.primaryPerSecond).toBeGreaterThan(10);
     expect(worker.child.exitCode).toBeNull();
     expect(frontend.child.exitCode).toBeNull();

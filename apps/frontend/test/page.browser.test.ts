@@ -94,9 +94,17 @@ describe('the String Hashr page', () => {
 
     // Chart filled, then a screenshot to look at (not committed), with a few burst rows on top.
     await page.bringToFront();
-    await waitFor('a few chart points', () => page.evaluate(() => (document.getElementById('rate-chart') as HTMLCanvasElement).height > 0), 3000);
+    await waitFor(
+      'a few chart points',
+      () => page.evaluate(() => (document.getElementById('rate-chart') as HTMLCanvasElement).height > 0),
+      3000,
+    );
     for (let i = 0; i < 3; i++) await publisher.publish(CALCULATION_CHANNEL, `bursty-${String(i).repeat(43)}=`);
-    await page.waitForFunction(() => document.querySelector('#hashes > li[data-origin="burst"]:nth-child(-n+4)') !== null, undefined, { polling: 'raf', timeout: 3000 });
+    await page.waitForFunction(
+      () => document.querySelector('#hashes > li[data-origin="burst"]:nth-child(-n+4)') !== null,
+      undefined,
+      { polling: 'raf', timeout: 3000 },
+    );
     const shots = mkdtempSync(path.join(tmpdir(), 'string-hashr-page-'));
     const shot = path.join(shots, 'page.png');
     await page.screenshot({ path: shot, fullPage: true });

@@ -62,7 +62,14 @@ describe('frontend sockets (in-process)', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain("What's the frequency?");
     expect(page.body).not.toMatch(/https?:\/\/(cdn|unpkg|code\.jquery|stackpath)/);
-    for (const asset of ['/app.js', '/style.css', '/socket.io/socket.io.js', '/vendor/bootstrap/css/bootstrap.min.css', '/vendor/bootstrap/js/bootstrap.bundle.min.js', '/vendor/chart.js/chart.umd.min.js']) {
+    for (const asset of [
+      '/app.js',
+      '/style.css',
+      '/socket.io/socket.io.js',
+      '/vendor/bootstrap/css/bootstrap.min.css',
+      '/vendor/bootstrap/js/bootstrap.bundle.min.js',
+      '/vendor/chart.js/chart.umd.min.js',
+    ]) {
       expect((await http(`${url}${asset}`)).status, asset).toBe(200);
     }
     expect((await http(`${url}/vendor/chart.js/nope.js`)).status).toBe(404);
@@ -131,8 +138,14 @@ describe('frontend sockets (in-process)', () => {
 
   it('answers an acknowledgement when the page asks for one', async () => {
     const client = await page();
-    await expect(client.socket.timeout(5000).emitWithAck('frequency', { freq: 'x' })).resolves.toMatchObject({ ok: false, message: expect.any(String) });
-    await expect(client.socket.timeout(5000).emitWithAck('frequency', { freq: 0 })).resolves.toEqual({ ok: true, freq: 0 });
+    await expect(client.socket.timeout(5000).emitWithAck('frequency', { freq: 'x' })).resolves.toMatchObject({
+      ok: false,
+      message: expect.any(String),
+    });
+    await expect(client.socket.timeout(5000).emitWithAck('frequency', { freq: 0 })).resolves.toEqual({
+      ok: true,
+      freq: 0,
+    });
   });
 
   it('relays every result to the pages, one string per event, and counts them by origin in stats and metrics', async () => {
@@ -142,7 +155,10 @@ describe('frontend sockets (in-process)', () => {
     const burst = 'bursty-' + 'B'.repeat(43) + '=';
     for (let i = 0; i < 30; i++) await publisher.publish(CALCULATION_CHANNEL, primary);
     for (let i = 0; i < 10; i++) await publisher.publish(CALCULATION_CHANNEL, burst);
-    await waitFor('40 calculation events', () => client.heard.slice(mark).filter((h) => h.event === 'calculation').length >= 40);
+    await waitFor(
+      '40 calculation events',
+      () => client.heard.slice(mark).filter((h) => h.event === 'calculation').length >= 40,
+    );
     const relayed = client.heard.slice(mark).filter((h) => h.event === 'calculation');
     expect(relayed.map((h) => h.args)).toEqual([...Array(30).fill([primary]), ...Array(10).fill([burst])]);
 
@@ -155,9 +171,25 @@ describe('frontend sockets (in-process)', () => {
     const last = stats.at(-1)!;
     expect(last.totals).toMatchObject({ primary: 30, burst: 10 });
     const windows = stats.filter((s) => s.primaryPerSecond + s.burstPerSecond > 0);
-    const share = windows.reduce((sum, s) => sum + s.burstPerSecond, 0) / windows.reduce((sum, s) => sum + s.primaryPerSecond + s.burstPerSecond, 0);
+    const share =
+      windows.reduce((sum, s) => sum + s.burstPerSecond, 0) /
+      windows.reduce((sum, s) => sum + s.primaryPerSecond + s.burstPerSecond, 0);
     expect(share).toBeCloseTo(0.25, 1);
-    for (const field of ['targetRate', 'achievedRate', 'okPerSecond', 'failedPerSecond', 'droppedPerSecond', 'inFlight', 'latencyP50Ms', 'latencyP99Ms', 'primaryPerSecond', 'burstPerSecond', 'burstShare', 'windowMs', 'at']) {
+    for (const field of [
+      'targetRate',
+      'achievedRate',
+      'okPerSecond',
+      'failedPerSecond',
+      'droppedPerSecond',
+      'inFlight',
+      'latencyP50Ms',
+      'latencyP99Ms',
+      'primaryPerSecond',
+      'burstPerSecond',
+      'burstShare',
+      'windowMs',
+      'at',
+    ]) {
       expect(last).toHaveProperty(field);
     }
 

@@ -14,7 +14,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 /** dist/apps/<app>/main.js, which `nx test frontend` builds first (frontend and worker). */
 export function builtApp(app: 'frontend' | 'worker'): string {
   const main = path.join(root, 'dist/apps', app, 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build frontend worker\` (or \`npx nx test frontend\`, which does)`);
+  if (!existsSync(main))
+    throw new Error(
+      `${main} is missing: run \`npx nx build frontend worker\` (or \`npx nx test frontend\`, which does)`,
+    );
   return main;
 }
 
@@ -28,10 +31,14 @@ export async function startApp(app: 'frontend' | 'worker', env: Record<string, s
   const port = await freePort();
   const proc = startNodeApp(builtApp(app), { PORT: String(port), ...env });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${app} listening on ${port}`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`${app} exited:\n${proc.output()}`);
-    return (await http(`${url}/`)).status === 200;
-  }, 15_000);
+  await waitFor(
+    `${app} listening on ${port}`,
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`${app} exited:\n${proc.output()}`);
+      return (await http(`${url}/`)).status === 200;
+    },
+    15_000,
+  );
   return { ...proc, port, url };
 }
 
@@ -49,7 +56,11 @@ export interface PageClient {
   /** The last payload of `event`, if any. */
   last<T = unknown>(event: string): T | undefined;
   /** Waits for an `event` heard after index `from` (default: any) whose payload passes `check`. */
-  next<T = unknown>(event: string, check?: (payload: T) => boolean, options?: { from?: number; timeoutMs?: number }): Promise<T>;
+  next<T = unknown>(
+    event: string,
+    check?: (payload: T) => boolean,
+    options?: { from?: number; timeoutMs?: number },
+  ): Promise<T>;
   close(): void;
 }
 
@@ -59,21 +70,43 @@ export async function connectPage(url: string): Promise<PageClient> {
   const heard: Heard[] = [];
   socket.onAny((event: string, ...args: unknown[]) => heard.push({ event, args, at: Date.now() }));
   await waitFor(`socket.io connection to ${url}`, () => socket.connected, 10_000);
-  const payloads = (event: string, from = 0) => heard.slice(from).filter((h) => h.event === event).map((h) => h.args[0]);
+  const payloads = (event: string, from = 0) =>
+    heard
+      .slice(from)
+      .filter((h) => h.event === event)
+      .map((h) => h.args[0]);
   return {
     socket,
     heard,
     all: <T>(event: string) => payloads(event) as T[],
     last: <T>(event: string) => payloads(event).at(-1) as T | undefined,
-    next: <T>(event: string, check: (payload: T) => boolean = () => true, options: { from?: number; timeoutMs?: number } = {}) =>
-      waitFor(`a "${event}" event`, () => (payloads(event, options.from ?? 0) as T[]).find(check) ?? false, options.timeoutMs ?? 10_000, 20) as Promise<T>,
+    next: <T>(
+      event: string,
+      check: (payload: T) => boolean = () => true,
+      options: { from?: number; timeoutMs?: number } = {},
+    ) =>
+      waitFor(
+        `a "${event}" event`,
+        () => (payloads(event, options.from ?? 0) as T[]).find(check) ?? false,
+        options.timeoutMs ?? 10_000,
+        20,
+      ) as Promise<T>,
     close: () => socket.close(),
   };
 }
 
 /** Stats heard after `from`, skipping the first (its window mixes the old rate and the new). */
-export async function settledStats(page: PageClient, count: number, from: number, timeoutMs = 20_000): Promise<TrafficStats[]> {
-  await waitFor(`${count + 1} stats events`, () => page.heard.slice(from).filter((h) => h.event === 'stats').length >= count + 1, timeoutMs);
+export async function settledStats(
+  page: PageClient,
+  count: number,
+  from: number,
+  timeoutMs = 20_000,
+): Promise<TrafficStats[]> {
+  await waitFor(
+    `${count + 1} stats events`,
+    () => page.heard.slice(from).filter((h) => h.event === 'stats').length >= count + 1,
+    timeoutMs,
+  );
   return page.heard
     .slice(from)
     .filter((h) => h.event === 'stats')
@@ -84,7 +117,9 @@ export async function settledStats(page: PageClient, count: number, from: number
 export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
 /** A stand-in worker: answers every POST with `status` (or never, when `status` is null). */
-export async function startSink(status: number | null = 200): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+export async function startSink(
+  status: number | null = 200,
+): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
   let requests = 0;
   const server: Server = createServer((req, res) => {
     requests++;

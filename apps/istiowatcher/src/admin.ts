@@ -11,7 +11,10 @@ export function createAdminApp(deps: { registry: Registry; isReady: () => boolea
   });
   app.get('/readyz', (_req, res) => {
     const ready = deps.isReady();
-    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : 'no successful tick lately');
+    res
+      .status(ready ? 200 : 503)
+      .type('text/plain')
+      .send(ready ? 'ok' : 'no successful tick lately');
   });
   app.get('/metrics', metricsHandler(deps.registry));
   return app;

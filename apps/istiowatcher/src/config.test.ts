@@ -11,12 +11,30 @@ describe('loadConfig', () => {
       source: {
         kind: 'prometheus',
         url: 'http://prometheus.istio-system.svc.cluster.local:9090',
-        query: 'sum(rate(istio_requests_total{reporter="source",source_workload="frontend-deployment",destination_service="worker-service.default.svc.cluster.local"}[1m]))',
+        query:
+          'sum(rate(istio_requests_total{reporter="source",source_workload="frontend-deployment",destination_service="worker-service.default.svc.cluster.local"}[1m]))',
         timeoutMs: 3000,
       },
-      policy: { mode: 'switch', highRps: 15, lowRps: 10, primaryCapacityRps: 15, weightStep: 10, samplesUp: 3, samplesDown: 3, minDwellUpMs: 30_000, minDwellDownMs: 30_000, failsafe: 'hold', failsafeAfter: 10 },
+      policy: {
+        mode: 'switch',
+        highRps: 15,
+        lowRps: 10,
+        primaryCapacityRps: 15,
+        weightStep: 10,
+        samplesUp: 3,
+        samplesDown: 3,
+        minDwellUpMs: 30_000,
+        minDwellDownMs: 30_000,
+        failsafe: 'hold',
+        failsafeAfter: 10,
+      },
       router: { kind: 'kubernetes' },
-      virtualService: { name: 'worker-virtual-service', namespace: 'default', apiVersion: 'networking.istio.io/v1', subsets: { primary: 'primary', burst: 'burst' } },
+      virtualService: {
+        name: 'worker-virtual-service',
+        namespace: 'default',
+        apiVersion: 'networking.istio.io/v1',
+        subsets: { primary: 'primary', burst: 'burst' },
+      },
       dryRun: false,
       leaderElection: { enabled: true, leaseName: 'istiowatcher-leader', leaseDurationSeconds: 15 },
     });
@@ -25,16 +43,35 @@ describe('loadConfig', () => {
   it('takes the whole query, the window, and separate settings for coming back', () => {
     expect(loadConfig({ WATCHER_QUERY: 'sum(up)' }).source).toMatchObject({ query: 'sum(up)' });
     expect(loadConfig({ WATCHER_RATE_WINDOW: '2m' }).source).toMatchObject({ query: expect.stringContaining('[2m]') });
-    expect(loadConfig({ WATCHER_SAMPLES: '2', WATCHER_MIN_DWELL_SECONDS: '5' }).policy).toMatchObject({ samplesUp: 2, samplesDown: 2, minDwellUpMs: 5000, minDwellDownMs: 5000 });
-    expect(loadConfig({ WATCHER_SAMPLES_DOWN: '6', WATCHER_MIN_DWELL_DOWN_SECONDS: '60' }).policy).toMatchObject({ samplesUp: 3, samplesDown: 6, minDwellUpMs: 30_000, minDwellDownMs: 60_000 });
+    expect(loadConfig({ WATCHER_SAMPLES: '2', WATCHER_MIN_DWELL_SECONDS: '5' }).policy).toMatchObject({
+      samplesUp: 2,
+      samplesDown: 2,
+      minDwellUpMs: 5000,
+      minDwellDownMs: 5000,
+    });
+    expect(loadConfig({ WATCHER_SAMPLES_DOWN: '6', WATCHER_MIN_DWELL_DOWN_SECONDS: '60' }).policy).toMatchObject({
+      samplesUp: 3,
+      samplesDown: 6,
+      minDwellUpMs: 30_000,
+      minDwellDownMs: 60_000,
+    });
   });
 
   it('the file router and dry run need no lease; the scrape source needs its URL', () => {
-    expect(loadConfig({ WATCHER_ROUTER: 'file', WATCHER_VS_FILE: '/tmp/vs.yaml' })).toMatchObject({ router: { kind: 'file', path: '/tmp/vs.yaml' }, leaderElection: { enabled: false } });
+    expect(loadConfig({ WATCHER_ROUTER: 'file', WATCHER_VS_FILE: '/tmp/vs.yaml' })).toMatchObject({
+      router: { kind: 'file', path: '/tmp/vs.yaml' },
+      leaderElection: { enabled: false },
+    });
     expect(loadConfig({ WATCHER_DRY_RUN: 'true' }).leaderElection.enabled).toBe(false);
     expect(loadConfig({ WATCHER_LEADER_ELECTION: 'false' }).leaderElection.enabled).toBe(false);
     expect(loadConfig({ POD_NAME: 'istiowatcher-7f9' }).leaderElection.identity).toBe('istiowatcher-7f9');
-    expect(loadConfig({ WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: 'http://127.0.0.1:15090/stats/prometheus', WATCHER_RATE_WINDOW: '5s' }).source).toEqual({
+    expect(
+      loadConfig({
+        WATCHER_SOURCE: 'scrape',
+        WATCHER_SCRAPE_URL: 'http://127.0.0.1:15090/stats/prometheus',
+        WATCHER_RATE_WINDOW: '5s',
+      }).source,
+    ).toEqual({
       kind: 'scrape',
       url: 'http://127.0.0.1:15090/stats/prometheus',
       rateWindowSeconds: 5,

@@ -1,8 +1,25 @@
 // The watcher's whole configuration, read once from the environment and validated: a bad value
 // stops the program at start with a message naming the variable (see README.md for the table).
 import { hostname } from 'node:os';
-import { ConfigError, envBoolean, envChoice, envNumber, envOptional, envPort, envString, envUrl, type Env } from '@string-hashr/runtime';
-import { DEFAULT_NAMESPACE, DEFAULT_SUBSETS, LEADER_LEASE_NAME, PORTS, WORKER_VIRTUAL_SERVICE, type SubsetNames } from '@string-hashr/contract';
+import {
+  ConfigError,
+  envBoolean,
+  envChoice,
+  envNumber,
+  envOptional,
+  envPort,
+  envString,
+  envUrl,
+  type Env,
+} from '@string-hashr/runtime';
+import {
+  DEFAULT_NAMESPACE,
+  DEFAULT_SUBSETS,
+  LEADER_LEASE_NAME,
+  PORTS,
+  WORKER_VIRTUAL_SERVICE,
+  type SubsetNames,
+} from '@string-hashr/contract';
 import { defaultWatcherQuery, parseDuration } from '@string-hashr/metric-reading';
 import { policySettingsProblem, type PolicySettings } from '@string-hashr/policy';
 
@@ -54,7 +71,10 @@ export function loadConfig(env: Env): WatcherConfig {
   const timeoutMs = envNumber(env, 'WATCHER_QUERY_TIMEOUT_SECONDS', 3, { min: 0.1 }) * 1000;
   const rateWindow = envString(env, 'WATCHER_RATE_WINDOW', '1m');
   const rateWindowSeconds = parseDuration(rateWindow);
-  if (rateWindowSeconds === undefined) throw new ConfigError(`WATCHER_RATE_WINDOW="${rateWindow}" is not valid: expected a Prometheus duration such as 1m or 15s`);
+  if (rateWindowSeconds === undefined)
+    throw new ConfigError(
+      `WATCHER_RATE_WINDOW="${rateWindow}" is not valid: expected a Prometheus duration such as 1m or 15s`,
+    );
 
   const sourceKind = envChoice(env, 'WATCHER_SOURCE', ['prometheus', 'scrape'] as const, 'prometheus');
   const source: SourceConfig =
@@ -86,7 +106,10 @@ export function loadConfig(env: Env): WatcherConfig {
   const problem = policySettingsProblem(policy);
   if (problem) {
     const variable = POLICY_VARIABLES[problem.setting];
-    const detail = problem.setting === 'lowRps' && policy.lowRps >= policy.highRps ? `must be below BURST_HIGH_RPS (${policy.highRps}), got ${policy.lowRps}` : problem.message;
+    const detail =
+      problem.setting === 'lowRps' && policy.lowRps >= policy.highRps
+        ? `must be below BURST_HIGH_RPS (${policy.highRps}), got ${policy.lowRps}`
+        : problem.message;
     throw new ConfigError(`${variable} is not valid: ${detail}`);
   }
 
@@ -94,12 +117,16 @@ export function loadConfig(env: Env): WatcherConfig {
   let router: RouterConfig = { kind: 'kubernetes' };
   if (routerKind === 'file') {
     const path = envOptional(env, 'WATCHER_VS_FILE');
-    if (!path) throw new ConfigError('WATCHER_VS_FILE is not set: the file router needs the path of the VirtualService YAML');
+    if (!path)
+      throw new ConfigError('WATCHER_VS_FILE is not set: the file router needs the path of the VirtualService YAML');
     router = { kind: 'file', path };
   }
 
   const apiVersion = envString(env, 'VS_API_VERSION', 'networking.istio.io/v1');
-  if (!/^[a-z0-9.-]+\/v[a-z0-9]+$/.test(apiVersion)) throw new ConfigError(`VS_API_VERSION="${apiVersion}" is not valid: expected group/version such as networking.istio.io/v1`);
+  if (!/^[a-z0-9.-]+\/v[a-z0-9]+$/.test(apiVersion))
+    throw new ConfigError(
+      `VS_API_VERSION="${apiVersion}" is not valid: expected group/version such as networking.istio.io/v1`,
+    );
   const virtualService: VirtualServiceRef = {
     name: envString(env, 'VS_NAME', WORKER_VIRTUAL_SERVICE),
     namespace: envString(env, 'VS_NAMESPACE', DEFAULT_NAMESPACE),
@@ -109,7 +136,8 @@ export function loadConfig(env: Env): WatcherConfig {
       burst: envString(env, 'VS_BURST_SUBSET', DEFAULT_SUBSETS.burst),
     },
   };
-  if (virtualService.subsets.primary === virtualService.subsets.burst) throw new ConfigError('VS_BURST_SUBSET must differ from VS_PRIMARY_SUBSET');
+  if (virtualService.subsets.primary === virtualService.subsets.burst)
+    throw new ConfigError('VS_BURST_SUBSET must differ from VS_PRIMARY_SUBSET');
 
   const dryRun = envBoolean(env, 'WATCHER_DRY_RUN', false);
   const intervalMs = envNumber(env, 'WATCHER_INTERVAL_SECONDS', 1, { min: 0.05 }) * 1000;

@@ -37,7 +37,11 @@ export function buildParts(config: WatcherConfig, log: Logger, options: { dryRun
   let router: Router;
   let kc: KubeConfig | undefined;
   if (config.router.kind === 'file') {
-    router = fileRouter({ path: config.router.path, name: config.virtualService.name, subsets: config.virtualService.subsets });
+    router = fileRouter({
+      path: config.router.path,
+      name: config.virtualService.name,
+      subsets: config.virtualService.subsets,
+    });
   } else {
     kc = kubeConfig();
     router = kubernetesRouter(kc, config.virtualService, log, { identity: config.leaderElection.identity });
@@ -45,7 +49,13 @@ export function buildParts(config: WatcherConfig, log: Logger, options: { dryRun
   const { leaderElection: election, virtualService } = config;
   const leadership =
     kc && election.enabled && !dryRun
-      ? leaseLeadership(kc, { namespace: virtualService.namespace, name: election.leaseName, identity: election.identity, leaseDurationSeconds: election.leaseDurationSeconds, log })
+      ? leaseLeadership(kc, {
+          namespace: virtualService.namespace,
+          name: election.leaseName,
+          identity: election.identity,
+          leaseDurationSeconds: election.leaseDurationSeconds,
+          log,
+        })
       : ALWAYS_LEADER;
   return { source: buildSource(config), router: dryRun ? dryRunRouter(router, log) : router, leadership };
 }

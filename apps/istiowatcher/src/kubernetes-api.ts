@@ -33,14 +33,23 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): 
 export const API_CALL_TIMEOUT_MS = 10_000;
 
 /** Turns an API error into a RouterError that says what is missing: the object, or the RBAC verb. */
-export function describeApiError(err: unknown, call: { verb: string; resource: string; group: string; namespace: string; name?: string }): RouterError {
+export function describeApiError(
+  err: unknown,
+  call: { verb: string; resource: string; group: string; namespace: string; name?: string },
+): RouterError {
   const { code, message } = apiFailure(err);
   const what = `${call.resource}${call.group ? '.' + call.group : ''}${call.name ? ` "${call.name}"` : ''} in namespace ${call.namespace}`;
   if (code === 403) {
-    return new RouterError('forbidden', `forbidden: the watcher's service account needs RBAC verb "${call.verb}" on ${what} (a Role generated from libs/kube-objects watcherRbacRules grants it): ${message}`);
+    return new RouterError(
+      'forbidden',
+      `forbidden: the watcher's service account needs RBAC verb "${call.verb}" on ${what} (a Role generated from libs/kube-objects watcherRbacRules grants it): ${message}`,
+    );
   }
-  if (code === 404) return new RouterError('not-found', `not found: ${what} does not exist; apply the worker VirtualService or set VS_NAME / VS_NAMESPACE / VS_API_VERSION: ${message}`);
+  if (code === 404)
+    return new RouterError(
+      'not-found',
+      `not found: ${what} does not exist; apply the worker VirtualService or set VS_NAME / VS_NAMESPACE / VS_API_VERSION: ${message}`,
+    );
   if (code === 409 || code === 422) return new RouterError('conflict', `conflict on ${what}: ${message}`);
   return new RouterError('api', `${call.verb} ${what} failed${code ? ` (HTTP ${code})` : ''}: ${message}`);
 }
-

@@ -21,7 +21,14 @@ export const ALWAYS_LEADER: Leadership = { isLeader: () => true, stop: async () 
  */
 export function leaseLeadership(
   kc: KubeConfig,
-  options: { namespace: string; name: string; identity: string; leaseDurationSeconds: number; log: Logger; onChange?: (leader: boolean) => void },
+  options: {
+    namespace: string;
+    name: string;
+    identity: string;
+    leaseDurationSeconds: number;
+    log: Logger;
+    onChange?: (leader: boolean) => void;
+  },
 ): Leadership {
   const { namespace, name, identity, log } = options;
   const durationMs = options.leaseDurationSeconds * 1000;
@@ -31,8 +38,10 @@ export function leaseLeadership(
   const within = <T>(call: Promise<T>, what: string) => withDeadline(call, Math.max(500, renewDeadlineMs), what);
   const api = {
     readNamespacedLease: (p: { name: string; namespace: string }) => within(client.readNamespacedLease(p), 'get lease'),
-    createNamespacedLease: (p: { namespace: string; body: V1Lease }) => within(client.createNamespacedLease(p), 'create lease'),
-    replaceNamespacedLease: (p: { name: string; namespace: string; body: V1Lease }) => within(client.replaceNamespacedLease(p), 'update lease'),
+    createNamespacedLease: (p: { namespace: string; body: V1Lease }) =>
+      within(client.createNamespacedLease(p), 'create lease'),
+    replaceNamespacedLease: (p: { name: string; namespace: string; body: V1Lease }) =>
+      within(client.replaceNamespacedLease(p), 'update lease'),
   };
   const retryPeriodMs = Math.max(100, durationMs / 7.5);
   let leaderUntil = 0;
@@ -47,11 +56,20 @@ export function leaseLeadership(
     const now = isLeader();
     if (now !== wasLeader) {
       wasLeader = now;
-      log.info(now ? 'became leader' : 'not the leader any more: stopped acting', { lease: `${namespace}/${name}`, identity });
+      log.info(now ? 'became leader' : 'not the leader any more: stopped acting', {
+        lease: `${namespace}/${name}`,
+        identity,
+      });
       options.onChange?.(now);
     }
   };
-  const leaseCall = (verb: string) => ({ verb, resource: 'leases', group: 'coordination.k8s.io', namespace, name: verb === 'create' ? undefined : name });
+  const leaseCall = (verb: string) => ({
+    verb,
+    resource: 'leases',
+    group: 'coordination.k8s.io',
+    namespace,
+    name: verb === 'create' ? undefined : name,
+  });
 
   async function tryAcquireOrRenew(): Promise<boolean> {
     const now = new V1MicroTime();
@@ -63,7 +81,16 @@ export function leaseLeadership(
       try {
         await api.createNamespacedLease({
           namespace,
-          body: { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: options.leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 } },
+          body: {
+            metadata: { name, namespace },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds: options.leaseDurationSeconds,
+              acquireTime: now,
+              renewTime: now,
+              leaseTransitions: 0,
+            },
+          },
         });
         return true;
       } catch (createErr) {
@@ -132,7 +159,14 @@ export function leaseLeadership(
       try {
         const lease = await api.readNamespacedLease({ name, namespace });
         if (lease.spec?.holderIdentity !== identity) return;
-        await api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime() } } });
+        await api.replaceNamespacedLease({
+          name,
+          namespace,
+          body: {
+            ...lease,
+            spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime() },
+          },
+        });
         log.info('released the leader lease', { lease: `${namespace}/${name}` });
       } catch (err) {
         log.warn(`could not release the leader lease: ${(err as Error).message}`);

@@ -32,8 +32,22 @@ if (process.argv.includes('--once')) {
     const config = loadConfig(process.env);
     const { source, router, leadership } = buildParts(config, log);
     const registry = createMetricsRegistry('istiowatcher');
-    const metrics = watcherMetrics(registry, { mode: config.policy.mode, source: config.source.kind, router: config.router.kind, dryRun: config.dryRun });
-    const watcher = createWatcher({ source, router, policy: config.policy, leadership, intervalMs: config.intervalMs, resyncMs: config.resyncMs, log, metrics });
+    const metrics = watcherMetrics(registry, {
+      mode: config.policy.mode,
+      source: config.source.kind,
+      router: config.router.kind,
+      dryRun: config.dryRun,
+    });
+    const watcher = createWatcher({
+      source,
+      router,
+      policy: config.policy,
+      leadership,
+      intervalMs: config.intervalMs,
+      resyncMs: config.resyncMs,
+      log,
+      metrics,
+    });
     const server = createServer(createAdminApp({ registry, isReady: watcher.isReady }));
     const port = await listen(server, config.port);
     log.info('started', {
@@ -42,7 +56,9 @@ if (process.argv.includes('--once')) {
       source: source.description,
       router: router.description,
       dryRun: config.dryRun,
-      leaderElection: config.leaderElection.enabled ? `${config.virtualService.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}` : 'off',
+      leaderElection: config.leaderElection.enabled
+        ? `${config.virtualService.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}`
+        : 'off',
     });
     watcher.start();
     return async () => {

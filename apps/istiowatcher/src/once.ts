@@ -21,7 +21,12 @@ export function describeTick(report: TickReport, parts: { source: string; router
     `source: ${parts.source}`,
     `observed: ${observed}`,
     `weights in force: ${weights ? `primary ${weights.primary} / burst ${weights.burst} (${parts.router})` : `unknown (${report.outcome})`}`,
-    ...(decision ? [`target: primary ${decision.target.primary} / burst ${decision.target.burst}`, `decision: ${decision.changed ? 'change now' : 'no change on this tick'}: ${decision.reason}`] : []),
+    ...(decision
+      ? [
+          `target: primary ${decision.target.primary} / burst ${decision.target.burst}`,
+          `decision: ${decision.changed ? 'change now' : 'no change on this tick'}: ${decision.reason}`,
+        ]
+      : []),
     'no change made (--once)',
   ];
 }
@@ -29,7 +34,12 @@ export function describeTick(report: TickReport, parts: { source: string; router
 /** Exit code 1 when the read failed or the weights could not be read. */
 export async function once(config: WatcherConfig, log: Logger): Promise<number> {
   const parts = buildParts(config, log, { dryRun: true });
-  const metrics = watcherMetrics(new Registry(), { mode: config.policy.mode, source: config.source.kind, router: config.router.kind, dryRun: true });
+  const metrics = watcherMetrics(new Registry(), {
+    mode: config.policy.mode,
+    source: config.source.kind,
+    router: config.router.kind,
+    dryRun: true,
+  });
   const watcher = createWatcher({ ...parts, policy: config.policy, intervalMs: config.intervalMs, log, metrics });
   let report = await watcher.tick();
   if (report.outcome === 'warming-up') {
@@ -37,6 +47,7 @@ export async function once(config: WatcherConfig, log: Logger): Promise<number> 
     await new Promise((resolve) => setTimeout(resolve, config.intervalMs));
     report = await watcher.tick();
   }
-  for (const line of describeTick(report, { source: parts.source.description, router: parts.router.description })) console.log(line);
+  for (const line of describeTick(report, { source: parts.source.description, router: parts.router.description }))
+    console.log(line);
   return report.reading?.kind === 'error' || report.outcome === 'router-error' ? 1 : 0;
 }

@@ -9,7 +9,14 @@ import { RouterError, dryRunRouter, type Router } from './routers/router.js';
 import { createWatcher } from './watcher.js';
 
 /** A watcher over scripted readings, an in-memory router and a clock the test moves. */
-function harness(options: { readings: Reading[]; start?: Weights; leader?: () => boolean; failSet?: RouterError; dryRun?: boolean; mode?: 'switch' | 'spill' }) {
+function harness(options: {
+  readings: Reading[];
+  start?: Weights;
+  leader?: () => boolean;
+  failSet?: RouterError;
+  dryRun?: boolean;
+  mode?: 'switch' | 'spill';
+}) {
   let weights = options.start ?? NATURAL;
   const sets: Weights[] = [];
   const lines: string[] = [];
@@ -28,7 +35,14 @@ function harness(options: { readings: Reading[]; start?: Weights; leader?: () =>
   const watcher = createWatcher({
     source: { description: 'script', read: async () => options.readings.shift() ?? { kind: 'no-data' } },
     router: options.dryRun ? dryRunRouter(memory, log) : memory,
-    policy: { ...DEFAULT_POLICY, mode: options.mode ?? 'switch', samplesUp: 2, samplesDown: 2, minDwellUpMs: 0, minDwellDownMs: 0 },
+    policy: {
+      ...DEFAULT_POLICY,
+      mode: options.mode ?? 'switch',
+      samplesUp: 2,
+      samplesDown: 2,
+      minDwellUpMs: 0,
+      minDwellDownMs: 0,
+    },
     leadership: options.leader ? { isLeader: options.leader, stop: async () => {} } : ALWAYS_LEADER,
     intervalMs: 1000,
     log,
@@ -59,7 +73,10 @@ describe('createWatcher', () => {
   });
 
   it('no data is no traffic; a failure and warming up leave the weights alone', async () => {
-    const h = harness({ start: ALL_BURST, readings: [fail, { kind: 'warming-up' }, fail, { kind: 'no-data' }, { kind: 'no-data' }] });
+    const h = harness({
+      start: ALL_BURST,
+      readings: [fail, { kind: 'warming-up' }, fail, { kind: 'no-data' }, { kind: 'no-data' }],
+    });
     await h.ticks(3);
     expect(h.sets).toEqual([]);
     expect(h.watcher.isReady()).toBe(true);
@@ -83,7 +100,10 @@ describe('createWatcher', () => {
   });
 
   it('a router failure is counted and the weights are read again before the next decision', async () => {
-    const h = harness({ readings: [rate(30), rate(30), rate(30)], failSet: new RouterError('forbidden', 'forbidden: needs patch') });
+    const h = harness({
+      readings: [rate(30), rate(30), rate(30)],
+      failSet: new RouterError('forbidden', 'forbidden: needs patch'),
+    });
     await h.ticks(3);
     expect(h.lines.filter((l) => l.includes('read the weights in force'))).toHaveLength(2);
     expect(await h.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(/kind="router_forbidden"} 1/);
@@ -92,11 +112,7 @@ describe('createWatcher', () => {
   it('spill mode sends only the overflow to burst and follows the load', async () => {
     const h = harness({ mode: 'spill', readings: [rate(30), rate(30), rate(45), rate(45), rate(5), rate(5)] });
     await h.ticks(6);
-    expect(h.sets).toEqual([
-      { primary: 50, burst: 50 },
-      { primary: 30, burst: 70 },
-      NATURAL,
-    ]);
+    expect(h.sets).toEqual([{ primary: 50, burst: 50 }, { primary: 30, burst: 70 }, NATURAL]);
   });
 
   it('dry run logs the change once and changes nothing', async () => {

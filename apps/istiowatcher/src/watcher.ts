@@ -1,4 +1,12 @@
-import { burstPolicy, initialPolicyState, type Decision, type Observation, type PolicySettings, type PolicyState, type Weights } from '@string-hashr/policy';
+import {
+  burstPolicy,
+  initialPolicyState,
+  type Decision,
+  type Observation,
+  type PolicySettings,
+  type PolicyState,
+  type Weights,
+} from '@string-hashr/policy';
 import { type Reading } from '@string-hashr/metric-reading';
 import type { Logger } from '@string-hashr/runtime';
 import type { Leadership } from './leader.js';
@@ -44,7 +52,12 @@ export interface TickReport {
   outcome: 'standby' | 'warming-up' | 'held' | 'changed' | 'router-error' | 'lost-leadership';
 }
 
-const readText = (reading: Reading) => (reading.kind === 'value' ? reading.rps.toFixed(3) : reading.kind === 'error' ? `error(${reading.errorKind})` : reading.kind);
+const readText = (reading: Reading) =>
+  reading.kind === 'value'
+    ? reading.rps.toFixed(3)
+    : reading.kind === 'error'
+      ? `error(${reading.errorKind})`
+      : reading.kind;
 
 /**
  * The control loop: read the metric, let the policy decide, call the router. It knows neither how
@@ -96,9 +109,17 @@ export function createWatcher(deps: WatcherDeps) {
         syncedAt = now();
         if (!state) {
           state = initialPolicyState(weights);
-          log.info('read the weights in force', { primary: weights.primary, burst: weights.burst, router: router.description });
+          log.info('read the weights in force', {
+            primary: weights.primary,
+            burst: weights.burst,
+            router: router.description,
+          });
         } else if (weights.primary !== state.weights.primary || weights.burst !== state.weights.burst) {
-          log.warn('the weights were changed outside the watcher; taking them as the state', { primary: weights.primary, burst: weights.burst, expected: `${state.weights.primary}/${state.weights.burst}` });
+          log.warn('the weights were changed outside the watcher; taking them as the state', {
+            primary: weights.primary,
+            burst: weights.burst,
+            expected: `${state.weights.primary}/${state.weights.burst}`,
+          });
           state = initialPolicyState(weights);
         }
         metrics.setWeights(weights);
@@ -122,14 +143,22 @@ export function createWatcher(deps: WatcherDeps) {
     }
     const weights = state.weights;
     if (!observation) {
-      log.info('tick', { rps: read, weights: `${weights.primary}/${weights.burst}`, reason: 'source warming up, no decision' });
+      log.info('tick', {
+        rps: read,
+        weights: `${weights.primary}/${weights.burst}`,
+        reason: 'source warming up, no decision',
+      });
       succeeded();
       return { read, reading, weights, outcome: 'warming-up' };
     }
 
     const decision = decide(state, observation, now());
     metrics.consecutiveFailures.set(decision.state.failures);
-    const fields = { rps: read, weights: `${decision.weights.primary}/${decision.weights.burst}`, reason: decision.reason };
+    const fields = {
+      rps: read,
+      weights: `${decision.weights.primary}/${decision.weights.burst}`,
+      reason: decision.reason,
+    };
     if (decision.changed) {
       if (!leadership.isLeader()) {
         log.warn('lost leadership before acting; the change is not made', fields);

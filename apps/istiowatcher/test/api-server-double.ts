@@ -34,7 +34,11 @@ class ApiError extends Error {
   }
 }
 
-const GROUP_PLURAL: Record<string, string> = { 'networking.istio.io': 'virtualservices.networking.istio.io', 'coordination.k8s.io': 'leases.coordination.k8s.io', '': 'events' };
+const GROUP_PLURAL: Record<string, string> = {
+  'networking.istio.io': 'virtualservices.networking.istio.io',
+  'coordination.k8s.io': 'leases.coordination.k8s.io',
+  '': 'events',
+};
 
 export async function startApiServerDouble() {
   let resourceVersion = 1000;
@@ -68,18 +72,37 @@ export async function startApiServerDouble() {
       let parent: unknown = doc;
       for (const part of parts) {
         parent = (parent as Record<string, unknown> | undefined)?.[part];
-        if (parent === undefined || parent === null) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: doc is missing path: ${op.path}`);
+        if (parent === undefined || parent === null)
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: doc is missing path: ${op.path}`,
+          );
       }
       const container = parent as Record<string, unknown>;
       if (op.op === 'test') {
-        if (!isDeepStrictEqual(container[last], op.value)) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: testing value ${op.path} failed: test failed`);
+        if (!isDeepStrictEqual(container[last], op.value))
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: testing value ${op.path} failed: test failed`,
+          );
       } else if (op.op === 'replace') {
-        if (!(last in container)) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: ${op.path}`);
+        if (!(last in container))
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: ${op.path}`,
+          );
         container[last] = op.value;
       } else if (op.op === 'add') {
         container[last] = op.value;
       } else {
-        throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: unexpected op ${op.op}`);
+        throw new ApiError(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: unexpected op ${op.op}`,
+        );
       }
     }
     return doc;
@@ -87,15 +110,39 @@ export async function startApiServerDouble() {
 
   async function handle(req: IncomingMessage, call: RecordedCall): Promise<{ code: number; body: unknown }> {
     const url = new URL(req.url ?? '/', 'http://double');
-    const vsMatch = /^\/apis\/networking\.istio\.io\/(v1|v1beta1|v1alpha3)\/namespaces\/([^/]+)\/virtualservices\/([^/]+)$/.exec(url.pathname);
-    const leaseMatch = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(url.pathname);
+    const vsMatch =
+      /^\/apis\/networking\.istio\.io\/(v1|v1beta1|v1alpha3)\/namespaces\/([^/]+)\/virtualservices\/([^/]+)$/.exec(
+        url.pathname,
+      );
+    const leaseMatch = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(
+      url.pathname,
+    );
     const eventMatch = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(url.pathname);
-    const verb = { GET: 'get', PATCH: 'patch', PUT: 'update', POST: 'create', DELETE: 'delete' }[req.method ?? ''] ?? (req.method ?? '').toLowerCase();
+    const verb =
+      { GET: 'get', PATCH: 'patch', PUT: 'update', POST: 'create', DELETE: 'delete' }[req.method ?? ''] ??
+      (req.method ?? '').toLowerCase();
     Object.assign(call, { verb });
-    if (vsMatch) Object.assign(call, { apiGroup: 'networking.istio.io', resource: 'virtualservices', namespace: vsMatch[2], name: vsMatch[3] });
-    else if (leaseMatch) Object.assign(call, { apiGroup: 'coordination.k8s.io', resource: 'leases', namespace: leaseMatch[1], name: leaseMatch[2] });
+    if (vsMatch)
+      Object.assign(call, {
+        apiGroup: 'networking.istio.io',
+        resource: 'virtualservices',
+        namespace: vsMatch[2],
+        name: vsMatch[3],
+      });
+    else if (leaseMatch)
+      Object.assign(call, {
+        apiGroup: 'coordination.k8s.io',
+        resource: 'leases',
+        namespace: leaseMatch[1],
+        name: leaseMatch[2],
+      });
     else if (eventMatch) Object.assign(call, { apiGroup: '', resource: 'events', namespace: eventMatch[1] });
-    else throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
+    else
+      throw new ApiError(
+        404,
+        'NotFound',
+        `the server could not find the requested resource (${req.method} ${url.pathname})`,
+      );
 
     if (forbidden.has(`${verb} ${call.resource}`)) {
       const object = call.name ? `${GROUP_PLURAL[call.apiGroup]} "${call.name}"` : GROUP_PLURAL[call.apiGroup];
@@ -113,19 +160,32 @@ export async function startApiServerDouble() {
       if (!stored) throw notFound(GROUP_PLURAL['networking.istio.io'] ?? '', name);
       if (verb === 'get') return { code: 200, body: stored };
       if (verb !== 'patch') throw new ApiError(405, 'MethodNotAllowed', `${verb} is not supported by this double`);
-      if (req.headers['content-type'] !== 'application/json-patch+json') throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json`);
+      if (req.headers['content-type'] !== 'application/json-patch+json')
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json`,
+        );
       const ops = await readBody(req);
       beforePatch?.();
       beforePatch = undefined;
       const current = virtualServices.get(id)!;
       if (conflictsToInject > 0) {
         conflictsToInject--;
-        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on virtualservices.networking.istio.io "${call.name}": the object has been modified; please apply your changes to the latest version and try again`);
+        throw new ApiError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on virtualservices.networking.istio.io "${call.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
       }
       const patched = applyJsonPatch(current, ops);
       const meta = patched.metadata as Json;
       if (meta.resourceVersion !== (current.metadata as Json).resourceVersion) {
-        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on virtualservices.networking.istio.io "${call.name}": the object has been modified; please apply your changes to the latest version and try again`);
+        throw new ApiError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on virtualservices.networking.istio.io "${call.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
       }
       meta.resourceVersion = nextVersion();
       if (!isDeepStrictEqual(patched.spec, current.spec)) meta.generation = ((meta.generation as number) ?? 1) + 1;
@@ -138,8 +198,19 @@ export async function startApiServerDouble() {
         const body = (await readBody(req)) as Json;
         const name = (body.metadata as Json).name as string;
         const id = key(call.namespace, name);
-        if (leases.has(id)) throw new ApiError(409, 'AlreadyExists', `leases.coordination.k8s.io "${name}" already exists`);
-        const lease = { ...body, apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { ...(body.metadata as Json), namespace: call.namespace, resourceVersion: nextVersion(), uid: randomBytes(8).toString('hex') } };
+        if (leases.has(id))
+          throw new ApiError(409, 'AlreadyExists', `leases.coordination.k8s.io "${name}" already exists`);
+        const lease = {
+          ...body,
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: {
+            ...(body.metadata as Json),
+            namespace: call.namespace,
+            resourceVersion: nextVersion(),
+            uid: randomBytes(8).toString('hex'),
+          },
+        };
         leases.set(id, lease);
         return { code: 201, body: lease };
       }
@@ -150,7 +221,11 @@ export async function startApiServerDouble() {
       if (verb !== 'update') throw new ApiError(405, 'MethodNotAllowed', `${verb} is not supported by this double`);
       const body = (await readBody(req)) as Json;
       if ((body.metadata as Json)?.resourceVersion !== (stored.metadata as Json).resourceVersion) {
-        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on leases.coordination.k8s.io "${call.name}": the object has been modified; please apply your changes to the latest version and try again`);
+        throw new ApiError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on leases.coordination.k8s.io "${call.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
       }
       const lease = { ...body, metadata: { ...(body.metadata as Json), resourceVersion: nextVersion() } };
       leases.set(id, lease);
@@ -161,17 +236,57 @@ export async function startApiServerDouble() {
     if (verb !== 'create') throw new ApiError(405, 'MethodNotAllowed', `${verb} is not supported by this double`);
     const body = (await readBody(req)) as Json;
     const meta = body.metadata as Json;
-    const event = { ...body, apiVersion: 'v1', kind: 'Event', metadata: { ...meta, name: (meta.name as string) ?? `${meta.generateName}${randomBytes(5).toString('hex')}`, namespace: call.namespace, resourceVersion: nextVersion() } };
+    const event = {
+      ...body,
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: {
+        ...meta,
+        name: (meta.name as string) ?? `${meta.generateName}${randomBytes(5).toString('hex')}`,
+        namespace: call.namespace,
+        resourceVersion: nextVersion(),
+      },
+    };
     events.push(event);
     return { code: 201, body: event };
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const call: RecordedCall = { apiGroup: '?', resource: '?', verb: '?', namespace: '?', user: (req.headers.authorization ?? '').replace(/^Bearer /, ''), status: 0 };
+    const call: RecordedCall = {
+      apiGroup: '?',
+      resource: '?',
+      verb: '?',
+      namespace: '?',
+      user: (req.headers.authorization ?? '').replace(/^Bearer /, ''),
+      status: 0,
+    };
     handle(req, call)
       .catch((err: unknown) => {
-        if (!(err instanceof ApiError)) return { code: 500, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(err), reason: 'InternalError', code: 500 } };
-        return { code: err.code, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: err.reason, code: err.code } };
+        if (!(err instanceof ApiError))
+          return {
+            code: 500,
+            body: {
+              kind: 'Status',
+              apiVersion: 'v1',
+              metadata: {},
+              status: 'Failure',
+              message: String(err),
+              reason: 'InternalError',
+              code: 500,
+            },
+          };
+        return {
+          code: err.code,
+          body: {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            message: err.message,
+            reason: err.reason,
+            code: err.code,
+          },
+        };
       })
       .then(({ code, body }) => {
         call.status = code;

@@ -4,7 +4,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, http, startIstioExporter, startNodeApp, startProcess, waitFor, type IstioExporter } from '@string-hashr/testing';
+import {
+  freePort,
+  http,
+  startIstioExporter,
+  startNodeApp,
+  startProcess,
+  waitFor,
+  type IstioExporter,
+} from '@string-hashr/testing';
 import { MAIN_JS, vsFileWeights, watcherMetrics, writeVsFile } from './support.js';
 
 let exporter: IstioExporter;
@@ -46,7 +54,13 @@ describe('istiowatcher (built)', () => {
   });
 
   it('--once exits 1 when the read fails, saying why', async () => {
-    const proc = startProcess(process.execPath, [MAIN_JS, '--once'], { env: { ...scrapeEnv(vsFile()), WATCHER_SOURCE: 'prometheus', PROMETHEUS_URL: `http://127.0.0.1:${await freePort()}` } });
+    const proc = startProcess(process.execPath, [MAIN_JS, '--once'], {
+      env: {
+        ...scrapeEnv(vsFile()),
+        WATCHER_SOURCE: 'prometheus',
+        PROMETHEUS_URL: `http://127.0.0.1:${await freePort()}`,
+      },
+    });
     expect(await proc.exited).toBe(1);
     expect(proc.output()).toMatch(/observed: error \(network\)/);
   });
@@ -55,11 +69,26 @@ describe('istiowatcher (built)', () => {
     const file = vsFile();
     const before = readFileSync(file, 'utf8');
     const port = await freePort();
-    const proc = startNodeApp(MAIN_JS, { ...scrapeEnv(file), PORT: String(port), WATCHER_DRY_RUN: 'true', WATCHER_SAMPLES: '1', WATCHER_MIN_DWELL_SECONDS: '0' });
+    const proc = startNodeApp(MAIN_JS, {
+      ...scrapeEnv(file),
+      PORT: String(port),
+      WATCHER_DRY_RUN: 'true',
+      WATCHER_SAMPLES: '1',
+      WATCHER_MIN_DWELL_SECONDS: '0',
+    });
     try {
-      await waitFor('would set', () => /dry run: would set weights primary=0 burst=100/.test(proc.output()), 20_000, 200);
+      await waitFor(
+        'would set',
+        () => /dry run: would set weights primary=0 burst=100/.test(proc.output()),
+        20_000,
+        200,
+      );
       expect(readFileSync(file, 'utf8')).toBe(before);
-      expect((await watcherMetrics(port)).get('istiowatcher_mode{mode="switch",source="scrape",router="file",dry_run="true"}')).toBe(1);
+      expect(
+        (await watcherMetrics(port)).get(
+          'istiowatcher_mode{mode="switch",source="scrape",router="file",dry_run="true"}',
+        ),
+      ).toBe(1);
     } finally {
       expect(await proc.stop()).toBe(0);
     }
@@ -68,15 +97,27 @@ describe('istiowatcher (built)', () => {
   it('a bad setting stops it at start with the variable named', async () => {
     const proc = startNodeApp(MAIN_JS, { ...scrapeEnv(vsFile()), BURST_HIGH_RPS: '10', BURST_LOW_RPS: '12' });
     expect(await proc.exited).toBe(1);
-    expect(proc.output()).toMatch(/configuration error: BURST_LOW_RPS is not valid: must be below BURST_HIGH_RPS \(10\), got 12/);
+    expect(proc.output()).toMatch(
+      /configuration error: BURST_LOW_RPS is not valid: must be below BURST_HIGH_RPS \(10\), got 12/,
+    );
   });
 
   it('serves /healthz, /readyz and /metrics, acts, and exits 0 on SIGTERM', async () => {
     const file = vsFile();
     const port = await freePort();
-    const proc = startNodeApp(MAIN_JS, { ...scrapeEnv(file), PORT: String(port), WATCHER_SAMPLES: '2', WATCHER_MIN_DWELL_SECONDS: '1' });
+    const proc = startNodeApp(MAIN_JS, {
+      ...scrapeEnv(file),
+      PORT: String(port),
+      WATCHER_SAMPLES: '2',
+      WATCHER_MIN_DWELL_SECONDS: '1',
+    });
     try {
-      await waitFor('healthz', async () => (await http(`http://127.0.0.1:${port}/healthz`)).status === 200, 10_000, 100);
+      await waitFor(
+        'healthz',
+        async () => (await http(`http://127.0.0.1:${port}/healthz`)).status === 200,
+        10_000,
+        100,
+      );
       await waitFor('burst', () => vsFileWeights(file).burst === 100, 20_000, 200);
       expect((await http(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
       const metrics = await watcherMetrics(port);

@@ -9,7 +9,15 @@ import { ALL_BURST, DEFAULT_POLICY, NATURAL } from '@string-hashr/policy';
 import { DEFAULT_SUBSETS, LEADER_LEASE_NAME } from '@string-hashr/contract';
 import { isAllowed, readWeights, watcherRbacRules, withWeights } from '@string-hashr/kube-objects';
 import { createLogger } from '@string-hashr/runtime';
-import { freePort, http, sleep, startIstioExporter, startNodeApp, waitFor, type RunningProcess } from '@string-hashr/testing';
+import {
+  freePort,
+  http,
+  sleep,
+  startIstioExporter,
+  startNodeApp,
+  waitFor,
+  type RunningProcess,
+} from '@string-hashr/testing';
 import type { VirtualServiceRef } from '../src/config.js';
 import { ALWAYS_LEADER, leaseLeadership, type Leadership } from '../src/leader.js';
 import { watcherMetrics } from '../src/metrics.js';
@@ -18,7 +26,12 @@ import { createWatcher } from '../src/watcher.js';
 import { startApiServerDouble, type ApiServerDouble } from './api-server-double.js';
 import { MAIN_JS, workerVirtualService, watcherMetrics as scrapeWatcherMetrics } from './support.js';
 
-const VS: VirtualServiceRef = { name: 'worker-virtual-service', namespace: 'default', apiVersion: 'networking.istio.io/v1', subsets: DEFAULT_SUBSETS };
+const VS: VirtualServiceRef = {
+  name: 'worker-virtual-service',
+  namespace: 'default',
+  apiVersion: 'networking.istio.io/v1',
+  subsets: DEFAULT_SUBSETS,
+};
 const rules = watcherRbacRules(VS.name, LEADER_LEASE_NAME);
 
 let api: ApiServerDouble;
@@ -75,12 +88,22 @@ describe('kubernetes router', () => {
     const after = api.virtualService('default', VS.name)!;
     const expected = withWeights(before, ALL_BURST);
     // Only the weights, and what the API server itself maintains, differ.
-    const ignoreServerFields = (o: Record<string, unknown>) => ({ ...o, metadata: { ...(o.metadata as object), resourceVersion: 'x', generation: 0 } });
+    const ignoreServerFields = (o: Record<string, unknown>) => ({
+      ...o,
+      metadata: { ...(o.metadata as object), resourceVersion: 'x', generation: 0 },
+    });
     expect(ignoreServerFields(after)).toEqual(ignoreServerFields(expected));
-    expect(Number((after.metadata as { resourceVersion: string }).resourceVersion)).toBeGreaterThan(Number((before.metadata as { resourceVersion: string }).resourceVersion));
+    expect(Number((after.metadata as { resourceVersion: string }).resourceVersion)).toBeGreaterThan(
+      Number((before.metadata as { resourceVersion: string }).resourceVersion),
+    );
     expect(api.events).toHaveLength(1);
     expect(api.events[0]).toMatchObject({
-      involvedObject: { kind: 'VirtualService', name: VS.name, namespace: 'default', apiVersion: 'networking.istio.io/v1' },
+      involvedObject: {
+        kind: 'VirtualService',
+        name: VS.name,
+        namespace: 'default',
+        apiVersion: 'networking.istio.io/v1',
+      },
       type: 'Normal',
       reason: 'BurstIncreased',
       message: expect.stringMatching(/100\/0 -> 0\/100: test: 30 req\/s/),
@@ -98,11 +121,19 @@ describe('kubernetes router', () => {
 
   it('when someone edits the object between read and patch, the test op fails (422), and the retry keeps their edit', async () => {
     api.putVirtualService(workerVirtualService(NATURAL));
-    api.onNextPatch(() => api.editVirtualService('default', VS.name, (o) => ((o.metadata as { labels: Record<string, string> }).labels.owner = 'someone')));
+    api.onNextPatch(() =>
+      api.editVirtualService(
+        'default',
+        VS.name,
+        (o) => ((o.metadata as { labels: Record<string, string> }).labels.owner = 'someone'),
+      ),
+    );
     await router().setRoutes(ALL_BURST, 'test');
     expect(current()).toEqual(ALL_BURST);
     expect(api.calls.filter((c) => c.verb === 'patch').map((c) => c.status)).toEqual([422, 200]);
-    expect((api.virtualService('default', VS.name)!.metadata as { labels: Record<string, string> }).labels.owner).toBe('someone');
+    expect((api.virtualService('default', VS.name)!.metadata as { labels: Record<string, string> }).labels.owner).toBe(
+      'someone',
+    );
   });
 
   it('403: says which RBAC verb and resource are missing, keeps running, and acts once allowed', async () => {
@@ -110,10 +141,21 @@ describe('kubernetes router', () => {
     api.forbid('patch', 'virtualservices');
     const w = watcher({ rps: () => 30 });
     w.start();
-    await waitFor('the forbidden message', () => lines.some((l) => l.includes('needs RBAC verb "patch" on virtualservices.networking.istio.io "worker-virtual-service" in namespace default')), 10_000);
+    await waitFor(
+      'the forbidden message',
+      () =>
+        lines.some((l) =>
+          l.includes(
+            'needs RBAC verb "patch" on virtualservices.networking.istio.io "worker-virtual-service" in namespace default',
+          ),
+        ),
+      10_000,
+    );
     await waitFor('several attempts', () => api.calls.filter((c) => c.status === 403).length >= 3, 10_000);
     expect(current()).toEqual(NATURAL);
-    expect(await w.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(/kind="router_forbidden"} [1-9]/);
+    expect(await w.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(
+      /kind="router_forbidden"} [1-9]/,
+    );
     api.allow('patch', 'virtualservices');
     await waitFor('burst once allowed', () => current().burst === 100, 10_000);
     await w.stop();
@@ -122,9 +164,20 @@ describe('kubernetes router', () => {
   it('404: says the VirtualService is missing, keeps running, and picks it up once it exists', async () => {
     const w = watcher({ rps: () => 30 });
     w.start();
-    await waitFor('the not-found message', () => lines.some((l) => l.includes('not found: virtualservices.networking.istio.io "worker-virtual-service" in namespace default does not exist')), 10_000);
+    await waitFor(
+      'the not-found message',
+      () =>
+        lines.some((l) =>
+          l.includes(
+            'not found: virtualservices.networking.istio.io "worker-virtual-service" in namespace default does not exist',
+          ),
+        ),
+      10_000,
+    );
     await sleep(300);
-    expect(await w.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(/kind="router_not-found"} [1-9]/);
+    expect(await w.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(
+      /kind="router_not-found"} [1-9]/,
+    );
     api.putVirtualService(workerVirtualService(NATURAL));
     await waitFor('burst once it exists', () => current().burst === 100, 10_000);
     await w.stop();
@@ -142,7 +195,11 @@ describe('resync', () => {
       route[0]!.weight = 0;
       route[1]!.weight = 100;
     });
-    await waitFor('noticed', () => lines.some((l) => l.includes('the weights were changed outside the watcher')), 5_000);
+    await waitFor(
+      'noticed',
+      () => lines.some((l) => l.includes('the weights were changed outside the watcher')),
+      5_000,
+    );
     await waitFor('back to natural at 5 req/s', () => current().primary === 100, 5_000);
     await w.stop();
   });
@@ -152,7 +209,14 @@ describe('leader election', () => {
   it('two watchers: only the leader acts; when it stops, the other takes over', async () => {
     api.putVirtualService(workerVirtualService(NATURAL));
     let rps = 30;
-    const elect = (identity: string) => leaseLeadership(api.kubeConfig(identity), { namespace: 'default', name: LEADER_LEASE_NAME, identity, leaseDurationSeconds: 5, log });
+    const elect = (identity: string) =>
+      leaseLeadership(api.kubeConfig(identity), {
+        namespace: 'default',
+        name: LEADER_LEASE_NAME,
+        identity,
+        leaseDurationSeconds: 5,
+        log,
+      });
     const a = { leadership: elect('watcher-a') };
     const b = { leadership: elect('watcher-b') };
     const wa = watcher({ rps: () => rps, user: 'watcher-a', leadership: a.leadership });
@@ -160,7 +224,15 @@ describe('leader election', () => {
     wa.start();
     wb.start();
     await waitFor('one leader', () => a.leadership.isLeader() !== b.leadership.isLeader(), 10_000);
-    const [leader, follower] = a.leadership.isLeader() ? [{ w: wa, l: a.leadership, id: 'watcher-a' }, { w: wb, l: b.leadership, id: 'watcher-b' }] : [{ w: wb, l: b.leadership, id: 'watcher-b' }, { w: wa, l: a.leadership, id: 'watcher-a' }];
+    const [leader, follower] = a.leadership.isLeader()
+      ? [
+          { w: wa, l: a.leadership, id: 'watcher-a' },
+          { w: wb, l: b.leadership, id: 'watcher-b' },
+        ]
+      : [
+          { w: wb, l: b.leadership, id: 'watcher-b' },
+          { w: wa, l: a.leadership, id: 'watcher-a' },
+        ];
     await waitFor('burst', () => current().burst === 100, 10_000);
     // Never both leaders, and only the leader's credentials patched.
     for (let i = 0; i < 10; i++) {
@@ -168,7 +240,9 @@ describe('leader election', () => {
       await sleep(100);
     }
     expect(new Set(api.calls.filter((c) => c.verb === 'patch').map((c) => c.user))).toEqual(new Set([leader.id]));
-    expect((api.lease('default', LEADER_LEASE_NAME)!.spec as { holderIdentity: string }).holderIdentity).toBe(leader.id);
+    expect((api.lease('default', LEADER_LEASE_NAME)!.spec as { holderIdentity: string }).holderIdentity).toBe(
+      leader.id,
+    );
 
     await leader.w.stop();
     await leader.l.stop();
@@ -176,23 +250,38 @@ describe('leader election', () => {
     rps = 5;
     await waitFor('the other takes over', () => follower.l.isLeader(), 10_000);
     await waitFor('natural', () => current().primary === 100, 10_000);
-    expect(api.calls.filter((c) => c.verb === 'patch' && c.status === 200).map((c) => c.user)).toEqual([leader.id, follower.id]);
+    expect(api.calls.filter((c) => c.verb === 'patch' && c.status === 200).map((c) => c.user)).toEqual([
+      leader.id,
+      follower.id,
+    ]);
     await follower.w.stop();
     await follower.l.stop();
   });
 
   it('a leader whose lease is taken stops acting at once', async () => {
     api.putVirtualService(workerVirtualService(NATURAL));
-    const leadership = leaseLeadership(api.kubeConfig('watcher-a'), { namespace: 'default', name: LEADER_LEASE_NAME, identity: 'watcher-a', leaseDurationSeconds: 5, log });
+    const leadership = leaseLeadership(api.kubeConfig('watcher-a'), {
+      namespace: 'default',
+      name: LEADER_LEASE_NAME,
+      identity: 'watcher-a',
+      leaseDurationSeconds: 5,
+      log,
+    });
     await waitFor('leader', () => leadership.isLeader(), 10_000);
     // Someone else writes the lease (e.g. after a long pause of ours): our next renewal sees it.
     const lease = api.lease('default', LEADER_LEASE_NAME)!;
     const kc = api.kubeConfig('watcher-b');
     const { CoordinationV1Api } = await import('@kubernetes/client-node');
-    await kc.makeApiClient(CoordinationV1Api).replaceNamespacedLease({ name: LEADER_LEASE_NAME, namespace: 'default', body: { ...lease, spec: { ...(lease.spec as object), holderIdentity: 'watcher-b' } } as never });
+    await kc.makeApiClient(CoordinationV1Api).replaceNamespacedLease({
+      name: LEADER_LEASE_NAME,
+      namespace: 'default',
+      body: { ...lease, spec: { ...(lease.spec as object), holderIdentity: 'watcher-b' } } as never,
+    });
     await waitFor('not leader', () => !leadership.isLeader(), 5_000, 20);
     await leadership.stop();
-    expect((api.lease('default', LEADER_LEASE_NAME)!.spec as { holderIdentity: string }).holderIdentity).toBe('watcher-b');
+    expect((api.lease('default', LEADER_LEASE_NAME)!.spec as { holderIdentity: string }).holderIdentity).toBe(
+      'watcher-b',
+    );
   });
 });
 
@@ -204,7 +293,8 @@ describe('the built watcher against the double (KUBECONFIG, leader election, cra
     for (const e of exporters) await e.stop();
   });
 
-  const holder = () => (api.lease('default', LEADER_LEASE_NAME)?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+  const holder = () =>
+    (api.lease('default', LEADER_LEASE_NAME)?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
 
   it('two replicas: one acts; when it is killed the other takes over; SIGTERM releases the lease', async () => {
     api.putVirtualService(workerVirtualService(NATURAL));
@@ -240,7 +330,12 @@ describe('the built watcher against the double (KUBECONFIG, leader election, cra
     expect(api.events).toHaveLength(1);
     expect((await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader')).toBe(1);
     expect((await scrapeWatcherMetrics(standby.port)).get('istiowatcher_is_leader')).toBe(0);
-    await waitFor('standby ready', async () => (await http(`http://127.0.0.1:${standby.port}/readyz`)).status === 200, 10_000, 200);
+    await waitFor(
+      'standby ready',
+      async () => (await http(`http://127.0.0.1:${standby.port}/readyz`)).status === 200,
+      10_000,
+      200,
+    );
 
     // The leader dies without releasing the lease: the standby waits out the lease, then acts.
     leader.proc.child.kill('SIGKILL');
@@ -248,7 +343,10 @@ describe('the built watcher against the double (KUBECONFIG, leader election, cra
     exporter.setRate(5);
     await waitFor('standby holds the lease', () => holder() === standby.pod, 30_000, 200);
     await waitFor('natural', () => current().primary === 100, 30_000, 200);
-    expect(api.calls.filter((c) => c.verb === 'patch' && c.status === 200).map((c) => c.user)).toEqual([leader.pod, standby.pod]);
+    expect(api.calls.filter((c) => c.verb === 'patch' && c.status === 200).map((c) => c.user)).toEqual([
+      leader.pod,
+      standby.pod,
+    ]);
     expect(api.events).toHaveLength(2);
 
     expect(await standby.proc.stop()).toBe(0);

@@ -6,7 +6,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWatcherQuery, type Reading } from '@string-hashr/metric-reading';
-import { freePort, http, sleep, startIstioExporter, startNodeApp, startPrometheus, waitFor, type IstioExporter, type RunningProcess, type TestPrometheus } from '@string-hashr/testing';
+import {
+  freePort,
+  http,
+  sleep,
+  startIstioExporter,
+  startNodeApp,
+  startPrometheus,
+  waitFor,
+  type IstioExporter,
+  type RunningProcess,
+  type TestPrometheus,
+} from '@string-hashr/testing';
 import { prometheusSource } from '../src/sources/prometheus.js';
 import { scrapeSource } from '../src/sources/scrape.js';
 import { MAIN_JS, VS_FILE_HEADER, vsFileWeights, watcherMetrics, writeVsFile } from './support.js';
@@ -24,12 +35,18 @@ afterAll(async () => {
   await exporter?.stop();
 });
 
-const within10 = (reading: Reading, expected: number) => reading.kind === 'value' && Math.abs(reading.rps - expected) <= expected * 0.1;
+const within10 = (reading: Reading, expected: number) =>
+  reading.kind === 'value' && Math.abs(reading.rps - expected) <= expected * 0.1;
 
 describe('prometheus source', () => {
   it('reads the source-reported rate within 10% with the default query', async () => {
     exporter.setRate(20);
-    const source = prometheusSource({ url: prometheus.url, query: defaultWatcherQuery('5s'), timeoutMs: 3000, rateWindowSeconds: 5 });
+    const source = prometheusSource({
+      url: prometheus.url,
+      query: defaultWatcherQuery('5s'),
+      timeoutMs: 3000,
+      rateWindowSeconds: 5,
+    });
     // The 5 s window must fill with samples at the new rate first.
     await waitFor('a rate near 20 req/s', async () => within10(await source.read(), 20), 30_000, 500);
     await sleep(1500);
@@ -42,13 +59,19 @@ describe('prometheus source', () => {
   });
 
   it('keeps the outcomes apart: no data, more than one series, bad query, unreachable, timeout', async () => {
-    const read = (query: string, url = prometheus.url, timeoutMs = 3000) => prometheusSource({ url, query, timeoutMs, rateWindowSeconds: 5 }).read();
-    expect(await read('sum(rate(istio_requests_total{reporter="source",source_workload="nobody"}[5s]))')).toEqual({ kind: 'no-data' });
+    const read = (query: string, url = prometheus.url, timeoutMs = 3000) =>
+      prometheusSource({ url, query, timeoutMs, rateWindowSeconds: 5 }).read();
+    expect(await read('sum(rate(istio_requests_total{reporter="source",source_workload="nobody"}[5s]))')).toEqual({
+      kind: 'no-data',
+    });
     expect(await read('vector(0)')).toEqual({ kind: 'value', rps: 0 });
     expect(await read('rate(istio_requests_total[5s])')).toMatchObject({ kind: 'error', errorKind: 'multiple-series' });
     expect(await read('sum(rate(istio_requests_total[5s]')).toMatchObject({ kind: 'error', errorKind: 'prometheus' });
     expect(await read('0/0')).toMatchObject({ kind: 'error', errorKind: 'not-finite' });
-    expect(await read('up', `http://127.0.0.1:${await freePort()}`)).toMatchObject({ kind: 'error', errorKind: 'network' });
+    expect(await read('up', `http://127.0.0.1:${await freePort()}`)).toMatchObject({
+      kind: 'error',
+      errorKind: 'network',
+    });
     // A server that accepts and never answers.
     const { createServer } = await import('node:net');
     const silent = createServer(() => {}).listen(0, '127.0.0.1');
@@ -69,7 +92,9 @@ describe('scrape source (no Prometheus)', () => {
     exporter.reset();
     await sleep(1000);
     const afterReset = await source.read();
-    expect(afterReset.kind === 'value' && afterReset.rps >= 0 && afterReset.rps < 40, JSON.stringify(afterReset)).toBe(true);
+    expect(afterReset.kind === 'value' && afterReset.rps >= 0 && afterReset.rps < 40, JSON.stringify(afterReset)).toBe(
+      true,
+    );
     await sleep(3500);
     expect(within10(await source.read(), 20)).toBe(true);
   });
@@ -84,7 +109,12 @@ describe('the built watcher with the file router', () => {
   it('goes to burst at 30 req/s and back at 5, holds through a Prometheus outage, and recovers', async () => {
     exporter.setRate(5);
     // Start from a settled 5 req/s: the window still holds the earlier tests' 20 req/s for a while.
-    const probe = prometheusSource({ url: prometheus.url, query: defaultWatcherQuery('5s'), timeoutMs: 3000, rateWindowSeconds: 5 });
+    const probe = prometheusSource({
+      url: prometheus.url,
+      query: defaultWatcherQuery('5s'),
+      timeoutMs: 3000,
+      rateWindowSeconds: 5,
+    });
     await waitFor('Prometheus reading about 5 req/s', async () => within10(await probe.read(), 5), 30_000, 500);
     const dir = mkdtempSync(path.join(tmpdir(), 'istiowatcher-'));
     const vsFile = path.join(dir, 'worker-virtualservice.yaml');
@@ -101,7 +131,12 @@ describe('the built watcher with the file router', () => {
       WATCHER_ROUTER: 'file',
       WATCHER_VS_FILE: vsFile,
     });
-    await waitFor('watcher ready', async () => (await http(`http://127.0.0.1:${port}/readyz`)).status === 200, 20_000, 200);
+    await waitFor(
+      'watcher ready',
+      async () => (await http(`http://127.0.0.1:${port}/readyz`)).status === 200,
+      20_000,
+      200,
+    );
     await sleep(3000);
     expect(vsFileWeights(vsFile)).toEqual({ primary: 100, burst: 0 });
 
@@ -115,15 +150,35 @@ describe('the built watcher with the file router', () => {
 
     // Prometheus goes away: reads fail, routing stays at burst (failsafe hold), errors counted.
     await prometheus.kill();
-    await waitFor('network errors counted', async () => ((await watcherMetrics(port)).get('istiowatcher_errors_total{kind="network"}') ?? 0) >= 5, 20_000, 250);
+    await waitFor(
+      'network errors counted',
+      async () => ((await watcherMetrics(port)).get('istiowatcher_errors_total{kind="network"}') ?? 0) >= 5,
+      20_000,
+      250,
+    );
     expect(vsFileWeights(vsFile)).toEqual({ primary: 0, burst: 100 });
     expect(watcher.child.exitCode).toBeNull();
     expect((await watcherMetrics(port)).get('istiowatcher_consecutive_failed_reads')).toBeGreaterThanOrEqual(3);
-    await waitFor('not ready during the outage', async () => (await http(`http://127.0.0.1:${port}/readyz`)).status === 503, 20_000, 250);
+    await waitFor(
+      'not ready during the outage',
+      async () => (await http(`http://127.0.0.1:${port}/readyz`)).status === 503,
+      20_000,
+      250,
+    );
 
     await prometheus.restart();
-    await waitFor('ready again', async () => (await http(`http://127.0.0.1:${port}/readyz`)).status === 200, 30_000, 250);
-    await waitFor('reads again', async () => (await watcherMetrics(port)).get('istiowatcher_consecutive_failed_reads') === 0, 30_000, 250);
+    await waitFor(
+      'ready again',
+      async () => (await http(`http://127.0.0.1:${port}/readyz`)).status === 200,
+      30_000,
+      250,
+    );
+    await waitFor(
+      'reads again',
+      async () => (await watcherMetrics(port)).get('istiowatcher_consecutive_failed_reads') === 0,
+      30_000,
+      250,
+    );
     expect(vsFileWeights(vsFile)).toEqual({ primary: 0, burst: 100 });
 
     exporter.setRate(5);

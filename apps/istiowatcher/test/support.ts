@@ -17,17 +17,32 @@ export function workerVirtualService(weights: Weights): VirtualServiceLike {
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
-    metadata: { name: WORKER_VIRTUAL_SERVICE, namespace: DEFAULT_NAMESPACE, labels: { app: 'worker' }, annotations: { note: 'kept as is' } },
+    metadata: {
+      name: WORKER_VIRTUAL_SERVICE,
+      namespace: DEFAULT_NAMESPACE,
+      labels: { app: 'worker' },
+      annotations: { note: 'kept as is' },
+    },
     spec: {
       hosts: [SERVICES.worker.name],
       gateways: ['mesh'],
       http: [
-        { match: [{ uri: { prefix: '/admin' } }], route: [{ destination: { host: HOST, subset: DEFAULT_SUBSETS.primary } }] },
+        {
+          match: [{ uri: { prefix: '/admin' } }],
+          route: [{ destination: { host: HOST, subset: DEFAULT_SUBSETS.primary } }],
+        },
         {
           retries: { attempts: 2, perTryTimeout: '2s' },
           route: [
-            { destination: { host: HOST, subset: DEFAULT_SUBSETS.primary, port: { number: SERVICES.worker.port } }, weight: weights.primary },
-            { destination: { host: HOST, subset: DEFAULT_SUBSETS.burst, port: { number: SERVICES.worker.port } }, weight: weights.burst, headers: { request: { set: { 'x-burst': '1' } } } },
+            {
+              destination: { host: HOST, subset: DEFAULT_SUBSETS.primary, port: { number: SERVICES.worker.port } },
+              weight: weights.primary,
+            },
+            {
+              destination: { host: HOST, subset: DEFAULT_SUBSETS.burst, port: { number: SERVICES.worker.port } },
+              weight: weights.burst,
+              headers: { request: { set: { 'x-burst': '1' } } },
+            },
           ],
         },
       ],

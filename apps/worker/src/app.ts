@@ -61,7 +61,10 @@ export function createApp(deps: WorkerDeps): WorkerApp {
   });
   app.get('/_healthz', (_req, res) => {
     const problem = isStopping() ? 'shutting down' : isRedisUp() ? undefined : 'redis not ready';
-    res.status(problem ? 503 : 200).type('text/plain').send(problem ?? 'ok');
+    res
+      .status(problem ? 503 : 200)
+      .type('text/plain')
+      .send(problem ?? 'ok');
   });
   app.get('/metrics', metricsHandler(deps.registry));
   app.all('/', (_req, res) => {
@@ -70,14 +73,26 @@ export function createApp(deps: WorkerDeps): WorkerApp {
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
   });
-  const onError: ErrorRequestHandler = (err: { status?: number; statusCode?: number; message?: string }, _req, res, _next) => {
+  const onError: ErrorRequestHandler = (
+    err: { status?: number; statusCode?: number; message?: string },
+    _req,
+    res,
+    _next,
+  ) => {
     const status = err.status ?? err.statusCode ?? 500;
     if (status >= 500) deps.log?.error(`request failed: ${err.message ?? String(err)}`);
-    res.status(status >= 400 && status < 600 ? status : 500).json({ error: status < 500 ? (err.message ?? 'bad request') : 'internal error' });
+    res
+      .status(status >= 400 && status < 600 ? status : 500)
+      .json({ error: status < 500 ? (err.message ?? 'bad request') : 'internal error' });
   };
   app.use(onError);
 
-  const publishHandler = createPublishHandler({ ...deps, metrics, requestLog, hashSources: deps.hashSources ?? { salt: pooledHexSalt() } });
+  const publishHandler = createPublishHandler({
+    ...deps,
+    metrics,
+    requestLog,
+    hashSources: deps.hashSources ?? { salt: pooledHexSalt() },
+  });
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'POST' && isHashPath(req.url)) publishHandler(req, res);
     else app(req, res);

@@ -5,7 +5,13 @@ import { DEFAULTS, readConfig } from './config.js';
 describe('readConfig', () => {
   it('has the codelab defaults with an empty environment', () => {
     expect(readConfig({})).toEqual(DEFAULTS);
-    expect(DEFAULTS).toMatchObject({ port: 8081, redisUrl: 'redis-cache-service:6379', prefix: '', logRequests: 'errors', maxBodyBytes: 16384 });
+    expect(DEFAULTS).toMatchObject({
+      port: 8081,
+      redisUrl: 'redis-cache-service:6379',
+      prefix: '',
+      logRequests: 'errors',
+      maxBodyBytes: 16384,
+    });
   });
 
   it.each([
@@ -31,8 +37,14 @@ describe('readConfig', () => {
     [{ PORT: '8081.5' }, 'PORT="8081.5" is not valid: expected an integer >= 0 <= 65535'],
     [{ PORT: '70000' }, 'PORT=70000 is out of range: expected an integer >= 0 <= 65535'],
     [{ PORT: '-1' }, 'PORT=-1 is out of range: expected an integer >= 0 <= 65535'],
-    [{ REDIS_URL: 'http://x' }, 'REDIS_URL "http://x" has scheme http; expected host:port, redis://host:port or rediss://host:port'],
-    [{ REDIS_URL: 'redis-cache-service' }, 'REDIS_URL "redis-cache-service" is not valid; expected host:port, redis://host:port or rediss://host:port'],
+    [
+      { REDIS_URL: 'http://x' },
+      'REDIS_URL "http://x" has scheme http; expected host:port, redis://host:port or rediss://host:port',
+    ],
+    [
+      { REDIS_URL: 'redis-cache-service' },
+      'REDIS_URL "redis-cache-service" is not valid; expected host:port, redis://host:port or rediss://host:port',
+    ],
     [{ REDIS_URL: 'redis:99999' }, 'REDIS_URL "redis:99999" has port 99999; expected 1-65535'],
     [{ REDIS_URL: 'redis://redis:6379/x' }, 'REDIS_URL "redis://redis:6379/x" has database "x"; expected a number'],
     [{ LOG_REQUESTS: 'verbose' }, 'LOG_REQUESTS="verbose" is not valid: expected one of errors, all'],

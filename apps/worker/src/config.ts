@@ -46,8 +46,16 @@ export function readConfig(env: Env): WorkerConfig {
     prefix: env.PREFIX ?? DEFAULTS.prefix,
     logRequests: envChoice(env, 'LOG_REQUESTS', LOG_REQUESTS_CHOICES, DEFAULTS.logRequests),
     maxBodyBytes: envNumber(env, 'MAX_BODY_BYTES', DEFAULTS.maxBodyBytes, { min: 64, max: 1024 * 1024, integer: true }),
-    publishTimeoutMs: envNumber(env, 'PUBLISH_TIMEOUT_MS', DEFAULTS.publishTimeoutMs, { min: 1, max: 60_000, integer: true }),
+    publishTimeoutMs: envNumber(env, 'PUBLISH_TIMEOUT_MS', DEFAULTS.publishTimeoutMs, {
+      min: 1,
+      max: 60_000,
+      integer: true,
+    }),
     // runMain gives the whole stop 10 s; closing Redis needs a moment after the grace.
-    shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_MS', DEFAULTS.shutdownGraceMs, { min: 0, max: 9000, integer: true }),
+    shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_MS', DEFAULTS.shutdownGraceMs, {
+      min: 0,
+      max: 9000,
+      integer: true,
+    }),
   };
 }

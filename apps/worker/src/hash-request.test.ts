@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { NOT_JSON, NOT_OBJECT, STR_EMPTY, STR_MISSING, STR_NOT_STRING, checkBodyHeaders, isHashPath, parseHashBody } from './hash-request.js';
+import {
+  NOT_JSON,
+  NOT_OBJECT,
+  STR_EMPTY,
+  STR_MISSING,
+  STR_NOT_STRING,
+  checkBodyHeaders,
+  isHashPath,
+  parseHashBody,
+} from './hash-request.js';
 
 describe('parseHashBody', () => {
   it.each([
@@ -55,7 +64,11 @@ describe('checkBodyHeaders', () => {
   });
 
   it('says what the limit is', () => {
-    expect(checkBodyHeaders(undefined, '99999', 16384)).toEqual({ ok: false, status: 413, error: 'body is larger than 16384 bytes' });
+    expect(checkBodyHeaders(undefined, '99999', 16384)).toEqual({
+      ok: false,
+      status: 413,
+      error: 'body is larger than 16384 bytes',
+    });
   });
 });
 

@@ -20,7 +20,8 @@ export const STR_EMPTY = '"str" must not be empty';
  * would allocate a salt as long as whatever `.length` said.
  */
 export function validateHashBody(body: unknown): HashRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, status: 400, error: NOT_OBJECT };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, status: 400, error: NOT_OBJECT };
   const str = (body as { str?: unknown }).str;
   if (str === undefined) return { ok: false, status: 400, error: STR_MISSING };
   if (typeof str !== 'string') return { ok: false, status: 400, error: STR_NOT_STRING };
@@ -40,9 +41,17 @@ export function parseHashBody(text: string): HashRequest {
 }
 
 /** Refuses a body before reading it, from its headers: a compressed body, or a declared size past the limit. */
-export function checkBodyHeaders(contentEncoding: string | undefined, contentLength: string | undefined, maxBytes: number): Refusal | undefined {
+export function checkBodyHeaders(
+  contentEncoding: string | undefined,
+  contentLength: string | undefined,
+  maxBytes: number,
+): Refusal | undefined {
   if (contentEncoding !== undefined && contentEncoding.toLowerCase() !== 'identity') {
-    return { ok: false, status: 415, error: `content-encoding "${contentEncoding}" is not supported; send the JSON uncompressed` };
+    return {
+      ok: false,
+      status: 415,
+      error: `content-encoding "${contentEncoding}" is not supported; send the JSON uncompressed`,
+    };
   }
   if (contentLength !== undefined && Number(contentLength) > maxBytes) return tooLarge(maxBytes);
   return undefined;

@@ -11,7 +11,13 @@ void runMain(log, async () => {
   const config = readConfig(process.env);
   const redis = connectRedis(config.redisUrl, 'publisher', log);
   let stopping = false;
-  const { listener } = createApp({ ...config, redis, log, registry: createMetricsRegistry('worker'), isStopping: () => stopping });
+  const { listener } = createApp({
+    ...config,
+    redis,
+    log,
+    registry: createMetricsRegistry('worker'),
+    isStopping: () => stopping,
+  });
   const server = createServer(listener);
   const port = await listen(server, config.port);
   log.info('listening', { port, prefix: config.prefix || '(none)', logRequests: config.logRequests });

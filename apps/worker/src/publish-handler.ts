@@ -45,21 +45,27 @@ export function createPublishHandler(deps: PublishHandlerDeps): (req: IncomingMe
     if (res.headersSent) return;
     metrics.countRequest(ROUTE, outcome, status);
     requestLog.onReply(req, res, status, ex.arrivedAt);
-    const headers: Record<string, string | number> = { 'Content-Type': JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) };
+    const headers: Record<string, string | number> = {
+      'Content-Type': JSON_HEADERS,
+      'Content-Length': Buffer.byteLength(body),
+    };
     // A body left unread would otherwise be parsed as the next request on this connection.
     if (close) headers.Connection = 'close';
     res.writeHead(status, headers);
     res.end(body);
   };
   const refuse = (ex: Exchange, verdict: Refusal, close = false) => {
-    const outcome = verdict.status === 413 ? 'too_large' : verdict.status === 415 ? 'unsupported_encoding' : 'invalid_body';
+    const outcome =
+      verdict.status === 413 ? 'too_large' : verdict.status === 415 ? 'unsupported_encoding' : 'invalid_body';
     reply(ex, verdict.status, outcome, JSON.stringify({ error: verdict.error }), close);
   };
-  const unavailable = (ex: Exchange, outcome: Outcome, error: string) => reply(ex, 503, outcome, JSON.stringify({ error }));
+  const unavailable = (ex: Exchange, outcome: Outcome, error: string) =>
+    reply(ex, 503, outcome, JSON.stringify({ error }));
 
   const publish = (ex: Exchange, str: string) => {
     // Without an offline queue ioredis would refuse too, but this answers before hashing.
-    if (redis.status !== 'ready') return unavailable(ex, 'redis_unavailable', 'redis is not reachable; try again later');
+    if (redis.status !== 'ready')
+      return unavailable(ex, 'redis_unavailable', 'redis is not reachable; try again later');
     const result = calculationResult(prefix, str, hashSources);
     const started = performance.now();
     let settled = false;

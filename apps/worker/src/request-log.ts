@@ -26,7 +26,10 @@ const noop = () => {};
  * Even a skipped morgan line costs two listeners per request, so in `errors` mode the hot path
  * attaches it only to the requests it refuses, timed from their arrival.
  */
-export function createRequestLog(mode: LogRequests, stream: { write(line: string): void } = process.stdout): RequestLog {
+export function createRequestLog(
+  mode: LogRequests,
+  stream: { write(line: string): void } = process.stdout,
+): RequestLog {
   const arrivals = new WeakMap<IncomingMessage, number>();
   const middleware = morgan<IncomingMessage, ServerResponse>(
     (tokens, req, res) => {

@@ -18,7 +18,8 @@ export interface Worker extends RunningProcess {
 
 /** Runs dist/apps/worker/main.js (which `nx test worker` builds first) without waiting for it. */
 export async function spawnWorker(env: Record<string, string>): Promise<Worker> {
-  if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npx nx build worker\` (or \`npx nx test worker\`, which does)`);
+  if (!existsSync(mainJs))
+    throw new Error(`${mainJs} is missing: run \`npx nx build worker\` (or \`npx nx test worker\`, which does)`);
   const port = await freePort();
   return { ...startNodeApp(mainJs, { PORT: String(port), ...env }), port, url: `http://127.0.0.1:${port}` };
 }
@@ -26,17 +27,30 @@ export async function spawnWorker(env: Record<string, string>): Promise<Worker> 
 /** Runs the built worker and waits until it is ready (Redis connected). */
 export async function startWorker(env: Record<string, string>): Promise<Worker> {
   const worker = await spawnWorker(env);
-  await waitFor(`worker ready on ${worker.port}`, async () => {
-    if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`);
-    return (await fetch(`${worker.url}/_healthz`)).status === 200;
-  }, 15_000);
+  await waitFor(
+    `worker ready on ${worker.port}`,
+    async () => {
+      if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`);
+      return (await fetch(`${worker.url}/_healthz`)).status === 200;
+    },
+    15_000,
+  );
   return worker;
 }
 
 export async function postJson(url: string, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const res = await fetch(`${url}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type'), body: text, json: () => JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
 }
 
 export interface Subscriber {
@@ -54,7 +68,8 @@ export async function subscribe(redisPort: number): Promise<Subscriber> {
   await redis.subscribe(CALCULATION_CHANNEL);
   return {
     received,
-    receives: (message) => waitFor(`"${message}" on ${CALCULATION_CHANNEL}`, () => received.includes(message)).then(() => undefined),
+    receives: (message) =>
+      waitFor(`"${message}" on ${CALCULATION_CHANNEL}`, () => received.includes(message)).then(() => undefined),
     close: async () => void (await redis.quit().catch(() => redis.disconnect())),
   };
 }
@@ -69,7 +84,9 @@ export interface RawRequest {
 
 export function rawPost(port: number, declaredLength: number, firstPart: string): RawRequest {
   const socket = connect(port, '127.0.0.1');
-  socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declaredLength}\r\n\r\n${firstPart}`);
+  socket.write(
+    `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declaredLength}\r\n\r\n${firstPart}`,
+  );
   let text = '';
   const response = new Promise<string>((resolve, reject) => {
     socket.on('data', (chunk) => {

@@ -4,7 +4,16 @@ import { HASH_LENGTH } from '@string-hashr/contract';
 import { type TestRedis, startRedis, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Subscriber, type Worker, postJson, rawPost, refusesConnections, spawnWorker, startWorker, subscribe } from './support.js';
+import {
+  type Subscriber,
+  type Worker,
+  postJson,
+  rawPost,
+  refusesConnections,
+  spawnWorker,
+  startWorker,
+  subscribe,
+} from './support.js';
 
 const BASE64_HASH = `[A-Za-z0-9+/]{${HASH_LENGTH - 1}}=`;
 
@@ -16,7 +25,10 @@ describe('the built worker', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    [primary, burst] = await Promise.all([startWorker({ REDIS_URL: redis.url }), startWorker({ REDIS_URL: redis.url, PREFIX: 'bursty-' })]);
+    [primary, burst] = await Promise.all([
+      startWorker({ REDIS_URL: redis.url }),
+      startWorker({ REDIS_URL: redis.url, PREFIX: 'bursty-' }),
+    ]);
     subscriber = await subscribe(redis.port);
   });
   afterAll(async () => {
@@ -143,7 +155,9 @@ describe('the built worker when Redis goes away', () => {
     } finally {
       await subscriber.close();
     }
-    expect(worker.output()).toMatch(/redis publisher ready[\s\S]*redis publisher (reconnecting|unreachable)[\s\S]*redis publisher ready/);
+    expect(worker.output()).toMatch(
+      /redis publisher ready[\s\S]*redis publisher (reconnecting|unreachable)[\s\S]*redis publisher ready/,
+    );
   });
 
   it('answers 503 when a connected Redis does not accept the publish in time', async () => {

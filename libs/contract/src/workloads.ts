@@ -14,20 +14,37 @@ export const SERVICES = {
   redis: { name: 'redis-cache-service', port: PORTS.redis },
 } as const;
 
-export const DEPLOYMENTS = { frontend: 'frontend-deployment', worker: 'worker-deployment', redis: 'redis-cache', istiowatcher: 'istiowatcher' } as const;
+export const DEPLOYMENTS = {
+  frontend: 'frontend-deployment',
+  worker: 'worker-deployment',
+  redis: 'redis-cache',
+  istiowatcher: 'istiowatcher',
+} as const;
 
 /** One ServiceAccount per workload: the AuthorizationPolicies name them as mTLS principals. */
-export const SERVICE_ACCOUNTS = { frontend: 'frontend', worker: 'worker', redis: 'redis-cache', istiowatcher: 'istiowatcher' } as const;
+export const SERVICE_ACCOUNTS = {
+  frontend: 'frontend',
+  worker: 'worker',
+  redis: 'redis-cache',
+  istiowatcher: 'istiowatcher',
+} as const;
 
-export const APP_LABELS = { frontend: 'frontend', worker: 'worker', redis: 'redis-cache', istiowatcher: 'istiowatcher' } as const;
+export const APP_LABELS = {
+  frontend: 'frontend',
+  worker: 'worker',
+  redis: 'redis-cache',
+  istiowatcher: 'istiowatcher',
+} as const;
 
 /** The label the worker DestinationRule's subsets select on, and its value per cluster. */
 export const CLUSTER_TYPE_LABEL = 'cluster-type';
 export const CLUSTER_TYPES = { primary: 'primary-cluster', burst: 'burst-cluster' } as const;
 
-
 /** The codelab's probe cookies, kept so Istio session affinity never pins a probe. */
-export const PROBE_COOKIES = { readiness: 'istio_session-id=x-readiness-probe', liveness: 'istio_session-id=x-liveness-probe' } as const;
+export const PROBE_COOKIES = {
+  readiness: 'istio_session-id=x-readiness-probe',
+  liveness: 'istio_session-id=x-liveness-probe',
+} as const;
 
 export function fqdn(service: string, namespace: string): string {
   return `${service}.${namespace}.svc.cluster.local`;

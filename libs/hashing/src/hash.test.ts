@@ -7,7 +7,9 @@ const fixed = { salt: (n: number) => 'a'.repeat(n), now: () => new Date('2026-11
 
 describe('hashString', () => {
   it('is sha256(str + salt + UTC hour) in base64', () => {
-    const expected = createHash('sha256').update('hello' + 'aaaaa' + '13').digest('base64');
+    const expected = createHash('sha256')
+      .update('hello' + 'aaaaa' + '13')
+      .digest('base64');
     expect(hashString('hello', fixed)).toBe(expected);
   });
 
@@ -20,7 +22,9 @@ describe('hashString', () => {
   it('is deterministic with a fixed salt and clock, and changes with either', () => {
     expect(hashString('abc', fixed)).toBe(hashString('abc', fixed));
     expect(hashString('abc', { ...fixed, salt: (n) => 'b'.repeat(n) })).not.toBe(hashString('abc', fixed));
-    expect(hashString('abc', { ...fixed, now: () => new Date('2026-11-21T14:00:00Z') })).not.toBe(hashString('abc', fixed));
+    expect(hashString('abc', { ...fixed, now: () => new Date('2026-11-21T14:00:00Z') })).not.toBe(
+      hashString('abc', fixed),
+    );
   });
 
   it('salts by default, so the same string hashes differently', () => {

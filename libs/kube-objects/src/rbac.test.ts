@@ -5,10 +5,19 @@ const rules = watcherRbacRules('worker-virtual-service');
 
 describe('watcherRbacRules', () => {
   it.each([
-    [{ apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'get', name: 'worker-virtual-service' }, true],
-    [{ apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'patch', name: 'worker-virtual-service' }, true],
+    [
+      { apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'get', name: 'worker-virtual-service' },
+      true,
+    ],
+    [
+      { apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'patch', name: 'worker-virtual-service' },
+      true,
+    ],
     [{ apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'patch', name: 'frontend' }, false],
-    [{ apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'update', name: 'worker-virtual-service' }, false],
+    [
+      { apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'update', name: 'worker-virtual-service' },
+      false,
+    ],
     [{ apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'list' }, false],
     [{ apiGroup: 'coordination.k8s.io', resource: 'leases', verb: 'create' }, true],
     [{ apiGroup: 'coordination.k8s.io', resource: 'leases', verb: 'update', name: 'istiowatcher-leader' }, true],

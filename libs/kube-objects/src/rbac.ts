@@ -15,7 +15,12 @@ export interface ApiRule {
 
 export function watcherRbacRules(virtualServiceName: string, leaseName = LEADER_LEASE_NAME): ApiRule[] {
   return [
-    { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'patch'], resourceNames: [virtualServiceName] },
+    {
+      apiGroups: ['networking.istio.io'],
+      resources: ['virtualservices'],
+      verbs: ['get', 'patch'],
+      resourceNames: [virtualServiceName],
+    },
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [leaseName] },
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
@@ -23,7 +28,10 @@ export function watcherRbacRules(virtualServiceName: string, leaseName = LEADER_
 }
 
 /** Whether `rules` allow one call; used by tests that record the calls a watcher really makes. */
-export function isAllowed(rules: ApiRule[], call: { apiGroup: string; resource: string; verb: string; name?: string }): boolean {
+export function isAllowed(
+  rules: ApiRule[],
+  call: { apiGroup: string; resource: string; verb: string; name?: string },
+): boolean {
   return rules.some(
     (rule) =>
       rule.apiGroups.includes(call.apiGroup) &&

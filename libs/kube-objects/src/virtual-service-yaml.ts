@@ -21,7 +21,8 @@ export function findVirtualService(text: string, name?: string): VirtualServiceI
     if (error) throw new Error(`not valid YAML: ${error.message}`);
   }
   const objects = docs.map((d) => d.toJS() as VirtualServiceLike | null);
-  let index = name === undefined ? -1 : objects.findIndex((o) => o?.kind === 'VirtualService' && o.metadata?.name === name);
+  let index =
+    name === undefined ? -1 : objects.findIndex((o) => o?.kind === 'VirtualService' && o.metadata?.name === name);
   if (index < 0) index = objects.findIndex((o) => o?.kind === 'VirtualService');
   const vs = objects[index];
   if (!vs) throw new Error('no VirtualService in the file');

@@ -8,7 +8,12 @@ function workerVs(primary?: number, burst?: number): VirtualServiceLike {
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
-    metadata: { name: 'worker-virtual-service', namespace: 'default', resourceVersion: '42', labels: { app: 'worker' } },
+    metadata: {
+      name: 'worker-virtual-service',
+      namespace: 'default',
+      resourceVersion: '42',
+      labels: { app: 'worker' },
+    },
     spec: {
       hosts: ['worker-service'],
       http: [
@@ -17,7 +22,11 @@ function workerVs(primary?: number, burst?: number): VirtualServiceLike {
           timeout: '5s',
           route: [
             { destination: { host, subset: 'primary' }, ...(primary === undefined ? {} : { weight: primary }) },
-            { destination: { host, subset: 'burst' }, ...(burst === undefined ? {} : { weight: burst }), headers: { request: { set: { x: 'y' } } } },
+            {
+              destination: { host, subset: 'burst' },
+              ...(burst === undefined ? {} : { weight: burst }),
+              headers: { request: { set: { x: 'y' } } },
+            },
           ],
         },
       ],
@@ -36,7 +45,9 @@ describe('readWeights', () => {
   });
 
   it('says which subsets are missing', () => {
-    expect(() => readWeights(workerVs(100, 0), { primary: 'primary', burst: 'cloud' })).toThrow(/both subsets "primary" and "cloud"/);
+    expect(() => readWeights(workerVs(100, 0), { primary: 'primary', burst: 'cloud' })).toThrow(
+      /both subsets "primary" and "cloud"/,
+    );
     expect(() => readWeights({ metadata: { name: 'x' } })).toThrow(/^x has no HTTP route/);
   });
 });
@@ -80,7 +91,11 @@ describe('weightPatch', () => {
   });
 
   it('adds a weight that was omitted', () => {
-    expect(weightPatch(workerVs(undefined, 100), NATURAL)).toContainEqual({ op: 'add', path: '/spec/http/1/route/0/weight', value: 100 });
+    expect(weightPatch(workerVs(undefined, 100), NATURAL)).toContainEqual({
+      op: 'add',
+      path: '/spec/http/1/route/0/weight',
+      value: 100,
+    });
   });
 
   it('refuses weights that do not sum to 100', () => {
@@ -90,7 +105,8 @@ describe('weightPatch', () => {
 
 describe('findVirtualService', () => {
   const dr = 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: worker-destination-rule }\n';
-  const vs = (name: string) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: ${name} }\nspec: { hosts: [x] }\n`;
+  const vs = (name: string) =>
+    `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: ${name} }\nspec: { hosts: [x] }\n`;
   it.each([
     [`${dr}---\n${vs('worker-virtual-service')}`, 'worker-virtual-service', 1],
     [`${vs('other')}---\n${vs('worker-virtual-service')}`, 'worker-virtual-service', 1],

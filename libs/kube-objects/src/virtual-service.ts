@@ -10,7 +10,14 @@ import { checkWeights, type Weights } from '@string-hashr/policy';
 export interface VirtualServiceLike {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string; [key: string]: unknown };
   spec?: {
-    http?: Array<{ route?: Array<{ destination?: { host?: string; subset?: string; [key: string]: unknown }; weight?: number; [key: string]: unknown }>; [key: string]: unknown }>;
+    http?: Array<{
+      route?: Array<{
+        destination?: { host?: string; subset?: string; [key: string]: unknown };
+        weight?: number;
+        [key: string]: unknown;
+      }>;
+      [key: string]: unknown;
+    }>;
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -38,7 +45,9 @@ export function locateWeights(vs: VirtualServiceLike, subsets: SubsetNames = DEF
     if (primary && burst) return { httpIndex, primaryIndex, burstIndex, primary, burst };
   }
   const name = vs.metadata?.name ?? 'VirtualService';
-  throw new Error(`${name} has no HTTP route with destinations for both subsets "${subsets.primary}" and "${subsets.burst}"`);
+  throw new Error(
+    `${name} has no HTTP route with destinations for both subsets "${subsets.primary}" and "${subsets.burst}"`,
+  );
 }
 
 /** Current weights; an omitted weight counts as 0, as Istio does when several destinations are listed. */
@@ -48,7 +57,11 @@ export function readWeights(vs: VirtualServiceLike, subsets: SubsetNames = DEFAU
 }
 
 /** A copy of the object with only the two subset weights changed. */
-export function withWeights<T extends VirtualServiceLike>(vs: T, weights: Weights, subsets: SubsetNames = DEFAULT_SUBSETS): T {
+export function withWeights<T extends VirtualServiceLike>(
+  vs: T,
+  weights: Weights,
+  subsets: SubsetNames = DEFAULT_SUBSETS,
+): T {
   checkWeights(weights);
   const copy = structuredClone(vs);
   const at = locateWeights(copy, subsets);
@@ -63,19 +76,28 @@ export type JsonPatchOp = { op: 'test' | 'replace' | 'add'; path: string; value:
  * A JSON Patch (RFC 6902) that changes only the two weights, guarded by `test` ops on the
  * resourceVersion and the weights as read, so it fails instead of overwriting someone else's edit.
  */
-export function weightPatch(vs: VirtualServiceLike, weights: Weights, subsets: SubsetNames = DEFAULT_SUBSETS): JsonPatchOp[] {
+export function weightPatch(
+  vs: VirtualServiceLike,
+  weights: Weights,
+  subsets: SubsetNames = DEFAULT_SUBSETS,
+): JsonPatchOp[] {
   checkWeights(weights);
   const at = locateWeights(vs, subsets);
   const base = `/spec/http/${at.httpIndex}/route`;
   const ops: JsonPatchOp[] = [];
-  if (vs.metadata?.resourceVersion) ops.push({ op: 'test', path: '/metadata/resourceVersion', value: vs.metadata.resourceVersion });
+  if (vs.metadata?.resourceVersion)
+    ops.push({ op: 'test', path: '/metadata/resourceVersion', value: vs.metadata.resourceVersion });
   for (const [index, destination, weight] of [
     [at.primaryIndex, at.primary, weights.primary],
     [at.burstIndex, at.burst, weights.burst],
   ] as const) {
     const current = destination.weight;
     if (current === undefined) ops.push({ op: 'add', path: `${base}/${index}/weight`, value: weight });
-    else ops.push({ op: 'test', path: `${base}/${index}/weight`, value: current }, { op: 'replace', path: `${base}/${index}/weight`, value: weight });
+    else
+      ops.push(
+        { op: 'test', path: `${base}/${index}/weight`, value: current },
+        { op: 'replace', path: `${base}/${index}/weight`, value: weight },
+      );
   }
   return ops;
 }

@@ -36,7 +36,10 @@ describe('parseDuration', () => {
 
 const vector = (...values: string[]) => ({
   status: 'success',
-  data: { resultType: 'vector', result: values.map((v, i) => ({ metric: { i: String(i) }, value: [1700000000.1, v] })) },
+  data: {
+    resultType: 'vector',
+    result: values.map((v, i) => ({ metric: { i: String(i) }, value: [1700000000.1, v] })),
+  },
 });
 
 describe('parseQueryResponse', () => {
@@ -48,16 +51,28 @@ describe('parseQueryResponse', () => {
     ['NaN', vector('NaN'), { kind: 'error', errorKind: 'not-finite' }],
     ['+Inf', vector('+Inf'), { kind: 'error', errorKind: 'not-finite' }],
     ['two series', vector('1', '2'), { kind: 'error', errorKind: 'multiple-series' }],
-    ['status error', { status: 'error', errorType: 'bad_data', error: 'parse error at char 5' }, { kind: 'error', errorKind: 'prometheus' }],
-    ['a matrix', { status: 'success', data: { resultType: 'matrix', result: [] } }, { kind: 'error', errorKind: 'parse' }],
+    [
+      'status error',
+      { status: 'error', errorType: 'bad_data', error: 'parse error at char 5' },
+      { kind: 'error', errorKind: 'prometheus' },
+    ],
+    [
+      'a matrix',
+      { status: 'success', data: { resultType: 'matrix', result: [] } },
+      { kind: 'error', errorKind: 'parse' },
+    ],
     ['not an object', 'hello', { kind: 'error', errorKind: 'parse' }],
   ])('%s', (_name, body, expected) => {
     expect(parseQueryResponse(body)).toMatchObject(expected);
   });
 
   it('names the error and the series in the message', () => {
-    expect(parseQueryResponse({ status: 'error', errorType: 'bad_data', error: 'parse error' })).toMatchObject({ message: 'status error: bad_data parse error' });
-    expect(parseQueryResponse(vector('1', '2'))).toMatchObject({ message: expect.stringMatching(/2 series .*sum\(\)/) });
+    expect(parseQueryResponse({ status: 'error', errorType: 'bad_data', error: 'parse error' })).toMatchObject({
+      message: 'status error: bad_data parse error',
+    });
+    expect(parseQueryResponse(vector('1', '2'))).toMatchObject({
+      message: expect.stringMatching(/2 series .*sum\(\)/),
+    });
   });
 });
 

@@ -20,7 +20,8 @@ export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (!/^(\d+(ms|s|m|h|d|w|y))+$/.test(trimmed)) return undefined;
   let seconds = 0;
-  for (const [, amount, unit = ''] of trimmed.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) seconds += Number(amount) * (units[unit] ?? 0);
+  for (const [, amount, unit = ''] of trimmed.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g))
+    seconds += Number(amount) * (units[unit] ?? 0);
   return seconds > 0 ? seconds : undefined;
 }
 
@@ -38,23 +39,39 @@ export type Reading =
 
 function sampleValue(raw: unknown): Reading {
   const text = Array.isArray(raw) ? raw[1] : undefined;
-  if (typeof text !== 'string') return { kind: 'error', errorKind: 'parse', message: `unexpected sample ${JSON.stringify(raw)}` };
+  if (typeof text !== 'string')
+    return { kind: 'error', errorKind: 'parse', message: `unexpected sample ${JSON.stringify(raw)}` };
   const value = Number(text);
-  if (text.trim() === '' || Number.isNaN(value) || !Number.isFinite(value)) return { kind: 'error', errorKind: 'not-finite', message: `query returned ${text}` };
+  if (text.trim() === '' || Number.isNaN(value) || !Number.isFinite(value))
+    return { kind: 'error', errorKind: 'not-finite', message: `query returned ${text}` };
   return { kind: 'value', rps: value };
 }
 
 /** The answer of `/api/v1/query` (already JSON-parsed) as a Reading; the query must yield one value. */
 export function parseQueryResponse(body: unknown): Reading {
-  const answer = body as { status?: string; errorType?: string; error?: string; data?: { resultType?: string; result?: unknown } } | null;
-  if (!answer || typeof answer !== 'object') return { kind: 'error', errorKind: 'parse', message: 'answer is not a JSON object' };
+  const answer = body as {
+    status?: string;
+    errorType?: string;
+    error?: string;
+    data?: { resultType?: string; result?: unknown };
+  } | null;
+  if (!answer || typeof answer !== 'object')
+    return { kind: 'error', errorKind: 'parse', message: 'answer is not a JSON object' };
   if (answer.status !== 'success') {
-    return { kind: 'error', errorKind: 'prometheus', message: `status ${answer.status ?? 'missing'}: ${answer.errorType ?? ''} ${answer.error ?? ''}`.trim() };
+    return {
+      kind: 'error',
+      errorKind: 'prometheus',
+      message: `status ${answer.status ?? 'missing'}: ${answer.errorType ?? ''} ${answer.error ?? ''}`.trim(),
+    };
   }
   const { resultType, result } = answer.data ?? {};
   if (resultType === 'scalar') return sampleValue(result);
   if (resultType !== 'vector' || !Array.isArray(result)) {
-    return { kind: 'error', errorKind: 'parse', message: `expected an instant vector or scalar, got ${resultType ?? 'nothing'}` };
+    return {
+      kind: 'error',
+      errorKind: 'parse',
+      message: `expected an instant vector or scalar, got ${resultType ?? 'nothing'}`,
+    };
   }
   if (result.length === 0) return { kind: 'no-data' };
   if (result.length > 1) {
@@ -62,7 +79,11 @@ export function parseQueryResponse(body: unknown): Reading {
       .slice(0, 3)
       .map((s) => JSON.stringify((s as { metric?: unknown }).metric ?? {}))
       .join(', ');
-    return { kind: 'error', errorKind: 'multiple-series', message: `query returned ${result.length} series (${labels}${result.length > 3 ? ', ...' : ''}); it must aggregate to one value, e.g. with sum()` };
+    return {
+      kind: 'error',
+      errorKind: 'multiple-series',
+      message: `query returned ${result.length} series (${labels}${result.length > 3 ? ', ...' : ''}); it must aggregate to one value, e.g. with sum()`,
+    };
   }
   return sampleValue((result[0] as { value?: unknown }).value);
 }
@@ -87,7 +108,8 @@ export function parseExposition(text: string): ExpositionSample[] {
     if (!match) continue;
     const [, name = '', , labelText = '', valueText = ''] = match;
     const labels: Record<string, string> = {};
-    for (const [, key = '', value = ''] of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"/g)) labels[key] = unescapeLabel(value);
+    for (const [, key = '', value = ''] of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"/g))
+      labels[key] = unescapeLabel(value);
     const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
     samples.push({ name, labels, value });
   }
@@ -95,7 +117,11 @@ export function parseExposition(text: string): ExpositionSample[] {
 }
 
 /** The series of `name` whose labels include `selector`, keyed by their full label set. */
-export function selectSeries(samples: ExpositionSample[], name: string, selector: Readonly<Record<string, string>>): Map<string, number> {
+export function selectSeries(
+  samples: ExpositionSample[],
+  name: string,
+  selector: Readonly<Record<string, string>>,
+): Map<string, number> {
   const series = new Map<string, number>();
   for (const sample of samples) {
     if (sample.name !== name || !Object.entries(selector).every(([k, v]) => sample.labels[k] === v)) continue;

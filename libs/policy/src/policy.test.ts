@@ -12,14 +12,20 @@ import {
 import { ALL_BURST, NATURAL, type Weights } from './weights.js';
 
 /** Feeds one observation per second (rps number, or 'x' for a failed read) and returns the weights after each. */
-function run(settings: Partial<PolicySettings>, series: Array<number | 'x'>, start: Weights = NATURAL, startState?: Partial<PolicyState>) {
+function run(
+  settings: Partial<PolicySettings>,
+  series: Array<number | 'x'>,
+  start: Weights = NATURAL,
+  startState?: Partial<PolicyState>,
+) {
   const decide = burstPolicy({ ...DEFAULT_POLICY, ...settings });
   let state: PolicyState = { ...initialPolicyState(start), ...startState };
   const weights: string[] = [];
   const reasons: string[] = [];
   let changes = 0;
   series.forEach((value, i) => {
-    const observation: Observation = value === 'x' ? { kind: 'failure', error: 'timeout' } : { kind: 'rate', rps: value };
+    const observation: Observation =
+      value === 'x' ? { kind: 'failure', error: 'timeout' } : { kind: 'rate', rps: value };
     const decision = decide(state, observation, i * 1000);
     expect(decision.weights.primary + decision.weights.burst).toBe(100);
     state = decision.state;
@@ -50,11 +56,23 @@ describe('time hysteresis', () => {
   it('needs K consecutive samples past the threshold', () => {
     expect(run({ samplesUp: 3, minDwellUpMs: 0 }, [20, 20, 20]).weights).toEqual(['100/0', '100/0', '0/100']);
     // A sample back in the band resets the count.
-    expect(run({ samplesUp: 3, minDwellUpMs: 0 }, [20, 20, 12, 20, 20, 20]).weights).toEqual(['100/0', '100/0', '100/0', '100/0', '100/0', '0/100']);
+    expect(run({ samplesUp: 3, minDwellUpMs: 0 }, [20, 20, 12, 20, 20, 20]).weights).toEqual([
+      '100/0',
+      '100/0',
+      '100/0',
+      '100/0',
+      '100/0',
+      '0/100',
+    ]);
   });
 
   it('a failed read breaks the streak and leaves the weights alone', () => {
-    expect(run({ samplesUp: 2, minDwellUpMs: 0 }, [20, 'x', 20, 20]).weights).toEqual(['100/0', '100/0', '100/0', '0/100']);
+    expect(run({ samplesUp: 2, minDwellUpMs: 0 }, [20, 'x', 20, 20]).weights).toEqual([
+      '100/0',
+      '100/0',
+      '100/0',
+      '0/100',
+    ]);
   });
 
   it('coming back may need a different count than going to burst', () => {
@@ -63,7 +81,10 @@ describe('time hysteresis', () => {
   });
 
   it('waits the minimum dwell since the last change, separately per direction', () => {
-    const r = run({ samplesUp: 1, samplesDown: 1, minDwellUpMs: 2000, minDwellDownMs: 5000 }, [20, 5, 5, 5, 5, 5, 20, 20]);
+    const r = run(
+      { samplesUp: 1, samplesDown: 1, minDwellUpMs: 2000, minDwellDownMs: 5000 },
+      [20, 5, 5, 5, 5, 5, 20, 20],
+    );
     // t=0 up (no earlier change); down allowed at t>=5s; up again allowed at t>=7s (2 s after the change at 5 s).
     expect(r.weights).toEqual(['0/100', '0/100', '0/100', '0/100', '0/100', '100/0', '100/0', '0/100']);
     expect(r.reasons[1]).toMatch(/dwell 1\.0s of 5\.0s/);

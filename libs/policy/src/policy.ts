@@ -74,21 +74,36 @@ export function initialPolicyState(weights: Weights): PolicyState {
 }
 
 /** A problem with the settings, keyed by setting name, or undefined when they are usable. */
-export function policySettingsProblem(s: PolicySettings): { setting: keyof PolicySettings; message: string } | undefined {
-  const nonNegative: Array<keyof PolicySettings> = ['highRps', 'lowRps', 'primaryCapacityRps', 'minDwellUpMs', 'minDwellDownMs'];
+export function policySettingsProblem(
+  s: PolicySettings,
+): { setting: keyof PolicySettings; message: string } | undefined {
+  const nonNegative: Array<keyof PolicySettings> = [
+    'highRps',
+    'lowRps',
+    'primaryCapacityRps',
+    'minDwellUpMs',
+    'minDwellDownMs',
+  ];
   for (const key of nonNegative) {
     const value = s[key] as number;
     if (!Number.isFinite(value) || value < 0) return { setting: key, message: `must be a number >= 0, got ${value}` };
   }
-  if (s.lowRps >= s.highRps) return { setting: 'lowRps', message: `must be below the high threshold (${s.highRps}), got ${s.lowRps}` };
+  if (s.lowRps >= s.highRps)
+    return { setting: 'lowRps', message: `must be below the high threshold (${s.highRps}), got ${s.lowRps}` };
   for (const key of ['samplesUp', 'samplesDown', 'failsafeAfter'] as const) {
-    if (!Number.isInteger(s[key]) || s[key] < 1) return { setting: key, message: `must be an integer >= 1, got ${s[key]}` };
+    if (!Number.isInteger(s[key]) || s[key] < 1)
+      return { setting: key, message: `must be an integer >= 1, got ${s[key]}` };
   }
   if (!Number.isInteger(s.weightStep) || s.weightStep < 1 || s.weightStep > 100 || 100 % s.weightStep !== 0) {
-    return { setting: 'weightStep', message: `must be a whole percentage that divides 100 (1, 2, 5, 10, 20, 25, 50 ...), got ${s.weightStep}` };
+    return {
+      setting: 'weightStep',
+      message: `must be a whole percentage that divides 100 (1, 2, 5, 10, 20, 25, 50 ...), got ${s.weightStep}`,
+    };
   }
-  if (!['switch', 'spill'].includes(s.mode)) return { setting: 'mode', message: `must be switch or spill, got ${s.mode}` };
-  if (!['hold', 'natural'].includes(s.failsafe)) return { setting: 'failsafe', message: `must be hold or natural, got ${s.failsafe}` };
+  if (!['switch', 'spill'].includes(s.mode))
+    return { setting: 'mode', message: `must be switch or spill, got ${s.mode}` };
+  if (!['hold', 'natural'].includes(s.failsafe))
+    return { setting: 'failsafe', message: `must be hold or natural, got ${s.failsafe}` };
   return undefined;
 }
 
@@ -111,11 +126,18 @@ export function targetWeights(s: PolicySettings, current: Weights, rps: number):
     return { weights: current, why: `${rate} req/s between thresholds ${s.lowRps} and ${s.highRps}` };
   }
   const spill = spillWeights(s, rps);
-  if (rps > s.highRps) return { weights: spill, why: `${rate} req/s above high threshold ${s.highRps}, primary keeps ${s.primaryCapacityRps}` };
+  if (rps > s.highRps)
+    return {
+      weights: spill,
+      why: `${rate} req/s above high threshold ${s.highRps}, primary keeps ${s.primaryCapacityRps}`,
+    };
   if (!bursting) return { weights: current, why: `${rate} req/s between thresholds ${s.lowRps} and ${s.highRps}` };
   // Between the thresholds while spilling: follow the load, but keep one step on burst until below low.
   const burst = Math.max(s.weightStep, spill.burst);
-  return { weights: { primary: 100 - burst, burst }, why: `${rate} req/s between thresholds while spilling, primary keeps ${s.primaryCapacityRps}` };
+  return {
+    weights: { primary: 100 - burst, burst },
+    why: `${rate} req/s between thresholds while spilling, primary keeps ${s.primaryCapacityRps}`,
+  };
 }
 
 function weightsText(w: Weights): string {
@@ -123,16 +145,30 @@ function weightsText(w: Weights): string {
 }
 
 /** Builds the policy for `settings`: `(state, observation, now) -> decision`. */
-export function burstPolicy(settings: PolicySettings): (state: PolicyState, observation: Observation, now: number) => Decision {
+export function burstPolicy(
+  settings: PolicySettings,
+): (state: PolicyState, observation: Observation, now: number) => Decision {
   const problem = policySettingsProblem(settings);
   if (problem) throw new Error(`invalid policy setting ${problem.setting}: ${problem.message}`);
   const s = settings;
 
   return (state, observation, now) => {
-    const hold = (next: PolicyState, reason: string, target: Weights = next.weights): Decision => ({ state: next, weights: next.weights, changed: false, target, reason });
+    const hold = (next: PolicyState, reason: string, target: Weights = next.weights): Decision => ({
+      state: next,
+      weights: next.weights,
+      changed: false,
+      target,
+      reason,
+    });
     const change = (next: PolicyState, weights: Weights, reason: string): Decision => {
       checkWeights(weights);
-      return { state: { ...next, weights, lastChangeAt: now, streak: undefined }, weights, changed: true, target: weights, reason };
+      return {
+        state: { ...next, weights, lastChangeAt: now, streak: undefined },
+        weights,
+        changed: true,
+        target: weights,
+        reason,
+      };
     };
 
     if (observation.kind === 'failure') {
@@ -142,9 +178,15 @@ export function burstPolicy(settings: PolicySettings): (state: PolicyState, obse
         if (s.failsafe === 'natural' && !weightsEqual(state.weights, NATURAL)) {
           return change(next, NATURAL, `failsafe natural after ${failures} failed reads (${observation.error})`);
         }
-        return hold(next, `failsafe ${s.failsafe}: ${failures} failed reads, weights stay ${weightsText(state.weights)} (${observation.error})`);
+        return hold(
+          next,
+          `failsafe ${s.failsafe}: ${failures} failed reads, weights stay ${weightsText(state.weights)} (${observation.error})`,
+        );
       }
-      return hold(next, `read failed (${failures}/${s.failsafeAfter}), weights stay ${weightsText(state.weights)}: ${observation.error}`);
+      return hold(
+        next,
+        `read failed (${failures}/${s.failsafeAfter}), weights stay ${weightsText(state.weights)}: ${observation.error}`,
+      );
     }
 
     const base: PolicyState = { ...state, failures: 0 };
@@ -162,7 +204,11 @@ export function burstPolicy(settings: PolicySettings): (state: PolicyState, obse
     if (count < needed) return hold(next, `${target.why}: ${count}/${needed} samples toward ${to}`, target.weights);
     if (state.lastChangeAt !== undefined && now - state.lastChangeAt < dwell) {
       const waited = ((now - state.lastChangeAt) / 1000).toFixed(1);
-      return hold(next, `${target.why}: dwell ${waited}s of ${(dwell / 1000).toFixed(1)}s before ${to}`, target.weights);
+      return hold(
+        next,
+        `${target.why}: dwell ${waited}s of ${(dwell / 1000).toFixed(1)}s before ${to}`,
+        target.weights,
+      );
     }
     return change(next, target.weights, `${target.why}: ${weightsText(state.weights)} -> ${to}`);
   };

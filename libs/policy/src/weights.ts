@@ -20,4 +20,3 @@ export function checkWeights(weights: Weights): void {
     throw new Error(`invalid weights primary=${primary} burst=${burst}: expected integers 0-100 that sum to 100`);
   }
 }
-

@@ -9,7 +9,10 @@ describe('parseRedisUrl', () => {
     [' localhost:6379 ', { host: 'localhost', port: 6379, tls: false, db: 0 }],
     ['redis://localhost', { host: 'localhost', port: 6379, tls: false, db: 0 }],
     ['redis://localhost:6390/2', { host: 'localhost', port: 6390, tls: false, db: 2 }],
-    ['redis://user:p%40ss@cache:6379/0', { host: 'cache', port: 6379, tls: false, db: 0, username: 'user', password: 'p@ss' }],
+    [
+      'redis://user:p%40ss@cache:6379/0',
+      { host: 'cache', port: 6379, tls: false, db: 0, username: 'user', password: 'p@ss' },
+    ],
     ['redis://:secret@cache:6379', { host: 'cache', port: 6379, tls: false, db: 0, password: 'secret' }],
     ['rediss://cache.example.com:6380', { host: 'cache.example.com', port: 6380, tls: true, db: 0 }],
     ['redis://[::1]:6379', { host: '::1', port: 6379, tls: false, db: 0 }],

@@ -33,7 +33,8 @@ export function parseRedisUrl(value: string): RedisTarget {
   }
   if (!url.hostname) throw new Error(`REDIS_URL "${value}" has no host; ${expected}`);
   const dbText = url.pathname.replace(/^\//, '');
-  if (dbText !== '' && !/^\d+$/.test(dbText)) throw new Error(`REDIS_URL "${value}" has database "${dbText}"; expected a number`);
+  if (dbText !== '' && !/^\d+$/.test(dbText))
+    throw new Error(`REDIS_URL "${value}" has database "${dbText}"; expected a number`);
   return {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? checkPort(url.port, value) : 6379,
@@ -46,7 +47,8 @@ export function parseRedisUrl(value: string): RedisTarget {
 
 function checkPort(text: string, value: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`REDIS_URL "${value}" has port ${text}; expected 1-65535`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`REDIS_URL "${value}" has port ${text}; expected 1-65535`);
   return port;
 }
 

@@ -34,7 +34,10 @@ export function connectRedis(redisUrl: string, role: RedisRole, log: Logger): Re
     if (state === lastState) return;
     lastState = state;
     const message = { ready: 'ready', down: 'unreachable, reconnecting with backoff', closed: 'closed' }[state];
-    (state === 'ready' ? log.info : log.warn)(`redis ${role} ${message}`, { redis: `${target.host}:${target.port}`, ...fields });
+    (state === 'ready' ? log.info : log.warn)(`redis ${role} ${message}`, {
+      redis: `${target.host}:${target.port}`,
+      ...fields,
+    });
   };
   redis.on('ready', () => report('ready'));
   // Without an error listener ioredis prints every failed attempt itself.

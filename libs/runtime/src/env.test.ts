@@ -24,7 +24,10 @@ describe('environment parsing', () => {
     [() => envNumber({ N: '1.5' }, 'N', 1, { integer: true }), /N="1.5" is not valid: expected an integer/],
     [() => envPort({ PORT: '99999' }, 'PORT', 1), /PORT=99999 is out of range/],
     [() => envBoolean({ B: 'maybe' }, 'B', true), /B="maybe" is not valid: expected true or false/],
-    [() => envChoice({ M: 'all' }, 'M', ['switch', 'spill'], 'switch'), /M="all" is not valid: expected one of switch, spill/],
+    [
+      () => envChoice({ M: 'all' }, 'M', ['switch', 'spill'], 'switch'),
+      /M="all" is not valid: expected one of switch, spill/,
+    ],
     [() => envUrl({ U: 'worker' }, 'U', undefined), /U="worker" is not valid: expected a URL/],
     [() => envUrl({ U: 'ftp://x' }, 'U', undefined), /expected http: or https: URL/],
     [() => envUrl({}, 'U', undefined), /U is not set/],

@@ -18,7 +18,12 @@ export function envOptional(env: Env, name: string): string | undefined {
   return raw(env, name);
 }
 
-export function envNumber(env: Env, name: string, fallback: number, range: { min?: number; max?: number; integer?: boolean } = {}): number {
+export function envNumber(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { min?: number; max?: number; integer?: boolean } = {},
+): number {
   const text = raw(env, name);
   if (text === undefined) return fallback;
   const value = Number(text);
@@ -63,6 +68,7 @@ export function envUrl(env: Env, name: string, fallback: string | undefined, pro
   } catch {
     throw new ConfigError(`${name}="${text}" is not valid: expected a URL such as http://host:port`);
   }
-  if (!protocols.includes(url.protocol)) throw new ConfigError(`${name}="${text}" is not valid: expected ${protocols.join(' or ')} URL`);
+  if (!protocols.includes(url.protocol))
+    throw new ConfigError(`${name}="${text}" is not valid: expected ${protocols.join(' or ')} URL`);
   return text;
 }

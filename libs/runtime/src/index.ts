@@ -1,4 +1,14 @@
-export { ConfigError, envString, envOptional, envNumber, envPort, envBoolean, envChoice, envUrl, type Env } from './env.js';
+export {
+  ConfigError,
+  envString,
+  envOptional,
+  envNumber,
+  envPort,
+  envBoolean,
+  envChoice,
+  envUrl,
+  type Env,
+} from './env.js';
 export { createLogger, type Logger, type LogFields } from './log.js';
 export { listen, closeServer, runMain } from './lifecycle.js';
 export { createMetricsRegistry, metricsHandler } from './metrics.js';

@@ -31,7 +31,11 @@ export function closeServer(server: Server, graceMs = 8000): Promise<void> {
  * (naming the variable) and exit 1. SIGTERM or SIGINT runs `stop` once and exits 0, or 1 if it
  * failed or took longer than `stopTimeoutMs`.
  */
-export async function runMain(log: Logger, start: () => Promise<() => Promise<void>>, stopTimeoutMs = 10_000): Promise<void> {
+export async function runMain(
+  log: Logger,
+  start: () => Promise<() => Promise<void>>,
+  stopTimeoutMs = 10_000,
+): Promise<void> {
   let stop: () => Promise<void>;
   try {
     stop = await start();

@@ -7,7 +7,10 @@ export interface Logger {
 }
 
 /** One line per event: `time level component: message key=value ...`, easy to read and to grep. */
-export function createLogger(component: string, write: (line: string) => void = (line) => process.stdout.write(line + '\n')): Logger {
+export function createLogger(
+  component: string,
+  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+): Logger {
   const line = (level: string, message: string, fields?: LogFields) => {
     const extra = fields
       ? Object.entries(fields)

@@ -2,5 +2,12 @@ export { freePort, sleep, waitFor, http } from './ports.js';
 export { startProcess, startNodeApp, type RunningProcess, type TestServer } from './process.js';
 export { startRedis, pingRedis, redisServerPath, type TestRedis } from './redis-server.js';
 export { chromiumLaunchOptions } from './chromium.js';
-export { startPrometheus, startIstioExporter, ISTIO_SOURCE_LABELS, PROMETHEUS_BINARY, type TestPrometheus, type IstioExporter } from './prometheus.js';
+export {
+  startPrometheus,
+  startIstioExporter,
+  ISTIO_SOURCE_LABELS,
+  PROMETHEUS_BINARY,
+  type TestPrometheus,
+  type IstioExporter,
+} from './prometheus.js';
 export { workerVirtualServiceYaml } from './virtual-service.js';

@@ -23,7 +23,11 @@ export interface RunningProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-export function startProcess(command: string, args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; echo?: boolean } = {}): RunningProcess {
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; echo?: boolean } = {},
+): RunningProcess {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -68,7 +72,15 @@ export function startNodeApp(mainJs: string, env: Record<string, string | undefi
  * A server process that a test can crash (`kill`) and start again (`restart`) on the same port and
  * data directory; `stop` ends it and removes the directory.
  */
-export async function startTestServer(options: { port: number; url: string; dir: string; what: string; spawn: () => RunningProcess; ready: () => Promise<boolean>; timeoutMs: number }): Promise<TestServer> {
+export async function startTestServer(options: {
+  port: number;
+  url: string;
+  dir: string;
+  what: string;
+  spawn: () => RunningProcess;
+  ready: () => Promise<boolean>;
+  timeoutMs: number;
+}): Promise<TestServer> {
   let proc: RunningProcess | undefined;
   const launch = async () => {
     const running = (proc = options.spawn());

@@ -17,9 +17,15 @@ export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
  * `scrapeTargets` (host:port, path `metricsPath`) every `scrapeInterval`. Resolves once it is
  * ready; stop() kills it and removes its data.
  */
-export async function startPrometheus(options: { scrapeTargets: string[]; scrapeInterval?: string; metricsPath?: string; binary?: string }): Promise<TestPrometheus> {
+export async function startPrometheus(options: {
+  scrapeTargets: string[];
+  scrapeInterval?: string;
+  metricsPath?: string;
+  binary?: string;
+}): Promise<TestPrometheus> {
   const binary = options.binary ?? PROMETHEUS_BINARY;
-  if (!existsSync(binary)) throw new Error(`${binary} is not installed; install it with \`apt-get install prometheus\``);
+  if (!existsSync(binary))
+    throw new Error(`${binary} is not installed; install it with \`apt-get install prometheus\``);
   const interval = options.scrapeInterval ?? '1s';
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'hashr-prometheus-'));
@@ -46,7 +52,12 @@ export async function startPrometheus(options: { scrapeTargets: string[]; scrape
     dir,
     what: `prometheus on port ${port}`,
     spawn: () =>
-      startProcess(binary, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']),
+      startProcess(binary, [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ]),
     ready: async () => (await fetch(`${url}/-/ready`)).ok,
     timeoutMs: 30_000,
   });

@@ -30,7 +30,19 @@ export async function startRedis(): Promise<TestRedis> {
     url: `127.0.0.1:${port}`,
     dir,
     what: `redis-server on port ${port}`,
-    spawn: () => startProcess(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]),
+    spawn: () =>
+      startProcess(binary, [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ]),
     ready: () => pingRedis(port),
     timeoutMs: 10_000,
   });

@@ -39,7 +39,10 @@ describe('validateFrequency', () => {
   });
 
   it('uses the configured maximum', () => {
-    expect(validateFrequency({ freq: 50 }, 20)).toMatchObject({ ok: false, message: expect.stringMatching(/from 0 to 20 /) });
+    expect(validateFrequency({ freq: 50 }, 20)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/from 0 to 20 /),
+    });
     expect(validateFrequency({ freq: 20 }, 20)).toEqual({ ok: true, freq: 20 });
   });
 });

@@ -20,7 +20,10 @@ export function validateFrequency(payload: unknown, maxRate: number): FrequencyC
   }
   const freq = (payload as { freq?: unknown }).freq;
   if (typeof freq !== 'number' || !Number.isFinite(freq) || freq < 0 || freq > maxRate) {
-    return { ok: false, message: `freq must be a number from 0 to ${maxRate} requests per second, got ${describe(freq)}` };
+    return {
+      ok: false,
+      message: `freq must be a number from 0 to ${maxRate} requests per second, got ${describe(freq)}`,
+    };
   }
   return { ok: true, freq: freq === 0 ? 0 : freq };
 }

@@ -1,4 +1,12 @@
-export { startSchedule, dueCount, msUntilNextSend, tick, type RateSchedule, type Tick, type TickOptions } from './scheduler.js';
+export {
+  startSchedule,
+  dueCount,
+  msUntilNextSend,
+  tick,
+  type RateSchedule,
+  type Tick,
+  type TickOptions,
+} from './scheduler.js';
 export { validateFrequency, type FrequencyCheck } from './frequency.js';
 export {
   MAX_LATENCY_SAMPLES,

@@ -23,7 +23,11 @@ interface Simulation {
  * Runs the generator's wake loop on simulated time: every wake happens late by a random 0..maxLateMs
  * (a busy event loop), and `changes` switch the rate at given times, as a page would.
  */
-function simulate(changes: Array<{ at: number; rate: number }>, untilMs: number, opts: { maxLateMs?: number; seed?: number; stallAt?: number; stallMs?: number } = {}): Simulation {
+function simulate(
+  changes: Array<{ at: number; rate: number }>,
+  untilMs: number,
+  opts: { maxLateMs?: number; seed?: number; stallAt?: number; stallMs?: number } = {},
+): Simulation {
   const random = mulberry32(opts.seed ?? 1);
   const sends: number[] = [];
   let skipped = 0;
@@ -63,13 +67,16 @@ describe('rate scheduler on simulated time', () => {
     expect(Math.abs(sends.length - expected)).toBeLessThanOrEqual(Math.max(1, expected * 0.02));
   });
 
-  it.each([1, 7, 100, 1000])('at %s req/s every whole second past the first holds the rate within 2%% (or one request)', (rate) => {
-    const { sends } = simulate([{ at: 0, rate }], 10_000, { maxLateMs: 15, seed: 3 });
-    for (let second = 1; second < 9; second++) {
-      const count = countBetween(sends, second * 1000, (second + 1) * 1000);
-      expect(Math.abs(count - rate)).toBeLessThanOrEqual(Math.max(1, rate * 0.02));
-    }
-  });
+  it.each([1, 7, 100, 1000])(
+    'at %s req/s every whole second past the first holds the rate within 2%% (or one request)',
+    (rate) => {
+      const { sends } = simulate([{ at: 0, rate }], 10_000, { maxLateMs: 15, seed: 3 });
+      for (let second = 1; second < 9; second++) {
+        const count = countBetween(sends, second * 1000, (second + 1) * 1000);
+        expect(Math.abs(count - rate)).toBeLessThanOrEqual(Math.max(1, rate * 0.02));
+      }
+    },
+  );
 
   it('does not drift over a long run: after a simulated hour the count is exact', () => {
     const hour = 3_600_000;
@@ -136,7 +143,12 @@ describe('scheduler steps', () => {
   it('treats a bad or negative rate as stopped', () => {
     expect(startSchedule(Number.NaN, 0).rate).toBe(0);
     expect(startSchedule(-5, 0).rate).toBe(0);
-    expect(tick(startSchedule(-5, 0), 1_000)).toEqual({ schedule: startSchedule(0, 0), send: 0, skipped: 0, wakeInMs: null });
+    expect(tick(startSchedule(-5, 0), 1_000)).toEqual({
+      schedule: startSchedule(0, 0),
+      send: 0,
+      skipped: 0,
+      wakeInMs: null,
+    });
   });
 
   it('waits at least minWakeMs and rounds waits up to whole ms', () => {

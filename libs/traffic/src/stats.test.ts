@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { addCounters, burstShare, emptyCounters, openWindow, percentile, recordLatency, resultOrigin, summarizeWindow } from './stats.js';
+import {
+  addCounters,
+  burstShare,
+  emptyCounters,
+  openWindow,
+  percentile,
+  recordLatency,
+  resultOrigin,
+  summarizeWindow,
+} from './stats.js';
 
 describe('percentile (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -48,14 +57,31 @@ describe('stats window', () => {
       windowMs: 1000,
       counts: { sent: 20, ok: 18, failed: 2, dropped: 0, primary: 15, burst: 3 },
       latencies: [5, 1, 3, 2, 4],
-      expected: { achievedRate: 20, okPerSecond: 18, failedPerSecond: 2, droppedPerSecond: 0, primaryPerSecond: 15, burstPerSecond: 3, burstShare: 0.1667, latencyP50Ms: 3, latencyP99Ms: 5 },
+      expected: {
+        achievedRate: 20,
+        okPerSecond: 18,
+        failedPerSecond: 2,
+        droppedPerSecond: 0,
+        primaryPerSecond: 15,
+        burstPerSecond: 3,
+        burstShare: 0.1667,
+        latencyP50Ms: 3,
+        latencyP99Ms: 5,
+      },
     },
     {
       name: 'a late timer: 1000 sent over 1010 ms',
       windowMs: 1010,
       counts: { sent: 1010, ok: 1000, failed: 0, dropped: 10, primary: 0, burst: 1000 },
       latencies: [],
-      expected: { achievedRate: 1000, okPerSecond: 990.1, droppedPerSecond: 9.9, burstShare: 1, latencyP50Ms: null, latencyP99Ms: null },
+      expected: {
+        achievedRate: 1000,
+        okPerSecond: 990.1,
+        droppedPerSecond: 9.9,
+        burstShare: 1,
+        latencyP50Ms: null,
+        latencyP99Ms: null,
+      },
     },
     {
       name: 'nothing happened',
@@ -82,7 +108,7 @@ describe('stats window', () => {
   it('keeps a bounded, uniform sample of latencies', () => {
     const window = openWindow(0);
     let seed = 1;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let i = 1; i <= 100_000; i++) recordLatency(window, i, random, 1000);
     expect(window.latencyCount).toBe(100_000);
     expect(window.latenciesMs).toHaveLength(1000);

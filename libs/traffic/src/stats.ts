@@ -72,7 +72,12 @@ export function resultOrigin(result: string, burstPrefix: string): ResultOrigin 
 }
 
 /** Adds one answered request's latency to the window's sample (uniform reservoir past `max`). */
-export function recordLatency(window: StatsWindow, latencyMs: number, random: () => number = Math.random, max = MAX_LATENCY_SAMPLES): void {
+export function recordLatency(
+  window: StatsWindow,
+  latencyMs: number,
+  random: () => number = Math.random,
+  max = MAX_LATENCY_SAMPLES,
+): void {
   window.latencyCount++;
   if (window.latenciesMs.length < max) {
     window.latenciesMs.push(latencyMs);

@@ -17,13 +17,21 @@ describe('nx graph', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'nx-graph-'));
     try {
       const file = path.join(dir, 'graph.json');
-      await promisify(execFile)('npx', ['nx', 'graph', `--file=${file}`], { cwd: root, env: { ...process.env, NX_DAEMON: 'false' } });
-      const { graph } = JSON.parse(readFileSync(file, 'utf8')) as { graph: { nodes: Record<string, { type: string }>; dependencies: Record<string, Array<{ target: string }>> } };
+      await promisify(execFile)('npx', ['nx', 'graph', `--file=${file}`], {
+        cwd: root,
+        env: { ...process.env, NX_DAEMON: 'false' },
+      });
+      const { graph } = JSON.parse(readFileSync(file, 'utf8')) as {
+        graph: { nodes: Record<string, { type: string }>; dependencies: Record<string, Array<{ target: string }>> };
+      };
       const internal = (targets: string[]) => targets.filter((t) => t in graph.nodes);
       for (const app of apps) {
         const targets = internal((graph.dependencies[app] ?? []).map((d) => d.target));
         expect(targets.length, `${app} uses libs`).toBeGreaterThan(0);
-        expect(targets.filter((t) => graph.nodes[t]?.type !== 'lib'), `${app} depends on a non-lib`).toEqual([]);
+        expect(
+          targets.filter((t) => graph.nodes[t]?.type !== 'lib'),
+          `${app} depends on a non-lib`,
+        ).toEqual([]);
       }
       expect((graph.dependencies.frontend ?? []).map((d) => d.target)).toContain('traffic');
       expect((graph.dependencies.istiowatcher ?? []).map((d) => d.target)).toContain('policy');
@@ -42,17 +50,47 @@ describe('lint refuses a wrong import', () => {
   };
 
   it.each([
-    ['an app importing another app', 'apps/worker/src/violation.ts', "import { createApp } from '../../frontend/src/app.js';\nexport const x = createApp;\n"],
-    ['a shared lib importing a watcher lib', 'libs/runtime/src/violation.ts', "import { burstPolicy } from '@string-hashr/policy';\nexport const x = burstPolicy;\n"],
-    ["the worker importing the frontend's lib", 'apps/worker/src/violation.ts', "import { startSchedule } from '@string-hashr/traffic';\nexport const x = startSchedule;\n"],
-    ['product code importing test support', 'apps/frontend/src/violation.ts', "import { freePort } from '@string-hashr/testing';\nexport const x = freePort;\n"],
-    ['a lib importing a tool', 'libs/policy/src/violation.ts', "import { planStack } from '../../../tools/local-stack/src/plan.js';\nexport const x = planStack;\n"],
+    [
+      'an app importing another app',
+      'apps/worker/src/violation.ts',
+      "import { createApp } from '../../frontend/src/app.js';\nexport const x = createApp;\n",
+    ],
+    [
+      'a shared lib importing a watcher lib',
+      'libs/runtime/src/violation.ts',
+      "import { burstPolicy } from '@string-hashr/policy';\nexport const x = burstPolicy;\n",
+    ],
+    [
+      "the worker importing the frontend's lib",
+      'apps/worker/src/violation.ts',
+      "import { startSchedule } from '@string-hashr/traffic';\nexport const x = startSchedule;\n",
+    ],
+    [
+      'product code importing test support',
+      'apps/frontend/src/violation.ts',
+      "import { freePort } from '@string-hashr/testing';\nexport const x = freePort;\n",
+    ],
+    [
+      'a lib importing a tool',
+      'libs/policy/src/violation.ts',
+      "import { planStack } from '../../../tools/local-stack/src/plan.js';\nexport const x = planStack;\n",
+    ],
   ])('%s', async (_what, filePath, code) => {
     expect(await boundaryErrors(filePath, code)).not.toEqual([]);
   });
 
   it('and accepts the allowed ones (an app on a shared lib, a test on test support)', async () => {
-    expect(await boundaryErrors('apps/worker/src/fine.ts', "import { HASH_LENGTH } from '@string-hashr/contract';\nexport const x = HASH_LENGTH;\n")).toEqual([]);
-    expect(await boundaryErrors('apps/worker/src/fine.test.ts', "import { freePort } from '@string-hashr/testing';\nexport const x = freePort;\n")).toEqual([]);
+    expect(
+      await boundaryErrors(
+        'apps/worker/src/fine.ts',
+        "import { HASH_LENGTH } from '@string-hashr/contract';\nexport const x = HASH_LENGTH;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryErrors(
+        'apps/worker/src/fine.test.ts',
+        "import { freePort } from '@string-hashr/testing';\nexport const x = freePort;\n",
+      ),
+    ).toEqual([]);
   });
 });

@@ -5,16 +5,35 @@ describe('readStackConfig', () => {
   it('has the documented defaults', () => {
     const config = readStackConfig({});
     expect(config.redisUrl).toBe('127.0.0.1:6379');
-    expect(config.ports).toEqual({ frontend: 8080, worker: 8081, burstWorker: 8082, mesh: 15001, watcher: 9102, prometheus: 9090 });
+    expect(config.ports).toEqual({
+      frontend: 8080,
+      worker: 8081,
+      burstWorker: 8082,
+      mesh: 15001,
+      watcher: 9102,
+      prometheus: 9090,
+    });
     expect(config.prometheus).toBe('auto');
     expect(config.build).toBe(true);
     expect(config.watcherEnv).toEqual(LOCAL_WATCHER_DEFAULTS);
   });
 
   it('takes ports and watcher settings from the environment, but not the wiring it owns', () => {
-    const config = readStackConfig({ FRONTEND_PORT: '3000', WATCHER_MODE: 'spill', PRIMARY_CAPACITY_RPS: '15', WATCHER_SAMPLES: '5', WATCHER_ROUTER: 'kubernetes', WATCHER_VS_FILE: '/etc/x', PATH: '/bin' });
+    const config = readStackConfig({
+      FRONTEND_PORT: '3000',
+      WATCHER_MODE: 'spill',
+      PRIMARY_CAPACITY_RPS: '15',
+      WATCHER_SAMPLES: '5',
+      WATCHER_ROUTER: 'kubernetes',
+      WATCHER_VS_FILE: '/etc/x',
+      PATH: '/bin',
+    });
     expect(config.ports.frontend).toBe(3000);
-    expect(config.watcherEnv).toMatchObject({ WATCHER_MODE: 'spill', PRIMARY_CAPACITY_RPS: '15', WATCHER_SAMPLES: '5' });
+    expect(config.watcherEnv).toMatchObject({
+      WATCHER_MODE: 'spill',
+      PRIMARY_CAPACITY_RPS: '15',
+      WATCHER_SAMPLES: '5',
+    });
     expect(config.watcherEnv).not.toHaveProperty('WATCHER_ROUTER');
     expect(config.watcherEnv).not.toHaveProperty('WATCHER_VS_FILE');
     expect(config.watcherEnv).not.toHaveProperty('PATH');

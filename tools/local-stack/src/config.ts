@@ -34,7 +34,14 @@ export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   prometheus: 'PROMETHEUS_PORT',
 };
 
-const DEFAULT_PORTS: StackPorts = { frontend: PORTS.frontend, worker: PORTS.worker, burstWorker: 8082, mesh: 15001, watcher: PORTS.istiowatcher, prometheus: 9090 };
+const DEFAULT_PORTS: StackPorts = {
+  frontend: PORTS.frontend,
+  worker: PORTS.worker,
+  burstWorker: 8082,
+  mesh: 15001,
+  watcher: PORTS.istiowatcher,
+  prometheus: 9090,
+};
 
 /**
  * Local watcher settings: the burst shows within seconds instead of minutes. A 5 s window is
@@ -50,7 +57,8 @@ export const LOCAL_WATCHER_DEFAULTS: Record<string, string> = {
 };
 
 /** Watcher variables a user may pass through `npm start` (e.g. WATCHER_MODE=spill). */
-const WATCHER_PASSTHROUGH = /^(WATCHER_(?!ROUTER$|VS_FILE$|SOURCE$|SCRAPE_URL$|LEADER_ELECTION$|PORT$).+|BURST_HIGH_RPS|BURST_LOW_RPS|PRIMARY_CAPACITY_RPS|WEIGHT_STEP)$/;
+const WATCHER_PASSTHROUGH =
+  /^(WATCHER_(?!ROUTER$|VS_FILE$|SOURCE$|SCRAPE_URL$|LEADER_ELECTION$|PORT$).+|BURST_HIGH_RPS|BURST_LOW_RPS|PRIMARY_CAPACITY_RPS|WEIGHT_STEP)$/;
 
 export function readStackConfig(env: Env): StackConfig {
   const redisUrl = envString(env, 'REDIS_URL', '127.0.0.1:6379');
@@ -60,12 +68,16 @@ export function readStackConfig(env: Env): StackConfig {
     throw new ConfigError((err as Error).message);
   }
   const ports = Object.fromEntries(
-    Object.entries(PORT_VARIABLES).map(([key, variable]) => [key, envPort(env, variable, DEFAULT_PORTS[key as keyof StackPorts])]),
+    Object.entries(PORT_VARIABLES).map(([key, variable]) => [
+      key,
+      envPort(env, variable, DEFAULT_PORTS[key as keyof StackPorts]),
+    ]),
   ) as unknown as StackPorts;
   const seen = new Map<number, string>();
   for (const [key, port] of Object.entries(ports)) {
     const variable = PORT_VARIABLES[key as keyof StackPorts];
-    if (seen.has(port)) throw new ConfigError(`${variable}=${port} is also ${seen.get(port)}: each component needs its own port`);
+    if (seen.has(port))
+      throw new ConfigError(`${variable}=${port} is also ${seen.get(port)}: each component needs its own port`);
     seen.set(port, variable);
   }
   const watcherEnv = { ...LOCAL_WATCHER_DEFAULTS };

@@ -52,7 +52,10 @@ function writeVirtualServiceFile(stateDir: string): string {
   if (!existsSync(source)) throw new Error(`${source} is missing; run \`npm run manifests\` to generate it`);
   const { vs } = findVirtualService(readFileSync(source, 'utf8'), WORKER_VIRTUAL_SERVICE);
   const file = path.join(stateDir, 'worker-virtualservice.yaml');
-  writeFileSync(file, `# Local copy of istio-manifests/worker-virtualservice.yaml; the istiowatcher rewrites its weights.\n${stringify(withWeights(vs, NATURAL))}`);
+  writeFileSync(
+    file,
+    `# Local copy of istio-manifests/worker-virtualservice.yaml; the istiowatcher rewrites its weights.\n${stringify(withWeights(vs, NATURAL))}`,
+  );
   return file;
 }
 
@@ -60,7 +63,8 @@ async function checkPorts(config: StackConfig, withPrometheus: boolean): Promise
   for (const [key, variable] of Object.entries(PORT_VARIABLES)) {
     if (key === 'prometheus' && !withPrometheus) continue;
     const port = config.ports[key as keyof StackPorts];
-    if (!(await portFree(port))) throw new ConfigError(`port ${port} is in use by another program; set ${variable} to a free port`);
+    if (!(await portFree(port)))
+      throw new ConfigError(`port ${port} is in use by another program; set ${variable} to a free port`);
   }
 }
 
@@ -70,19 +74,27 @@ async function main(): Promise<void> {
   const pageUrl = `http://127.0.0.1:${config.ports.frontend}`;
   const already = runningStack(config.lockFile);
   if (already) {
-    console.log(`String Hashr is already running (pid ${already.pid}): open ${already.url}. Stop it with Ctrl-C in its terminal first.`);
+    console.log(
+      `String Hashr is already running (pid ${already.pid}): open ${already.url}. Stop it with Ctrl-C in its terminal first.`,
+    );
     process.exit(1);
   }
 
   const prometheusBinary = config.prometheus === 'off' ? undefined : which('prometheus');
   if (config.prometheus === 'on' && !prometheusBinary) {
-    throw new ConfigError('LOCAL_PROMETHEUS=on but `prometheus` is not installed: install it (`apt-get install prometheus`) or set LOCAL_PROMETHEUS=auto');
+    throw new ConfigError(
+      'LOCAL_PROMETHEUS=on but `prometheus` is not installed: install it (`apt-get install prometheus`) or set LOCAL_PROMETHEUS=auto',
+    );
   }
   await checkPorts(config, Boolean(prometheusBinary));
 
   if (config.build) {
     log.info('building the apps: nx run-many -t build -p worker,frontend,istiowatcher');
-    const built = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', 'worker,frontend,istiowatcher', '--outputStyle=static'], { cwd: repoRoot, stdio: 'inherit' });
+    const built = spawnSync(
+      'npx',
+      ['nx', 'run-many', '-t', 'build', '-p', 'worker,frontend,istiowatcher', '--outputStyle=static'],
+      { cwd: repoRoot, stdio: 'inherit' },
+    );
     if (built.status !== 0) throw new Error('the build failed (see above); fix it and run npm start again');
   }
 
@@ -94,7 +106,9 @@ async function main(): Promise<void> {
   } else {
     const binary = which('redis-server');
     if (!binary) {
-      throw new ConfigError(`nothing answers at REDIS_URL=${config.redisUrl} and redis-server is not installed: install the redis-server package (apt-get install redis-server, brew install redis) or set REDIS_URL to a running Redis`);
+      throw new ConfigError(
+        `nothing answers at REDIS_URL=${config.redisUrl} and redis-server is not installed: install the redis-server package (apt-get install redis-server, brew install redis) or set REDIS_URL to a running Redis`,
+      );
     }
     ownRedis = { binary, port: await freePort() };
     redisUrl = `127.0.0.1:${ownRedis.port}`;
@@ -104,8 +118,20 @@ async function main(): Promise<void> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'string-hashr-stack-'));
   const vsFile = writeVirtualServiceFile(stateDir);
   if (prometheusBinary) writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports.mesh));
-  const components = planStack(config, { repoRoot, stateDir, node: process.execPath, ownRedis, redisUrl, prometheusBinary, vsFile });
-  const off = prometheusBinary ? [] : ['Prometheus (not installed, or LOCAL_PROMETHEUS=off): the watcher scrapes the mesh stand-in directly. Install `prometheus` to use the production query path.'];
+  const components = planStack(config, {
+    repoRoot,
+    stateDir,
+    node: process.execPath,
+    ownRedis,
+    redisUrl,
+    prometheusBinary,
+    vsFile,
+  });
+  const off = prometheusBinary
+    ? []
+    : [
+        'Prometheus (not installed, or LOCAL_PROMETHEUS=off): the watcher scrapes the mesh stand-in directly. Install `prometheus` to use the production query path.',
+      ];
 
   const releaseLock = takeLock(config.lockFile, pageUrl);
   const running: Running[] = [];

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { readStackConfig } from './config.js';
 import { planStack, prometheusConfig, statusBlock } from './plan.js';
 
-const facts = { repoRoot: '/repo', stateDir: '/state', node: '/usr/bin/node', redisUrl: '127.0.0.1:6379', vsFile: '/state/vs.yaml' };
+const facts = {
+  repoRoot: '/repo',
+  stateDir: '/state',
+  node: '/usr/bin/node',
+  redisUrl: '127.0.0.1:6379',
+  vsFile: '/state/vs.yaml',
+};
 
 describe('planStack', () => {
   it('runs two workers, the stand-in, the frontend and the watcher, in that order, wired together', () => {
@@ -11,14 +17,39 @@ describe('planStack', () => {
     const byName = (name: string) => plan.find((c) => c.name === name)!;
     expect(byName('worker').env).toEqual({ PORT: '8081', REDIS_URL: '127.0.0.1:6379', PREFIX: '' });
     expect(byName('burst-worker').env).toEqual({ PORT: '8082', REDIS_URL: '127.0.0.1:6379', PREFIX: 'bursty-' });
-    expect(byName('mesh').env).toEqual({ MESH_PORT: '15001', MESH_VS_FILE: '/state/vs.yaml', MESH_PRIMARY_URL: 'http://127.0.0.1:8081', MESH_BURST_URL: 'http://127.0.0.1:8082' });
+    expect(byName('mesh').env).toEqual({
+      MESH_PORT: '15001',
+      MESH_VS_FILE: '/state/vs.yaml',
+      MESH_PRIMARY_URL: 'http://127.0.0.1:8081',
+      MESH_BURST_URL: 'http://127.0.0.1:8082',
+    });
     expect(byName('frontend').env.PROCESSOR_URL).toBe('http://127.0.0.1:15001');
-    expect(byName('istiowatcher').env).toMatchObject({ WATCHER_ROUTER: 'file', WATCHER_VS_FILE: '/state/vs.yaml', WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: 'http://127.0.0.1:15001/stats/prometheus', WATCHER_LEADER_ELECTION: 'false', PORT: '9102' });
+    expect(byName('istiowatcher').env).toMatchObject({
+      WATCHER_ROUTER: 'file',
+      WATCHER_VS_FILE: '/state/vs.yaml',
+      WATCHER_SOURCE: 'scrape',
+      WATCHER_SCRAPE_URL: 'http://127.0.0.1:15001/stats/prometheus',
+      WATCHER_LEADER_ELECTION: 'false',
+      PORT: '9102',
+    });
   });
 
   it('adds its own Redis first and Prometheus before the watcher, which then reads Prometheus', () => {
-    const plan = planStack(readStackConfig({}), { ...facts, ownRedis: { binary: '/usr/bin/redis-server', port: 7000 }, redisUrl: '127.0.0.1:7000', prometheusBinary: '/usr/bin/prometheus' });
-    expect(plan.map((c) => c.name)).toEqual(['redis', 'worker', 'burst-worker', 'mesh', 'frontend', 'prometheus', 'istiowatcher']);
+    const plan = planStack(readStackConfig({}), {
+      ...facts,
+      ownRedis: { binary: '/usr/bin/redis-server', port: 7000 },
+      redisUrl: '127.0.0.1:7000',
+      prometheusBinary: '/usr/bin/prometheus',
+    });
+    expect(plan.map((c) => c.name)).toEqual([
+      'redis',
+      'worker',
+      'burst-worker',
+      'mesh',
+      'frontend',
+      'prometheus',
+      'istiowatcher',
+    ]);
     expect(plan[0]?.args.slice(0, 2)).toEqual(['--port', '7000']);
     expect(plan[1]?.env.REDIS_URL).toBe('127.0.0.1:7000');
     expect(plan.at(-1)!.env).toMatchObject({ WATCHER_SOURCE: 'prometheus', PROMETHEUS_URL: 'http://127.0.0.1:9090' });
@@ -36,7 +67,8 @@ describe('prometheusConfig and statusBlock', () => {
     const config = readStackConfig({});
     const block = statusBlock(config, planStack(config, facts), ['Prometheus (not installed)']);
     expect(block).toContain('Open the page:  http://127.0.0.1:8080');
-    for (const name of ['worker', 'burst-worker', 'mesh', 'frontend', 'istiowatcher']) expect(block).toMatch(new RegExp(`\\n  ${name} +\\S`));
+    for (const name of ['worker', 'burst-worker', 'mesh', 'frontend', 'istiowatcher'])
+      expect(block).toMatch(new RegExp(`\\n  ${name} +\\S`));
     expect(block).toContain('off: Prometheus (not installed)');
   });
 });

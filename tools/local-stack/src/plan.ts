@@ -41,7 +41,18 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
     components.push({
       name: 'redis',
       command: facts.ownRedis.binary,
-      args: ['--port', String(facts.ownRedis.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', facts.stateDir],
+      args: [
+        '--port',
+        String(facts.ownRedis.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        facts.stateDir,
+      ],
       env: {},
       health: { kind: 'redis', host: '127.0.0.1', port: facts.ownRedis.port },
       shows: `127.0.0.1:${facts.ownRedis.port} (own redis-server)`,
@@ -60,7 +71,12 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
     name: 'mesh',
     command: facts.node,
     args: ['--import', 'tsx', path.join(facts.repoRoot, 'tools/mesh/src/main.ts')],
-    env: { MESH_PORT: String(ports.mesh), MESH_VS_FILE: facts.vsFile, MESH_PRIMARY_URL: local(ports.worker), MESH_BURST_URL: local(ports.burstWorker) },
+    env: {
+      MESH_PORT: String(ports.mesh),
+      MESH_VS_FILE: facts.vsFile,
+      MESH_PRIMARY_URL: local(ports.worker),
+      MESH_BURST_URL: local(ports.burstWorker),
+    },
     health: { kind: 'http', url: `${local(ports.mesh)}/stats/prometheus` },
     shows: `${local(ports.mesh)} (weights from ${facts.vsFile})`,
   });

@@ -11,7 +11,12 @@ export interface Running {
 }
 
 /** Starts a component with its output prefixed by its name, one line at a time. */
-export function launch(component: Component, index: number, width: number, onExit: (c: Component, code: number | null, signal: string | null) => void): Running {
+export function launch(
+  component: Component,
+  index: number,
+  width: number,
+  onExit: (c: Component, code: number | null, signal: string | null) => void,
+): Running {
   const child = spawn(component.command, component.args, {
     env: { ...process.env, ...component.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +57,6 @@ async function answers(health: Component['health']): Promise<boolean> {
   }
   return redisAnswers(health.host, health.port);
 }
-
 
 /** Waits until the component answers its health check; fails early if it exits. */
 export async function waitHealthy(running: Running, timeoutMs = 30_000): Promise<void> {

@@ -29,7 +29,12 @@ describe('the local stack without Prometheus', () => {
     socket.on('calculation', (hash: string) => results.push(hash));
     await waitFor('socket connected', () => socket!.connected);
     socket.emit('frequency', { freq: 30 });
-    await waitFor('the last 20 results to be bursty-', () => results.length >= 20 && results.slice(-20).every((r) => r.startsWith('bursty-')), 20_000, 200);
+    await waitFor(
+      'the last 20 results to be bursty-',
+      () => results.length >= 20 && results.slice(-20).every((r) => r.startsWith('bursty-')),
+      20_000,
+      200,
+    );
   });
 });
 
@@ -55,7 +60,9 @@ describe('the local stack in spill mode', () => {
     expect(mean, `burst share readings ${readings.join(', ')}`).toBeGreaterThanOrEqual(35);
     expect(mean, `burst share readings ${readings.join(', ')}`).toBeLessThanOrEqual(65);
     // Both origins keep flowing: primary serves its part.
-    const origins = await page.$$eval('#hashes > li:nth-child(-n+40)', (rows) => rows.map((r) => (r as HTMLElement).dataset.origin));
+    const origins = await page.$$eval('#hashes > li:nth-child(-n+40)', (rows) =>
+      rows.map((r) => (r as HTMLElement).dataset.origin),
+    );
     expect(origins).toContain('primary');
     expect(origins).toContain('burst');
   });
@@ -65,12 +72,15 @@ describe('npm start without redis-server', () => {
   it('names the package to install and starts nothing', async () => {
     // A PATH with node and sh but no redis-server (and no prometheus).
     const bin = mkdtempSync(path.join(tmpdir(), 'no-redis-bin-'));
-    for (const tool of ['sh', 'node']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(bin, tool));
+    for (const tool of ['sh', 'node'])
+      symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(bin, tool));
     const failed = await startStack({ env: { PATH: bin } }).then(
       async (s) => (await s.ctrlC(), 'it started'),
       (err: Error) => err.message,
     );
-    expect(failed).toMatch(/nothing answers at REDIS_URL=127\.0\.0\.1:\d+ and redis-server is not installed: install the redis-server package/);
+    expect(failed).toMatch(
+      /nothing answers at REDIS_URL=127\.0\.0\.1:\d+ and redis-server is not installed: install the redis-server package/,
+    );
     expect(failed).not.toContain('String Hashr is running');
   });
 });

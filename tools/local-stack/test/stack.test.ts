@@ -14,10 +14,13 @@ async function setRate(page: Page, rate: number) {
 
 /** The origin (`burst` or `primary`) of the newest `n` rows on the page. */
 function newestOrigins(page: Page, n = 10): Promise<string[]> {
-  return page.$$eval(`#hashes > li:nth-child(-n+${n})`, (rows) => rows.map((r) => (r as HTMLElement).dataset.origin ?? ''));
+  return page.$$eval(`#hashes > li:nth-child(-n+${n})`, (rows) =>
+    rows.map((r) => (r as HTMLElement).dataset.origin ?? ''),
+  );
 }
 
-const burstShare = async (page: Page) => Number((await page.locator('#stat-burst-share').textContent())?.replace('%', '') ?? NaN);
+const burstShare = async (page: Page) =>
+  Number((await page.locator('#stat-burst-share').textContent())?.replace('%', '') ?? NaN);
 
 describe('npm start: the local burst stack, with Prometheus', () => {
   let stack: Stack;
@@ -41,16 +44,29 @@ describe('npm start: the local burst stack, with Prometheus', () => {
 
   it('prints one status block naming every component and the page', () => {
     expect(stack.output().match(/String Hashr is running/g)).toHaveLength(1);
-    for (const name of ['redis', 'worker', 'burst-worker', 'mesh', 'frontend', 'prometheus', 'istiowatcher']) expect(stack.output()).toMatch(new RegExp(`\\n  ${name} +http|\\n  ${name} +127`));
+    for (const name of ['redis', 'worker', 'burst-worker', 'mesh', 'frontend', 'prometheus', 'istiowatcher'])
+      expect(stack.output()).toMatch(new RegExp(`\\n  ${name} +http|\\n  ${name} +127`));
     expect(stack.output()).toContain(`Open the page:  ${stack.pageUrl}`);
   });
 
   it('bursts at 30 req/s: within 20 s the newest hashes are all bursty- and the burst share is near 100%', async () => {
     await setRate(page, 30);
     const since = Date.now();
-    await waitFor('the newest 10 hashes to be burst', async () => (await newestOrigins(page)).every((o) => o === 'burst') && (await newestOrigins(page)).length === 10, 20_000, 200);
-    await waitFor('a burst share near 100%', async () => (await burstShare(page)) >= 90, Math.max(1000, 20_000 - (Date.now() - since)), 200);
-    expect(await page.locator('#hashes > li:first-child .hash-text').textContent()).toMatch(/^bursty-[A-Za-z0-9+/]{43}=$/);
+    await waitFor(
+      'the newest 10 hashes to be burst',
+      async () => (await newestOrigins(page)).every((o) => o === 'burst') && (await newestOrigins(page)).length === 10,
+      20_000,
+      200,
+    );
+    await waitFor(
+      'a burst share near 100%',
+      async () => (await burstShare(page)) >= 90,
+      Math.max(1000, 20_000 - (Date.now() - since)),
+      200,
+    );
+    expect(await page.locator('#hashes > li:first-child .hash-text').textContent()).toMatch(
+      /^bursty-[A-Za-z0-9+/]{43}=$/,
+    );
     // The screenshot in the README: `UPDATE_SCREENSHOT=1 npx nx test local-stack` refreshes it.
     await sleep(3000);
     const dir = process.env.UPDATE_SCREENSHOT ? path.join(repoRoot, 'docs') : path.join(repoRoot, 'tmp');
@@ -62,14 +78,34 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     const burstPid = stack.processes().find((pid) => processEnv(pid).PREFIX === 'bursty-');
     expect(burstPid, 'the burst worker process').toBeDefined();
     process.kill(burstPid!, 'SIGKILL');
-    await waitFor('failures on the page', async () => Number(await page.locator('#stat-failed').textContent()) > 5, 10_000, 200);
-    for (const port of ['FRONTEND_PORT', 'WORKER_PORT', 'MESH_PORT', 'WATCHER_PORT']) expect(await portOpen(stack.ports[port]!), port).toBe(true);
+    await waitFor(
+      'failures on the page',
+      async () => Number(await page.locator('#stat-failed').textContent()) > 5,
+      10_000,
+      200,
+    );
+    for (const port of ['FRONTEND_PORT', 'WORKER_PORT', 'MESH_PORT', 'WATCHER_PORT'])
+      expect(await portOpen(stack.ports[port]!), port).toBe(true);
     expect((await http(`${stack.pageUrl}/_healthz`)).status).toBe(200);
     expect(stack.child.exitCode).toBeNull();
 
-    replacement = startNodeApp(path.join(repoRoot, 'dist/apps/worker/main.js'), { PORT: String(stack.ports.BURST_WORKER_PORT), PREFIX: 'bursty-', REDIS_URL: stack.redisUrl });
-    await waitFor('failures to stop', async () => Number(await page.locator('#stat-failed').textContent()) === 0, 15_000, 200);
-    await waitFor('bursty- hashes again', async () => (await newestOrigins(page, 5)).every((o) => o === 'burst'), 10_000, 200);
+    replacement = startNodeApp(path.join(repoRoot, 'dist/apps/worker/main.js'), {
+      PORT: String(stack.ports.BURST_WORKER_PORT),
+      PREFIX: 'bursty-',
+      REDIS_URL: stack.redisUrl,
+    });
+    await waitFor(
+      'failures to stop',
+      async () => Number(await page.locator('#stat-failed').textContent()) === 0,
+      15_000,
+      200,
+    );
+    await waitFor(
+      'bursty- hashes again',
+      async () => (await newestOrigins(page, 5)).every((o) => o === 'burst'),
+      10_000,
+      200,
+    );
   });
 
   it('says so when a second npm start runs while this one does', async () => {
@@ -83,7 +119,12 @@ describe('npm start: the local burst stack, with Prometheus', () => {
 
   it('comes back at 3 req/s: within 60 s the newest hashes are all primary', async () => {
     await setRate(page, 3);
-    await waitFor('the newest 5 hashes to be primary', async () => (await newestOrigins(page, 5)).every((o) => o === 'primary'), 60_000, 500);
+    await waitFor(
+      'the newest 5 hashes to be primary',
+      async () => (await newestOrigins(page, 5)).every((o) => o === 'primary'),
+      60_000,
+      500,
+    );
   });
 
   it('Ctrl-C stops every process and frees every port', async () => {

@@ -37,7 +37,10 @@ export function portOpen(port: number): Promise<boolean> {
 
 export function groupMembers(pgid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-g', String(pgid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-g', String(pgid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -46,7 +49,12 @@ export function groupMembers(pgid: number): number[] {
 /** The environment of a running process, to tell the burst worker from the primary one. */
 export function processEnv(pid: number): Record<string, string> {
   try {
-    return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
   } catch {
     return {};
   }
@@ -54,7 +62,15 @@ export function processEnv(pid: number): Record<string, string> {
 
 export async function startStack(options: { env?: Record<string, string>; viaNpm?: boolean } = {}): Promise<Stack> {
   const ports: Record<string, number> = {};
-  for (const name of ['FRONTEND_PORT', 'WORKER_PORT', 'BURST_WORKER_PORT', 'MESH_PORT', 'WATCHER_PORT', 'PROMETHEUS_PORT']) ports[name] = await freePort();
+  for (const name of [
+    'FRONTEND_PORT',
+    'WORKER_PORT',
+    'BURST_WORKER_PORT',
+    'MESH_PORT',
+    'WATCHER_PORT',
+    'PROMETHEUS_PORT',
+  ])
+    ports[name] = await freePort();
   const lockFile = path.join(mkdtempSync(path.join(tmpdir(), 'stack-lock-')), 'stack.lock');
   const env: Record<string, string> = {
     ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
@@ -64,8 +80,15 @@ export async function startStack(options: { env?: Record<string, string>; viaNpm
     LOCAL_STACK_BUILD: 'false',
     ...options.env,
   };
-  const [command, args] = options.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'tools/local-stack/src/main.ts']];
-  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, args] = options.viaNpm
+    ? ['npm', ['start', '--silent']]
+    : [process.execPath, ['--import', 'tsx', 'tools/local-stack/src/main.ts']];
+  const child = spawn(command, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   child.stdout!.on('data', (c) => (text += c));
   child.stderr!.on('data', (c) => (text += c));
@@ -95,7 +118,12 @@ export async function startStack(options: { env?: Record<string, string>; viaNpm
     processes: () => groupMembers(pgid),
   };
   try {
-    await waitFor('the status block', () => text.includes('String Hashr is running') || child.exitCode !== null, 90_000, 100);
+    await waitFor(
+      'the status block',
+      () => text.includes('String Hashr is running') || child.exitCode !== null,
+      90_000,
+      100,
+    );
     if (child.exitCode !== null) throw new Error(`the stack exited with code ${child.exitCode}`);
   } catch (err) {
     await stack.ctrlC();

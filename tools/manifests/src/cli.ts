@@ -7,7 +7,10 @@ import { generate, KUSTOMIZATION_FILE, OUTPUT_DIRS, type GeneratedFile } from '.
 export function generateFromArgs(argv: string[]): { files: GeneratedFile[]; out: string; check: boolean } {
   const options = parseArgs(argv);
   const config = loadConfig(options.config, options.overrides);
-  const command = ['npm run manifests', ...(overrideArgs(options.overrides).length ? ['--', ...overrideArgs(options.overrides)] : [])].join(' ');
+  const command = [
+    'npm run manifests',
+    ...(overrideArgs(options.overrides).length ? ['--', ...overrideArgs(options.overrides)] : []),
+  ].join(' ');
   return { files: generate(config, command), out: options.out, check: options.check };
 }
 
@@ -30,7 +33,9 @@ export function run(argv: string[]): number {
   const { files, out, check } = generateFromArgs(argv);
   const stale = staleFiles(out, files);
   if (check) {
-    const differ = files.filter((f) => !existsSync(path.join(out, f.path)) || readFileSync(path.join(out, f.path), 'utf8') !== f.content).map((f) => f.path);
+    const differ = files
+      .filter((f) => !existsSync(path.join(out, f.path)) || readFileSync(path.join(out, f.path), 'utf8') !== f.content)
+      .map((f) => f.path);
     for (const p of [...differ, ...stale]) console.error(`out of date: ${p}`);
     if (differ.length || stale.length) {
       console.error('The manifests differ from a fresh generation: run `npm run manifests` and commit the result.');

@@ -47,7 +47,8 @@ export function parseArgs(argv: string[]): CliOptions {
     }
     const set = flags[name];
     const value = inline ?? argv[++i];
-    if (!set || value === undefined) throw new Error(`unknown or incomplete argument "${argv[i - (inline ? 0 : 1)] ?? name}"\n${USAGE}`);
+    if (!set || value === undefined)
+      throw new Error(`unknown or incomplete argument "${argv[i - (inline ? 0 : 1)] ?? name}"\n${USAGE}`);
     set(value);
   }
   return options;
@@ -55,8 +56,15 @@ export function parseArgs(argv: string[]): CliOptions {
 
 /** The flags that change the output, as they would be typed again (for the generated-by line). */
 export function overrideArgs(overrides: CliOptions['overrides']): string[] {
-  const names: Record<keyof CliOptions['overrides'], string> = { registry: '--registry', tag: '--tag', namespace: '--namespace', burstPrefix: '--burst-prefix' };
-  return (Object.keys(names) as Array<keyof typeof names>).filter((k) => overrides[k] !== undefined).flatMap((k) => [names[k], String(overrides[k])]);
+  const names: Record<keyof CliOptions['overrides'], string> = {
+    registry: '--registry',
+    tag: '--tag',
+    namespace: '--namespace',
+    burstPrefix: '--burst-prefix',
+  };
+  return (Object.keys(names) as Array<keyof typeof names>)
+    .filter((k) => overrides[k] !== undefined)
+    .flatMap((k) => [names[k], String(overrides[k])]);
 }
 
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -66,14 +74,18 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function loadConfig(path: string, overrides: CliOptions['overrides'] = {}): ManifestConfig {
   const config = { ...(parse(readFileSync(path, 'utf8')) as ManifestConfig), ...overrides };
   const problems: string[] = [];
-  if (!config.registry || /[A-Z\s]/.test(config.registry) || config.registry.endsWith('/')) problems.push(`registry "${config.registry}" is not an image repository prefix`);
+  if (!config.registry || /[A-Z\s]/.test(config.registry) || config.registry.endsWith('/'))
+    problems.push(`registry "${config.registry}" is not an image repository prefix`);
   if (!IMAGE_TAG.test(String(config.tag ?? ''))) problems.push(`tag "${config.tag}" is not a valid image tag`);
   if (config.tag === 'latest') problems.push('tag "latest" is not allowed: deploy a tag that names one build');
-  if (!config.redisImage?.includes(':') || config.redisImage.endsWith(':latest')) problems.push(`redisImage "${config.redisImage}" needs a pinned tag`);
+  if (!config.redisImage?.includes(':') || config.redisImage.endsWith(':latest'))
+    problems.push(`redisImage "${config.redisImage}" needs a pinned tag`);
   if (!DNS_LABEL.test(config.namespace ?? '')) problems.push(`namespace "${config.namespace}" is not a DNS label`);
-  for (const key of ['primary', 'burst'] as const) if (!DNS_LABEL.test(config.clusters?.[key] ?? '')) problems.push(`clusters.${key} is not a DNS label`);
+  for (const key of ['primary', 'burst'] as const)
+    if (!DNS_LABEL.test(config.clusters?.[key] ?? '')) problems.push(`clusters.${key} is not a DNS label`);
   if (typeof config.burstPrefix !== 'string') problems.push('burstPrefix must be a string');
-  for (const [key, value] of Object.entries(config.watcher ?? {})) if (typeof value !== 'string') problems.push(`watcher.${key} must be a string (quote numbers and booleans)`);
+  for (const [key, value] of Object.entries(config.watcher ?? {}))
+    if (typeof value !== 'string') problems.push(`watcher.${key} must be a string (quote numbers and booleans)`);
   if (problems.length) throw new Error(`${path}: ${problems.join('; ')}`);
   config.tag = String(config.tag);
   return config;

@@ -5,7 +5,17 @@ import { DestinationRule, Gateway, VirtualService } from '@kubernetes-models/ist
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1';
 import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1beta1';
 import type { ManifestConfig } from './config.js';
-import { APP_LABELS, CLUSTER_TYPE_LABEL, DEFAULT_SUBSETS, CLUSTER_TYPES, SERVICE_ACCOUNTS, SERVICES, WORKER_DESTINATION_RULE, WORKER_VIRTUAL_SERVICE, fqdn } from '@string-hashr/contract';
+import {
+  APP_LABELS,
+  CLUSTER_TYPE_LABEL,
+  DEFAULT_SUBSETS,
+  CLUSTER_TYPES,
+  SERVICE_ACCOUNTS,
+  SERVICES,
+  WORKER_DESTINATION_RULE,
+  WORKER_VIRTUAL_SERVICE,
+  fqdn,
+} from '@string-hashr/contract';
 
 /*
  * Networking objects and PeerAuthentication are built and schema-checked with the v1beta1 models
@@ -26,7 +36,18 @@ export function frontendGateway(config: ManifestConfig) {
     spec: {
       hosts: ['*'],
       gateways: ['frontend-gateway'],
-      http: [{ route: [{ destination: { host: fqdn(SERVICES.frontend.name, config.namespace), port: { number: SERVICES.frontend.port } } }] }],
+      http: [
+        {
+          route: [
+            {
+              destination: {
+                host: fqdn(SERVICES.frontend.name, config.namespace),
+                port: { number: SERVICES.frontend.port },
+              },
+            },
+          ],
+        },
+      ],
     },
   });
   return [gateway, virtualService];
@@ -47,10 +68,17 @@ export function redisVirtualService(config: ManifestConfig) {
 /** The worker VirtualService at the given weights; its shape is what libs/kube-objects reads and edits. */
 export function workerVirtualService(config: ManifestConfig, weights: Weights = NATURAL) {
   const host = fqdn(SERVICES.worker.name, config.namespace);
-  const destination = (subset: string) => ({ destination: { host, subset, port: { number: SERVICES.worker.port } }, weight: 0 });
+  const destination = (subset: string) => ({
+    destination: { host, subset, port: { number: SERVICES.worker.port } },
+    weight: 0,
+  });
   const base = {
     metadata: { name: WORKER_VIRTUAL_SERVICE, namespace: config.namespace },
-    spec: { hosts: [SERVICES.worker.name], gateways: ['mesh'], http: [{ route: [destination(DEFAULT_SUBSETS.primary), destination(DEFAULT_SUBSETS.burst)] }] },
+    spec: {
+      hosts: [SERVICES.worker.name],
+      gateways: ['mesh'],
+      http: [{ route: [destination(DEFAULT_SUBSETS.primary), destination(DEFAULT_SUBSETS.burst)] }],
+    },
   };
   return new VirtualService(withWeights(base, weights));
 }
@@ -73,10 +101,14 @@ export function workerDestinationRule(config: ManifestConfig) {
 export const STATES = { natural: NATURAL, burst: ALL_BURST } as const;
 
 export function peerAuthentication(config: ManifestConfig) {
-  return new PeerAuthentication({ metadata: { name: 'default', namespace: config.namespace }, spec: { mtls: { mode: 'STRICT' } } });
+  return new PeerAuthentication({
+    metadata: { name: 'default', namespace: config.namespace },
+    spec: { mtls: { mode: 'STRICT' } },
+  });
 }
 
-const principal = (config: ManifestConfig, serviceAccount: string) => `cluster.local/ns/${config.namespace}/sa/${serviceAccount}`;
+const principal = (config: ManifestConfig, serviceAccount: string) =>
+  `cluster.local/ns/${config.namespace}/sa/${serviceAccount}`;
 
 /** Only the frontend calls the worker; only the frontend and the worker reach Redis. */
 export function authorizationPolicies(config: ManifestConfig) {
@@ -109,7 +141,10 @@ interface IstioOperatorSpec {
       name: string;
       enabled: boolean;
       label: Record<string, string>;
-      k8s: { env: Array<{ name: string; value: string }>; service: { ports: Array<{ name: string; port: number; targetPort: number }> } };
+      k8s: {
+        env: Array<{ name: string; value: string }>;
+        service: { ports: Array<{ name: string; port: number; targetPort: number }> };
+      };
     }>;
   };
   values: {
@@ -125,7 +160,12 @@ function istioOperator(name: string, spec: IstioOperatorSpec) {
 }
 
 const meshValues = (config: ManifestConfig, cluster: string) => ({
-  global: { meshID: config.mesh.meshId, multiCluster: { clusterName: cluster }, network: config.mesh.network, platform: 'gke' },
+  global: {
+    meshID: config.mesh.meshId,
+    multiCluster: { clusterName: cluster },
+    network: config.mesh.network,
+    platform: 'gke',
+  },
 });
 
 /** Primary: istiod that also serves the burst cluster (EXTERNAL_ISTIOD), with Istio CNI so pods stay restricted. */
@@ -189,7 +229,11 @@ export function exposeIstiod() {
       selector: { istio: 'eastwestgateway' },
       servers: [
         { port: { name: 'tls-istiod', number: 15012, protocol: 'tls' }, tls: { mode: 'PASSTHROUGH' }, hosts: ['*'] },
-        { port: { name: 'tls-istiodwebhook', number: 15017, protocol: 'tls' }, tls: { mode: 'PASSTHROUGH' }, hosts: ['*'] },
+        {
+          port: { name: 'tls-istiodwebhook', number: 15017, protocol: 'tls' },
+          tls: { mode: 'PASSTHROUGH' },
+          hosts: ['*'],
+        },
       ],
     },
   });

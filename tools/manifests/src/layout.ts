@@ -40,7 +40,9 @@ export interface GeneratedFile {
 export const KUSTOMIZATION_FILE = 'Kustomization';
 
 /** Each folder, its files in apply order, and which files its Kustomization lists. */
-export function layout(config: ManifestConfig): Array<{ dir: string; files: Array<{ name: string; resources: Resource[] }>; kustomize: boolean }> {
+export function layout(
+  config: ManifestConfig,
+): Array<{ dir: string; files: Array<{ name: string; resources: Resource[] }>; kustomize: boolean }> {
   const frontend = frontendResources(config);
   const redis = redisResources(config);
   const watcher = watcherResources(config);
@@ -55,7 +57,10 @@ export function layout(config: ManifestConfig): Array<{ dir: string; files: Arra
         { name: 'frontend-service.yaml', resources: [frontendService(config)] },
         { name: 'worker-primary.yaml', resources: [workerServiceAccount(config), workerDeployment(config, 'primary')] },
         { name: 'worker-service.yaml', resources: [workerService(config)] },
-        { name: 'istiowatcher.yaml', resources: [watcher.serviceAccount, watcher.role, watcher.roleBinding, watcher.deployment] },
+        {
+          name: 'istiowatcher.yaml',
+          resources: [watcher.serviceAccount, watcher.role, watcher.roleBinding, watcher.deployment],
+        },
       ],
     },
     {
@@ -74,7 +79,10 @@ export function layout(config: ManifestConfig): Array<{ dir: string; files: Arra
       files: [
         { name: 'frontend-gateway.yaml', resources: frontendGateway(config) },
         { name: 'redis-virtualservice.yaml', resources: [redisVirtualService(config)] },
-        { name: 'worker-virtualservice.yaml', resources: [workerVirtualService(config, NATURAL), workerDestinationRule(config)] },
+        {
+          name: 'worker-virtualservice.yaml',
+          resources: [workerVirtualService(config, NATURAL), workerDestinationRule(config)],
+        },
         { name: 'peer-authentication.yaml', resources: [peerAuthentication(config)] },
         { name: 'authorization-policies.yaml', resources: authorizationPolicies(config) },
       ],
@@ -106,9 +114,14 @@ export function generate(config: ManifestConfig, command: string): GeneratedFile
   const header = generatedHeader(command);
   const out: GeneratedFile[] = [];
   for (const folder of layout(config)) {
-    for (const file of folder.files) out.push({ path: `${folder.dir}/${file.name}`, content: renderResources(file.resources, header) });
+    for (const file of folder.files)
+      out.push({ path: `${folder.dir}/${file.name}`, content: renderResources(file.resources, header) });
     if (folder.kustomize) {
-      const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: folder.files.map((f) => f.name) };
+      const kustomization = {
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: folder.files.map((f) => f.name),
+      };
       out.push({ path: `${folder.dir}/${KUSTOMIZATION_FILE}`, content: renderPlain(kustomization, header) });
     }
   }
@@ -116,4 +129,10 @@ export function generate(config: ManifestConfig, command: string): GeneratedFile
 }
 
 /** The folders the generator owns: stale files in them are removed on write and reported on --check. */
-export const OUTPUT_DIRS = ['k8s/primary', 'k8s/burst', 'istio-manifests', 'istio-manifests/states', 'istio-manifests/install'];
+export const OUTPUT_DIRS = [
+  'k8s/primary',
+  'k8s/burst',
+  'istio-manifests',
+  'istio-manifests/states',
+  'istio-manifests/install',
+];

@@ -1,10 +1,27 @@
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { Service, ServiceAccount, type IContainer, type IEnvVar, type IPodSpec, type IProbe } from 'kubernetes-models/v1';
+import {
+  Service,
+  ServiceAccount,
+  type IContainer,
+  type IEnvVar,
+  type IPodSpec,
+  type IProbe,
+} from 'kubernetes-models/v1';
 import { watcherRbacRules } from '@string-hashr/kube-objects';
 import { imageOf, type ManifestConfig } from './config.js';
-import { APP_LABELS, CLUSTER_TYPE_LABEL, CLUSTER_TYPES, DEPLOYMENTS, PORTS, PROBE_COOKIES, SERVICE_ACCOUNTS, SERVICES, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
+import {
+  APP_LABELS,
+  CLUSTER_TYPE_LABEL,
+  CLUSTER_TYPES,
+  DEPLOYMENTS,
+  PORTS,
+  PROBE_COOKIES,
+  SERVICE_ACCOUNTS,
+  SERVICES,
+  WORKER_VIRTUAL_SERVICE,
+} from '@string-hashr/contract';
 
 export type ClusterRole = 'primary' | 'burst';
 
@@ -22,7 +39,10 @@ function httpProbe(path: string, port: number, cookie?: string): IProbe {
 
 /** Readiness `/_healthz` and liveness `/`, with the codelab's session cookies. */
 function appProbes(port: number): Pick<IContainer, 'readinessProbe' | 'livenessProbe'> {
-  return { readinessProbe: httpProbe('/_healthz', port, PROBE_COOKIES.readiness), livenessProbe: httpProbe('/', port, PROBE_COOKIES.liveness) };
+  return {
+    readinessProbe: httpProbe('/_healthz', port, PROBE_COOKIES.readiness),
+    livenessProbe: httpProbe('/', port, PROBE_COOKIES.liveness),
+  };
 }
 
 /** Pod Security "restricted" for every container, plus a read-only root filesystem. */
@@ -39,13 +59,31 @@ const APP_UID = 65532;
 /** The redis user of the official redis:alpine image. */
 const REDIS_UID = 999;
 
-function podSpec(serviceAccountName: string, uid: number, container: IContainer, scratch: { name: string; mountPath: string; sizeLimit: string }): IPodSpec {
+function podSpec(
+  serviceAccountName: string,
+  uid: number,
+  container: IContainer,
+  scratch: { name: string; mountPath: string; sizeLimit: string },
+): IPodSpec {
   return {
     serviceAccountName,
     // Only the watcher talks to the Kubernetes API; nobody else gets a token.
     automountServiceAccountToken: serviceAccountName === SERVICE_ACCOUNTS.istiowatcher,
-    securityContext: { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } },
-    containers: [{ ...container, imagePullPolicy: 'IfNotPresent', securityContext: CONTAINER_SECURITY, volumeMounts: [{ name: scratch.name, mountPath: scratch.mountPath }] }],
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: uid,
+      fsGroup: uid,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [
+      {
+        ...container,
+        imagePullPolicy: 'IfNotPresent',
+        securityContext: CONTAINER_SECURITY,
+        volumeMounts: [{ name: scratch.name, mountPath: scratch.mountPath }],
+      },
+    ],
     volumes: [{ name: scratch.name, emptyDir: { sizeLimit: scratch.sizeLimit } }],
   };
 }
@@ -67,7 +105,10 @@ function deployment(config: ManifestConfig, w: WorkloadSpec): Deployment {
       replicas: w.replicas,
       selector: { matchLabels: { app: w.app } },
       template: {
-        metadata: { labels: { app: w.app, ...w.podLabels }, ...(w.podAnnotations ? { annotations: w.podAnnotations } : {}) },
+        metadata: {
+          labels: { app: w.app, ...w.podLabels },
+          ...(w.podAnnotations ? { annotations: w.podAnnotations } : {}),
+        },
         spec: w.spec,
       },
     },
@@ -75,10 +116,20 @@ function deployment(config: ManifestConfig, w: WorkloadSpec): Deployment {
 }
 
 function serviceAccount(config: ManifestConfig, name: string, app: string): ServiceAccount {
-  return new ServiceAccount({ metadata: { name, namespace: config.namespace, labels: { app } }, automountServiceAccountToken: false });
+  return new ServiceAccount({
+    metadata: { name, namespace: config.namespace, labels: { app } },
+    automountServiceAccountToken: false,
+  });
 }
 
-function service(config: ManifestConfig, name: string, app: string, port: number, targetPort: number, portName: string): Service {
+function service(
+  config: ManifestConfig,
+  name: string,
+  app: string,
+  port: number,
+  targetPort: number,
+  portName: string,
+): Service {
   return new Service({
     metadata: { name, namespace: config.namespace, labels: { app } },
     spec: { type: 'ClusterIP', selector: { app }, ports: [{ name: portName, port, targetPort, protocol: 'TCP' }] },
@@ -86,7 +137,11 @@ function service(config: ManifestConfig, name: string, app: string, port: number
 }
 
 /** Istio's Prometheus addon scrapes pods with these (merged with the sidecar's own metrics). */
-const scrapeAnnotations = (port: number) => ({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+const scrapeAnnotations = (port: number) => ({
+  'prometheus.io/scrape': 'true',
+  'prometheus.io/port': String(port),
+  'prometheus.io/path': '/metrics',
+});
 
 export function workerEnv(config: ManifestConfig, cluster: ClusterRole): Record<string, string> {
   return {
@@ -109,7 +164,12 @@ export function frontendEnv(config: ManifestConfig): Record<string, string> {
 }
 
 export function watcherEnv(config: ManifestConfig): Record<string, string> {
-  return { ...config.watcher, VS_NAME: WORKER_VIRTUAL_SERVICE, VS_NAMESPACE: config.namespace, PORT: String(PORTS.istiowatcher) };
+  return {
+    ...config.watcher,
+    VS_NAME: WORKER_VIRTUAL_SERVICE,
+    VS_NAMESPACE: config.namespace,
+    PORT: String(PORTS.istiowatcher),
+  };
 }
 
 export function workerServiceAccount(config: ManifestConfig) {
@@ -152,7 +212,12 @@ export function workerAutoscaler(config: ManifestConfig): HorizontalPodAutoscale
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: DEPLOYMENTS.worker },
       minReplicas,
       maxReplicas,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilization } } }],
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilization } },
+        },
+      ],
       behavior: { scaleDown: { stabilizationWindowSeconds: 120 } },
     },
   });
@@ -240,7 +305,10 @@ export function watcherResources(config: ManifestConfig) {
         image: imageOf(config, 'istiowatcher'),
         ports: [{ name: 'http-admin', containerPort: PORTS.istiowatcher }],
         // POD_NAME: the watcher's identity in the leader Lease.
-        env: [...env(watcherEnv(config)), { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+        env: [
+          ...env(watcherEnv(config)),
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        ],
         readinessProbe: httpProbe('/readyz', PORTS.istiowatcher),
         livenessProbe: httpProbe('/healthz', PORTS.istiowatcher),
         resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '192Mi' } },
@@ -249,5 +317,10 @@ export function watcherResources(config: ManifestConfig) {
     ),
   });
   // Its own token is mounted (podSpec), but the ServiceAccount object keeps the default off.
-  return { serviceAccount: serviceAccount(config, name, APP_LABELS.istiowatcher), role, roleBinding, deployment: deploy };
+  return {
+    serviceAccount: serviceAccount(config, name, APP_LABELS.istiowatcher),
+    role,
+    roleBinding,
+    deployment: deploy,
+  };
 }

@@ -39,7 +39,11 @@ function body(path: string): unknown {
       apiVersion: 'v1',
       groups: groups.map((gv) => {
         const [group, version] = gv.split('/');
-        return { name: group, versions: [{ groupVersion: gv, version }], preferredVersion: { groupVersion: gv, version } };
+        return {
+          name: group,
+          versions: [{ groupVersion: gv, version }],
+          preferredVersion: { groupVersion: gv, version },
+        };
       }),
     };
   }
@@ -50,7 +54,13 @@ function body(path: string): unknown {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: gv,
-      resources: RESOURCES[gv].map(([name, kind, namespaced]) => ({ name, singularName: kind.toLowerCase(), namespaced, kind, verbs: ['create', 'get', 'list', 'patch', 'update', 'delete'] })),
+      resources: RESOURCES[gv].map(([name, kind, namespaced]) => ({
+        name,
+        singularName: kind.toLowerCase(),
+        namespaced,
+        kind,
+        verbs: ['create', 'get', 'list', 'patch', 'update', 'delete'],
+      })),
     };
   }
   return undefined;
@@ -66,7 +76,16 @@ export async function startFakeApiServer(): Promise<{ url: string; close: () => 
       return;
     }
     res.statusCode = 404;
-    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${path} not found` }));
+    res.end(
+      JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'NotFound',
+        code: 404,
+        message: `${path} not found`,
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,5 +1,16 @@
 // The local stand-in for Istio's weighted routing of frontend -> worker (see README.md).
-import { closeServer, createLogger, envNumber, envOptional, envPort, envUrl, listen, loadDotenv, runMain, ConfigError } from '@string-hashr/runtime';
+import {
+  closeServer,
+  createLogger,
+  envNumber,
+  envOptional,
+  envPort,
+  envUrl,
+  listen,
+  loadDotenv,
+  runMain,
+  ConfigError,
+} from '@string-hashr/runtime';
 import { createMesh } from './proxy.js';
 import { followWeights } from './weights-file.js';
 
@@ -10,7 +21,10 @@ void runMain(log, async () => {
   const port = envPort(env, 'MESH_PORT', 15001);
   const vsFile = envOptional(env, 'MESH_VS_FILE');
   if (!vsFile) throw new ConfigError('MESH_VS_FILE is not set: expected the path of the worker VirtualService YAML');
-  const upstreams = { primary: envUrl(env, 'MESH_PRIMARY_URL', undefined), burst: envUrl(env, 'MESH_BURST_URL', undefined) };
+  const upstreams = {
+    primary: envUrl(env, 'MESH_PRIMARY_URL', undefined),
+    burst: envUrl(env, 'MESH_BURST_URL', undefined),
+  };
   const timeoutMs = envNumber(env, 'MESH_TIMEOUT_MS', 5000, { min: 1, integer: true });
   let weights;
   try {
@@ -25,7 +39,11 @@ void runMain(log, async () => {
   const mesh = createMesh({ upstreams, weights: weights.current, timeoutMs });
   const bound = await listen(mesh.server, port, '127.0.0.1');
   const w = weights.current();
-  log.info('routing worker traffic', { port: bound, primary: `${upstreams.primary} (${w.primary}%)`, burst: `${upstreams.burst} (${w.burst}%)` });
+  log.info('routing worker traffic', {
+    port: bound,
+    primary: `${upstreams.primary} (${w.primary}%)`,
+    burst: `${upstreams.burst} (${w.burst}%)`,
+  });
   return async () => {
     weights.close();
     await closeServer(mesh.server, 3000);

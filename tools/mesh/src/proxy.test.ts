@@ -15,7 +15,9 @@ function upstream(name: string): Server {
   return createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ from: name, body })));
+    req.on('end', () =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ from: name, body })),
+    );
   });
 }
 
@@ -33,8 +35,17 @@ describe('mesh stand-in', () => {
     writeFileSync(file, vsYaml(100, 0));
     const primaryPort = await listen(primary, 0, '127.0.0.1');
     burstPort = await listen(burst, 0, '127.0.0.1');
-    weights = followWeights(file, () => {}, () => {}, 50);
-    mesh = createMesh({ upstreams: { primary: `http://127.0.0.1:${primaryPort}`, burst: `http://127.0.0.1:${burstPort}` }, weights: weights.current, timeoutMs: 2000 });
+    weights = followWeights(
+      file,
+      () => {},
+      () => {},
+      50,
+    );
+    mesh = createMesh({
+      upstreams: { primary: `http://127.0.0.1:${primaryPort}`, burst: `http://127.0.0.1:${burstPort}` },
+      weights: weights.current,
+      timeoutMs: 2000,
+    });
     url = `http://127.0.0.1:${await listen(mesh.server, 0, '127.0.0.1')}`;
   });
   afterAll(async () => {
@@ -45,7 +56,11 @@ describe('mesh stand-in', () => {
     if (burst.listening) await closeServer(burst, 100);
   });
 
-  const post = async () => JSON.parse((await http(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"str":"abc"}' })).body);
+  const post = async () =>
+    JSON.parse(
+      (await http(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"str":"abc"}' }))
+        .body,
+    );
 
   it('passes the request through to the subset the weights choose', async () => {
     for (let i = 0; i < 20; i++) expect(await post()).toEqual({ from: 'primary', body: '{"str":"abc"}' });
@@ -60,7 +75,9 @@ describe('mesh stand-in', () => {
 
   it('counts istio_requests_total by destination cluster and response code', async () => {
     const metrics = (await http(`${url}/stats/prometheus`)).body;
-    expect(metrics).toMatch(/istio_requests_total\{reporter="source",source_workload="frontend-deployment",[^}]*destination_cluster="primary",response_code="200"\} 20/);
+    expect(metrics).toMatch(
+      /istio_requests_total\{reporter="source",source_workload="frontend-deployment",[^}]*destination_cluster="primary",response_code="200"\} 20/,
+    );
     expect(metrics).toMatch(/istio_requests_total\{[^}]*destination_cluster="burst",response_code="200"\} 20/);
     // The watcher's default query, as its text reads, selects exactly these series.
     const query = defaultWatcherQuery('1m');

@@ -48,8 +48,16 @@ export function createMesh(options: MeshOptions): { server: Server; close(): Pro
     registers: [registry],
   });
   const pools: Record<Subset, Pool> = {
-    primary: new Pool(options.upstreams.primary, { connections: 64, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }),
-    burst: new Pool(options.upstreams.burst, { connections: 64, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }),
+    primary: new Pool(options.upstreams.primary, {
+      connections: 64,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    }),
+    burst: new Pool(options.upstreams.burst, {
+      connections: 64,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    }),
   };
   const random = options.random ?? Math.random;
 

@@ -49,10 +49,16 @@ spec:
 `;
   it('reads the weights, also after other documents', () => {
     expect(weightsFromYaml(vs(100, 0))).toEqual({ primary: 100, burst: 0 });
-    expect(weightsFromYaml(`apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: x }\n---\n${vs(30, 70)}`)).toEqual({ primary: 30, burst: 70 });
+    expect(
+      weightsFromYaml(
+        `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: x }\n---\n${vs(30, 70)}`,
+      ),
+    ).toEqual({ primary: 30, burst: 70 });
   });
   it('says what is wrong', () => {
     expect(() => weightsFromYaml('kind: Service\n')).toThrow(/no VirtualService/);
-    expect(() => weightsFromYaml('kind: VirtualService\nmetadata: { name: v }\nspec: { http: [] }\n')).toThrow(/no HTTP route/);
+    expect(() => weightsFromYaml('kind: VirtualService\nmetadata: { name: v }\nspec: { http: [] }\n')).toThrow(
+      /no HTTP route/,
+    );
   });
 });

@@ -13,7 +13,12 @@ export function weightsFromYaml(text: string): Weights {
  * which some fs.watch backends miss, so the file's mtime is also polled. A file that cannot be
  * read or parsed keeps the last good weights and is reported once.
  */
-export function followWeights(file: string, onChange: (weights: Weights) => void, onError: (message: string) => void, pollMs = 250): { current(): Weights; close(): void } {
+export function followWeights(
+  file: string,
+  onChange: (weights: Weights) => void,
+  onError: (message: string) => void,
+  pollMs = 250,
+): { current(): Weights; close(): void } {
   let weights = weightsFromYaml(readFileSync(file, 'utf8'));
   let seen = statSync(file).mtimeMs;
   let lastError = '';

@@ -132,9 +132,37 @@
     data: {
       labels: [],
       datasets: [
-        { label: 'Achieved req/s', data: [], borderColor: '#0d6efd', backgroundColor: '#0d6efd', yAxisID: 'rate', pointRadius: 0, borderWidth: 2 },
-        { label: 'Target req/s', data: [], borderColor: '#6c757d', backgroundColor: '#6c757d', yAxisID: 'rate', pointRadius: 0, borderWidth: 1, borderDash: [6, 4], stepped: true },
-        { label: 'Burst share %', data: [], borderColor: '#fd7e14', backgroundColor: 'rgba(253,126,20,0.15)', yAxisID: 'share', pointRadius: 0, borderWidth: 2, fill: true, stepped: true },
+        {
+          label: 'Achieved req/s',
+          data: [],
+          borderColor: '#0d6efd',
+          backgroundColor: '#0d6efd',
+          yAxisID: 'rate',
+          pointRadius: 0,
+          borderWidth: 2,
+        },
+        {
+          label: 'Target req/s',
+          data: [],
+          borderColor: '#6c757d',
+          backgroundColor: '#6c757d',
+          yAxisID: 'rate',
+          pointRadius: 0,
+          borderWidth: 1,
+          borderDash: [6, 4],
+          stepped: true,
+        },
+        {
+          label: 'Burst share %',
+          data: [],
+          borderColor: '#fd7e14',
+          backgroundColor: 'rgba(253,126,20,0.15)',
+          yAxisID: 'share',
+          pointRadius: 0,
+          borderWidth: 2,
+          fill: true,
+          stepped: true,
+        },
       ],
     },
     options: {
@@ -144,7 +172,14 @@
       scales: {
         x: { ticks: { maxTicksLimit: 8, autoSkip: true } },
         rate: { type: 'linear', position: 'left', beginAtZero: true, title: { display: true, text: 'req/s' } },
-        share: { type: 'linear', position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false }, title: { display: true, text: 'burst %' } },
+        share: {
+          type: 'linear',
+          position: 'right',
+          min: 0,
+          max: 100,
+          grid: { drawOnChartArea: false },
+          title: { display: true, text: 'burst %' },
+        },
       },
       plugins: { legend: { position: 'bottom' } },
     },
@@ -166,7 +201,8 @@
     $('stat-ok').classList.toggle('text-success', stats.okPerSecond > 0);
     $('stat-failed').classList.toggle('text-danger', stats.failedPerSecond > 0);
     $('stat-dropped').classList.toggle('text-danger', stats.droppedPerSecond > 0);
-    for (const key of ['sent', 'ok', 'failed', 'dropped', 'primary', 'burst']) $(`total-${key}`).textContent = stats.totals[key].toLocaleString('en-US');
+    for (const key of ['sent', 'ok', 'failed', 'dropped', 'primary', 'burst'])
+      $(`total-${key}`).textContent = stats.totals[key].toLocaleString('en-US');
   };
   socket.on('history', (history) => {
     chart.data.labels = [];

@@ -54,8 +54,16 @@ describe('fileRouter', () => {
   });
 
   it('says what is missing', async () => {
-    await expect(fileRouter({ path: '/nonexistent/vs.yaml', name: 'x', subsets: DEFAULT_SUBSETS }).getRoutes()).rejects.toMatchObject({ kind: 'not-found', message: /does not exist \(WATCHER_VS_FILE\)/ });
-    await expect(setup('kind: Service\n').router.getRoutes()).rejects.toMatchObject({ kind: 'not-found', message: /holds no VirtualService/ });
-    await expect(setup(YAML_TEXT.replace('subset: burst', 'subset: cloud')).router.getRoutes()).rejects.toMatchObject({ kind: 'invalid', message: /both subsets/ });
+    await expect(
+      fileRouter({ path: '/nonexistent/vs.yaml', name: 'x', subsets: DEFAULT_SUBSETS }).getRoutes(),
+    ).rejects.toMatchObject({ kind: 'not-found', message: /does not exist \(WATCHER_VS_FILE\)/ });
+    await expect(setup('kind: Service\n').router.getRoutes()).rejects.toMatchObject({
+      kind: 'not-found',
+      message: /holds no VirtualService/,
+    });
+    await expect(setup(YAML_TEXT.replace('subset: burst', 'subset: cloud')).router.getRoutes()).rejects.toMatchObject({
+      kind: 'invalid',
+      message: /both subsets/,
+    });
   });
 });

@@ -16,7 +16,8 @@ export function fileRouter(options: { path: string; name: string; subsets: Subse
   const file = path.resolve(options.path);
 
   function load(): { docs: Document[]; index: number; vs: VirtualServiceLike } {
-    if (!existsSync(file)) throw new RouterError('not-found', `VirtualService file ${file} does not exist (WATCHER_VS_FILE)`);
+    if (!existsSync(file))
+      throw new RouterError('not-found', `VirtualService file ${file} does not exist (WATCHER_VS_FILE)`);
     try {
       return findVirtualService(readFileSync(file, 'utf8'), options.name);
     } catch (err) {
@@ -43,7 +44,13 @@ export function fileRouter(options: { path: string; name: string; subsets: Subse
     },
     async setRoutes(weights) {
       const { docs, index, vs } = load();
-      if (weightsEqual(invalid(() => readWeights(vs, options.subsets)), weights)) return;
+      if (
+        weightsEqual(
+          invalid(() => readWeights(vs, options.subsets)),
+          weights,
+        )
+      )
+        return;
       checkWeightsOrInvalid(weights);
       const at = locateWeights(vs, options.subsets);
       const route = ['spec', 'http', at.httpIndex, 'route'];

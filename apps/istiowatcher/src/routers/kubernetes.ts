@@ -12,7 +12,12 @@ import { RouterError, type Router } from './router.js';
  * (422, or 409) instead of being overwritten; then the object is read again and the patch retried.
  * Each change is recorded as a Kubernetes Event on the VirtualService.
  */
-export function kubernetesRouter(kc: KubeConfig, vs: VirtualServiceRef, log: Logger, options: { identity: string; maxAttempts?: number }): Router {
+export function kubernetesRouter(
+  kc: KubeConfig,
+  vs: VirtualServiceRef,
+  log: Logger,
+  options: { identity: string; maxAttempts?: number },
+): Router {
   const [group = '', version = ''] = vs.apiVersion.split('/');
   const objects = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
@@ -22,7 +27,11 @@ export function kubernetesRouter(kc: KubeConfig, vs: VirtualServiceRef, log: Log
 
   async function read(): Promise<VirtualServiceLike> {
     try {
-      return (await withDeadline(objects.getNamespacedCustomObject(target), API_CALL_TIMEOUT_MS, 'get virtualservice')) as VirtualServiceLike;
+      return (await withDeadline(
+        objects.getNamespacedCustomObject(target),
+        API_CALL_TIMEOUT_MS,
+        'get virtualservice',
+      )) as VirtualServiceLike;
     } catch (err) {
       throw describeApiError(err, call('get'));
     }
@@ -44,10 +53,21 @@ export function kubernetesRouter(kc: KubeConfig, vs: VirtualServiceRef, log: Log
         namespace: vs.namespace,
         body: {
           metadata: { generateName: `${vs.name}.`, namespace: vs.namespace },
-          involvedObject: { apiVersion: vs.apiVersion, kind: 'VirtualService', name: vs.name, namespace: vs.namespace, uid: metadata.uid, resourceVersion: metadata.resourceVersion },
+          involvedObject: {
+            apiVersion: vs.apiVersion,
+            kind: 'VirtualService',
+            name: vs.name,
+            namespace: vs.namespace,
+            uid: metadata.uid,
+            resourceVersion: metadata.resourceVersion,
+          },
           type: 'Normal',
           reason: to.burst > from.burst ? 'BurstIncreased' : 'BurstDecreased',
-          message: `weights ${vs.subsets.primary}/${vs.subsets.burst} ${from.primary}/${from.burst} -> ${to.primary}/${to.burst}: ${reason}`.slice(0, 1024),
+          message:
+            `weights ${vs.subsets.primary}/${vs.subsets.burst} ${from.primary}/${from.burst} -> ${to.primary}/${to.burst}: ${reason}`.slice(
+              0,
+              1024,
+            ),
           source: { component: 'istiowatcher', host: options.identity },
           reportingComponent: 'istiowatcher',
           reportingInstance: options.identity,
@@ -75,14 +95,20 @@ export function kubernetesRouter(kc: KubeConfig, vs: VirtualServiceRef, log: Log
         const current = weightsOf(object);
         if (weightsEqual(current, weights)) return;
         try {
-          const patched = objects.patchNamespacedCustomObject({ ...target, body: weightPatch(object, weights, vs.subsets) }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+          const patched = objects.patchNamespacedCustomObject(
+            { ...target, body: weightPatch(object, weights, vs.subsets) },
+            setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+          );
           await withDeadline(patched, API_CALL_TIMEOUT_MS, 'patch virtualservice');
           await recordEvent(object, current, weights, reason);
           return;
         } catch (err) {
           const problem = describeApiError(err, call('patch'));
           if (problem.kind !== 'conflict' || attempt >= maxAttempts) throw problem;
-          log.warn('the VirtualService changed since it was read; reading it again', { attempt, detail: problem.message });
+          log.warn('the VirtualService changed since it was read; reading it again', {
+            attempt,
+            detail: problem.message,
+          });
         }
       }
     },

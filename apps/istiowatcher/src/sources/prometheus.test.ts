@@ -16,15 +16,32 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const vector = (...values: string[]) => ({ status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: values.map((v) => ({ metric: {}, value: [0, v] })) } }) });
+const vector = (...values: string[]) => ({
+  status: 200,
+  body: JSON.stringify({
+    status: 'success',
+    data: { resultType: 'vector', result: values.map((v) => ({ metric: {}, value: [0, v] })) },
+  }),
+});
 
 describe('prometheusSource', () => {
   it('an HTTP error without a JSON body is an http error; a 400 with Prometheus error JSON keeps its message', async () => {
     const source = prometheusSource({ url, query: 'q', timeoutMs: 1000, rateWindowSeconds: 5 });
     answers.push({ status: 503, body: 'upstream unavailable' });
-    expect(await source.read()).toMatchObject({ kind: 'error', errorKind: 'http', message: expect.stringContaining('HTTP 503') });
-    answers.push({ status: 400, body: JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error' }) });
-    expect(await source.read()).toMatchObject({ kind: 'error', errorKind: 'prometheus', message: expect.stringContaining('parse error') });
+    expect(await source.read()).toMatchObject({
+      kind: 'error',
+      errorKind: 'http',
+      message: expect.stringContaining('HTTP 503'),
+    });
+    answers.push({
+      status: 400,
+      body: JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error' }),
+    });
+    expect(await source.read()).toMatchObject({
+      kind: 'error',
+      errorKind: 'prometheus',
+      message: expect.stringContaining('parse error'),
+    });
   });
 
   it('after a failure, answers are warming up for one rate window, then taken as they are again', async () => {

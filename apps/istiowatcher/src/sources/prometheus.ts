@@ -12,7 +12,13 @@ import { getText, type MetricSource } from './source.js';
  */
 const EMPTY_GRACE_WINDOWS = 3;
 
-export function prometheusSource(options: { url: string; query: string; timeoutMs: number; rateWindowSeconds: number; now?: () => number }): MetricSource {
+export function prometheusSource(options: {
+  url: string;
+  query: string;
+  timeoutMs: number;
+  rateWindowSeconds: number;
+  now?: () => number;
+}): MetricSource {
   const endpoint = `${options.url}/api/v1/query?query=${encodeURIComponent(options.query)}`;
   const now = options.now ?? Date.now;
   let failing = false;
@@ -26,11 +32,16 @@ export function prometheusSource(options: { url: string; query: string; timeoutM
     try {
       body = JSON.parse(answer.text);
     } catch {
-      return { kind: 'error', errorKind: 'http', message: `HTTP ${answer.status} from ${options.url}: ${answer.text.slice(0, 200)}` };
+      return {
+        kind: 'error',
+        errorKind: 'http',
+        message: `HTTP ${answer.status} from ${options.url}: ${answer.text.slice(0, 200)}`,
+      };
     }
     // Prometheus answers bad queries with 400 and a JSON error body; keep its message.
     const reading = parseQueryResponse(body);
-    if (answer.status !== 200 && reading.kind !== 'error') return { kind: 'error', errorKind: 'http', message: `HTTP ${answer.status} from ${options.url}` };
+    if (answer.status !== 200 && reading.kind !== 'error')
+      return { kind: 'error', errorKind: 'http', message: `HTTP ${answer.status} from ${options.url}` };
     return reading;
   }
 

@@ -8,7 +8,12 @@ import { getText, type MetricSource } from './source.js';
  * increase between the oldest sample inside the rate window and the newest, over the time between
  * them; each step handles counter resets. The first read has nothing to compare with: warming up.
  */
-export function scrapeSource(options: { url: string; rateWindowSeconds: number; timeoutMs: number; now?: () => number }): MetricSource {
+export function scrapeSource(options: {
+  url: string;
+  rateWindowSeconds: number;
+  timeoutMs: number;
+  now?: () => number;
+}): MetricSource {
   const now = options.now ?? Date.now;
   const samples: Array<{ at: number; series: Map<string, number> }> = [];
   return {
@@ -16,9 +21,13 @@ export function scrapeSource(options: { url: string; rateWindowSeconds: number; 
     async read(): Promise<Reading> {
       const answer = await getText(options.url, options.timeoutMs, 'text/plain');
       if ('kind' in answer) return answer;
-      if (answer.status !== 200) return { kind: 'error', errorKind: 'http', message: `HTTP ${answer.status} from ${options.url}` };
+      if (answer.status !== 200)
+        return { kind: 'error', errorKind: 'http', message: `HTTP ${answer.status} from ${options.url}` };
       const at = now();
-      samples.push({ at, series: selectSeries(parseExposition(answer.text), WORKER_TRAFFIC_METRIC, WORKER_TRAFFIC_SELECTOR) });
+      samples.push({
+        at,
+        series: selectSeries(parseExposition(answer.text), WORKER_TRAFFIC_METRIC, WORKER_TRAFFIC_SELECTOR),
+      });
       // Keep the newest sample at or before the window's start, and everything after it.
       while (samples.length > 2 && (samples[1]?.at ?? at) <= at - options.rateWindowSeconds * 1000) samples.shift();
       const [oldest] = samples;
