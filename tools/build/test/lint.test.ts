@@ -1,8 +1,8 @@
-// The project boundaries are enforced, not hoped for: `nx graph` shows apps on libs only, and
-// lint (@nx/enforce-module-boundaries with the tags in each project.json) refuses a wrong
-// import. The fixtures below are deliberate violations, linted as if they lived in the tree.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// Lint is enforced, not hoped for: `nx graph` shows apps on libs only; ESLint
+// (@nx/enforce-module-boundaries with the tags in each project.json) refuses a wrong import; and
+// `prettier --check` refuses unformatted code. The fixtures are deliberate violations.
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -92,5 +92,36 @@ describe('lint refuses a wrong import', () => {
         "import { freePort } from '@string-hashr/testing';\nexport const x = freePort;\n",
       ),
     ).toEqual([]);
+  });
+});
+
+describe('lint refuses unformatted code', () => {
+  it('prettier --check (as every lint target runs it) fails on an unformatted file and passes once it is formatted', async () => {
+    // Inside the tree, so the repository's .prettierrc.json applies as it does to real code.
+    const dir = mkdtempSync(path.join(import.meta.dirname, '.prettier-fixture-'));
+    const check = () => spawnSync('npx', ['prettier', '--check', dir], { cwd: root, encoding: 'utf8' });
+    try {
+      writeFileSync(path.join(dir, 'sample.ts'), 'export const  answer  =  {a:1,b:"two"}\n');
+      const bad = check();
+      expect(bad.status).toBe(1);
+      expect(bad.stdout + bad.stderr).toContain('sample.ts');
+      writeFileSync(path.join(dir, 'sample.ts'), "export const answer = { a: 1, b: 'two' };\n");
+      expect(check().status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is part of every project's lint target", () => {
+    const projectFiles = ['apps', 'libs', 'tools']
+      .flatMap((group) => readdirSync(path.join(root, group)).map((dir) => path.join(group, dir, 'project.json')))
+      .filter((file) => existsSync(path.join(root, file)));
+    expect(projectFiles.length).toBeGreaterThan(10);
+    for (const file of projectFiles) {
+      const project = JSON.parse(readFileSync(path.join(root, file), 'utf8')) as {
+        targets: { lint?: { command?: string } };
+      };
+      expect(project.targets.lint?.command, file).toContain(`prettier --check ${path.dirname(file)}`);
+    }
   });
 });
