@@ -67,13 +67,39 @@ const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
 
 export const DEFAULT_PROMETHEUS_URL = 'http://prometheus.istio-system.svc.cluster.local:9090';
 
+/**
+ * The least and most each duration setting accepts, in seconds. Beyond Node's timer limit
+ * (2^31 - 1 ms, about 24.8 days) a timer fires at once: an interval of 3000000 s became a 1 ms
+ * loop, a query timeout of 3000000 s timed out every query at once. The maxima are far below
+ * that and above anything useful (see README.md, Configuration).
+ */
+export const DURATION_BOUNDS = {
+  WATCHER_INTERVAL_SECONDS: { min: 0.05, max: 300 },
+  WATCHER_QUERY_TIMEOUT_SECONDS: { min: 0.1, max: 60 },
+  WATCHER_RATE_WINDOW: { min: 1, max: 3600 },
+  WATCHER_MIN_DWELL_SECONDS: { min: 0, max: 86_400 },
+  WATCHER_MIN_DWELL_DOWN_SECONDS: { min: 0, max: 86_400 },
+  WATCHER_RESYNC_SECONDS: { min: 0, max: 3600 },
+  WATCHER_LEASE_DURATION_SECONDS: { min: 2, max: 300 },
+} as const;
+
+/** A duration setting in seconds, within its DURATION_BOUNDS. */
+function envSeconds(env: Env, name: keyof typeof DURATION_BOUNDS, fallback: number): number {
+  return envNumber(env, name, fallback, DURATION_BOUNDS[name]);
+}
+
 export function loadConfig(env: Env): WatcherConfig {
-  const timeoutMs = envNumber(env, 'WATCHER_QUERY_TIMEOUT_SECONDS', 3, { min: 0.1 }) * 1000;
+  const timeoutMs = envSeconds(env, 'WATCHER_QUERY_TIMEOUT_SECONDS', 3) * 1000;
   const rateWindow = envString(env, 'WATCHER_RATE_WINDOW', '1m');
   const rateWindowSeconds = parseDuration(rateWindow);
   if (rateWindowSeconds === undefined)
     throw new ConfigError(
       `WATCHER_RATE_WINDOW="${rateWindow}" is not valid: expected a Prometheus duration such as 1m or 15s`,
+    );
+  const windowBounds = DURATION_BOUNDS.WATCHER_RATE_WINDOW;
+  if (rateWindowSeconds < windowBounds.min || rateWindowSeconds > windowBounds.max)
+    throw new ConfigError(
+      `WATCHER_RATE_WINDOW=${rateWindow} is out of range: expected ${windowBounds.min}s to ${windowBounds.max / 60}m`,
     );
 
   const sourceKind = envChoice(env, 'WATCHER_SOURCE', ['prometheus', 'scrape'] as const, 'prometheus');
@@ -89,7 +115,7 @@ export function loadConfig(env: Env): WatcherConfig {
       : { kind: 'scrape', url: envUrl(env, 'WATCHER_SCRAPE_URL', undefined), rateWindowSeconds, timeoutMs };
 
   const samplesUp = envNumber(env, 'WATCHER_SAMPLES', 3, { min: 1, integer: true });
-  const dwellUpSeconds = envNumber(env, 'WATCHER_MIN_DWELL_SECONDS', 30, { min: 0 });
+  const dwellUpSeconds = envSeconds(env, 'WATCHER_MIN_DWELL_SECONDS', 30);
   const policy: PolicySettings = {
     mode: envChoice(env, 'WATCHER_MODE', ['switch', 'spill'] as const, 'switch'),
     highRps: envNumber(env, 'BURST_HIGH_RPS', 15, { min: 0 }),
@@ -99,7 +125,7 @@ export function loadConfig(env: Env): WatcherConfig {
     samplesUp,
     samplesDown: envNumber(env, 'WATCHER_SAMPLES_DOWN', samplesUp, { min: 1, integer: true }),
     minDwellUpMs: dwellUpSeconds * 1000,
-    minDwellDownMs: envNumber(env, 'WATCHER_MIN_DWELL_DOWN_SECONDS', dwellUpSeconds, { min: 0 }) * 1000,
+    minDwellDownMs: envSeconds(env, 'WATCHER_MIN_DWELL_DOWN_SECONDS', dwellUpSeconds) * 1000,
     failsafe: envChoice(env, 'WATCHER_FAILSAFE', ['hold', 'natural'] as const, 'hold'),
     failsafeAfter: envNumber(env, 'WATCHER_FAILSAFE_AFTER', 10, { min: 1, integer: true }),
   };
@@ -140,12 +166,12 @@ export function loadConfig(env: Env): WatcherConfig {
     throw new ConfigError('VS_BURST_SUBSET must differ from VS_PRIMARY_SUBSET');
 
   const dryRun = envBoolean(env, 'WATCHER_DRY_RUN', false);
-  const intervalMs = envNumber(env, 'WATCHER_INTERVAL_SECONDS', 1, { min: 0.05 }) * 1000;
+  const intervalMs = envSeconds(env, 'WATCHER_INTERVAL_SECONDS', 1) * 1000;
   return {
     port: envPort(env, 'PORT', PORTS.istiowatcher),
     intervalMs,
     // A dry run keeps the weights it would have set as its state; re-reading would undo that.
-    resyncMs: dryRun ? 0 : envNumber(env, 'WATCHER_RESYNC_SECONDS', 30, { min: 0 }) * 1000,
+    resyncMs: dryRun ? 0 : envSeconds(env, 'WATCHER_RESYNC_SECONDS', 30) * 1000,
     source,
     policy,
     router,
@@ -156,7 +182,7 @@ export function loadConfig(env: Env): WatcherConfig {
       enabled: envBoolean(env, 'WATCHER_LEADER_ELECTION', true) && routerKind === 'kubernetes' && !dryRun,
       leaseName: LEADER_LEASE_NAME,
       identity: envOptional(env, 'POD_NAME') ?? hostname(),
-      leaseDurationSeconds: envNumber(env, 'WATCHER_LEASE_DURATION_SECONDS', 15, { min: 1 }),
+      leaseDurationSeconds: envSeconds(env, 'WATCHER_LEASE_DURATION_SECONDS', 15),
     },
   };
 }
