@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { StackConfig } from './config.js';
 import { BURST_PREFIX } from '@string-hashr/contract';
+import { localRedisServerArgs } from '@string-hashr/redis';
 
 /** One process of the local stack: how to start it and how to know it is up. */
 export interface Component {
@@ -41,18 +42,7 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
     components.push({
       name: 'redis',
       command: facts.ownRedis.binary,
-      args: [
-        '--port',
-        String(facts.ownRedis.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        facts.stateDir,
-      ],
+      args: localRedisServerArgs(facts.ownRedis.port, facts.stateDir),
       env: {},
       health: { kind: 'redis', host: '127.0.0.1', port: facts.ownRedis.port },
       shows: `127.0.0.1:${facts.ownRedis.port} (own redis-server)`,
