@@ -36,8 +36,18 @@ run kubectl --context "$BURST_CONTEXT" apply -k "$OUT/k8s/burst"
 step "primary ($PRIMARY_CONTEXT): Redis, frontend, worker, istiowatcher"
 run kubectl --context "$PRIMARY_CONTEXT" apply -k "$OUT/k8s/primary"
 
-step "primary: Istio gateway, routing (natural: all to primary), mTLS and authorization"
+step "primary: Istio gateway, routing, mTLS and authorization"
 run kubectl --context "$PRIMARY_CONTEXT" apply -k "$OUT/istio-manifests"
+
+# The worker VirtualService is created once and never applied again: its weights and
+# burst.string-hashr.dev annotations are the istiowatcher's, and a re-apply during a burst would
+# send everything back to primary (docs/deploy.md, "Deploying again").
+step "primary: the worker VirtualService (natural: all to primary), only when absent"
+if exists kubectl --context "$PRIMARY_CONTEXT" -n "$NAMESPACE" get virtualservices.networking.istio.io worker-virtual-service -o name; then
+  note "worker-virtual-service exists: left as it is (the istiowatcher owns its weights)"
+else
+  run kubectl --context "$PRIMARY_CONTEXT" create -f "$OUT/istio-manifests/states/natural.yaml"
+fi
 
 step "rollouts"
 for deployment in redis-cache worker-deployment frontend-deployment istiowatcher; do

@@ -66,6 +66,7 @@ function validateDoc(doc: Doc) {
 const primary = docsIn('k8s/primary');
 const burst = docsIn('k8s/burst');
 const istio = docsIn('istio-manifests');
+const states = docsIn('istio-manifests/states');
 const deployments = [...primary, ...burst].filter((d) => d.kind === 'Deployment');
 const podSpecs = deployments.map((d) => d.spec.template.spec);
 const containers = podSpecs.flatMap((s) => s.containers);
@@ -327,14 +328,13 @@ describe('invariants', () => {
     expect(subset('primary')).toEqual({ 'cluster-type': 'primary-cluster' });
     expect(subset('burst')).toEqual({ 'cluster-type': 'burst-cluster' });
     expect(rule.spec.trafficPolicy.loadBalancer.simple).toBe('RANDOM');
-    const vs = find(istio, 'VirtualService', 'worker-virtual-service');
+    const vs = find(states, 'VirtualService', 'worker-virtual-service');
     const used = vs.spec.http.flatMap((h: Doc) => h.route.map((r: Doc) => r.destination.subset));
     expect(new Set(used)).toEqual(new Set(rule.spec.subsets.map((s: Doc) => s.name)));
     for (const r of vs.spec.http[0].route) expect(r.destination.host).toBe(rule.spec.host);
   });
 
-  it('the applied VirtualService and natural.yaml are natural, burst.yaml is all burst', () => {
-    expect(readWeights(find(istio, 'VirtualService', 'worker-virtual-service'))).toEqual(NATURAL);
+  it('natural.yaml is natural, burst.yaml is all burst', () => {
     const state = (name: string) =>
       find(
         docsOf(committed.find((f) => f.path === `istio-manifests/states/${name}`)!.content),
@@ -343,6 +343,21 @@ describe('invariants', () => {
       );
     expect(readWeights(state('natural.yaml'))).toEqual(NATURAL);
     expect(readWeights(state('burst.yaml'))).toEqual(ALL_BURST);
+  });
+
+  it('nothing applied again on a deploy fights the watcher or the autoscaler', () => {
+    // The watcher owns the worker VirtualService's weights and annotations: no applied folder holds it.
+    const applied = layout(config)
+      .filter((f) => f.kustomize)
+      .flatMap((f) => docsIn(f.dir));
+    expect(applied.filter((d) => d.kind === 'VirtualService').map((d) => d.metadata.name)).not.toContain(
+      'worker-virtual-service',
+    );
+    // The HPA owns the burst worker's replica count.
+    const hpa = find(burst, 'HorizontalPodAutoscaler', 'worker-deployment');
+    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'worker-deployment' });
+    expect(find(burst, 'Deployment', 'worker-deployment').spec).not.toHaveProperty('replicas');
+    expect(find(primary, 'Deployment', 'worker-deployment').spec.replicas).toBeGreaterThan(0);
   });
 
   it("the watcher's Role is exactly watcherRbacRules and is bound to the watcher's own ServiceAccount", () => {

@@ -11,3 +11,10 @@ export {
   type IstioExporter,
 } from './prometheus.js';
 export { workerVirtualServiceYaml } from './virtual-service.js';
+export {
+  startApiServerDouble,
+  applyJsonPatch,
+  type ApiServerDouble,
+  type RecordedCall,
+  type StalledRequest,
+} from './api-server-double.js';

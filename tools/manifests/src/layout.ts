@@ -79,16 +79,15 @@ export function layout(
       files: [
         { name: 'frontend-gateway.yaml', resources: frontendGateway(config) },
         { name: 'redis-virtualservice.yaml', resources: [redisVirtualService(config)] },
-        {
-          name: 'worker-virtualservice.yaml',
-          resources: [workerVirtualService(config, NATURAL), workerDestinationRule(config)],
-        },
+        { name: 'worker-destinationrule.yaml', resources: [workerDestinationRule(config)] },
         { name: 'peer-authentication.yaml', resources: [peerAuthentication(config)] },
         { name: 'authorization-policies.yaml', resources: authorizationPolicies(config) },
       ],
     },
     {
-      // Not applied with the folder above: each replaces the worker VirtualService's weights.
+      // Not applied with the folder above: the watcher owns the worker VirtualService's weights and
+      // annotations, and a re-apply would reset them. natural.yaml is created once, when absent
+      // (tools/cluster/deploy.sh); each file replaces the weights when applied by hand.
       dir: 'istio-manifests/states',
       kustomize: false,
       files: [

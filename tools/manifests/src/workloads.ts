@@ -91,7 +91,8 @@ function podSpec(
 interface WorkloadSpec {
   name: string;
   app: string;
-  replicas: number;
+  /** Absent when an autoscaler owns the count: a re-apply must not reset what the HPA chose. */
+  replicas?: number;
   /** Labels on the pods only (not in the selector), e.g. cluster-type. */
   podLabels?: Record<string, string>;
   podAnnotations?: Record<string, string>;
@@ -102,7 +103,7 @@ function deployment(config: ManifestConfig, w: WorkloadSpec): Deployment {
   return new Deployment({
     metadata: { name: w.name, namespace: config.namespace, labels: { app: w.app } },
     spec: {
-      replicas: w.replicas,
+      ...(w.replicas !== undefined ? { replicas: w.replicas } : {}),
       selector: { matchLabels: { app: w.app } },
       template: {
         metadata: {
@@ -180,7 +181,8 @@ export function workerDeployment(config: ManifestConfig, cluster: ClusterRole): 
   return deployment(config, {
     name: DEPLOYMENTS.worker,
     app: APP_LABELS.worker,
-    replicas: cluster === 'primary' ? config.replicas.workerPrimary : config.burstAutoscaling.minReplicas,
+    // On burst the HPA owns the count (it starts at its minReplicas when the Deployment is created).
+    ...(cluster === 'primary' ? { replicas: config.replicas.workerPrimary } : {}),
     podLabels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES[cluster] },
     podAnnotations: scrapeAnnotations(PORTS.worker),
     spec: podSpec(
