@@ -1,6 +1,6 @@
 // Each app's bundle runs with nothing but the production dependencies its pruned package.json
-// lists, installed into a directory outside the workspace (so the workspace's node_modules
-// cannot help it).
+// lists, installed by `npm ci` from its pruned package-lock.json into a directory outside the
+// workspace (so the workspace's node_modules cannot help it), as the image does.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { freePort, http, startNodeApp, startRedis, waitFor, workerVirtualService
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 const rootPkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-
+const rootLock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
 
 describe('pruned production bundles', () => {
   let redis: TestRedis;
@@ -38,7 +38,7 @@ describe('pruned production bundles', () => {
     ],
   ];
 
-  it.each(apps)('%s runs from dist with only its pruned dependencies installed', async (app, healthPath, envFor) => {
+  it.each(apps)('%s runs from dist with only its pruned dependencies, installed by npm ci from its pruned lockfile', async (app, healthPath, envFor) => {
     const dist = path.join(root, 'dist/apps', app);
     expect(existsSync(path.join(dist, 'main.js')), `run \`nx build ${app}\` first`).toBe(true);
     const pkg = JSON.parse(readFileSync(path.join(dist, 'package.json'), 'utf8'));
@@ -47,7 +47,14 @@ describe('pruned production bundles', () => {
     }
     const dir = path.join(scratch, app);
     cpSync(dist, dir, { recursive: true });
-    await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock'], { cwd: dir });
+    // npm ci refuses a lockfile that does not match package.json or misses a package the tree needs.
+    await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });
+    // What npm installed (its hidden lockfile) is exactly what the pruned lockfile lists, at the workspace's versions.
+    const locked = JSON.parse(readFileSync(path.join(dist, 'package-lock.json'), 'utf8')).packages as Record<string, { version: string }>;
+    const installed = JSON.parse(readFileSync(path.join(dir, 'node_modules/.package-lock.json'), 'utf8')).packages as Record<string, { version: string }>;
+    const versions = (packages: Record<string, { version: string }>) => Object.entries(packages).filter(([location]) => location).map(([location, entry]) => `${location}@${entry.version}`).sort();
+    expect(versions(installed)).toEqual(versions(locked));
+    for (const location of Object.keys(locked).filter(Boolean)) expect(locked[location]?.version, location).toBe(rootLock.packages[location]?.version);
     const port = await freePort();
     const proc = startNodeApp(path.join(dir, 'main.js'), { PORT: String(port), ...envFor(dir) });
     try {
