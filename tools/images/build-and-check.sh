@@ -243,7 +243,9 @@ for app in "${APPS[@]}"; do
       ;;
     frontend)
       check_app frontend "$FRONTEND_PORT" /_healthz -e "REDIS_URL=127.0.0.1:$REDIS_PORT" -e "PROCESSOR_URL=http://127.0.0.1:$WORKER_PORT"
-      curl -fsS "http://127.0.0.1:$FRONTEND_PORT/" | grep -q 'String Hashr' || fail "frontend page has no 'String Hashr'"
+      # To a file first: grep -q stops reading at the first match, and curl then fails writing (pipefail).
+      curl -fsS "http://127.0.0.1:$FRONTEND_PORT/" >"$WORK/frontend.html" || fail "frontend / did not answer"
+      grep -q 'String Hashr' "$WORK/frontend.html" || fail "frontend page has no 'String Hashr'"
       echo "frontend / serves the String Hashr page"
       ;;
     istiowatcher)
