@@ -3,7 +3,7 @@
 # Sourced, not run. Each script calls `parse_flags "$@"` first.
 #
 # Settings (environment, or the flags below):
-#   PROJECT_ID        GCP project (default: gcloud's current project; required with --dry-run)
+#   PROJECT_ID        GCP project (default: gcloud's current project; with --dry-run, a placeholder)
 #   ZONE              us-west1-a, as in the codelab
 #   PRIMARY_CLUSTER   primary        BURST_CLUSTER   burst
 #   MACHINE_TYPE      e2-standard-4  (Istio wants 4 vCPU nodes; the codelab's n1-standard-2 is too small today)

@@ -280,6 +280,9 @@ if ! diff -u "$WORK/tree-first.txt" "$WORK/tree-second.txt" >"$WORK/tree.diff"; 
   fail "/app differs between two builds of $REPRO_APP (diff: $WORK/tree.diff)"
 fi
 echo "node_modules identical across two builds: $modules files ($(wc -l <"$WORK/tree-first.txt") entries under /app in all)"
+for image in "string-hashr/$REPRO_APP:$TAG" "string-hashr/$REPRO_APP:rebuild"; do
+  printf '  %-30s image %.12s built %s\n' "$image" "$(podman image inspect --format '{{.Id}}' "$image")" "$(podman image inspect --format '{{.Created}}' "$image")"
+done
 buildah rmi "string-hashr/$REPRO_APP:rebuild" >/dev/null
 
 step "image sizes"
