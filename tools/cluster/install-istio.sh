@@ -10,7 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-  echo "usage: tools/cluster/install-istio.sh [--dry-run] [--project ID] [--zone ZONE]   (ISTIO_VERSION=$ISTIO_VERSION)"
+  echo "usage: tools/cluster/install-istio.sh [--dry-run] [--project ID] [--zone ZONE]   (ISTIO_VERSION=$ISTIO_VERSION, ISTIO_ARCH)"
   usage_common
 }
 parse_flags "$@"
@@ -21,8 +21,9 @@ step "istioctl $ISTIO_VERSION"
 if ISTIOCTL=$(istioctl_path); then
   note "using $ISTIOCTL"
 else
+  resolve_istio_arch
   run mkdir -p "$CLUSTER_ROOT/tmp/istio"
-  run_pipe "cd $(quote "$CLUSTER_ROOT/tmp/istio") && curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=$(quote "$ISTIO_VERSION") TARGET_ARCH=x86_64 sh -"
+  run_pipe "cd $(quote "$CLUSTER_ROOT/tmp/istio") && curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=$(quote "$ISTIO_VERSION") TARGET_ARCH=$(quote "$ISTIO_ARCH") sh -"
 fi
 ISTIO_DIR=$(dirname "$(dirname "$ISTIOCTL")")
 
