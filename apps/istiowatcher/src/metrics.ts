@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Weights } from '@string-hashr/policy';
+import { WATCHER_METRICS } from '@string-hashr/contract';
 
 /** The watcher's own metrics on /metrics, beside the Node process metrics. */
 export function watcherMetrics(
@@ -8,7 +9,7 @@ export function watcherMetrics(
 ) {
   const registers = [registry];
   const mode = new Gauge({
-    name: 'istiowatcher_mode',
+    name: WATCHER_METRICS.mode,
     help: 'The policy mode in force (1 for the active mode)',
     labelNames: ['mode', 'source', 'router', 'dry_run'],
     registers,
@@ -16,45 +17,66 @@ export function watcherMetrics(
   mode.set({ mode: info.mode, source: info.source, router: info.router, dry_run: String(info.dryRun) }, 1);
   const metrics = {
     observedRps: new Gauge({
-      name: 'istiowatcher_observed_rps',
+      name: WATCHER_METRICS.observedRps,
       help: 'The worker request rate last read (req/s); NaN before the first good read',
       registers,
     }),
     burstWeight: new Gauge({
-      name: 'istiowatcher_burst_weight',
+      name: WATCHER_METRICS.burstWeight,
       help: 'Weight of the burst subset in force (0..100)',
       registers,
     }),
     primaryWeight: new Gauge({
-      name: 'istiowatcher_primary_weight',
+      name: WATCHER_METRICS.primaryWeight,
       help: 'Weight of the primary subset in force (0..100)',
       registers,
     }),
     transitions: new Counter({
-      name: 'istiowatcher_transitions_total',
+      name: WATCHER_METRICS.transitions,
       help: 'Weight changes made, by direction (up = more to burst)',
       labelNames: ['direction'],
       registers,
     }),
     errors: new Counter({
-      name: 'istiowatcher_errors_total',
+      name: WATCHER_METRICS.errors,
       help: 'Failures by kind: metric reads (http, network, timeout, prometheus, not-finite, multiple-series, parse) and router calls (router_*)',
       labelNames: ['kind'],
       registers,
     }),
     consecutiveFailures: new Gauge({
-      name: 'istiowatcher_consecutive_failed_reads',
+      name: WATCHER_METRICS.consecutiveFailures,
       help: 'Metric reads failed in a row',
       registers,
     }),
     isLeader: new Gauge({
-      name: 'istiowatcher_is_leader',
+      name: WATCHER_METRICS.isLeader,
       help: '1 when this replica holds the leader lease (or needs none) and may act',
       registers,
     }),
     lastSuccess: new Gauge({
-      name: 'istiowatcher_last_success_timestamp_seconds',
+      name: WATCHER_METRICS.lastSuccess,
       help: 'When a tick last completed with a good read',
+      registers,
+    }),
+    suspended: new Gauge({
+      name: WATCHER_METRICS.suspended,
+      help: '1 while the VirtualService carries burst.string-hashr.dev/suspend (no change is made)',
+      registers,
+    }),
+    pinned: new Gauge({
+      name: WATCHER_METRICS.pinned,
+      help: '1 for the pin in force (burst.string-hashr.dev/pin: natural or burst)',
+      labelNames: ['pin'],
+      registers,
+    }),
+    outsideEdits: new Counter({
+      name: WATCHER_METRICS.outsideEdits,
+      help: 'Weight changes made by someone else, seen and taken as the new state',
+      registers,
+    }),
+    conflicts: new Counter({
+      name: WATCHER_METRICS.conflicts,
+      help: 'Writes refused because the VirtualService changed since it was read, or is owned by another term (the decision is made again)',
       registers,
     }),
     setWeights(weights: Weights) {
@@ -63,6 +85,8 @@ export function watcherMetrics(
     },
   };
   metrics.observedRps.set(NaN);
+  metrics.suspended.set(0);
+  for (const pin of ['natural', 'burst']) metrics.pinned.set({ pin }, 0);
   for (const kind of ['http', 'network', 'timeout', 'prometheus', 'not-finite', 'multiple-series', 'parse'])
     metrics.errors.inc({ kind }, 0);
   return metrics;
