@@ -39,7 +39,7 @@ class ApiError extends Error {
     readonly code: number,
     readonly reason: string,
     message: string,
-    readonly causes: string[] = [],
+    readonly causes: Array<{ reason: string; message: string; field?: string }> = [],
   ) {
     super(message);
   }
@@ -47,7 +47,9 @@ class ApiError extends Error {
 
 /** A JSON Patch that does not apply: 422 as the API server's patch handler answers it (the detail in a cause). */
 const patchFailed = (detail: string) =>
-  new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', [detail]);
+  new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', [
+    { reason: 'UnexpectedServerResponse', message: detail },
+  ]);
 
 /** The kinds this double serves: group/version -> [plural, kind, namespaced]. */
 const RESOURCES: Record<string, Array<[plural: string, kind: string, namespaced: boolean]>> = {
@@ -236,6 +238,7 @@ export async function startApiServerDouble() {
   const calls: RecordedCall[] = [];
   const forbidden = new Set<string>();
   let conflictsToInject = 0;
+  let invalidNext: { field: string; message: string } | undefined;
   let beforePatch: (() => void) | undefined;
   const stalls: Array<{
     verb: string;
@@ -297,7 +300,8 @@ export async function startApiServerDouble() {
   function openWatch(req: IncomingMessage, res: ServerResponse, r: Route, url: URL, name: string | undefined): void {
     const from = url.searchParams.get('resourceVersion');
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
-    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // Headers at once, as the API server sends them: a client waits for them before it watches.
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }).flushHeaders();
     const w: OpenWatch = {
       bucket: bucketOf(r),
       name,
@@ -478,6 +482,17 @@ export async function startApiServerDouble() {
         conflictsToInject--;
         throw conflict(r, objectName);
       }
+      if (invalidNext) {
+        // As a CRD's schema validation (or an admission webhook) refuses an object: 422 naming the field.
+        const { field, message } = invalidNext;
+        invalidNext = undefined;
+        throw new ApiError(
+          422,
+          'Invalid',
+          `${kindOf(r.gv, r.plural)}.${r.group} "${objectName}" is invalid: ${field}: ${message}`,
+          [{ reason: 'FieldValueInvalid', message, field }],
+        );
+      }
       const patched =
         type === 'application/json-patch+json'
           ? applyJsonPatch(current, body as Array<{ op: string; path: string; value?: unknown }>)
@@ -524,9 +539,7 @@ export async function startApiServerDouble() {
             status: 'Failure',
             message: e.message,
             reason: e.reason,
-            ...(e.causes.length
-              ? { details: { causes: e.causes.map((message) => ({ reason: 'UnexpectedServerResponse', message })) } }
-              : {}),
+            ...(e.causes.length ? { details: { causes: e.causes } } : {}),
             code: e.code,
           },
         };
@@ -631,6 +644,8 @@ export async function startApiServerDouble() {
     allow: (verb: string, resource: string) => forbidden.delete(`${verb} ${resource}`),
     /** The next `n` patches answer 409 Conflict. */
     injectConflicts: (n: number) => (conflictsToInject = n),
+    /** The next patch is refused as invalid (422 naming `field`), as schema validation would. */
+    refuseNextPatchAsInvalid: (field: string, message: string) => (invalidNext = { field, message }),
     /** Runs once, between the arrival of the next patch and its application (a concurrent edit). */
     onNextPatch: (fn: () => void) => (beforePatch = fn),
     /** The next `verb` on `resource` is held, unanswered, until released. */
@@ -647,10 +662,14 @@ export async function startApiServerDouble() {
       stalls.push({ verb, resource, hold, stall, arrived, aborted });
       return stall;
     },
-    /** Forgets the history: a watch resumed from any version before now gets 410 Expired. */
-    compactHistory(): void {
+    /**
+     * As after an etcd compaction: the history is forgotten and every open watch ends, so a watch
+     * resumed from any version seen so far gets 410 Expired; one from a fresh list is fine.
+     */
+    expireWatches(): void {
       history.length = 0;
-      oldestKept = resourceVersion + 1;
+      oldestKept = nextVersion();
+      for (const w of [...watches]) w.end();
     },
     /** Ends every open watch, as the API server does at its timeout. */
     closeWatches(): void {

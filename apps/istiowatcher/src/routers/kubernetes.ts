@@ -161,9 +161,21 @@ export function kubernetesRouter(
     });
   }
 
+  /** Waits before trying again, longer each time (up to 30 s); close() cuts it short. */
+  function backoff(attempt: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
+      wakeFromBackoff = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
   async function watchLoop(): Promise<void> {
     let from: string | undefined;
     let failures = 0;
+    let expiries = 0;
     while (!closed) {
       try {
         from ??= await list();
@@ -174,7 +186,12 @@ export function kubernetesRouter(
         if (result.expired) {
           log.info('the watch of the VirtualService expired (410 Gone): listing it again');
           from = undefined;
-        } else from = result.next;
+          // Expired again straight after a list: do not hammer the API server.
+          if (++expiries > 1) await backoff(expiries);
+        } else {
+          from = result.next;
+          expiries = 0;
+        }
       } catch (err) {
         if (closed) return;
         if (watch) watch.synced = false;
@@ -186,13 +203,7 @@ export function kubernetesRouter(
           log.warn('cannot watch the VirtualService; reading it on each tick until the watch is back', {
             detail: status ? `HTTP ${status}` : (err as Error).message,
           });
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
-          wakeFromBackoff = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        await backoff(failures);
       }
     }
   }
