@@ -39,7 +39,7 @@ export function watcherMetrics(
     }),
     errors: new Counter({
       name: WATCHER_METRICS.errors,
-      help: 'Failures by kind: metric reads (http, network, timeout, prometheus, not-finite, multiple-series, parse) and router calls (router_*)',
+      help: 'Failures by kind: metric reads (http, network, timeout, prometheus, not-finite, multiple-series, parse) and router calls (router_not-found, router_forbidden, router_invalid, router_timeout, router_api)',
       labelNames: ['kind'],
       registers,
     }),
