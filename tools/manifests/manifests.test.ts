@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { ALL_BURST, NATURAL } from '@string-hashr/policy';
 import { readWeights, watcherRbacRules } from '@string-hashr/kube-objects';
 import { defaultWatcherQuery } from '@string-hashr/metric-reading';
+import { startApiServerDouble } from '@string-hashr/testing';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
@@ -21,7 +22,6 @@ import { loadConfig, DEFAULT_CONFIG_PATH } from './src/config.js';
 import { generate, KUSTOMIZATION_FILE, layout } from './src/layout.js';
 import { generateFromArgs } from './src/cli.js';
 import { PROMOTED_API_VERSIONS } from './src/render.js';
-import { startFakeApiServer } from './test/fake-apiserver.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -159,7 +159,7 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
 
   /** Runs the real kubectl against the fake API server; resolves with its output and exit code. */
   async function kubectlApply(args: string[]) {
-    const api = await startFakeApiServer();
+    const api = await startApiServerDouble();
     const tmp = mkdtempSync(path.join(tmpdir(), 'kubeconfig-'));
     const kubeconfig = path.join(tmp, 'config');
     writeFileSync(
@@ -177,7 +177,7 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
       const e = err as { code: number; stdout: string; stderr: string };
       return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     } finally {
-      await api.close();
+      await api.stop();
       rmSync(tmp, { recursive: true, force: true });
     }
   }
