@@ -44,9 +44,10 @@ describe('the watcher registry', () => {
     for (const name of Object.values(WATCHER_METRICS)) expect(registered, name).toContain(name);
   });
 
-  it('exposes the read-error kinds at 0 from the start, so a failure rate exists before the first failure', async () => {
+  it('exposes the transitions and read errors at 0 from the start, so increase() shows the first one', async () => {
     const registry = new Registry();
     watcherMetrics(registry, INFO);
+    expect(await byLabel(registry, WATCHER_METRICS.transitions, 'direction')).toEqual({ up: 0, down: 0 });
     expect(await byLabel(registry, WATCHER_METRICS.errors, 'kind')).toMatchObject({ timeout: 0, network: 0, http: 0 });
   });
 });

@@ -64,6 +64,8 @@ export function watcherMetrics(
     },
   };
   metrics.observedRps.set(NaN);
+  // Series at 0 from the start: increase() over a counter's first sample is 0, so a first change would not show.
+  for (const direction of ['up', 'down']) metrics.transitions.inc({ direction }, 0);
   for (const kind of ['http', 'network', 'timeout', 'prometheus', 'not-finite', 'multiple-series', 'parse'])
     metrics.errors.inc({ kind }, 0);
   return metrics;
