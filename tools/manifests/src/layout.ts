@@ -1,5 +1,6 @@
 import { ALL_BURST, NATURAL } from '@string-hashr/policy';
 import type { ManifestConfig } from './config.js';
+import { ADDONS_DIR, grafanaFiles } from './grafana.js';
 import {
   authorizationPolicies,
   eastWestGatewayInstall,
@@ -125,6 +126,8 @@ export function generate(config: ManifestConfig, command: string): GeneratedFile
       out.push({ path: `${folder.dir}/${KUSTOMIZATION_FILE}`, content: renderPlain(kustomization, header) });
     }
   }
+  // Istio's Grafana addon with the burst dashboard: tools/cluster/install-istio.sh.
+  out.push(...grafanaFiles(config, command));
   return out;
 }
 
@@ -135,4 +138,5 @@ export const OUTPUT_DIRS = [
   'istio-manifests',
   'istio-manifests/states',
   'istio-manifests/install',
+  ADDONS_DIR,
 ];
