@@ -17,6 +17,7 @@ import * as install from '@kubernetes-models/istio/install.istio.io/v1alpha1';
 import * as networking from '@kubernetes-models/istio/networking.istio.io/v1beta1';
 import * as security from '@kubernetes-models/istio/security.istio.io/v1';
 import * as securityBeta from '@kubernetes-models/istio/security.istio.io/v1beta1';
+import * as telemetry from '@kubernetes-models/istio/telemetry.istio.io/v1alpha1';
 import { loadConfig, DEFAULT_CONFIG_PATH } from './src/config.js';
 import { generate, KUSTOMIZATION_FILE, layout } from './src/layout.js';
 import { generateFromArgs } from './src/cli.js';
@@ -49,7 +50,7 @@ const find = (docs: Doc[], kind: string, name: string) => {
 
 /** Every model class by "apiVersion/kind", with the promoted Istio versions mapped back to the model that checks them. */
 const models = new Map<string, new (data: Doc) => { validate(): void }>();
-for (const module of [apps, autoscaling, rbac, core, install, networking, security, securityBeta]) {
+for (const module of [apps, autoscaling, rbac, core, install, networking, security, securityBeta, telemetry]) {
   for (const value of Object.values(module) as unknown[]) {
     const model = value as { apiVersion?: string; kind?: string };
     if (typeof value === 'function' && model.apiVersion && model.kind)
@@ -134,6 +135,7 @@ describe('every document', () => {
       'rbac.authorization.k8s.io/v1',
       'networking.istio.io/v1',
       'security.istio.io/v1',
+      'telemetry.istio.io/v1',
       'install.istio.io/v1alpha1',
     ];
     for (const { path: p, doc } of all) expect(allowed, `${p} ${doc.kind}`).toContain(doc.apiVersion);

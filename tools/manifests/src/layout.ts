@@ -1,6 +1,7 @@
 import { ALL_BURST, NATURAL } from '@string-hashr/policy';
 import type { ManifestConfig } from './config.js';
 import { ADDONS_DIR, grafanaFiles } from './grafana.js';
+import { meshTracing } from './tracing.js';
 import {
   authorizationPolicies,
   eastWestGatewayInstall,
@@ -107,6 +108,12 @@ export function layout(
         { name: 'expose-istiod.yaml', resources: exposeIstiod() },
         { name: 'remote.yaml', resources: [remoteInstall(config)] },
       ],
+    },
+    {
+      // The mesh's addons, by tools/cluster/install-istio.sh; the Grafana files are added in generate().
+      dir: ADDONS_DIR,
+      kustomize: false,
+      files: [{ name: 'tracing.yaml', resources: [meshTracing()] }],
     },
   ];
 }

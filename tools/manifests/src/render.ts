@@ -10,11 +10,12 @@ export interface Resource {
 
 /**
  * API versions written newer than the model that checked them, because the schemas are the same:
- * Istio promoted networking and security v1beta1 to v1 (1.22) unchanged, and the models package we use stops at v1beta1.
+ * Istio promoted networking and security v1beta1 and telemetry v1alpha1 to v1 (1.22) unchanged, and the models package we use stops at v1beta1.
  */
 export const PROMOTED_API_VERSIONS: Record<string, string> = {
   'networking.istio.io/v1beta1': 'networking.istio.io/v1',
   'security.istio.io/v1beta1': 'security.istio.io/v1',
+  'telemetry.istio.io/v1alpha1': 'telemetry.istio.io/v1',
 };
 
 /** Who made a generated file; JSON, which has no comments, carries it in a field. */
