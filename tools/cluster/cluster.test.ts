@@ -125,6 +125,7 @@ describe('--dry-run prints the commands and runs none of them', () => {
   it('install-istio.sh: primary, east-west gateway, remote, remote secret, Prometheus, injection', () => {
     const out = dry('install-istio.sh');
     const istioctl = path.join(root, 'tmp/istio/istio-1.28.0/bin/istioctl');
+    const istioDir = path.join(root, 'tmp/istio/istio-1.28.0');
     expect(out).toContain('curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=1.28.0');
     expect(out).toContain(
       `+ ${istioctl} install -y --context gke_demo_us-west1-a_primary -f ${root}/istio-manifests/install/primary.yaml`,
@@ -143,12 +144,42 @@ describe('--dry-run prints the commands and runs none of them', () => {
       `+ ${istioctl} create-remote-secret --context gke_demo_us-west1-a_burst --name burst | kubectl --context gke_demo_us-west1-a_primary apply -f -`,
     );
     expect(out).toContain('samples/addons/prometheus.yaml');
+    expect(out).toContain(
+      `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${istioDir}/samples/addons/grafana.yaml\n` +
+        `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${root}/istio-manifests/addons/grafana-dashboards.yaml\n` +
+        `+ kubectl --context gke_demo_us-west1-a_primary -n istio-system patch deployment grafana --type strategic --patch-file ${root}/istio-manifests/addons/grafana-patch.yaml\n` +
+        '+ kubectl --context gke_demo_us-west1-a_primary -n istio-system rollout status deployment/grafana --timeout 300s\n',
+    );
+    expect(out).toContain(
+      `# open Grafana (dashboard String Hashr / String Hashr: burst): ${istioctl} dashboard grafana`,
+    );
+    // Kiali and Jaeger only when asked
+    for (const text of ['kiali.yaml', 'jaeger.yaml', 'tracing.yaml']) expect(out).not.toContain(text);
+    expect(out).toContain('# Kiali and Jaeger not installed (--with-kiali-jaeger adds them)');
     for (const ctx of ['primary', 'burst'])
       expect(out).toContain(
         `+ kubectl --context gke_demo_us-west1-a_${ctx} label namespace default istio-injection=enabled`,
       );
     for (const file of ['primary.yaml', 'eastwest-gateway.yaml', 'expose-istiod.yaml', 'remote.yaml'])
       expect(existsSync(path.join(root, 'istio-manifests/install', file)), file).toBe(true);
+  });
+
+  it('install-istio.sh --with-kiali-jaeger: also Jaeger, Kiali and the Telemetry that turns tracing on, and how to open them', () => {
+    const out = dry('install-istio.sh', '--with-kiali-jaeger');
+    const istioctl = path.join(root, 'tmp/istio/istio-1.28.0/bin/istioctl');
+    const apply = (file: string) => `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${file}`;
+    const addons = path.join(root, 'tmp/istio/istio-1.28.0/samples/addons');
+    expect(out).toContain(apply(`${addons}/jaeger.yaml`));
+    expect(out).toContain(apply(`${addons}/kiali.yaml`));
+    expect(out).toContain(apply(`${root}/istio-manifests/addons/tracing.yaml`));
+    expect(out).toContain(apply(`${addons}/grafana.yaml`));
+    expect(out.indexOf('jaeger.yaml')).toBeLessThan(out.indexOf('addons/tracing.yaml'));
+    expect(out).toContain(
+      `# open Kiali: ${istioctl} dashboard kiali --context gke_demo_us-west1-a_primary; Jaeger: ${istioctl} dashboard jaeger --context gke_demo_us-west1-a_primary`,
+    );
+    expect(out).not.toContain('Kiali and Jaeger not installed');
+    for (const file of ['grafana-dashboards.yaml', 'grafana-patch.yaml', 'string-hashr-burst.json', 'tracing.yaml'])
+      expect(existsSync(path.join(root, 'istio-manifests/addons', file)), file).toBe(true);
   });
 
   it('deploy.sh: renders the manifests for the tag, applies burst, primary and Istio, waits, prints the page address', () => {
@@ -207,6 +238,14 @@ describe('flags', () => {
     );
   });
 
+  it('up.sh --with-kiali-jaeger: install-istio.sh gets it', () => {
+    const { status, output } = dryRun('up.sh', ['--with-kiali-jaeger', '--tag', 't1']);
+    expect(status, output).toBe(0);
+    expect(output).toContain('samples/addons/kiali.yaml');
+    expect(output).toContain('--tag t1 --out');
+    expect(dryRun('up.sh', ['--tag', 't1']).output).not.toContain('kiali.yaml');
+  });
+
   it('up.sh gives every step the same project and zone', () => {
     const { status, output } = dryRun('up.sh', ['--zone', 'europe-west1-b', '--tag', 't1']);
     expect(status, output).toBe(0);
@@ -219,6 +258,8 @@ describe('flags', () => {
     ['up.sh', '--delete-images'],
     ['create-clusters.sh', '--tag'],
     ['install-istio.sh', '--registry'],
+    ['deploy.sh', '--with-kiali-jaeger'],
+    ['create-clusters.sh', '--with-kiali-jaeger'],
   ])('%s refuses %s, which it does not use, before doing anything', (script, flag) => {
     const { status, output } = dryRun(script, [flag, 'x']);
     expect(status).toBe(2);
@@ -395,6 +436,21 @@ describe('for real (against the fakes): idempotent', () => {
     );
     expect(calls).toContainEqual('istioctl create-remote-secret --context gke_demo_us-west1-a_burst --name burst');
     expect(calls).toContainEqual('kubectl --context gke_demo_us-west1-a_primary apply -f -');
+    // Grafana: the addon, then our ConfigMap, then the patch that mounts it, then the wait for the new pod
+    const at = (text: string) => calls.findIndex((c) => c.includes(text));
+    const steps = [
+      '/samples/addons/grafana.yaml',
+      'apply -f ' + path.join(root, 'istio-manifests/addons/grafana-dashboards.yaml'),
+      'patch deployment grafana --type strategic --patch-file ' +
+        path.join(root, 'istio-manifests/addons/grafana-patch.yaml'),
+      'rollout status deployment/grafana',
+    ].map(at);
+    expect(
+      steps.every((i) => i >= 0),
+      JSON.stringify(steps),
+    ).toBe(true);
+    expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+    expect(calls.some((c) => c.includes('kiali'))).toBe(false);
     // the namespaces did not exist (the fake says so): created, then labelled
     expect(
       calls.indexOf('kubectl --context gke_demo_us-west1-a_primary create namespace istio-system'),
