@@ -28,6 +28,8 @@ export interface RecordedCall {
   /** The bearer token, which stands for the caller. */
   user: string;
   status: number;
+  /** Method and URL, as sent. */
+  request?: string;
   /** The request body of a write (for a JSON Patch: its ops). */
   body?: unknown;
 }
@@ -526,6 +528,7 @@ export async function startApiServerDouble() {
       namespace: '?',
       user: (req.headers.authorization ?? '').replace(/^Bearer /, ''),
       status: 0,
+      request: `${req.method} ${req.url}`,
     };
     handle(req, res, call)
       .catch((err: unknown) => {
