@@ -591,6 +591,27 @@ describe('leader election', () => {
     ]);
   });
 
+  it('leadership is timed on the monotonic clock it is given, not the wall clock', async () => {
+    let monotonic = 1_000_000;
+    const leadership = leaseLeadership(api.kubeConfig('watcher-a'), {
+      namespace: 'default',
+      name: LEADER_LEASE_NAME,
+      identity: 'watcher-a',
+      leaseDurationSeconds: 6,
+      log,
+      clock: () => monotonic,
+    });
+    cleanups.push(() => leadership.stop());
+    await waitFor('leader', () => leadership.isLeader(), 10_000);
+    expect(leadership.remainingMs()).toBe(4000);
+    // Only the given clock counts: past the renew deadline (4 s of 6) on it, leadership ends at once.
+    monotonic += 3999;
+    expect(leadership.isLeader()).toBe(true);
+    monotonic += 2;
+    expect(leadership.isLeader()).toBe(false);
+    expect(leadership.token()).toBeUndefined();
+  });
+
   it('a leader whose lease is taken stops acting at once, and confirm() says so', async () => {
     api.putVirtualService(workerVirtualService(NATURAL));
     const leadership = elect('watcher-a');
