@@ -21,7 +21,7 @@ import {
   type SubsetNames,
 } from '@string-hashr/contract';
 import { defaultWatcherQuery, parseDuration } from '@string-hashr/metric-reading';
-import { policySettingsProblem, type PolicySettings } from '@string-hashr/policy';
+import { DEFAULT_POLICY, policySettingsProblem, type PolicySettings, type SettingNames } from '@string-hashr/policy';
 
 export interface VirtualServiceRef {
   name: string;
@@ -51,7 +51,7 @@ export interface WatcherConfig {
 }
 
 /** The environment variable behind each policy setting, so a policy problem names what to fix. */
-const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
+const POLICY_VARIABLES: SettingNames = {
   mode: 'WATCHER_MODE',
   highRps: 'BURST_HIGH_RPS',
   lowRps: 'BURST_LOW_RPS',
@@ -91,6 +91,7 @@ export function loadConfig(env: Env): WatcherConfig {
   const samplesUp = envNumber(env, 'WATCHER_SAMPLES', 3, { min: 1, integer: true });
   const dwellUpSeconds = envNumber(env, 'WATCHER_MIN_DWELL_SECONDS', 30, { min: 0 });
   const policy: PolicySettings = {
+    ...DEFAULT_POLICY,
     mode: envChoice(env, 'WATCHER_MODE', ['switch', 'spill'] as const, 'switch'),
     highRps: envNumber(env, 'BURST_HIGH_RPS', 15, { min: 0 }),
     lowRps: envNumber(env, 'BURST_LOW_RPS', 10, { min: 0 }),
@@ -103,15 +104,9 @@ export function loadConfig(env: Env): WatcherConfig {
     failsafe: envChoice(env, 'WATCHER_FAILSAFE', ['hold', 'natural'] as const, 'hold'),
     failsafeAfter: envNumber(env, 'WATCHER_FAILSAFE_AFTER', 10, { min: 1, integer: true }),
   };
-  const problem = policySettingsProblem(policy);
-  if (problem) {
-    const variable = POLICY_VARIABLES[problem.setting];
-    const detail =
-      problem.setting === 'lowRps' && policy.lowRps >= policy.highRps
-        ? `must be below BURST_HIGH_RPS (${policy.highRps}), got ${policy.lowRps}`
-        : problem.message;
-    throw new ConfigError(`${variable} is not valid: ${detail}`);
-  }
+  const problem = policySettingsProblem(policy, POLICY_VARIABLES);
+  if (problem)
+    throw new ConfigError(`${POLICY_VARIABLES[problem.setting] ?? problem.setting} is not valid: ${problem.message}`);
 
   const routerKind = envChoice(env, 'WATCHER_ROUTER', ['kubernetes', 'file'] as const, 'kubernetes');
   let router: RouterConfig = { kind: 'kubernetes' };

@@ -27,17 +27,17 @@ export interface WatcherDeps {
   now?: () => number;
 }
 
-/** A Reading as the policy sees it: no data is no traffic; anything else but a number is a failure. */
+/** A Reading as the policy sees it: a rate, no data (not zero traffic), or a failure. */
 export function observationOf(reading: Reading): Observation | undefined {
   switch (reading.kind) {
     case 'value':
-      return { kind: 'rate', rps: reading.rps };
+      return { traffic: { kind: 'rate', rps: reading.rps } };
     case 'no-data':
-      return { kind: 'rate', rps: 0 };
+      return { traffic: { kind: 'no-data' } };
     case 'warming-up':
       return undefined;
     case 'error':
-      return { kind: 'failure', error: `${reading.errorKind}: ${reading.message}` };
+      return { traffic: { kind: 'failure', error: `${reading.errorKind}: ${reading.message}` } };
   }
 }
 
@@ -178,7 +178,7 @@ export function createWatcher(deps: WatcherDeps) {
     }
     state = decision.state;
     metrics.setWeights(state.weights);
-    if (observation.kind === 'rate') succeeded();
+    if (observation.traffic.kind !== 'failure') succeeded();
     return { read, reading, weights, decision, outcome: decision.changed ? 'changed' : 'held' };
   }
 
