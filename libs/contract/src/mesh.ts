@@ -17,11 +17,21 @@ export interface SubsetNames {
 /** The DestinationRule's subsets, one per cluster type (CLUSTER_TYPES). */
 export const DEFAULT_SUBSETS: SubsetNames = { primary: 'primary', burst: 'burst' };
 
-/** The cluster names (Istio's `multiCluster.clusterName`, reported as `destination_cluster`). */
+/**
+ * The cluster names (Istio's `multiCluster.clusterName`, reported as `destination_cluster`); the
+ * watcher's `BURST_CLUSTER` defaults to the burst one.
+ */
 export const CLUSTER_NAMES = { primary: 'primary', burst: 'burst' } as const;
 
 /** Istio's standard request counter. */
 export const WORKER_TRAFFIC_METRIC = 'istio_requests_total';
+
+/** Istio's standard request duration histogram (its `_bucket` series carry `le`). */
+export const WORKER_LATENCY_METRIC = 'istio_request_duration_milliseconds';
+
+/** The labels Istio puts the destination cluster and the answer's status code in. */
+export const DESTINATION_CLUSTER_LABEL = 'destination_cluster';
+export const RESPONSE_CODE_LABEL = 'response_code';
 
 /**
  * The series the frontend's own sidecar reports for its calls to the worker. `reporter="source"`
@@ -45,7 +55,7 @@ export function workerTrafficLabels(cluster: keyof typeof CLUSTER_NAMES, respons
     source_app: APP_LABELS.frontend,
     destination_service_name: SERVICES.worker.name,
     destination_workload: DEPLOYMENTS.worker,
-    destination_cluster: CLUSTER_NAMES[cluster],
-    response_code: String(responseCode),
+    [DESTINATION_CLUSTER_LABEL]: CLUSTER_NAMES[cluster],
+    [RESPONSE_CODE_LABEL]: String(responseCode),
   };
 }

@@ -14,4 +14,11 @@ export const WATCHER_METRICS = {
   isLeader: 'istiowatcher_is_leader',
   lastSuccess: 'istiowatcher_last_success_timestamp_seconds',
   mode: 'istiowatcher_mode',
+  phase: 'istiowatcher_phase',
+  decisions: 'istiowatcher_decisions_total',
+  rollbacks: 'istiowatcher_rollbacks_total',
+  noDataSeconds: 'istiowatcher_no_data_seconds',
+  burstSuccessRatio: 'istiowatcher_burst_success_ratio',
+  burstP99: 'istiowatcher_burst_p99_milliseconds',
+  burstRequests: 'istiowatcher_burst_requests',
 } as const;
