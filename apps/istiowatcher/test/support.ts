@@ -100,8 +100,14 @@ export function metricSum(metrics: Map<string, number>, name: string): number {
   return sum;
 }
 
-/** The built watcher on a fresh VirtualService file at 100/0, with the file router; resolves once it is ready. */
-export async function startFileWatcher(env: Record<string, string>): Promise<{
+/**
+ * The built watcher on a fresh VirtualService file at 100/0, with the file router; resolves once
+ * it is ready (a good read), or only alive when `until` says so (a watcher that cannot read).
+ */
+export async function startFileWatcher(
+  env: Record<string, string>,
+  until: 'ready' | 'alive' = 'ready',
+): Promise<{
   proc: RunningProcess;
   port: number;
   file: string;
@@ -117,10 +123,10 @@ export async function startFileWatcher(env: Record<string, string>): Promise<{
     ...env,
   });
   await waitFor(
-    'watcher ready',
+    `watcher ${until}`,
     async () => {
       if (proc.child.exitCode !== null) throw new Error(`the watcher exited: ${proc.output()}`);
-      return (await http(`http://127.0.0.1:${port}/readyz`)).status === 200;
+      return (await http(`http://127.0.0.1:${port}/${until === 'ready' ? 'readyz' : 'healthz'}`)).status === 200;
     },
     20_000,
     200,
