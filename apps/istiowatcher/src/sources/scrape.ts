@@ -71,10 +71,12 @@ export function scrapeSource(options: {
   return {
     description: `scrape ${options.url} (${WORKER_TRAFFIC_METRIC} over ${options.rateWindowSeconds}s)`,
     async read(): Promise<Reading> {
+      // Stamped with the scrape's start, as Prometheus does: the endpoint counts at about that
+      // moment, while the answer may be handled late by a busy event loop.
+      const at = now();
       const answer = await getText(options.url, options.timeoutMs, 'text/plain', options.maxBytes);
       if ('kind' in answer) return answer;
       if (answer.status !== 200) return readError('http', `HTTP ${answer.status} from ${options.url}`);
-      const at = now();
       scrapes.push(scrapeOf(parseExposition(answer.text), at, options.burstCluster));
       // Keep the newest scrape at or before the window's start, and everything after it.
       while (scrapes.length > 2 && (scrapes[1]?.at ?? at) <= at - options.rateWindowSeconds * 1000) scrapes.shift();
