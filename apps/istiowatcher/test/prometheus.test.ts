@@ -185,19 +185,29 @@ describe('the built watcher with the file router', () => {
   const settled = (rps: number) =>
     waitFor(`Prometheus reading about ${rps} req/s`, async () => within10(await source().read(), rps), 30_000, 500);
   const decisions = async (port: number) => metricSum(await watcherMetrics(port), 'istiowatcher_decisions_total');
-
-  it('goes to burst at 30 req/s and back at 5, holds through a Prometheus outage, and recovers', async () => {
-    exporter.setRate(5);
-    await settled(5);
+  /** The built watcher on this Prometheus (5 s window, 2 samples), started once the load is settled at `rps`. */
+  async function watcherAt(rps: number, env: Record<string, string>) {
+    exporter.setRate(rps);
+    await settled(rps);
     const started = await startFileWatcher({
       PROMETHEUS_URL: prometheus.url,
       WATCHER_RATE_WINDOW: '5s',
       WATCHER_SAMPLES: '2',
+      ...env,
+    });
+    watcher = started.proc;
+    return { proc: started.proc, port: started.port, file: started.file };
+  }
+
+  it('goes to burst at 30 req/s and back at 5, holds through a Prometheus outage, and recovers', async () => {
+    const {
+      proc: watcher,
+      port,
+      file,
+    } = await watcherAt(5, {
       WATCHER_MIN_DWELL_SECONDS: '2',
       WATCHER_FAILSAFE_AFTER: '3',
     });
-    watcher = started.proc;
-    const { port, file } = started;
     // Several decisions at 5 req/s: none of them a change.
     await waitFor('three decisions', async () => (await decisions(port)) >= 3, 20_000, 200);
     expect(vsFileWeights(file)).toEqual({ primary: 100, burst: 0 });
@@ -253,18 +263,15 @@ describe('the built watcher with the file router', () => {
   });
 
   it('climbs 75/25, 50/50, 25/75, 0/100 a step at a time; comes back in one move; stops climbing and rolls back when the burst side fails', async () => {
-    exporter.setRate(5);
-    await settled(5);
-    const started = await startFileWatcher({
-      PROMETHEUS_URL: prometheus.url,
-      WATCHER_RATE_WINDOW: '5s',
-      WATCHER_SAMPLES: '2',
+    const {
+      proc: watcher,
+      port,
+      file,
+    } = await watcherAt(5, {
       WATCHER_MIN_DWELL_SECONDS: '0',
       WATCHER_STEP_PERCENT: '25',
       WATCHER_STEP_SECONDS: '4',
     });
-    watcher = started.proc;
-    const { port, file } = started;
     routedBy = file;
     try {
       exporter.setRate(30);
@@ -289,7 +296,7 @@ describe('the built watcher with the file router', () => {
       expect(metrics.get('istiowatcher_rollbacks_total')).toBe(1);
       expect(metrics.get('istiowatcher_phase{phase="unhealthy"}')).toBe(1);
       // The load stays high: in the cool-down it does not burst again.
-      await waitFor('a cool-down decision', () => /kind=cooldown/.test(watcher?.output() ?? ''), 10_000, 200);
+      await waitFor('a cool-down decision', () => /kind=cooldown/.test(watcher.output()), 10_000, 200);
       expect(vsFileWeights(file)).toEqual({ primary: 100, burst: 0 });
     } finally {
       routedBy = undefined;
@@ -299,17 +306,14 @@ describe('the built watcher with the file router', () => {
   });
 
   it('an empty answer while bursting at high load holds the weights until the hold ends', async () => {
-    exporter.setRate(30);
-    await settled(30);
-    const started = await startFileWatcher({
-      PROMETHEUS_URL: prometheus.url,
-      WATCHER_RATE_WINDOW: '5s',
-      WATCHER_SAMPLES: '2',
+    const {
+      proc: watcher,
+      port,
+      file,
+    } = await watcherAt(30, {
       WATCHER_MIN_DWELL_SECONDS: '0',
       WATCHER_NO_DATA_HOLD_SECONDS: '8',
     });
-    watcher = started.proc;
-    const { port, file } = started;
     await waitFor('burst 100', () => vsFileWeights(file).burst === 100, 30_000, 200);
     // The frontend's scrape breaks: Prometheus marks its series stale and the query answers empty.
     exporter.setAvailable(false);
