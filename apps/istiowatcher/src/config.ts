@@ -13,6 +13,7 @@ import {
   type Env,
 } from '@string-hashr/runtime';
 import {
+  CLUSTER_NAMES,
   DEFAULT_NAMESPACE,
   DEFAULT_SUBSETS,
   LEADER_LEASE_NAME,
@@ -20,8 +21,14 @@ import {
   WORKER_VIRTUAL_SERVICE,
   type SubsetNames,
 } from '@string-hashr/contract';
-import { defaultWatcherQuery, parseDuration } from '@string-hashr/metric-reading';
-import { policySettingsProblem, type PolicySettings } from '@string-hashr/policy';
+import {
+  burstHealthQueries,
+  defaultFreshnessQuery,
+  defaultWatcherQuery,
+  parseDuration,
+} from '@string-hashr/metric-reading';
+import { policySettingsProblem, type PolicySettings, type SettingNames } from '@string-hashr/policy';
+import type { HealthQueries } from './sources/prometheus.js';
 
 export interface VirtualServiceRef {
   name: string;
@@ -32,8 +39,17 @@ export interface VirtualServiceRef {
 }
 
 export type SourceConfig =
-  | { kind: 'prometheus'; url: string; query: string; timeoutMs: number; rateWindowSeconds: number }
-  | { kind: 'scrape'; url: string; rateWindowSeconds: number; timeoutMs: number };
+  | {
+      kind: 'prometheus';
+      url: string;
+      query: string;
+      /** The newest sample time behind `query`; undefined: each answer is dated by its evaluation. */
+      freshnessQuery?: string;
+      health: HealthQueries;
+      timeoutMs: number;
+      rateWindowSeconds: number;
+    }
+  | { kind: 'scrape'; url: string; rateWindowSeconds: number; timeoutMs: number; burstCluster: string };
 
 export type RouterConfig = { kind: 'kubernetes' } | { kind: 'file'; path: string };
 
@@ -51,7 +67,7 @@ export interface WatcherConfig {
 }
 
 /** The environment variable behind each policy setting, so a policy problem names what to fix. */
-const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
+const POLICY_VARIABLES: SettingNames = {
   mode: 'WATCHER_MODE',
   highRps: 'BURST_HIGH_RPS',
   lowRps: 'BURST_LOW_RPS',
@@ -63,7 +79,57 @@ const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
   minDwellDownMs: 'WATCHER_MIN_DWELL_DOWN_SECONDS',
   failsafe: 'WATCHER_FAILSAFE',
   failsafeAfter: 'WATCHER_FAILSAFE_AFTER',
+  minSuccessRate: 'WATCHER_MIN_SUCCESS_RATE',
+  healthSamples: 'WATCHER_HEALTH_SAMPLES',
+  minHealthRequests: 'WATCHER_HEALTH_MIN_REQUESTS',
+  healthCooldownMs: 'WATCHER_HEALTH_COOLDOWN_SECONDS',
+  maxLatencyMs: 'WATCHER_MAX_LATENCY_MS',
+  stepPercent: 'WATCHER_STEP_PERCENT',
+  stepMs: 'WATCHER_STEP_SECONDS',
+  noDataHoldMs: 'WATCHER_NO_DATA_HOLD_SECONDS',
 };
+
+const DAY_SECONDS = 86_400;
+
+/** The health gate, the steps and the no-data hold (see README.md for why each default). */
+function burstSafetySettings(env: Env) {
+  const maxLatencyMs = envOptional(env, 'WATCHER_MAX_LATENCY_MS');
+  return {
+    minSuccessRate: envNumber(env, 'WATCHER_MIN_SUCCESS_RATE', 0.95, { min: 0, max: 1 }),
+    healthSamples: envNumber(env, 'WATCHER_HEALTH_SAMPLES', 2, { min: 1, max: 100, integer: true }),
+    minHealthRequests: envNumber(env, 'WATCHER_HEALTH_MIN_REQUESTS', 10, { min: 1, max: 1_000_000, integer: true }),
+    healthCooldownMs: envNumber(env, 'WATCHER_HEALTH_COOLDOWN_SECONDS', 120, { min: 0, max: DAY_SECONDS }) * 1000,
+    maxLatencyMs:
+      maxLatencyMs === undefined ? undefined : envNumber(env, 'WATCHER_MAX_LATENCY_MS', 0, { min: 1, max: 600_000 }),
+    stepPercent: envNumber(env, 'WATCHER_STEP_PERCENT', 100, { min: 1, max: 100, integer: true }),
+    stepMs: envNumber(env, 'WATCHER_STEP_SECONDS', 10, { min: 0, max: 3600 }) * 1000,
+    noDataHoldMs: envNumber(env, 'WATCHER_NO_DATA_HOLD_SECONDS', 300, { min: 0, max: DAY_SECONDS }) * 1000,
+  };
+}
+
+/** `destination_cluster` of the burst side: a label value, kept to what cluster names can be. */
+function burstCluster(env: Env): string {
+  const cluster = envString(env, 'BURST_CLUSTER', CLUSTER_NAMES.burst);
+  if (!/^[A-Za-z0-9]([A-Za-z0-9_.:-]{0,252})$/.test(cluster))
+    throw new ConfigError(
+      `BURST_CLUSTER="${cluster}" is not valid: expected a cluster name (letters, digits, _ . : -), as Istio reports destination_cluster`,
+    );
+  return cluster;
+}
+
+/** The rate's freshness: given, or for the default query the newest sample time of its series. */
+function freshnessQuery(env: Env, customQuery: string | undefined): string | undefined {
+  return (
+    envOptional(env, 'WATCHER_FRESHNESS_QUERY') ?? (customQuery === undefined ? defaultFreshnessQuery() : undefined)
+  );
+}
+
+function healthQueries(env: Env, rateWindow: string, cluster: string, latency: boolean): HealthQueries {
+  const custom = envOptional(env, 'WATCHER_BURST_HEALTH_QUERY');
+  return custom !== undefined
+    ? { kind: 'custom', query: custom }
+    : { kind: 'default', queries: burstHealthQueries(rateWindow, cluster), latency };
+}
 
 export const DEFAULT_PROMETHEUS_URL = 'http://prometheus.istio-system.svc.cluster.local:9090';
 
@@ -102,21 +168,33 @@ export function loadConfig(env: Env): WatcherConfig {
       `WATCHER_RATE_WINDOW=${rateWindow} is out of range: expected ${windowBounds.min}s to ${windowBounds.max / 60}m`,
     );
 
+  const safety = burstSafetySettings(env);
+  const cluster = burstCluster(env);
   const sourceKind = envChoice(env, 'WATCHER_SOURCE', ['prometheus', 'scrape'] as const, 'prometheus');
+  const customQuery = envOptional(env, 'WATCHER_QUERY');
   const source: SourceConfig =
     sourceKind === 'prometheus'
       ? {
           kind: 'prometheus',
           url: envUrl(env, 'PROMETHEUS_URL', DEFAULT_PROMETHEUS_URL).replace(/\/+$/, ''),
-          query: envOptional(env, 'WATCHER_QUERY') ?? defaultWatcherQuery(rateWindow),
+          query: customQuery ?? defaultWatcherQuery(rateWindow),
+          freshnessQuery: freshnessQuery(env, customQuery),
+          health: healthQueries(env, rateWindow, cluster, safety.maxLatencyMs !== undefined),
           timeoutMs,
           rateWindowSeconds,
         }
-      : { kind: 'scrape', url: envUrl(env, 'WATCHER_SCRAPE_URL', undefined), rateWindowSeconds, timeoutMs };
+      : {
+          kind: 'scrape',
+          url: envUrl(env, 'WATCHER_SCRAPE_URL', undefined),
+          rateWindowSeconds,
+          timeoutMs,
+          burstCluster: cluster,
+        };
 
   const samplesUp = envNumber(env, 'WATCHER_SAMPLES', 3, { min: 1, integer: true });
   const dwellUpSeconds = envSeconds(env, 'WATCHER_MIN_DWELL_SECONDS', 30);
   const policy: PolicySettings = {
+    ...safety,
     mode: envChoice(env, 'WATCHER_MODE', ['switch', 'spill'] as const, 'switch'),
     highRps: envNumber(env, 'BURST_HIGH_RPS', 15, { min: 0 }),
     lowRps: envNumber(env, 'BURST_LOW_RPS', 10, { min: 0 }),
@@ -129,15 +207,9 @@ export function loadConfig(env: Env): WatcherConfig {
     failsafe: envChoice(env, 'WATCHER_FAILSAFE', ['hold', 'natural'] as const, 'hold'),
     failsafeAfter: envNumber(env, 'WATCHER_FAILSAFE_AFTER', 10, { min: 1, integer: true }),
   };
-  const problem = policySettingsProblem(policy);
-  if (problem) {
-    const variable = POLICY_VARIABLES[problem.setting];
-    const detail =
-      problem.setting === 'lowRps' && policy.lowRps >= policy.highRps
-        ? `must be below BURST_HIGH_RPS (${policy.highRps}), got ${policy.lowRps}`
-        : problem.message;
-    throw new ConfigError(`${variable} is not valid: ${detail}`);
-  }
+  const problem = policySettingsProblem(policy, POLICY_VARIABLES);
+  if (problem)
+    throw new ConfigError(`${POLICY_VARIABLES[problem.setting] ?? problem.setting} is not valid: ${problem.message}`);
 
   const routerKind = envChoice(env, 'WATCHER_ROUTER', ['kubernetes', 'file'] as const, 'kubernetes');
   let router: RouterConfig = { kind: 'kubernetes' };

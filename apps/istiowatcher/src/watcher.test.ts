@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ALL_BURST, DEFAULT_POLICY, NATURAL, type PolicySettings, type Weights } from '@string-hashr/policy';
-import { type Reading } from '@string-hashr/metric-reading';
+import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { createLogger } from '@string-hashr/runtime';
 import { alwaysLeader, type Leadership } from './leader.js';
 import { watcherMetrics } from './metrics.js';
@@ -28,6 +28,8 @@ function testLeadership(initial = { leading: true, token: 'w-0/1', confirms: tru
 /** A watcher over scripted readings, an in-memory VirtualService and a clock the test moves. */
 function harness(options: {
   readings: Reading[];
+  /** The burst side's health, one per read; then healthy. */
+  healths?: HealthReading[];
   start?: Weights;
   annotations?: Record<string, string>;
   leadership?: Leadership;
@@ -40,10 +42,27 @@ function harness(options: {
   const log = createLogger('test', (l) => lines.push(l));
   const registry = new Registry();
   let now = options.now ?? T0;
+  let healthReads = 0;
   const watcher = createWatcher({
-    source: { description: 'script', read: async () => options.readings.shift() ?? { kind: 'no-data' } },
+    source: {
+      description: 'script',
+      read: async () => options.readings.shift() ?? { kind: 'no-data' },
+      async readHealth() {
+        healthReads++;
+        return options.healths?.shift() ?? { kind: 'health', requests: 100, successRate: 1 };
+      },
+    },
     router: options.dryRun ? dryRunRouter(memory.router, log) : memory.router,
-    policy: { ...DEFAULT_POLICY, samplesUp: 2, samplesDown: 2, minDwellUpMs: 0, minDwellDownMs: 0, ...options.policy },
+    policy: {
+      ...DEFAULT_POLICY,
+      samplesUp: 2,
+      samplesDown: 2,
+      minDwellUpMs: 0,
+      minDwellDownMs: 0,
+      noDataHoldMs: 3000,
+      healthCooldownMs: 5000,
+      ...options.policy,
+    },
     leadership: options.leadership ?? alwaysLeader('test-host'),
     intervalMs: 1000,
     log,
@@ -70,6 +89,7 @@ function harness(options: {
     metric,
     at: () => now,
     advance: (ms: number) => (now += ms),
+    healthReads: () => healthReads,
   };
 }
 
@@ -107,17 +127,83 @@ describe('createWatcher', () => {
     ]);
   });
 
-  it('no data, a failure and warming up leave the weights alone', async () => {
-    const h = harness({
-      start: ALL_BURST,
-      readings: [fail, { kind: 'warming-up' }, fail, { kind: 'no-data' }, { kind: 'no-data' }],
-    });
+  it('a failure and warming up leave the weights alone', async () => {
+    const h = harness({ start: ALL_BURST, readings: [fail, { kind: 'warming-up' }, fail] });
     await h.ticks(3);
     expect(h.changes()).toEqual([]);
     expect(h.watcher.isReady()).toBe(true);
     expect(await h.metric('istiowatcher_errors_total')).toMatch(/kind="timeout"} 2/);
-    await h.ticks(2);
+    expect(await h.metric('istiowatcher_decisions_total')).toMatch(/kind="read-failure"} 2/);
+  });
+
+  it('no data holds the weights for the hold, says so in its own line and metric, then counts as no traffic', async () => {
+    const empty: Reading = { kind: 'no-data' };
+    const h = harness({ start: ALL_BURST, readings: many(6, empty) });
+    await h.ticks(3);
     expect(h.changes()).toEqual([]);
+    expect(h.lines.filter((l) => / warn test: no data: the weights are held .*kind=no-data-hold/.test(l))).toHaveLength(
+      3,
+    );
+    expect(await h.metric('istiowatcher_no_data_seconds')).toMatch(/istiowatcher_no_data_seconds 2/);
+    expect(await h.metric('istiowatcher_decisions_total')).toMatch(/kind="no-data-hold"} 3/);
+    expect(await h.metric('istiowatcher_observed_rps')).toMatch(/istiowatcher_observed_rps NaN/i);
+    await h.ticks(3);
+    // Hold 3 s: empty from t=0, no traffic from t=3 s, two samples: back at t=4 s.
+    expect(h.changes()).toEqual([NATURAL]);
+  });
+
+  it('reads the burst side only while some weight is on burst', async () => {
+    const h = harness({ readings: many(4, rate(20)) });
+    await h.ticks(2);
+    expect(h.changes()).toEqual([ALL_BURST]);
+    expect(h.healthReads()).toBe(0);
+    await h.ticks(2);
+    expect(h.healthReads()).toBe(2);
+    expect(h.lines.at(-1)).toMatch(/health=success=1\.000,requests=100/);
+    expect(await h.metric('istiowatcher_burst_success_ratio')).toMatch(/ratio 1$/);
+  });
+
+  it('a failing burst side: rollback at once, its own log line with why, an Event, phase unhealthy on the object; bursts again after the cool-down', async () => {
+    const sick: HealthReading = { kind: 'health', requests: 80, successRate: 0.25 };
+    const h = harness({ start: ALL_BURST, readings: many(12, rate(30)), healths: [sick, sick] });
+    await h.ticks(2);
+    expect(h.changes()).toEqual([NATURAL]);
+    const rollback = h.lines.find((l) => l.includes('rolled back'));
+    expect(rollback).toMatch(
+      / warn test: rolled back: the burst side failed the health gate .*reason="burst side failing 2\/2: success rate 0\.250 < 0\.95 .*kind=rollback health=success=0\.250,requests=80/,
+    );
+    expect(h.memory.annotations()[A('phase')]).toBe('unhealthy');
+    expect(h.memory.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'RolledBack' });
+    expect(await h.metric('istiowatcher_rollbacks_total')).toMatch(/istiowatcher_rollbacks_total 1/);
+    expect(await h.metric('istiowatcher_phase')).toMatch(/phase="unhealthy"} 1/);
+    await h.ticks(4);
+    expect(h.changes()).toEqual([NATURAL]);
+    expect(h.lines.at(-1)).toMatch(/kind=cooldown/);
+    await h.ticks(2);
+    expect(h.changes()).toEqual([NATURAL, ALL_BURST]);
+    expect(await h.metric('istiowatcher_phase')).toMatch(/phase="burst"} 1/);
+  });
+
+  it('a restart during the cool-down keeps it (phase unhealthy and changed-at on the object)', async () => {
+    const h = harness({
+      start: NATURAL,
+      annotations: { [A('phase')]: 'unhealthy', [A('changed-at')]: new Date(T0 - 1000).toISOString() },
+      readings: many(8, rate(30)),
+    });
+    await h.ticks(3);
+    expect(h.changes()).toEqual([]);
+    expect(h.lines.at(-1)).toMatch(/kind=cooldown/);
+    await h.ticks(3);
+    expect(h.changes()).toEqual([ALL_BURST]);
+  });
+
+  it('a router failure is counted and the object is read again before the next decision', async () => {
+    const h = harness({ readings: many(3, rate(30)) });
+    await h.ticks(1);
+    h.memory.failNext(new RouterError('forbidden', 'forbidden: needs patch'));
+    await h.ticks(2);
+    expect(h.lines.filter((l) => l.includes('read the state in force'))).toHaveLength(2);
+    expect(await h.metric('istiowatcher_errors_total')).toMatch(/kind="router_forbidden"} 1/);
   });
 
   it('is not ready while reads fail', async () => {

@@ -3,16 +3,16 @@ import {
   resumeState,
   weightsEqual,
   type Decision,
-  type Observation,
   type PolicySettings,
   type PolicyState,
   type Weights,
 } from '@string-hashr/policy';
-import { type Reading } from '@string-hashr/metric-reading';
+import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import type { OperatorControl, RouteState } from '@string-hashr/kube-objects';
 import type { Logger } from '@string-hashr/runtime';
 import type { Leadership } from './leader.js';
 import type { WatcherMetrics } from './metrics.js';
+import { decisionLine, healthText, observationOf, readText } from './observe.js';
 import { RouterError, type RouteEvent, type Router } from './routers/router.js';
 import type { MetricSource } from './sources/source.js';
 
@@ -30,25 +30,13 @@ export interface WatcherDeps {
   now?: () => number;
 }
 
-/** A Reading as the policy sees it: a rate, no data (not zero traffic), or a failure. */
-export function observationOf(reading: Reading): Observation | undefined {
-  switch (reading.kind) {
-    case 'value':
-      return { traffic: { kind: 'rate', rps: reading.rps } };
-    case 'no-data':
-      return { traffic: { kind: 'no-data' } };
-    case 'warming-up':
-      return undefined;
-    case 'error':
-      return { traffic: { kind: 'failure', error: `${reading.errorKind}: ${reading.message}` } };
-  }
-}
-
 /** What one tick did, for the log, `--once` and tests. */
 export interface TickReport {
   /** The reading as text: a rate, `no-data`, `warming-up` or `error(kind)`. */
   read: string;
   reading?: Reading;
+  /** The burst side's health, read while some weight is on burst. */
+  health?: HealthReading;
   /** The weights in force before the tick decided. */
   weights?: Weights;
   /** The operator's orders on the object this tick. */
@@ -57,13 +45,6 @@ export interface TickReport {
   outcome:
     'standby' | 'warming-up' | 'held' | 'changed' | 'suspended' | 'router-error' | 'conflict' | 'lost-leadership';
 }
-
-const readText = (reading: Reading) =>
-  reading.kind === 'value'
-    ? reading.rps.toFixed(3)
-    : reading.kind === 'error'
-      ? `error(${reading.errorKind})`
-      : reading.kind;
 
 const text = (w: Weights) => `${w.primary}/${w.burst}`;
 
@@ -260,11 +241,16 @@ export function createWatcher(deps: WatcherDeps) {
     }
 
     const reading = await source.read();
+    // The burst side's health gate needs it only while some weight is on burst; standbys do not judge.
+    const health = object && object.weights.burst > 0 && source.readHealth ? await source.readHealth() : undefined;
     if (reading.kind === 'value') metrics.observedRps.set(reading.rps);
-    else if (reading.kind === 'no-data') metrics.observedRps.set(0);
+    else if (reading.kind === 'no-data') metrics.observedRps.set(NaN);
     else if (reading.kind === 'error') metrics.errors.inc({ kind: reading.errorKind });
-    const observed = observationOf(reading);
+    if (health?.kind === 'error') metrics.errors.inc({ kind: `health_${health.errorKind}` });
+    metrics.setHealth(health);
+    const observation = observationOf(reading, health, object?.control);
     const read = readText(reading);
+    const healthField = health ? { health: healthText(health) } : {};
 
     if (!object || !state || token === undefined) {
       // A standby: it reads (so its metrics and readiness mean something) but never decides.
@@ -273,16 +259,22 @@ export function createWatcher(deps: WatcherDeps) {
     }
     const weights = object.weights;
     const control = object.control;
-    if (!observed) {
+    if (!observation) {
       log.info('tick', { rps: read, weights: text(weights), reason: 'source warming up, no decision' });
       succeeded();
-      return { read, reading, weights, control, outcome: 'warming-up' };
+      return { read, reading, health, weights, control, outcome: 'warming-up' };
     }
 
     const at = now();
-    const decision = decide(state, { ...observed, control }, at);
-    metrics.consecutiveFailures.set(decision.state.failures);
-    const fields = { rps: read, weights: text(decision.weights), reason: decision.reason };
+    const decision = decide(state, observation, at);
+    metrics.recordDecision(decision, at);
+    const fields = {
+      rps: read,
+      weights: text(decision.weights),
+      reason: decision.reason,
+      kind: decision.kind,
+      ...healthField,
+    };
     // A change the object already shows is no change: no write, no transition, no "weights changed".
     const change = decision.changed && !weightsEqual(decision.weights, weights);
     if (change) {
@@ -290,7 +282,7 @@ export function createWatcher(deps: WatcherDeps) {
       if (!leadership.isLeader() || leadership.token() !== token) {
         log.warn('lost leadership before acting; the change is not made', fields);
         forget();
-        return { read, reading, weights, control, decision, outcome: 'lost-leadership' };
+        return { read, reading, health, weights, control, decision, outcome: 'lost-leadership' };
       }
       try {
         known = await router.write(
@@ -316,14 +308,15 @@ export function createWatcher(deps: WatcherDeps) {
             },
           );
           forget();
-          return { read, reading, weights, control, decision, outcome: 'conflict' };
+          return { read, reading, health, weights, control, decision, outcome: 'conflict' };
         }
         routerFailed(err, 'could not change the weights');
-        return { read, reading, weights, control, decision, outcome: 'router-error' };
+        return { read, reading, health, weights, control, decision, outcome: 'router-error' };
       }
       const up = decision.weights.burst > weights.burst;
       metrics.transitions.inc({ direction: up ? 'up' : 'down' });
-      log.info('weights changed', { ...fields, phase: decision.phase, owner: token });
+      const line = decisionLine(decision);
+      log[line.level](line.message, { ...fields, phase: decision.phase, owner: token });
       record({
         type: decision.kind === 'rollback' ? 'Warning' : 'Normal',
         reason:
@@ -337,13 +330,16 @@ export function createWatcher(deps: WatcherDeps) {
         message: `weights primary/burst ${text(weights)} -> ${text(decision.weights)}: ${decision.reason}`,
       });
     } else {
-      log.info('tick', fields);
+      // A change the object already shows is logged as a tick, not as "weights changed".
+      const line = decision.changed ? { level: 'info' as const, message: 'tick' } : decisionLine(decision);
+      log[line.level](line.message, fields);
     }
     state = decision.state;
     metrics.setWeights(state.weights);
-    if (observed.traffic.kind !== 'failure') succeeded();
+    metrics.setPhase(decision.phase);
+    if (observation.traffic.kind !== 'failure') succeeded();
     const outcome = change ? 'changed' : decision.kind === 'suspended' ? 'suspended' : 'held';
-    return { read, reading, weights, control, decision, outcome };
+    return { read, reading, health, weights, control, decision, outcome };
   }
 
   async function loop(): Promise<void> {

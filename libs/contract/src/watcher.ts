@@ -20,6 +20,13 @@ export const WATCHER_METRICS = {
   pinned: 'istiowatcher_pinned',
   outsideEdits: 'istiowatcher_outside_edits_total',
   conflicts: 'istiowatcher_write_conflicts_total',
+  phase: 'istiowatcher_phase',
+  decisions: 'istiowatcher_decisions_total',
+  rollbacks: 'istiowatcher_rollbacks_total',
+  noDataSeconds: 'istiowatcher_no_data_seconds',
+  burstSuccessRatio: 'istiowatcher_burst_success_ratio',
+  burstP99: 'istiowatcher_burst_p99_milliseconds',
+  burstRequests: 'istiowatcher_burst_requests',
 } as const;
 
 /**

@@ -45,7 +45,10 @@ const DEFAULT_PORTS: StackPorts = {
 
 /**
  * Local watcher settings: the burst shows within seconds instead of minutes. A 5 s window is
- * five 1 s scrapes; two samples and a short dwell keep it from flapping on a laptop.
+ * five 1 s scrapes; two samples (two scrapes, since only fresh data counts) and a short dwell
+ * keep it from flapping on a laptop. After a rollback, 30 s of cool-down instead of 2 minutes,
+ * and an empty answer is held for 30 s instead of 5 minutes: long enough to see, short enough
+ * for a demo.
  */
 export const LOCAL_WATCHER_DEFAULTS: Record<string, string> = {
   WATCHER_INTERVAL_SECONDS: '1',
@@ -54,6 +57,8 @@ export const LOCAL_WATCHER_DEFAULTS: Record<string, string> = {
   WATCHER_MIN_DWELL_SECONDS: '5',
   WATCHER_MIN_DWELL_DOWN_SECONDS: '10',
   WATCHER_SAMPLES_DOWN: '3',
+  WATCHER_HEALTH_COOLDOWN_SECONDS: '30',
+  WATCHER_NO_DATA_HOLD_SECONDS: '30',
 };
 
 /** Watcher variables a user may pass through `npm start` (e.g. WATCHER_MODE=spill). */
