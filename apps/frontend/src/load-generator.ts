@@ -1,15 +1,5 @@
 import { type RateSchedule, startSchedule, tick } from '@string-hashr/traffic';
-
-export type DropReason = 'in_flight_limit' | 'behind_schedule';
-export type Outcome = 'ok' | 'failed';
-
-/** What the generator reports; the traffic monitor turns it into stats and metrics. */
-export interface TrafficEvents {
-  sent(): void;
-  dropped(reason: DropReason, count: number): void;
-  /** `latencyMs` is null when no HTTP answer came (connection error, timeout). */
-  answered(outcome: Outcome, latencyMs: number | null): void;
-}
+import type { TrafficEvents } from './traffic-events.js';
 
 export interface LoadGeneratorOptions {
   /** One request to the worker; resolves with the HTTP status. */
@@ -51,6 +41,7 @@ export class LoadGenerator {
   setRate(rate: number): void {
     if (this.stopped || rate === this.schedule.rate) return;
     this.schedule = startSchedule(rate, this.now());
+    this.options.events.rateChanged(this.schedule.rate);
     this.wake();
   }
 
@@ -59,7 +50,9 @@ export class LoadGenerator {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    const wasRunning = this.schedule.rate !== 0;
     this.schedule = startSchedule(0, this.now());
+    if (wasRunning) this.options.events.rateChanged(0);
   }
 
   private readonly wake = (): void => {

@@ -1,0 +1,76 @@
+import { CALCULATION_CHANNEL } from '@string-hashr/contract';
+import { isRedisReady } from '@string-hashr/redis';
+import type { Logger } from '@string-hashr/runtime';
+import type { TrafficStats } from '@string-hashr/traffic';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Server as SocketServer } from 'socket.io';
+import { type TrafficMonitor, liveGauge } from './traffic-monitor.js';
+
+export interface ResultRelayOptions {
+  io: SocketServer;
+  log: Logger;
+  /** A Redis connection in subscriber mode; the caller closes it. */
+  subscriber: Redis;
+  monitor: TrafficMonitor;
+  registry: Registry;
+  /** Length of a stats window, ms. */
+  statsIntervalMs: number;
+  /** Stats kept for a page that connects (its chart). */
+  historyLength: number;
+}
+
+export interface ResultRelay {
+  /** True while the subscription to `calculation` is live. */
+  subscribed(): boolean;
+  close(): void;
+}
+
+/**
+ * What the pages see of the traffic: every result from Redis as a `calculation` event, and once
+ * a window the monitor's `stats` (the last ones as `history` to a page that connects).
+ */
+export function createResultRelay(options: ResultRelayOptions): ResultRelay {
+  const { io, log, subscriber, monitor } = options;
+  let subscribed = false;
+
+  const onMessage = (channel: string, message: string) => {
+    if (channel !== CALCULATION_CHANNEL) return;
+    monitor.result(message);
+    io.emit('calculation', message);
+  };
+  subscriber.on('message', onMessage);
+  // ioredis queues this until Redis is reachable and re-subscribes after every reconnect.
+  subscriber.subscribe(CALCULATION_CHANNEL).then(
+    () => {
+      subscribed = true;
+      log.info('subscribed', { channel: CALCULATION_CHANNEL });
+    },
+    (err: Error) => log.error('subscribe failed', { channel: CALCULATION_CHANNEL, error: err.message }),
+  );
+
+  const history: TrafficStats[] = [];
+  const statsTimer = setInterval(() => {
+    const stats = monitor.closeWindow();
+    history.push(stats);
+    if (history.length > options.historyLength) history.shift();
+    io.emit('stats', stats);
+  }, options.statsIntervalMs);
+
+  io.on('connection', (socket) => socket.emit('history', history));
+
+  const live = () => subscribed && isRedisReady(subscriber);
+  liveGauge(
+    options.registry,
+    'frontend_redis_subscribed',
+    '1 while the Redis subscription to calculation is live',
+    () => (live() ? 1 : 0),
+  );
+  return {
+    subscribed: live,
+    close() {
+      clearInterval(statsTimer);
+      subscriber.off('message', onMessage);
+    },
+  };
+}
