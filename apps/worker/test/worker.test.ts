@@ -1,7 +1,9 @@
 // The built bundle (dist/apps/worker/main.js) as a child process, on a redis-server of the
 // test's own, observed the way a client and the frontend see it.
+import { createServer } from 'node:http';
 import { HASH_LENGTH } from '@string-hashr/contract';
-import { type TestRedis, startRedis, waitFor } from '@string-hashr/testing';
+import { closeServer, listen } from '@string-hashr/runtime';
+import { type TestRedis, freePort, startRedis, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -218,5 +220,41 @@ describe('the built worker with a bad setting', () => {
     const worker = await spawnWorker({ REDIS_URL: '127.0.0.1:1', [name]: value });
     expect(await worker.exited).toBe(1);
     expect(worker.output()).toMatch(new RegExp(`configuration error: ${name}[ =]`));
+  });
+
+  it('a PORT already in use: exits 1 saying PORT=<port> is already in use, without a stack trace', async () => {
+    const holder = createServer();
+    const port = await listen(holder, 0);
+    try {
+      const worker = await spawnWorker({ REDIS_URL: '127.0.0.1:1', PORT: String(port) });
+      expect(await worker.exited).toBe(1);
+      expect(worker.output()).toContain(`cannot start: PORT=${port} is already in use`);
+      expect(worker.output()).not.toMatch(/^\s+at /m);
+      expect(worker.output()).not.toContain('EADDRINUSE');
+    } finally {
+      await closeServer(holder, 100);
+    }
+  });
+
+  it.each([
+    'redis://:s3cr3t@cache:70000',
+    'redis://default:s3cr3t@cache:6379/db',
+    'http://:s3cr3t@cache:6379',
+    ':s3cr3t@cache:6379',
+  ])('REDIS_URL=%s: exits 1 with the password masked, never printed', async (url) => {
+    const worker = await spawnWorker({ REDIS_URL: url });
+    expect(await worker.exited).toBe(1);
+    expect(worker.output()).toMatch(/configuration error: REDIS_URL "[^"]*:\*\*\*@cache/);
+    expect(worker.output()).not.toContain('s3cr3t');
+  });
+
+  it('a password in a good REDIS_URL is never logged while Redis is unreachable', async () => {
+    const worker = await spawnWorker({ REDIS_URL: `redis://:s3cr3t@127.0.0.1:${await freePort()}` });
+    try {
+      await waitFor('the unreachable line', () => /redis publisher unreachable/.test(worker.output()));
+      expect(worker.output()).not.toContain('s3cr3t');
+    } finally {
+      await worker.stop();
+    }
   });
 });

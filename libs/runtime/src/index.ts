@@ -10,6 +10,7 @@ export {
   type Env,
 } from './env.js';
 export { createLogger, type Logger, type LogFields } from './log.js';
-export { listen, closeServer, runMain } from './lifecycle.js';
+export { listen, listenFailure, closeServer, runMain, StartError } from './lifecycle.js';
+export { redactUrl, redactCredentials } from './redact.js';
 export { createMetricsRegistry, metricsHandler } from './metrics.js';
 export { loadDotenv } from './dotenv.js';

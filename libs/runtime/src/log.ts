@@ -1,3 +1,5 @@
+import { redactCredentials } from './redact.js';
+
 export type LogFields = Record<string, string | number | boolean | undefined | null>;
 
 export interface Logger {
@@ -6,7 +8,10 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-/** One line per event: `time level component: message key=value ...`, easy to read and to grep. */
+/**
+ * One line per event: `time level component: message key=value ...`, easy to read and to grep.
+ * Every line passes through `redactCredentials`: a password in a URL never reaches the log.
+ */
 export function createLogger(
   component: string,
   write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
@@ -18,7 +23,9 @@ export function createLogger(
           .map(([k, v]) => `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : v}`)
           .join(' ')
       : '';
-    write(`${new Date().toISOString()} ${level} ${component}: ${message}${extra ? ' ' + extra : ''}`);
+    write(
+      redactCredentials(`${new Date().toISOString()} ${level} ${component}: ${message}${extra ? ' ' + extra : ''}`),
+    );
   };
   return {
     info: (m, f) => line('info', m, f),
