@@ -93,6 +93,16 @@ describe('the built worker', () => {
     expect((await postJson(primary.url, '{"str":"after the big one"}')).status).toBe(200);
   });
 
+  it.each(['http://127.0.0.1/', 'http://worker-service', '//', '///?from=proxy'])(
+    'takes POST %s (absolute-form, repeated slashes) like POST /',
+    async (target) => {
+      const body = '{"str":"any spelling"}';
+      const response = await rawPost(primary.port, body.length, body, target).response;
+      expect(response).toMatch(/^HTTP\/1.1 200 OK\r\n/);
+      await subscriber.receives(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)).result as string);
+    },
+  );
+
   it('serves GET / and GET /_healthz with ok, and Prometheus metrics', async () => {
     expect(await (await fetch(`${primary.url}/`)).text()).toBe('ok');
     expect(await (await fetch(`${primary.url}/_healthz`)).text()).toBe('ok');
