@@ -12,7 +12,8 @@ import { type StaticDirs, staticDirs } from './static-files.js';
 import { TrafficMonitor, liveGauge } from './traffic-monitor.js';
 
 export interface FrontendDeps {
-  config: Pick<FrontendConfig, 'maxRate' | 'maxInFlight' | 'initialRate' | 'burstPrefix' | 'logRequests'>;
+  config: Pick<FrontendConfig, 'maxRate' | 'maxInFlight' | 'initialRate' | 'burstPrefix' | 'logRequests'> &
+    Partial<Pick<FrontendConfig, 'redisStallMs'>>;
   log: Logger;
   /** A Redis connection for subscribing (connectRedis(url, 'subscriber')); the caller closes it. */
   subscriber: Redis;
@@ -71,6 +72,7 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     registry,
     statsIntervalMs: deps.statsIntervalMs ?? 1000,
     historyLength: HISTORY_LENGTH,
+    redisStallMs: config.redisStallMs ?? 1000,
   });
 
   app.disable('x-powered-by');

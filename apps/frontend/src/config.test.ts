@@ -14,6 +14,7 @@ describe('frontend config', () => {
       initialRate: 0,
       burstPrefix: 'bursty-',
       logRequests: 'errors',
+      redisStallMs: 1000,
     });
   });
 
@@ -28,6 +29,7 @@ describe('frontend config', () => {
       INITIAL_RATE: '12.5',
       BURST_PREFIX: 'cloud-',
       LOG_REQUESTS: 'all',
+      REDIS_STALL_MS: '250',
     });
     expect(config).toEqual({
       port: 9000,
@@ -38,6 +40,7 @@ describe('frontend config', () => {
       requestTimeoutMs: 500,
       initialRate: 12.5,
       burstPrefix: 'cloud-',
+      redisStallMs: 250,
       logRequests: 'all',
     });
   });

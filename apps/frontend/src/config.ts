@@ -24,6 +24,8 @@ export interface FrontendConfig {
   burstPrefix: string;
   /** Access log: `errors` (requests answered 4xx/5xx) or `all` (every request but probes and scrapes). */
   logRequests: LogRequests;
+  /** Redis that leaves a PING unanswered this long counts as down (readiness 503). */
+  redisStallMs: number;
 }
 
 /** Reads and checks the environment once; a bad value throws a ConfigError naming the variable. */
@@ -46,5 +48,6 @@ export function readConfig(env: Env): FrontendConfig {
     // An explicitly empty BURST_PREFIX would mark nothing as burst; envString treats it as unset.
     burstPrefix: envString(env, 'BURST_PREFIX', BURST_PREFIX),
     logRequests: envChoice(env, 'LOG_REQUESTS', LOG_REQUESTS_CHOICES, 'errors'),
+    redisStallMs: envNumber(env, 'REDIS_STALL_MS', 1000, { min: 50, max: 60_000, integer: true }),
   };
 }

@@ -1,5 +1,5 @@
 import { CALCULATION_CHANNEL } from '@string-hashr/contract';
-import { isRedisReady } from '@string-hashr/redis';
+import { watchRedis } from '@string-hashr/redis';
 import type { Logger } from '@string-hashr/runtime';
 import type { TrafficStats } from '@string-hashr/traffic';
 import type { Redis } from 'ioredis';
@@ -18,6 +18,8 @@ export interface ResultRelayOptions {
   statsIntervalMs: number;
   /** Stats kept for a page that connects (its chart). */
   historyLength: number;
+  /** The subscription is down when Redis leaves a PING unanswered this long (a frozen Redis). */
+  redisStallMs: number;
 }
 
 export interface ResultRelay {
@@ -33,6 +35,8 @@ export interface ResultRelay {
 export function createResultRelay(options: ResultRelayOptions): ResultRelay {
   const { io, log, subscriber, monitor } = options;
   let subscribed = false;
+  // Connected is not enough: a frozen Redis keeps the socket open and relays nothing.
+  const watch = watchRedis(subscriber, { stallMs: options.redisStallMs, probe: 'ping' });
 
   const onMessage = (channel: string, message: string) => {
     if (channel !== CALCULATION_CHANNEL) return;
@@ -59,7 +63,7 @@ export function createResultRelay(options: ResultRelayOptions): ResultRelay {
 
   io.on('connection', (socket) => socket.emit('history', history));
 
-  const live = () => subscribed && isRedisReady(subscriber);
+  const live = () => subscribed && watch.answering();
   liveGauge(
     options.registry,
     'frontend_redis_subscribed',
@@ -70,6 +74,7 @@ export function createResultRelay(options: ResultRelayOptions): ResultRelay {
     subscribed: live,
     close() {
       clearInterval(statsTimer);
+      watch.stop();
       subscriber.off('message', onMessage);
     },
   };

@@ -177,6 +177,22 @@ describe('frontend bundle', () => {
     expect(frontend.child.exitCode).toBeNull();
   });
 
+  it('a frozen Redis (SIGSTOP): /_healthz goes 503 while it does not answer, 200 once it does', async () => {
+    const redis = await redisServer();
+    const frontend = await app('frontend', { REDIS_URL: redis.url, REDIS_STALL_MS: '300' });
+    const health = async () => (await http(`${frontend.url}/_healthz`)).status;
+    await waitFor('healthy', async () => (await health()) === 200);
+    redis.freeze();
+    try {
+      await waitFor('unhealthy while frozen', async () => (await health()) === 503);
+      expect(metric((await http(`${frontend.url}/metrics`)).body, 'frontend_redis_subscribed')).toBe(0);
+    } finally {
+      redis.thaw();
+    }
+    await waitFor('healthy again', async () => (await health()) === 200);
+    expect(frontend.child.exitCode).toBeNull();
+  });
+
   it('stops at start with a message naming a bad variable', async () => {
     const bad = startNodeApp(builtApp('frontend'), { MAX_IN_FLIGHT: 'lots' });
     expect(await bad.exited).toBe(1);

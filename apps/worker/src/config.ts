@@ -17,6 +17,8 @@ export interface WorkerConfig {
   maxBodyBytes: number;
   /** How long a publish may wait for Redis before the request gets 503. */
   publishTimeoutMs: number;
+  /** Redis that leaves a probe unanswered this long is not answering: readiness 503, publishes refused. */
+  redisStallMs: number;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   shutdownGraceMs: number;
 }
@@ -28,6 +30,7 @@ export const DEFAULTS = {
   logRequests: 'errors',
   maxBodyBytes: 16 * 1024,
   publishTimeoutMs: 2000,
+  redisStallMs: 1000,
   shutdownGraceMs: 8000,
 } as const satisfies WorkerConfig;
 
@@ -51,6 +54,7 @@ export function readConfig(env: Env): WorkerConfig {
       max: 60_000,
       integer: true,
     }),
+    redisStallMs: envNumber(env, 'REDIS_STALL_MS', DEFAULTS.redisStallMs, { min: 50, max: 60_000, integer: true }),
     // runMain gives the whole stop 10 s; closing Redis needs a moment after the grace.
     shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_MS', DEFAULTS.shutdownGraceMs, {
       min: 0,
