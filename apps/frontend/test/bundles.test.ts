@@ -14,6 +14,7 @@ import {
   settledStats,
   startApp,
   startSink,
+  startTrickler,
 } from './support.js';
 
 const HASH = /^[A-Za-z0-9+/]{43}=$/;
@@ -132,6 +133,24 @@ describe('frontend bundle', () => {
     // Dropping costs no memory: generous bound, the machine is shared.
     expect(metric(metrics, 'frontend_process_resident_memory_bytes')! - rssEarly).toBeLessThan(40 * 1024 * 1024);
     expect(await frontend.stop()).toBe(0);
+  });
+
+  it('with a worker that trickles its answers, each request ends at REQUEST_TIMEOUT_MS and frees its slot', async () => {
+    const redis = await redisServer();
+    const trickler = await startTrickler(50, 'body');
+    cleanups.push(trickler.close);
+    const frontend = await app('frontend', {
+      REDIS_URL: redis.url,
+      PROCESSOR_URL: trickler.url,
+      MAX_IN_FLIGHT: '8',
+      REQUEST_TIMEOUT_MS: '300',
+      INITIAL_RATE: '100',
+    });
+    const client = await page(frontend.url);
+    // Slots are freed and used again: far more requests end (failed) than there are slots.
+    const stats = await client.next<TrafficStats>('stats', (s) => s.totals.failed >= 5 * 8, { timeoutMs: 20_000 });
+    expect(stats.inFlight).toBeLessThanOrEqual(8);
+    expect(stats.totals.ok).toBe(0);
   });
 
   it('Redis killed and restarted while load runs: both apps keep running, /_healthz goes 503 then 200, results flow again', async () => {

@@ -138,6 +138,41 @@ export async function startSink(
   };
 }
 
+/** A worker that answers 200 and then trickles its body, one byte every `everyMs`, for ever. */
+export async function startTrickler(everyMs: number, phase: 'headers' | 'body') {
+  const open = new Set<() => void>();
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => clearInterval(timer);
+    open.add(stop);
+    res.on('close', () => {
+      stop();
+      open.delete(stop);
+    });
+    if (phase === 'headers') {
+      // The status line, then one header byte at a time: headers never complete.
+      res.socket?.write('HTTP/1.1 200 OK\r\nX-Slow: ');
+      timer = setInterval(() => res.socket?.write('a'), everyMs);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    timer = setInterval(() => res.write('.'), everyMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Exchanges the server still holds open (it never ends one itself). */
+    openExchanges: () => open.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const stop of open) stop();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /** A URL on which nothing listens. */
 export async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}`;
