@@ -32,6 +32,7 @@ export function createRateControl(options: RateControlOptions): RateControl {
   const generator = new LoadGenerator({
     send: options.send,
     maxInFlight: options.maxInFlight,
+    maxRate: options.maxRate,
     events: options.events,
   });
 

@@ -1,5 +1,8 @@
-/** Why a request that was due was not sent. */
-export type DropReason = 'in_flight_limit' | 'behind_schedule';
+/**
+ * Why a request that was due was not sent: MAX_IN_FLIGHT reached, the process more than a second
+ * behind, or MAX_RATE already reached within the last second.
+ */
+export type DropReason = 'in_flight_limit' | 'behind_schedule' | 'max_rate';
 /** How a request that was sent ended: ok (2xx) or failed (other status, timeout, connection error). */
 export type Outcome = 'ok' | 'failed';
 

@@ -74,11 +74,11 @@ export class TrafficMonitor implements TrafficEvents {
     this.answeredTotal = children(answered, ['ok', 'failed'] as const);
     const dropped = new Counter({
       name: 'frontend_requests_dropped_total',
-      help: 'Requests due but not sent: in_flight_limit (MAX_IN_FLIGHT reached) or behind_schedule (the process stalled over a second)',
+      help: 'Requests due but not sent: in_flight_limit (MAX_IN_FLIGHT reached), behind_schedule (the process stalled over a second) or max_rate (MAX_RATE reached within the last second)',
       labelNames: ['reason'],
       registers: [registry],
     });
-    this.droppedTotal = children(dropped, ['in_flight_limit', 'behind_schedule'] as const);
+    this.droppedTotal = children(dropped, ['in_flight_limit', 'behind_schedule', 'max_rate'] as const);
     const results = new Counter({
       name: 'frontend_results_total',
       help: 'Results received on the Redis calculation channel, by origin (burst: the hash has the burst prefix)',
