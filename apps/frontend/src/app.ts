@@ -1,10 +1,11 @@
 import { type Server as HttpServer, createServer } from 'node:http';
-import { type Logger, closeServer, createMetricsRegistry, metricsHandler } from '@string-hashr/runtime';
+import { type Logger, closeServer, createMetricsRegistry, metricsHandler, throttledLog } from '@string-hashr/runtime';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import morgan from 'morgan';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { Server as SocketServer } from 'socket.io';
+import { checkOrigin } from './access.js';
 import type { FrontendConfig } from './config.js';
 import { createRateControl } from './rate-control.js';
 import { createResultRelay } from './result-relay.js';
@@ -13,7 +14,7 @@ import { TrafficMonitor, liveGauge } from './traffic-monitor.js';
 
 export interface FrontendDeps {
   config: Pick<FrontendConfig, 'maxRate' | 'maxInFlight' | 'initialRate' | 'burstPrefix' | 'logRequests'> &
-    Partial<Pick<FrontendConfig, 'redisStallMs'>>;
+    Partial<Pick<FrontendConfig, 'redisStallMs' | 'rateControl' | 'controlKey' | 'allowedOrigins'>>;
   log: Logger;
   /** A Redis connection for subscribing (connectRedis(url, 'subscriber')); the caller closes it. */
   subscriber: Redis;
@@ -39,6 +40,9 @@ export interface FrontendApp {
 /** Charts on the page cover 2 minutes; a page that connects gets them at once. */
 const HISTORY_LENGTH = 120;
 
+/** Largest socket.io message accepted: the page sends `{ "freq": number }`, nothing bigger. */
+export const MAX_SOCKET_MESSAGE_BYTES = 4 * 1024;
+
 /**
  * Wiring, one way: rate control (pages' `frequency`, the load generator) and the result relay
  * (Redis -> pages, stats) both report to the traffic monitor, which reports to nobody.
@@ -48,7 +52,33 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   const registry = deps.registry ?? createMetricsRegistry('frontend');
   const app = express();
   const server = createServer(app);
-  const io = new SocketServer(server, { serveClient: true });
+  const refusedSockets = new Counter({
+    name: 'frontend_sockets_refused_total',
+    help: 'socket.io handshakes refused because the page came from another origin (not in ALLOWED_ORIGINS)',
+    registers: [registry],
+  });
+  const refusals = throttledLog(log, 60_000);
+  const allowedOrigins = config.allowedOrigins ?? [];
+  const io = new SocketServer(server, {
+    serveClient: true,
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    // Same origin only (plus ALLOWED_ORIGINS): a page on another site cannot open a socket here.
+    allowRequest: (req, callback) => {
+      const fetchSite = req.headers['sec-fetch-site'];
+      const verdict = checkOrigin(
+        {
+          origin: req.headers.origin,
+          host: req.headers.host,
+          secFetchSite: typeof fetchSite === 'string' ? fetchSite : undefined,
+        },
+        allowedOrigins,
+      );
+      if (verdict.ok) return callback(null, true);
+      refusedSockets.inc();
+      refusals.warn('origin', 'socket.io handshake refused', { reason: verdict.reason });
+      callback('origin not allowed', false);
+    },
+  });
 
   const monitor = new TrafficMonitor(registry, config.burstPrefix);
   liveGauge(registry, 'frontend_socket_clients', 'Pages connected over socket.io', () => io.engine.clientsCount);
@@ -58,6 +88,9 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   const rateControl = createRateControl({
     io,
     log,
+    registry,
+    mode: config.rateControl ?? 'open',
+    controlKey: config.controlKey,
     maxRate: config.maxRate,
     initialRate: config.initialRate,
     send: deps.sendToProcessor,

@@ -1,9 +1,9 @@
-import { CALCULATION_CHANNEL } from '@string-hashr/contract';
+import { CALCULATION_CHANNEL, isResultMessage } from '@string-hashr/contract';
 import { watchRedis } from '@string-hashr/redis';
-import type { Logger } from '@string-hashr/runtime';
+import { type Logger, throttledLog } from '@string-hashr/runtime';
 import type { TrafficStats } from '@string-hashr/traffic';
 import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { Server as SocketServer } from 'socket.io';
 import { type TrafficMonitor, liveGauge } from './traffic-monitor.js';
 
@@ -30,7 +30,9 @@ export interface ResultRelay {
 
 /**
  * What the pages see of the traffic: every result from Redis as a `calculation` event, and once
- * a window the monitor's `stats` (the last ones as `history` to a page that connects).
+ * a window the monitor's `stats` (the last ones as `history` to a page that connects). Only
+ * messages shaped like a result are relayed: whoever can PUBLISH on the channel could otherwise
+ * push anything (5 MB, markup) to every open page.
  */
 export function createResultRelay(options: ResultRelayOptions): ResultRelay {
   const { io, log, subscriber, monitor } = options;
@@ -38,8 +40,19 @@ export function createResultRelay(options: ResultRelayOptions): ResultRelay {
   // Connected is not enough: a frozen Redis keeps the socket open and relays nothing.
   const watch = watchRedis(subscriber, { stallMs: options.redisStallMs, probe: 'ping' });
 
+  const refused = new Counter({
+    name: 'frontend_results_refused_total',
+    help: 'Messages on the calculation channel not relayed because they are not shaped like a result',
+    registers: [options.registry],
+  });
+  const oddMessages = throttledLog(log, 60_000);
   const onMessage = (channel: string, message: string) => {
     if (channel !== CALCULATION_CHANNEL) return;
+    if (!isResultMessage(message)) {
+      refused.inc();
+      oddMessages.warn('odd', 'not relayed: a message on the channel is not a result', { bytes: message.length });
+      return;
+    }
     monitor.result(message);
     io.emit('calculation', message);
   };

@@ -13,6 +13,8 @@ import {
   metric,
   settledStats,
   startApp,
+  busiestWindow,
+  startCountingSink,
   startSink,
   startTrickler,
 } from './support.js';
@@ -210,6 +212,40 @@ describe('frontend bundle', () => {
     }
     await waitFor('healthy again', async () => (await health()) === 200);
     expect(frontend.child.exitCode).toBeNull();
+  });
+
+  it('a flood of rate changes from 20 pages never pushes the requests at the worker past MAX_RATE in any second', async () => {
+    const redis = await redisServer();
+    const sink = await startCountingSink();
+    cleanups.push(sink.stop);
+    const frontend = await app('frontend', {
+      REDIS_URL: redis.url,
+      PROCESSOR_URL: sink.url,
+      MAX_RATE: '10',
+      INITIAL_RATE: '10',
+    });
+    const pages = await Promise.all(Array.from({ length: 20 }, () => page(frontend.url)));
+    // Running at MAX_RATE already (its connection to the worker open), as when someone attacks.
+    await waitFor('requests at the worker', async () => (await sink.arrivals()).length >= 5, 10_000);
+    // 10,000 changes between 10 and 9 req/s, in bursts; before, each change sent a request at once.
+    for (let burst = 0; burst < 50; burst++) {
+      for (const client of pages)
+        for (let i = 0; i < 10; i++) client.socket.emit('frequency', { freq: (burst + i) % 2 === 0 ? 10 : 9 });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    // Barriers on every socket: all the changes were handled.
+    for (const client of pages) await client.socket.timeout(10_000).emitWithAck('frequency', { freq: 10 });
+    // Requests go on at the rate: collect two seconds' worth more, then count every window.
+    const atBarrier = (await sink.arrivals()).length;
+    await waitFor(
+      '20 more requests at the worker',
+      async () => (await sink.arrivals()).length >= atBarrier + 20,
+      10_000,
+    );
+    const arrivals = await sink.arrivals();
+    const busiest = busiestWindow(arrivals);
+    console.log(`flood: ${arrivals.length} requests at the worker, busiest second ${busiest} (MAX_RATE=10)`);
+    expect(busiest).toBeLessThanOrEqual(10);
   });
 
   it('stops at start with a message naming a bad variable', async () => {

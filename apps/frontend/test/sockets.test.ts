@@ -4,17 +4,12 @@
 // for what it expects, and "nothing happened" is shown after a barrier (an acknowledged event, a
 // whole stats window) that anything earlier must have crossed first.
 import { CALCULATION_CHANNEL } from '@string-hashr/contract';
-import { closeRedis, connectRedis } from '@string-hashr/redis';
-import { createLogger, listen } from '@string-hashr/runtime';
 import { type TestRedis, http, startRedis, waitFor } from '@string-hashr/testing';
 import type { TrafficStats } from '@string-hashr/traffic';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FrontendApp, type FrontendDeps, createApp } from '../src/app.js';
-import { createProcessorClient } from '../src/processor-client.js';
-import { type PageClient, connectPage, metric, startSink } from './support.js';
-
-const quiet = createLogger('frontend', () => undefined);
+import type { FrontendDeps } from '../src/app.js';
+import { type PageClient, metric, startInProcessFrontend } from './support.js';
 
 describe('frontend sockets (in-process)', () => {
   let redis: TestRedis;
@@ -33,38 +28,8 @@ describe('frontend sockets (in-process)', () => {
     await redis?.stop();
   });
 
-  /** A frontend of the test's own, sending to a sink of its own, ready (subscribed). */
-  async function startFrontend(config: Partial<FrontendDeps['config']> = {}, statsIntervalMs = 1000) {
-    const sink = await startSink(200);
-    cleanups.push(() => sink.close());
-    const subscriber = connectRedis(redis.url, 'subscriber', quiet);
-    cleanups.push(() => closeRedis(subscriber));
-    const processor = createProcessorClient(sink.url, { maxConnections: 16, timeoutMs: 1000 });
-    cleanups.push(() => processor.close());
-    const frontend: FrontendApp = createApp({
-      config: {
-        maxRate: 1000,
-        maxInFlight: 16,
-        initialRate: 0,
-        burstPrefix: 'bursty-',
-        logRequests: 'errors',
-        ...config,
-      },
-      log: quiet,
-      subscriber,
-      sendToProcessor: processor.send,
-      statsIntervalMs,
-    });
-    cleanups.push(() => frontend.close());
-    const url = `http://127.0.0.1:${await listen(frontend.server, 0, '127.0.0.1')}`;
-    await waitFor('the Redis subscription', async () => (await http(`${url}/_healthz`)).status === 200);
-    const page = async () => {
-      const client = await connectPage(url);
-      cleanups.push(() => client.close());
-      return client;
-    };
-    return { frontend, url, sink, page };
-  }
+  const startFrontend = (config: Partial<FrontendDeps['config']> = {}, statsIntervalMs = 1000) =>
+    startInProcessFrontend(redis.url, cleanups, { config, statsIntervalMs });
 
   /** Sets the rate from `client` and waits for its acknowledgement (a barrier on that socket). */
   const setRate = (client: PageClient, freq: number) =>

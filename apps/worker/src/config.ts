@@ -1,6 +1,6 @@
 import { ConfigError, type Env, envChoice, envNumber, envPort, envString } from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
-import { PORTS, SERVICES } from '@string-hashr/contract';
+import { MAX_PREFIX_LENGTH, PORTS, SERVICES, isValidPrefix } from '@string-hashr/contract';
 
 export const LOG_REQUESTS_CHOICES = ['errors', 'all'] as const;
 export type LogRequests = (typeof LOG_REQUESTS_CHOICES)[number];
@@ -42,11 +42,16 @@ export function readConfig(env: Env): WorkerConfig {
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  // Not trimmed like the others: the prefix is data, published as given.
+  const prefix = env.PREFIX ?? DEFAULTS.prefix;
+  if (!isValidPrefix(prefix))
+    throw new ConfigError(
+      `PREFIX=${JSON.stringify(prefix.slice(0, 40))} is not valid: expected at most ${MAX_PREFIX_LENGTH} printable ASCII characters, no spaces`,
+    );
   return {
     port: envPort(env, 'PORT', DEFAULTS.port),
     redisUrl,
-    // Not trimmed like the others: the prefix is data, published as given.
-    prefix: env.PREFIX ?? DEFAULTS.prefix,
+    prefix,
     logRequests: envChoice(env, 'LOG_REQUESTS', LOG_REQUESTS_CHOICES, DEFAULTS.logRequests),
     maxBodyBytes: envNumber(env, 'MAX_BODY_BYTES', DEFAULTS.maxBodyBytes, { min: 64, max: 1024 * 1024, integer: true }),
     publishTimeoutMs: envNumber(env, 'PUBLISH_TIMEOUT_MS', DEFAULTS.publishTimeoutMs, {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { StartError, closeServer, listen, listenFailure } from './lifecycle.js';
-import { createLogger } from './log.js';
+import { createLogger, throttledLog } from './log.js';
 
 describe('listenFailure', () => {
   it.each([
@@ -35,5 +35,28 @@ describe('createLogger', () => {
     log.error('cannot reach redis://:s3cr3t@cache:6379', { url: 'https://u:t0k3n@h/' });
     expect(lines[0]).toMatch(/error test: cannot reach redis:\/\/:\*\*\*@cache:6379 url=https:\/\/u:\*\*\*@h\/$/);
     expect(lines.join('')).not.toMatch(/s3cr3t|t0k3n/);
+  });
+});
+
+describe('throttledLog', () => {
+  it('logs one line per kind per interval, then says how many it held back', () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = throttledLog(
+      createLogger('t', (line) => lines.push(line.replace(/^\S+ /, ''))),
+      1000,
+      () => now,
+    );
+    for (let i = 0; i < 500; i++) log.warn('origin', 'socket refused', { reason: 'evil' });
+    log.warn('flood', 'too many rate changes');
+    now = 999;
+    log.warn('origin', 'socket refused', { reason: 'evil' });
+    now = 1000;
+    log.warn('origin', 'socket refused', { reason: 'evil' });
+    expect(lines).toEqual([
+      'warn t: socket refused reason=evil',
+      'warn t: too many rate changes',
+      'warn t: socket refused reason=evil suppressed=500',
+    ]);
   });
 });

@@ -33,3 +33,28 @@ export function createLogger(
     error: (m, f) => line('error', m, f),
   };
 }
+
+export interface ThrottledLog {
+  /** Logs a warning unless one with the same `key` was logged less than `everyMs` ago. */
+  warn(key: string, message: string, fields?: LogFields): void;
+}
+
+/**
+ * For events an outsider can repeat at will (refused connections, floods): at most one line per
+ * kind every `everyMs`, the next one saying how many were held back, so nobody can fill the log.
+ */
+export function throttledLog(log: Logger, everyMs: number, now: () => number = () => performance.now()): ThrottledLog {
+  const kinds = new Map<string, { at: number; held: number }>();
+  return {
+    warn(key, message, fields) {
+      const time = now();
+      const kind = kinds.get(key);
+      if (kind !== undefined && time - kind.at < everyMs) {
+        kind.held++;
+        return;
+      }
+      log.warn(message, kind?.held ? { ...fields, suppressed: kind.held } : fields);
+      kinds.set(key, { at: time, held: 0 });
+    },
+  };
+}
