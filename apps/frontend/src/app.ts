@@ -1,6 +1,7 @@
 import { type Server as HttpServer, createServer } from 'node:http';
 import { type Logger, closeServer, createMetricsRegistry, metricsHandler, throttledLog } from '@string-hashr/runtime';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import morgan from 'morgan';
 import { Counter, type Registry } from 'prom-client';
@@ -40,6 +41,34 @@ export interface FrontendApp {
 /** Charts on the page cover 2 minutes; a page that connects gets them at once. */
 const HISTORY_LENGTH = 120;
 
+/**
+ * The page is served like a production site: everything it loads comes from here, so the CSP
+ * allows only 'self' (plus data: images, which Bootstrap's CSS uses for its form icons), no
+ * inline script or style, no framing, no Referer to anyone, no MIME sniffing. No
+ * upgrade-insecure-requests: the local stack serves plain HTTP, and behind the gateway every URL
+ * of the page is relative, so it stays on HTTPS anyway.
+ */
+export const SECURITY_HEADERS: Parameters<typeof helmet>[0] = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  referrerPolicy: { policy: 'no-referrer' },
+  xFrameOptions: { action: 'deny' },
+};
+
 /** Largest socket.io message accepted: the page sends `{ "freq": number }`, nothing bigger. */
 export const MAX_SOCKET_MESSAGE_BYTES = 4 * 1024;
 
@@ -60,7 +89,8 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   const refusals = throttledLog(log, 60_000);
   const allowedOrigins = config.allowedOrigins ?? [];
   const io = new SocketServer(server, {
-    serveClient: true,
+    // The client script is served with the page's assets (/vendor/socket.io/), under the same headers.
+    serveClient: false,
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     // Same origin only (plus ALLOWED_ORIGINS): a page on another site cannot open a socket here.
     allowRequest: (req, callback) => {
@@ -108,7 +138,13 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     redisStallMs: config.redisStallMs ?? 1000,
   });
 
+  // socket.io answers /socket.io/ itself, before Express: its answers get the headers that matter there.
+  io.engine.on('headers', (headers: Record<string, string>) => {
+    headers['X-Content-Type-Options'] = 'nosniff';
+  });
+
   app.disable('x-powered-by');
+  app.use(helmet(SECURITY_HEADERS));
   const isProbe = (url: string | undefined) => url === '/_healthz' || url === '/metrics';
   // Probes and scrapes never: their state is in the Redis log lines and in /metrics.
   app.use(

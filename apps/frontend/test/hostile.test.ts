@@ -166,6 +166,54 @@ describe('the frontend under attack (in-process)', () => {
     });
   });
 
+  describe('response headers', () => {
+    const CSP =
+      "default-src 'self';script-src 'self';script-src-attr 'none';style-src 'self';img-src 'self' data:;" +
+      "font-src 'self';connect-src 'self';object-src 'none';base-uri 'none';form-action 'self';frame-ancestors 'none'";
+
+    it.each(['/', '/app.js', '/style.css', '/favicon.ico', '/vendor/socket.io/socket.io.min.js', '/_healthz'])(
+      'GET %s: strict CSP, nosniff, no framing, no Referer, no x-powered-by',
+      async (path) => {
+        const { url } = await start();
+        const res = await fetch(url + path);
+        expect(res.headers.get('content-security-policy')).toBe(CSP);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(res.headers.get('x-frame-options')).toBe('DENY');
+        expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+        expect(res.headers.get('x-powered-by')).toBeNull();
+      },
+    );
+
+    it("a 404 is stricter still: Express's own default-src 'none'", async () => {
+      const { url } = await start();
+      const res = await fetch(`${url}/nope`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    });
+
+    it('serves a favicon (no 404 on every page load) and sends no Referer-leaking or inline content', async () => {
+      const { url } = await start();
+      const ico = await fetch(`${url}/favicon.ico`);
+      expect(ico.status).toBe(200);
+      expect(ico.headers.get('content-type')).toMatch(/^image\/(x-icon|vnd\.microsoft\.icon)$/);
+      expect(Buffer.from(await ico.arrayBuffer()).subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0]));
+      const page = await (await fetch(`${url}/`)).text();
+      // Nothing the CSP would block: no inline script, style or handler, nothing from elsewhere.
+      expect(page).not.toMatch(/<script>|<script(?![^>]*\ssrc=)[^>]*>|<style|\sstyle=|\son[a-z]+=/i);
+      expect(page).not.toMatch(/(src|href)="(https?:)?\/\//i);
+    });
+
+    it("socket.io's own answers are not sniffable", async () => {
+      const { url } = await start();
+      const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    });
+  });
+
   describe('what Redis relays', () => {
     it('relays only messages shaped like a result: not 5 MB, not markup', async () => {
       const { page, url } = await start();

@@ -1,13 +1,38 @@
-// The page in a real (headless) Chromium, served by the built frontend with the real worker and Redis.
-import { mkdtempSync } from 'node:fs';
+// The page in a real (headless) Chromium, served by the built frontend with the real worker and Redis:
+// it works under its strict CSP (no violation, no console error), a page on another origin cannot
+// open a socket, and with RATE_CONTROL=key a page needs the key (from the URL fragment) to change the rate.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CALCULATION_CHANNEL } from '@string-hashr/contract';
 import { type TestRedis, chromiumLaunchOptions, http, startRedis, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApp, startApp } from './support.js';
+import { type RunningApp, connectPage, metric, startApp } from './support.js';
+
+/** Records what would show a broken page: console errors and CSP violations (reported by the page itself). */
+async function watchForProblems(page: Page): Promise<() => Promise<string[]>> {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning')
+      problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return async () => [
+    ...problems,
+    ...(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).map(
+      (v) => `CSP violation: ${v}`,
+    ),
+  ];
+}
 
 describe('the String Hashr page', () => {
   let redis: TestRedis;
@@ -41,7 +66,9 @@ describe('the String Hashr page', () => {
     page.on('response', (response) => {
       if (response.status() >= 400) failedRequests.push(`${response.status()} ${response.url()}`);
     });
-    await page.goto(frontend.url);
+    const problems = await watchForProblems(page);
+    const response = await page.goto(frontend.url);
+    expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
     await expect(page.title()).resolves.toBe('String Hashr');
     await page.getByText("What's the frequency?").waitFor();
     await page.locator('#connection-status', { hasText: 'connected' }).waitFor();
@@ -118,6 +145,121 @@ describe('the String Hashr page', () => {
     await second.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
 
     expect(failedRequests).toEqual([]);
+    // Everything ran under the strict CSP: no violation, no console error (the favicon is found too).
+    expect(await problems()).toEqual([]);
+    await context.close();
+  });
+
+  it('a page on another origin cannot open a socket (WebSocket or polling) nor change the rate', async () => {
+    // The attacker's own site, on another port, with its own copy of the socket.io client.
+    const client = readFileSync(path.resolve('node_modules/socket.io/client-dist/socket.io.min.js'));
+    const attacker: Server = createServer((req, res) => {
+      if (req.url === '/io.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(client);
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>attacker</title>
+        <script src="/io.js"></script>
+        <script>
+          window.outcomes = [];
+          for (const transports of [['websocket'], ['polling']]) {
+            const s = io(${JSON.stringify(frontend.url)}, { transports, reconnection: false });
+            s.on('connect', () => { window.outcomes.push(transports[0] + ' connected'); s.emit('frequency', { freq: 77 }); });
+            s.on('connect_error', () => window.outcomes.push(transports[0] + ' refused'));
+          }
+        </script>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const refusedBefore = metric((await http(`${frontend.url}/metrics`)).body, 'frontend_sockets_refused_total') ?? 0;
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+      await page.waitForFunction(() => (window as unknown as { outcomes: string[] }).outcomes.length === 2, undefined, {
+        timeout: 15_000,
+      });
+      const outcomes = await page.evaluate(() => (window as unknown as { outcomes: string[] }).outcomes);
+      expect(outcomes.sort()).toEqual(['polling refused', 'websocket refused']);
+      const refusedAfter = metric((await http(`${frontend.url}/metrics`)).body, 'frontend_sockets_refused_total') ?? 0;
+      expect(refusedAfter - refusedBefore).toBeGreaterThanOrEqual(2);
+      const watcher = await connectPage(frontend.url);
+      try {
+        expect(await watcher.next<{ freq: number }>('frequency')).not.toEqual({ freq: 77 });
+      } finally {
+        watcher.close();
+      }
+    } finally {
+      await context.close();
+      attacker.closeAllConnections();
+      await new Promise((resolve) => attacker.close(resolve));
+    }
+  });
+});
+
+describe('the page with RATE_CONTROL=key', () => {
+  const KEY = 'page-test-control-key-0123456789';
+  let redis: TestRedis;
+  let frontend: RunningApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    frontend = await startApp('frontend', {
+      REDIS_URL: redis.url,
+      PROCESSOR_URL: 'http://127.0.0.1:9',
+      RATE_CONTROL: 'key',
+      CONTROL_KEY: KEY,
+    });
+    browser = await chromium.launch(chromiumLaunchOptions());
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await frontend?.stop();
+    await redis?.stop();
+  });
+
+  it('without the key: read-only, says so, asks for the key; a wrong key is refused, the right one unlocks', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = await watchForProblems(page);
+    await page.goto(frontend.url);
+    await page.locator('#control-readonly:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#control-readonly').textContent()).toMatch(/Read-only\..*control key/s);
+    expect(await page.locator('#frequency-input').isDisabled()).toBe(true);
+    expect(await page.locator('#frequency-submit').isDisabled()).toBe(true);
+
+    await page.fill('#control-key-input', 'not-the-key-0123456789');
+    await page.click('#control-key-submit');
+    await page.locator('#control-key-rejected:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#frequency-input').isDisabled()).toBe(true);
+
+    await page.fill('#control-key-input', KEY);
+    await page.click('#control-key-submit');
+    await page.locator('#control-unlocked:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#control-readonly').isVisible()).toBe(false);
+    await page.fill('#frequency-input', '3');
+    await page.click('#frequency-submit');
+    await page.locator('#current-rate', { hasText: /^3$/ }).waitFor({ timeout: 15_000 });
+    await page.click('#frequency-stop');
+    await page.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
+    expect(await problems()).toEqual([]);
+    await context.close();
+  });
+
+  it('the key in the URL fragment unlocks the page, leaves the address bar at once, and reaches no log', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(`${request.url()} ${request.headers().referer ?? ''}`));
+    await page.goto(`${frontend.url}/#key=${KEY}`);
+    await page.locator('#control-unlocked:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(page.url()).toBe(`${frontend.url}/`);
+    expect(await page.locator('#frequency-input').isDisabled()).toBe(false);
+    // A reload keeps it (this tab only); another tab does not have it.
+    await page.reload();
+    await page.locator('#control-unlocked:not(.d-none)').waitFor({ timeout: 15_000 });
+    const other = await context.newPage();
+    await other.goto(frontend.url);
+    await other.locator('#control-readonly:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(requested.filter((line) => line.includes(KEY))).toEqual([]);
+    expect(frontend.output()).not.toContain(KEY);
     await context.close();
   });
 });

@@ -46,7 +46,9 @@ describe('frontend sockets (in-process)', () => {
     for (const asset of [
       '/app.js',
       '/style.css',
-      '/socket.io/socket.io.js',
+      '/vendor/socket.io/socket.io.min.js',
+      '/favicon.ico',
+      '/favicon.svg',
       '/vendor/bootstrap/css/bootstrap.min.css',
       '/vendor/bootstrap/js/bootstrap.bundle.min.js',
       '/vendor/chart.js/chart.umd.min.js',
