@@ -131,6 +131,7 @@ describe('the frontend under attack (in-process)', () => {
       expect(applied + tooMany + (metric(counts, 'frontend_rate_changes_total{result="unchanged"}') ?? 0)).toBe(10_001);
       // 5 at once and 2 a second: however long the flood took, a few dozen at most.
       expect(applied).toBeLessThan(60);
+      console.log(`flood of 10,000 changes from one page: ${applied} applied, ${tooMany} refused as too many`);
       expect(heard(flooder, 'error').map((h) => h.args[0])).toEqual([{ message: TOO_MANY_MESSAGE }]);
       expect(lines.filter((line) => line.includes('too many rate changes'))).toHaveLength(1);
       expect(lines.filter((line) => line.includes('rate changed')).length).toBe(applied);
