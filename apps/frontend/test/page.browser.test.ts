@@ -6,7 +6,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CALCULATION_CHANNEL } from '@string-hashr/contract';
+import { CALCULATION_CHANNEL, isPublicPagePath } from '@string-hashr/contract';
 import { type TestRedis, chromiumLaunchOptions, http, startRedis, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -58,10 +58,12 @@ describe('the String Hashr page', () => {
     await redis?.stop();
   });
 
-  it('sets a rate of 20, shows hashes newest first and about 20 req/s, and a second page sees the rate', async () => {
+  it('sets a rate of 20, shows hashes newest first and the traffic panel, and a second page sees the rate', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     const failedRequests: string[] = [];
+    const requestedPaths = new Set<string>();
+    page.on('request', (request) => requestedPaths.add(new URL(request.url()).pathname));
     page.on('requestfailed', (request) => failedRequests.push(request.url()));
     page.on('response', (response) => {
       if (response.status() >= 400) failedRequests.push(`${response.status()} ${response.url()}`);
@@ -145,6 +147,9 @@ describe('the String Hashr page', () => {
     await second.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
 
     expect(failedRequests).toEqual([]);
+    // Everything the page asked for is on the paths the public Gateway routes (libs/contract).
+    expect([...requestedPaths].filter((p) => !isPublicPagePath(p))).toEqual([]);
+    expect(requestedPaths).toContain('/favicon.svg');
     // Everything ran under the strict CSP: no violation, no console error (the favicon is found too).
     expect(await problems()).toEqual([]);
     await context.close();
