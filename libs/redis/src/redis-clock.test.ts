@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   KEPT_SAMPLES,
   type WatchState,
+  checked,
   clockEstimate,
   initialWatch,
   isAnswering,
@@ -35,17 +36,51 @@ describe('the Redis watch', () => {
     expect(clockEstimate(state)?.uncertainty).toBe(4);
   });
 
-  it.each<[string, (s: WatchState) => WatchState, number, boolean, boolean]>([
-    ['nothing known yet, no clock needed', (s) => s, 0, false, true],
-    ['nothing known yet, clock needed', (s) => s, 0, true, false],
-    ['a probe waiting 999 ms of 1000', (s) => probeSent(roundTrip(s, 0, 1, 0), 10).state, 1009, true, true],
-    ['a probe waiting 1001 ms of 1000', (s) => probeSent(roundTrip(s, 0, 1, 0), 10).state, 1011, true, false],
-    ['the stuck probe answered at last', (s) => roundTrip(roundTrip(s, 0, 1, 0), 10, 5000, 5000), 5001, true, true],
-    ['a PING answer: answering, but no clock', (s) => roundTrip(s, 0, 1, null), 2, true, false],
-    ['a failed probe: nothing waits', (s) => probeFailed(probeSent(s, 0).state, 1), 5000, false, true],
-    ['reconnected: the clock must be learned again', (s) => reconnected(roundTrip(s, 0, 1, 0)), 2, true, false],
-  ])('%s', (_name, build, now, needsClock, answering) => {
-    expect(isAnswering(build(initialWatch()), now, 1000, needsClock)).toBe(answering);
+  /** A probe sent at `sentAt`, then checks at the given times. */
+  const checks = (state: WatchState, sentAt: number, times: number[]) => {
+    let s = probeSent(state, sentAt).state;
+    for (const t of times) s = checked(s, t, 1000);
+    return s;
+  };
+  const known = (s: WatchState) => roundTrip(s, 0, 1, 0);
+
+  it.each<[string, (s: WatchState) => WatchState, boolean, boolean]>([
+    ['nothing known yet, no clock needed', (s) => s, false, true],
+    ['nothing known yet, clock needed', (s) => s, true, false],
+    ['a probe waiting, not past the limit at either check', (s) => checks(known(s), 10, [510, 1010]), true, true],
+    ['past the limit at one check only', (s) => checks(known(s), 10, [510, 1011]), true, true],
+    ['past the limit at two checks in a row: stalled', (s) => checks(known(s), 10, [1011, 1511]), true, false],
+    [
+      'stalled, then the probe answered at last',
+      (s) => probeAnswered(checks(known(s), 10, [1011, 1511]), 2, 5000, 5000),
+      true,
+      true,
+    ],
+    ['a PING answer: answering, but no clock', (s) => roundTrip(s, 0, 1, null), true, false],
+    [
+      'a failed probe: nothing waits, nothing stalls',
+      (s) => checked(checked(probeFailed(probeSent(s, 0).state, 1), 5000, 1000), 6000, 1000),
+      false,
+      true,
+    ],
+    ['reconnected: the clock must be learned again', (s) => reconnected(known(s)), true, false],
+    [
+      'reconnected while stalled: not stalled any more',
+      (s) => reconnected(checks(known(s), 10, [1011, 1511])),
+      false,
+      true,
+    ],
+  ])('%s', (_name, build, needsClock, answering) => {
+    expect(isAnswering(build(initialWatch()), needsClock)).toBe(answering);
+  });
+
+  it('an answer read between two checks clears the first one (a busy process does not blame Redis)', () => {
+    let state = probeSent(roundTrip(initialWatch(), 0, 1, 0), 10).state;
+    state = checked(state, 1500, 1000);
+    expect(state.overdue).toBe(true);
+    state = probeAnswered(state, 2, 1501, 1501);
+    state = checked(state, 2000, 1000);
+    expect(isAnswering(state, true)).toBe(true);
   });
 
   it('sends one probe at a time and ignores answers to probes it no longer waits for', () => {

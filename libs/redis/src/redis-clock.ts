@@ -1,10 +1,12 @@
 /**
  * Is Redis answering, and what time is it on Redis? The pure core of `watchRedis`: a probe
  * (`TIME`, or `PING` where only that is allowed) is sent every so often, one at a time. Redis
- * "answers" while no probe has waited longer than the stall limit, so a frozen Redis (SIGSTOP,
- * a stuck disk, a full network buffer) is seen as such even though its socket stays open. Each
- * `TIME` reply is a clock sample: Redis's clock minus ours, known within half the round trip.
- * Times are ms on the caller's monotonic clock.
+ * stops "answering" when a probe has waited longer than the stall limit at two checks in a row,
+ * so a frozen Redis (SIGSTOP, a stuck disk, a full network buffer) is seen as such even though
+ * its socket stays open. Two checks, because between them the event loop has read its sockets:
+ * an answer that came in while our own process was busy is counted, and a busy process does not
+ * blame Redis. Each `TIME` reply is a clock sample: Redis's clock minus ours, known within half
+ * the round trip. Times are ms on the caller's monotonic clock.
  */
 export interface ClockSample {
   /** Redis time minus local time, ms. */
@@ -19,12 +21,29 @@ export interface WatchState {
   nextId: number;
   /** The latest clock samples, newest last. */
   samples: ClockSample[];
+  /** The waiting probe was past the stall limit at the last check. */
+  overdue: boolean;
+  /** ... and at the check before: Redis is not answering until a probe is answered. */
+  stalled: boolean;
 }
 
 /** Clock samples kept: the best of the latest few stands for the offset. */
 export const KEPT_SAMPLES = 8;
 
-export const initialWatch = (): WatchState => ({ probe: null, nextId: 1, samples: [] });
+export const initialWatch = (): WatchState => ({
+  probe: null,
+  nextId: 1,
+  samples: [],
+  overdue: false,
+  stalled: false,
+});
+
+/** A periodic check at `now`: a probe past `stallMs` twice in a row means Redis is not answering. */
+export function checked(state: WatchState, now: number, stallMs: number): WatchState {
+  const late = state.probe !== null && now - state.probe.sentAt > stallMs;
+  if (!late) return state.overdue ? { ...state, overdue: false } : state;
+  return state.overdue ? { ...state, stalled: true } : { ...state, overdue: true };
+}
 
 /** A probe goes out now, unless one is still waiting (then `id` is null and nothing is sent). */
 export function probeSent(state: WatchState, now: number): { state: WatchState; id: number | null } {
@@ -37,18 +56,25 @@ export function probeSent(state: WatchState, now: number): { state: WatchState; 
 export function probeAnswered(state: WatchState, id: number, now: number, redisMs: number | null): WatchState {
   if (state.probe?.id !== id) return state;
   const { sentAt } = state.probe;
-  if (redisMs === null) return { ...state, probe: null };
+  const answered = { ...state, probe: null, overdue: false, stalled: false };
+  if (redisMs === null) return answered;
   const sample = { offset: redisMs - (sentAt + now) / 2, uncertainty: Math.max(0, now - sentAt) / 2 };
-  return { ...state, probe: null, samples: [...state.samples, sample].slice(-KEPT_SAMPLES) };
+  return { ...answered, samples: [...state.samples, sample].slice(-KEPT_SAMPLES) };
 }
 
 /** Probe `id` failed (the connection broke): nothing is waiting any more. */
 export function probeFailed(state: WatchState, id: number): WatchState {
-  return state.probe?.id === id ? { ...state, probe: null } : state;
+  return state.probe?.id === id ? { ...state, probe: null, overdue: false } : state;
 }
 
 /** A new connection (maybe to another Redis): no probe waits, no clock is known. */
-export const reconnected = (state: WatchState): WatchState => ({ ...state, probe: null, samples: [] });
+export const reconnected = (state: WatchState): WatchState => ({
+  ...state,
+  probe: null,
+  samples: [],
+  overdue: false,
+  stalled: false,
+});
 
 /** The sample with the smallest uncertainty, or undefined before the first `TIME` answer. */
 export function clockEstimate(state: WatchState): ClockSample | undefined {
@@ -57,8 +83,7 @@ export function clockEstimate(state: WatchState): ClockSample | undefined {
   return best;
 }
 
-/** Redis answers unless a probe has waited longer than `stallMs`; with `needsClock`, only once a clock is known. */
-export function isAnswering(state: WatchState, now: number, stallMs: number, needsClock: boolean): boolean {
-  if (state.probe !== null && now - state.probe.sentAt > stallMs) return false;
-  return !needsClock || state.samples.length > 0;
+/** Redis answers unless the checks found it stalled; with `needsClock`, only once a clock is known. */
+export function isAnswering(state: WatchState, needsClock: boolean): boolean {
+  return !state.stalled && (!needsClock || state.samples.length > 0);
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   type ClockSample,
+  checked,
   clockEstimate,
   initialWatch,
   isAnswering,
@@ -11,7 +12,7 @@ import {
 } from './redis-clock.js';
 
 export interface RedisWatch {
-  /** Connected, and no probe has waited longer than `stallMs` (with `TIME` probes: and the clock is known). */
+  /** Connected, and not found stalled (with `TIME` probes: and the clock is known). */
   answering(): boolean;
   /** Redis's clock minus ours (ms) and how sure that is; undefined until a `TIME` probe answered. */
   clock(): ClockSample | undefined;
@@ -19,7 +20,10 @@ export interface RedisWatch {
 }
 
 export interface RedisWatchOptions {
-  /** Redis stops "answering" when a probe waits longer than this. Probes go out twice as often. */
+  /**
+   * Redis stops "answering" when a probe has waited longer than this at two checks in a row (the
+   * checks run twice as often): it is seen within 1 to 2 times `stallMs`.
+   */
   stallMs: number;
   /** `time` also learns Redis's clock; `ping` for a subscriber connection, where TIME is not allowed. */
   probe: 'time' | 'ping';
@@ -31,9 +35,10 @@ export interface RedisWatchOptions {
 export const monotonicNow = () => performance.timeOrigin + performance.now();
 
 /**
- * Probes `redis` with TIME (or PING) every `stallMs / 2`, one probe at a time, so that a Redis that
- * keeps its socket open but stops answering (SIGSTOP, a frozen VM) is noticed within `stallMs`
- * and noticed again as answering as soon as it replies. The decisions are `redis-clock.ts`.
+ * Checks and probes `redis` with TIME (or PING) every `stallMs / 2`, one probe at a time, so that a
+ * Redis that keeps its socket open but stops answering (SIGSTOP, a frozen VM) is noticed within
+ * twice `stallMs` and noticed again as answering as soon as it replies. The decisions are
+ * `redis-clock.ts`.
  */
 export function watchRedis(redis: Redis, options: RedisWatchOptions): RedisWatch {
   const now = options.now ?? monotonicNow;
@@ -60,11 +65,17 @@ export function watchRedis(redis: Redis, options: RedisWatchOptions): RedisWatch
   };
   redis.on('ready', onReady);
   if (redis.status === 'ready') probe();
-  const timer = setInterval(probe, Math.max(10, options.stallMs / 2));
+  const timer = setInterval(
+    () => {
+      state = checked(state, now(), options.stallMs);
+      probe();
+    },
+    Math.max(10, options.stallMs / 2),
+  );
   timer.unref();
 
   return {
-    answering: () => redis.status === 'ready' && isAnswering(state, now(), options.stallMs, options.probe === 'time'),
+    answering: () => redis.status === 'ready' && isAnswering(state, options.probe === 'time'),
     clock: () => clockEstimate(state),
     stop() {
       clearInterval(timer);
