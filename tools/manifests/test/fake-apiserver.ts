@@ -14,6 +14,7 @@ const RESOURCES: Record<string, Array<[plural: string, kind: string, namespaced:
   ],
   'apps/v1': [['deployments', 'Deployment', true]],
   'autoscaling/v2': [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]],
+  'networking.k8s.io/v1': [['networkpolicies', 'NetworkPolicy', true]],
   'rbac.authorization.k8s.io/v1': [
     ['roles', 'Role', true],
     ['rolebindings', 'RoleBinding', true],
