@@ -199,7 +199,19 @@ describe('--dry-run prints the commands and runs none of them', () => {
     expect(out).not.toMatch(/apply .*states\//);
     expect(out).toContain('rollout status deployment/frontend-deployment');
     expect(out.indexOf('k8s/burst')).toBeLessThan(out.indexOf('k8s/primary'));
-    expect(out).toContain('open http://<ingress IP>/');
+    // Secrets before the pods that need them, each made from a pipe: no secret in a printed command.
+    expect(out).toContain(
+      "+ head -c 32 /dev/urandom | base64 | tr -d '+/=\\n' | kubectl --context gke_demo_us-west1-a_primary -n default create secret generic frontend-control-key --from-file=CONTROL_KEY=/dev/stdin",
+    );
+    expect(out).toContain('create secret generic redis-password --from-file=REDIS_PASSWORD=/dev/stdin');
+    expect(out).toMatch(
+      /get secret redis-password -o 'jsonpath=\{\.data\.REDIS_PASSWORD\}' \| base64 -d \| kubectl --context gke_demo_us-west1-a_burst .*--dry-run=client -o yaml \| kubectl --context gke_demo_us-west1-a_burst apply -f -/,
+    );
+    expect(out).toContain('create secret tls frontend-tls --cert=tls.crt --key=tls.key');
+    expect(out.indexOf('create secret')).toBeLessThan(out.indexOf('apply -k'));
+    // The page's link with the key, once, at the end.
+    expect(out).toContain('# open https://<ingress IP>/#key=<control key> (this link is shown once');
+    expect(out.match(/#key=/g)).toHaveLength(1);
   });
 
   it('teardown.sh: load balancers, clusters, firewall rule, and the registry only when asked', () => {
@@ -467,9 +479,13 @@ describe('for real (against the fakes): idempotent', () => {
       'manifests-t1/istio-manifests',
     ]);
     expect(calls[0]).toMatch(/^npx .*--registry us-west1-docker\.pkg\.dev\/demo\/string-hashr --tag t1 --out /);
-    expect(output).toContain('open http://203.0.113.7/');
+    // The secrets exist (the fake answers every get): kept, and the link without the key.
+    // Only burst's copy of the Redis password is rendered (client side) and applied, every time.
+    expect(calls.filter((c) => c.includes('create secret') && !c.includes('--dry-run=client'))).toEqual([]);
+    expect(calls).toContainEqual('kubectl --context gke_demo_us-west1-a_burst apply -f -');
+    expect(output).toContain('open https://203.0.113.7/ (read-only)');
     // The fake says the worker VirtualService exists: it is not created again.
-    expect(calls.filter((c) => c.includes(' create '))).toEqual([]);
+    expect(calls.filter((c) => / create /.test(c) && !c.includes('create secret'))).toEqual([]);
     expect(output).toContain('worker-virtual-service exists: left as it is');
   });
 

@@ -12,6 +12,7 @@ import { defaultWatcherQuery } from '@string-hashr/metric-reading';
 import { startApiServerDouble } from '@string-hashr/testing';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
+import * as networkingK8s from 'kubernetes-models/networking.k8s.io/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as core from 'kubernetes-models/v1';
 import * as install from '@kubernetes-models/istio/install.istio.io/v1alpha1';
@@ -50,7 +51,18 @@ const find = (docs: Doc[], kind: string, name: string) => {
 
 /** Every model class by "apiVersion/kind", with the promoted Istio versions mapped back to the model that checks them. */
 const models = new Map<string, new (data: Doc) => { validate(): void }>();
-for (const module of [apps, autoscaling, rbac, core, install, networking, security, securityBeta, telemetry]) {
+for (const module of [
+  apps,
+  autoscaling,
+  networkingK8s,
+  rbac,
+  core,
+  install,
+  networking,
+  security,
+  securityBeta,
+  telemetry,
+]) {
   for (const value of Object.values(module) as unknown[]) {
     const model = value as { apiVersion?: string; kind?: string };
     if (typeof value === 'function' && model.apiVersion && model.kind)
@@ -110,6 +122,32 @@ describe('generation', () => {
     expect(worker.content).toContain('image: europe-docker.pkg.dev/p/r/worker:abc1234');
   });
 
+  it('takes the clusters pod ranges from flags (deploy.sh reads them from GKE) into the NetworkPolicies', () => {
+    const { files } = generateFromArgs(['--primary-pod-range', '10.8.0.0/14', '--burst-pod-range', '10.12.0.0/14']);
+    const burstPolicies = files.find((f) => f.path === 'k8s/burst/network-policies.yaml')!.content;
+    expect(burstPolicies.split('\n')[0]).toContain('--primary-pod-range 10.8.0.0/14 --burst-pod-range 10.12.0.0/14');
+    expect(burstPolicies).toContain('cidr: 10.8.0.0/14');
+    expect(files.find((f) => f.path === 'k8s/primary/network-policies.yaml')!.content).toContain('cidr: 10.12.0.0/14');
+    expect(() => generateFromArgs(['--burst-pod-range', '10.4.0.1/14'])).toThrow(
+      /network.podRanges.burst "10.4.0.1\/14" is not a CIDR/,
+    );
+    expect(() => generateFromArgs(['--primary-pod-range', 'everything'])).toThrow(/not a CIDR/);
+  });
+
+  it('refuses a third-party image without a digest', () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'config-'));
+    try {
+      const file = path.join(tmp, 'config.yaml');
+      writeFileSync(
+        file,
+        readFileSync(DEFAULT_CONFIG_PATH, 'utf8').replace(/^redisImage: .*$/m, 'redisImage: redis:7.4-alpine'),
+      );
+      expect(() => loadConfig(file)).toThrow(/redisImage "redis:7.4-alpine" must be pinned by digest/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('refuses the latest tag and unknown flags', () => {
     expect(() => generateFromArgs(['--tag', 'latest'])).toThrow(/latest/);
     expect(() => generateFromArgs(['--regsitry', 'x'])).toThrow(/unknown/);
@@ -133,6 +171,7 @@ describe('every document', () => {
       'v1',
       'apps/v1',
       'autoscaling/v2',
+      'networking.k8s.io/v1',
       'rbac.authorization.k8s.io/v1',
       'networking.istio.io/v1',
       'security.istio.io/v1',
@@ -300,7 +339,8 @@ describe('invariants', () => {
       envOf(containerOf(primary, 'worker-deployment')),
       envOf(containerOf(burst, 'worker-deployment')),
     ]) {
-      expect(env.REDIS_URL).toBe('redis-cache-service:6379');
+      // The password from its Secret, expanded by Kubernetes from REDIS_PASSWORD (set before it).
+      expect(env.REDIS_URL).toBe('redis://:$(REDIS_PASSWORD)@redis-cache-service:6379');
     }
     expect(find(burst, 'Service', 'redis-cache-service').spec.ports[0].port).toBe(6379);
   });
@@ -318,7 +358,14 @@ describe('invariants', () => {
   ] as const)('every variable set for %s is one the app reads (apps/%s/src)', (app, clusters, deployment) => {
     const read = envNamesRead(app);
     for (const docs of clusters) {
-      const unknown = Object.keys(envOf(containerOf(docs, deployment))).filter((name) => !read.has(name));
+      const vars = envOf(containerOf(docs, deployment));
+      // A variable only there to be expanded into another, `$(NAME)`, is read through that one.
+      const expanded = new Set(
+        Object.values(vars).flatMap((value) =>
+          [...String(value ?? '').matchAll(/\$\(([A-Z0-9_]+)\)/g)].map((m) => m[1]),
+        ),
+      );
+      const unknown = Object.keys(vars).filter((name) => !read.has(name) && !expanded.has(name));
       expect(unknown, `set in the manifests but not read by apps/${app}/src`).toEqual([]);
     }
   });
@@ -387,9 +434,8 @@ describe('invariants', () => {
         r.from.flatMap((f: Doc) => f.source.principals),
       );
     expect(principals('worker-allow-frontend')).toEqual([principal(saOf(primary, 'frontend-deployment'))]);
-    expect(principals('redis-allow-frontend-and-worker').sort()).toEqual(
-      [principal(saOf(primary, 'frontend-deployment')), principal(saOf(primary, 'worker-deployment'))].sort(),
-    );
+    expect(principals('redis-allow-frontend')).toEqual([principal(saOf(primary, 'frontend-deployment'))]);
+    expect(principals('redis-allow-worker')).toEqual([principal(saOf(primary, 'worker-deployment'))]);
     expect(saOf(burst, 'worker-deployment')).toBe(saOf(primary, 'worker-deployment'));
     expect(find(istio, 'PeerAuthentication', 'default').spec.mtls.mode).toBe('STRICT');
   });

@@ -60,9 +60,11 @@ const RESOURCES: Record<string, Array<[plural: string, kind: string, namespaced:
     ['services', 'Service', true],
     ['serviceaccounts', 'ServiceAccount', true],
     ['events', 'Event', true],
+    ['secrets', 'Secret', true],
   ],
   'apps/v1': [['deployments', 'Deployment', true]],
   'autoscaling/v2': [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]],
+  'networking.k8s.io/v1': [['networkpolicies', 'NetworkPolicy', true]],
   'rbac.authorization.k8s.io/v1': [
     ['roles', 'Role', true],
     ['rolebindings', 'RoleBinding', true],

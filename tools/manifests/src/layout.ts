@@ -14,8 +14,10 @@ import {
   workerDestinationRule,
   workerVirtualService,
 } from './istio.js';
+import { networkPolicies } from './network-policies.js';
 import { generatedHeader, renderPlain, renderResources, type Resource } from './render.js';
 import {
+  appNamespace,
   frontendResources,
   frontendService,
   redisResources,
@@ -53,6 +55,8 @@ export function layout(
       dir: 'k8s/primary',
       kustomize: true,
       files: [
+        { name: 'namespace.yaml', resources: [appNamespace(config)] },
+        { name: 'network-policies.yaml', resources: networkPolicies(config, 'primary') },
         { name: 'redis.yaml', resources: [redis.serviceAccount, redis.deployment] },
         { name: 'redis-service.yaml', resources: [redisService(config)] },
         { name: 'frontend.yaml', resources: [frontend.serviceAccount, frontend.deployment] },
@@ -69,6 +73,8 @@ export function layout(
       dir: 'k8s/burst',
       kustomize: true,
       files: [
+        { name: 'namespace.yaml', resources: [appNamespace(config)] },
+        { name: 'network-policies.yaml', resources: networkPolicies(config, 'burst') },
         { name: 'redis-service.yaml', resources: [redisService(config)] },
         { name: 'worker-burst.yaml', resources: [workerServiceAccount(config), workerDeployment(config, 'burst')] },
         { name: 'worker-service.yaml', resources: [workerService(config)] },
