@@ -506,7 +506,9 @@ describe('deploy.sh again during a burst (the real kubectl against API server do
     for (const tool of ['gcloud', 'istioctl', 'curl'])
       writeFileSync(path.join(bin, tool), `#!/usr/bin/env bash\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
     // kubectl: rollouts and the ingress address are faked (the doubles run no pods); the rest is
-    // real, with schema validation off as the doubles serve no OpenAPI (tools/manifests checks the schemas).
+    // real, with schema validation off as the doubles serve no OpenAPI (tools/manifests checks the
+    // schemas). \`create secret\` sends protobuf, which the doubles do not speak: it is rendered
+    // (--dry-run=client -o json) and created from that JSON, the same object by the same verb.
     writeFileSync(
       path.join(bin, 'kubectl'),
       `#!/usr/bin/env bash
@@ -514,6 +516,8 @@ echo "kubectl $*" >> "${calls}"
 case "$*" in
   *"rollout status"*) exit 0 ;;
   *"jsonpath={.status.loadBalancer"*) echo 203.0.113.7; exit 0 ;;
+  *" create secret "*"--dry-run=client"*) exec "${realKubectl}" "$@" ;;
+  *" create secret "*) "${realKubectl}" "$@" --dry-run=client -o json | "${realKubectl}" "$1" "$2" create -f - --validate=false; exit ;;
   *" apply "*|*" create "*) exec "${realKubectl}" "$@" --validate=false ;;
 esac
 exec "${realKubectl}" "$@"

@@ -5,7 +5,9 @@
 // - objects stored by group, resource, namespace and name; every write bumps one global
 //   resourceVersion; create (POST, `generateName` too), get, list (fieldSelector
 //   metadata.name=...), update (PUT, 409 on a stale resourceVersion), JSON Patch (RFC 6902: `test`
-//   ops failing with 422 and the API server's Status and causes) and JSON merge patch, delete;
+//   ops failing with 422 and the API server's Status and causes), JSON merge patch (and, for
+//   built-in kinds, a strategic merge patch applied as one), delete; JSON bodies only (kubectl's
+//   typed `create secret` sends protobuf: the cluster test renders it to JSON first);
 // - watch (`?watch=true`) from a resourceVersion, replaying what happened since; a version older
 //   than the history kept answers a 410 Expired ERROR event, as the API server's watch cache does;
 //   bookmarks and server-side timeouts;
@@ -469,11 +471,17 @@ export async function startApiServerDouble() {
     }
     if (verb === 'patch') {
       const type = (req.headers['content-type'] ?? '').split(';')[0];
-      if (type !== 'application/json-patch+json' && type !== 'application/merge-patch+json')
+      const custom = r.group.endsWith('istio.io');
+      // Custom resources take no strategic merge patch, as on the API server. For built-in kinds
+      // it is applied as a JSON merge patch: the same for the maps kubectl sends here (a list
+      // with merge keys would be replaced whole, not merged).
+      const accepted = ['application/json-patch+json', 'application/merge-patch+json'];
+      if (!custom) accepted.push('application/strategic-merge-patch+json');
+      if (!accepted.includes(type))
         throw new ApiError(
           415,
           'UnsupportedMediaType',
-          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`,
+          `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
         );
       const body = await readBody(req);
       call.body = body;
