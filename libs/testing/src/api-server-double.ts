@@ -470,7 +470,7 @@ export async function startApiServerDouble() {
       return { code: 200, body: save(r, object, 'MODIFIED') };
     }
     if (verb === 'patch') {
-      const type = (req.headers['content-type'] ?? '').split(';')[0];
+      const type = (req.headers['content-type'] ?? '').split(';')[0] ?? '';
       const custom = r.group.endsWith('istio.io');
       // Custom resources take no strategic merge patch, as on the API server. For built-in kinds
       // it is applied as a JSON merge patch: the same for the maps kubectl sends here (a list
