@@ -1,21 +1,11 @@
 import type { Redis } from 'ioredis';
-import {
-  type ClockSample,
-  checked,
-  clockEstimate,
-  initialWatch,
-  isAnswering,
-  probeAnswered,
-  probeFailed,
-  probeSent,
-  reconnected,
-} from './redis-clock.js';
+import * as watch from './redis-clock.js';
 
 export interface RedisWatch {
   /** Connected, and not found stalled (with `TIME` probes: and the clock is known). */
   answering(): boolean;
   /** Redis's clock minus ours (ms) and how sure that is; undefined until a `TIME` probe answered. */
-  clock(): ClockSample | undefined;
+  clock(): watch.ClockSample | undefined;
   stop(): void;
 }
 
@@ -42,11 +32,11 @@ export const monotonicNow = () => performance.timeOrigin + performance.now();
  */
 export function watchRedis(redis: Redis, options: RedisWatchOptions): RedisWatch {
   const now = options.now ?? monotonicNow;
-  let state = initialWatch();
+  let state = watch.initialWatch();
 
   const probe = () => {
     if (redis.status !== 'ready') return;
-    const sent = probeSent(state, now());
+    const sent = watch.probeSent(state, now());
     if (sent.id === null) return;
     const id = sent.id;
     state = sent.state;
@@ -55,19 +45,19 @@ export function watchRedis(redis: Redis, options: RedisWatchOptions): RedisWatch
         ? redis.time().then(([seconds, micros]) => Number(seconds) * 1000 + Number(micros) / 1000)
         : redis.ping().then(() => null);
     reply.then(
-      (redisMs) => void (state = probeAnswered(state, id, now(), redisMs)),
-      () => void (state = probeFailed(state, id)),
+      (redisMs) => void (state = watch.probeAnswered(state, id, now(), redisMs)),
+      () => void (state = watch.probeFailed(state, id)),
     );
   };
   const onReady = () => {
-    state = reconnected(state);
+    state = watch.reconnected(state);
     probe();
   };
   redis.on('ready', onReady);
   if (redis.status === 'ready') probe();
   const timer = setInterval(
     () => {
-      state = checked(state, now(), options.stallMs);
+      state = watch.checked(state, now(), options.stallMs);
       probe();
     },
     Math.max(10, options.stallMs / 2),
@@ -75,8 +65,8 @@ export function watchRedis(redis: Redis, options: RedisWatchOptions): RedisWatch
   timer.unref();
 
   return {
-    answering: () => redis.status === 'ready' && isAnswering(state, options.probe === 'time'),
-    clock: () => clockEstimate(state),
+    answering: () => redis.status === 'ready' && watch.isAnswering(state, options.probe === 'time'),
+    clock: () => watch.clockEstimate(state),
     stop() {
       clearInterval(timer);
       redis.off('ready', onReady);
