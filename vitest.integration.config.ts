@@ -7,8 +7,9 @@ import { alias, exclude, nxProjects } from './vitest.shared.js';
 
 export default defineConfig({
   test: {
-    // Two files at a time on two cores: they mostly wait on processes and sockets.
-    maxWorkers: 2,
+    // Four files at a time on two cores: most of their time is waiting on processes, scrapes and
+    // sockets, and no test asserts a duration (speed is measured by `npm run bench`).
+    maxWorkers: 4,
     projects: nxProjects.map(({ name, dir }) => ({
       resolve: { alias },
       test: {

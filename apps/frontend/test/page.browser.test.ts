@@ -123,11 +123,20 @@ describe('the String Hashr page', () => {
       () => page.evaluate(() => (document.getElementById('rate-chart') as HTMLCanvasElement).height > 0),
       15_000,
     );
+    // Stopped first, so no new primary row can push them down before they are looked at.
+    await page.fill('#frequency-input', '0');
+    await page.click('#frequency-submit');
+    await page.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
     for (let i = 0; i < 3; i++) await publisher.publish(CALCULATION_CHANNEL, `bursty-${String(i).repeat(43)}=`);
-    await page.waitForFunction(
-      () => document.querySelector('#hashes > li[data-origin="burst"]:nth-child(-n+4)') !== null,
-      undefined,
-      { polling: 'raf', timeout: 15_000 },
+    await waitFor(
+      'the three burst rows on top',
+      async () =>
+        (
+          await page.$$eval('#hashes > li:nth-child(-n+3)', (rows) =>
+            rows.map((r) => (r as HTMLElement).dataset.origin),
+          )
+        ).join() === 'burst,burst,burst',
+      15_000,
     );
     const shots = mkdtempSync(path.join(tmpdir(), 'string-hashr-page-'));
     const shot = path.join(shots, 'page.png');
