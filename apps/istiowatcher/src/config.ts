@@ -20,8 +20,9 @@ import {
   WORKER_VIRTUAL_SERVICE,
   type SubsetNames,
 } from '@string-hashr/contract';
-import { defaultWatcherQuery, parseDuration } from '@string-hashr/metric-reading';
-import { policySettingsProblem, type PolicySettings } from '@string-hashr/policy';
+import { defaultWatcherQuery } from '@string-hashr/metric-reading';
+import type { PolicySettings } from '@string-hashr/policy';
+import { policySettingsFromEnv, readTimingFromEnv } from '@string-hashr/watcher-settings';
 
 export interface VirtualServiceRef {
   name: string;
@@ -50,31 +51,11 @@ export interface WatcherConfig {
   leaderElection: { enabled: boolean; leaseName: string; identity: string; leaseDurationSeconds: number };
 }
 
-/** The environment variable behind each policy setting, so a policy problem names what to fix. */
-const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
-  mode: 'WATCHER_MODE',
-  highRps: 'BURST_HIGH_RPS',
-  lowRps: 'BURST_LOW_RPS',
-  primaryCapacityRps: 'PRIMARY_CAPACITY_RPS',
-  weightStep: 'WEIGHT_STEP',
-  samplesUp: 'WATCHER_SAMPLES',
-  samplesDown: 'WATCHER_SAMPLES_DOWN',
-  minDwellUpMs: 'WATCHER_MIN_DWELL_SECONDS',
-  minDwellDownMs: 'WATCHER_MIN_DWELL_DOWN_SECONDS',
-  failsafe: 'WATCHER_FAILSAFE',
-  failsafeAfter: 'WATCHER_FAILSAFE_AFTER',
-};
-
 export const DEFAULT_PROMETHEUS_URL = 'http://prometheus.istio-system.svc.cluster.local:9090';
 
 export function loadConfig(env: Env): WatcherConfig {
   const timeoutMs = envNumber(env, 'WATCHER_QUERY_TIMEOUT_SECONDS', 3, { min: 0.1 }) * 1000;
-  const rateWindow = envString(env, 'WATCHER_RATE_WINDOW', '1m');
-  const rateWindowSeconds = parseDuration(rateWindow);
-  if (rateWindowSeconds === undefined)
-    throw new ConfigError(
-      `WATCHER_RATE_WINDOW="${rateWindow}" is not valid: expected a Prometheus duration such as 1m or 15s`,
-    );
+  const { intervalMs, rateWindow, rateWindowSeconds } = readTimingFromEnv(env);
 
   const sourceKind = envChoice(env, 'WATCHER_SOURCE', ['prometheus', 'scrape'] as const, 'prometheus');
   const source: SourceConfig =
@@ -88,30 +69,7 @@ export function loadConfig(env: Env): WatcherConfig {
         }
       : { kind: 'scrape', url: envUrl(env, 'WATCHER_SCRAPE_URL', undefined), rateWindowSeconds, timeoutMs };
 
-  const samplesUp = envNumber(env, 'WATCHER_SAMPLES', 3, { min: 1, integer: true });
-  const dwellUpSeconds = envNumber(env, 'WATCHER_MIN_DWELL_SECONDS', 30, { min: 0 });
-  const policy: PolicySettings = {
-    mode: envChoice(env, 'WATCHER_MODE', ['switch', 'spill'] as const, 'switch'),
-    highRps: envNumber(env, 'BURST_HIGH_RPS', 15, { min: 0 }),
-    lowRps: envNumber(env, 'BURST_LOW_RPS', 10, { min: 0 }),
-    primaryCapacityRps: envNumber(env, 'PRIMARY_CAPACITY_RPS', 15, { min: 0 }),
-    weightStep: envNumber(env, 'WEIGHT_STEP', 10, { min: 1, max: 100, integer: true }),
-    samplesUp,
-    samplesDown: envNumber(env, 'WATCHER_SAMPLES_DOWN', samplesUp, { min: 1, integer: true }),
-    minDwellUpMs: dwellUpSeconds * 1000,
-    minDwellDownMs: envNumber(env, 'WATCHER_MIN_DWELL_DOWN_SECONDS', dwellUpSeconds, { min: 0 }) * 1000,
-    failsafe: envChoice(env, 'WATCHER_FAILSAFE', ['hold', 'natural'] as const, 'hold'),
-    failsafeAfter: envNumber(env, 'WATCHER_FAILSAFE_AFTER', 10, { min: 1, integer: true }),
-  };
-  const problem = policySettingsProblem(policy);
-  if (problem) {
-    const variable = POLICY_VARIABLES[problem.setting];
-    const detail =
-      problem.setting === 'lowRps' && policy.lowRps >= policy.highRps
-        ? `must be below BURST_HIGH_RPS (${policy.highRps}), got ${policy.lowRps}`
-        : problem.message;
-    throw new ConfigError(`${variable} is not valid: ${detail}`);
-  }
+  const policy = policySettingsFromEnv(env);
 
   const routerKind = envChoice(env, 'WATCHER_ROUTER', ['kubernetes', 'file'] as const, 'kubernetes');
   let router: RouterConfig = { kind: 'kubernetes' };
@@ -140,7 +98,6 @@ export function loadConfig(env: Env): WatcherConfig {
     throw new ConfigError('VS_BURST_SUBSET must differ from VS_PRIMARY_SUBSET');
 
   const dryRun = envBoolean(env, 'WATCHER_DRY_RUN', false);
-  const intervalMs = envNumber(env, 'WATCHER_INTERVAL_SECONDS', 1, { min: 0.05 }) * 1000;
   return {
     port: envPort(env, 'PORT', PORTS.istiowatcher),
     intervalMs,

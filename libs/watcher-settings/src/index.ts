@@ -1,0 +1,1 @@
+export { POLICY_VARIABLES, policySettingsFromEnv, readTimingFromEnv, type ReadTiming } from './settings.js';
