@@ -1,0 +1,78 @@
+/**
+ * The policies a run compares, each a set of watcher settings read through the watcher's own
+ * parsing (libs/watcher-settings) plus which series its query sums. All start from the
+ * deployment's watcher environment; `yours` adds the variables given to the simulator.
+ */
+import type { Env } from '@string-hashr/runtime';
+import type { PolicySettings } from '@string-hashr/policy';
+import {
+  POLICY_VARIABLES,
+  policySettingsFromEnv,
+  readTimingFromEnv,
+  type ReadTiming,
+} from '@string-hashr/watcher-settings';
+
+export interface PolicySpec {
+  name: string;
+  description: string;
+  settings: PolicySettings;
+  timing: ReadTiming;
+  /**
+   * Which requests the query counts: `source`, every request the frontend's sidecar sends
+   * (ours); `destination`, only what the worker sidecars in primary's cluster report, i.e. what
+   * primary serves (the codelab's query, read in primary's Prometheus).
+   */
+  reporter: 'source' | 'destination';
+}
+
+/** The codelab's watcher: switch at 15 / 10 on one sample, no dwell. */
+const CODELAB_ENV: Env = {
+  WATCHER_MODE: 'switch',
+  WATCHER_SAMPLES: '1',
+  WATCHER_SAMPLES_DOWN: '1',
+  WATCHER_MIN_DWELL_SECONDS: '0',
+  WATCHER_MIN_DWELL_DOWN_SECONDS: '0',
+};
+
+/** The variables the simulator reads from its own environment for the `yours` policy. */
+export const SIMULATED_VARIABLES = [
+  ...new Set([...Object.values(POLICY_VARIABLES), 'WATCHER_INTERVAL_SECONDS', 'WATCHER_RATE_WINDOW']),
+].sort();
+
+/** The watcher variables set in `env` that the simulator models. */
+export function userWatcherEnv(env: Env): Env {
+  return Object.fromEntries(
+    SIMULATED_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '').map((name) => [name, env[name]]),
+  );
+}
+
+function spec(name: string, description: string, env: Env, reporter: PolicySpec['reporter']): PolicySpec {
+  return { name, description, settings: policySettingsFromEnv(env), timing: readTimingFromEnv(env), reporter };
+}
+
+/** The lineup: codelab, ours, spill, and yours when the environment sets any watcher variable. */
+export function lineup(deployedEnv: Env, userEnv: Env = {}): PolicySpec[] {
+  const policies = [
+    spec(
+      'codelab',
+      "the codelab's watcher: one sample, no dwell, destination-reported rate",
+      { ...deployedEnv, ...CODELAB_ENV },
+      'destination',
+    ),
+    spec('ours', 'the watcher with the shipped settings', deployedEnv, 'source'),
+    spec('spill', 'the shipped settings in spill mode', { ...deployedEnv, WATCHER_MODE: 'spill' }, 'source'),
+  ];
+  const given = userWatcherEnv(userEnv);
+  if (Object.keys(given).length > 0)
+    policies.push(
+      spec(
+        'yours',
+        `the shipped settings with ${Object.entries(given)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+        { ...deployedEnv, ...given },
+        'source',
+      ),
+    );
+  return policies;
+}
