@@ -3,8 +3,19 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumLaunchOptions, http, sleep, startNodeApp, waitFor, type RunningProcess } from '@string-hashr/testing';
-import { type Stack, portOpen, processEnv, repoRoot, startStack } from './stack.js';
+import {
+  chromiumLaunchOptions,
+  http,
+  sleep,
+  startNodeApp,
+  waitFor,
+  type RunningProcess,
+  type Stack,
+  portOpen,
+  processEnv,
+  repoRoot,
+  startStack,
+} from '@string-hashr/testing';
 
 async function setRate(page: Page, rate: number) {
   await page.fill('#frequency-input', String(rate));
