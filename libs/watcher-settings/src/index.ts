@@ -1,1 +1,7 @@
-export { POLICY_VARIABLES, policySettingsFromEnv, readTimingFromEnv, type ReadTiming } from './settings.js';
+export {
+  LOCAL_STACK_WATCHER_ENV,
+  POLICY_VARIABLES,
+  policySettingsFromEnv,
+  readTimingFromEnv,
+  type ReadTiming,
+} from './settings.js';

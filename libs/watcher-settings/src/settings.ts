@@ -66,3 +66,17 @@ export function readTimingFromEnv(env: Env): ReadTiming {
   const intervalMs = envNumber(env, 'WATCHER_INTERVAL_SECONDS', 1, { min: 0.05 }) * 1000;
   return { intervalMs, rateWindow, rateWindowSeconds };
 }
+
+/**
+ * The watcher's settings on one machine (`npm start`, tools/local-stack): the burst shows within
+ * seconds instead of minutes. A 5 s window is five 1 s scrapes; two samples and a short dwell
+ * keep it from flapping on a laptop. The simulator's `local` deployment models the same.
+ */
+export const LOCAL_STACK_WATCHER_ENV: Readonly<Record<string, string>> = {
+  WATCHER_INTERVAL_SECONDS: '1',
+  WATCHER_RATE_WINDOW: '5s',
+  WATCHER_SAMPLES: '2',
+  WATCHER_MIN_DWELL_SECONDS: '5',
+  WATCHER_MIN_DWELL_DOWN_SECONDS: '10',
+  WATCHER_SAMPLES_DOWN: '3',
+};
