@@ -7,11 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import type { Env } from '@string-hashr/runtime';
-import { policySettingsFromEnv } from '@string-hashr/watcher-settings';
-import { DEFAULT_CONFIG_PATH, loadConfig, type ManifestConfig } from '../../manifests/src/config.js';
-import { LOCAL_WATCHER_DEFAULTS } from '../../local-stack/src/config.js';
+import { LOCAL_STACK_WATCHER_ENV, policySettingsFromEnv } from '@string-hashr/watcher-settings';
 import { SettingError, checkModel, type ModelSettings } from './model.js';
 
 /** The repository holding this module (found by its nx.json, so a bundled copy in dist/ finds it too). */
@@ -69,14 +67,36 @@ function objectOf(text: string, kind: string, file: string): K8sObject {
   return found;
 }
 
+/** The part of tools/manifests/config.yaml the model reads. */
+interface ShippedConfig {
+  replicas: { workerPrimary: number };
+  burstAutoscaling: { minReplicas: number; maxReplicas: number; targetCpuUtilization: number };
+  watcher: Record<string, string>;
+}
+
+function shippedConfig(text: string): ShippedConfig {
+  const config = parse(text) as Partial<ShippedConfig> | null;
+  const replicas = config?.replicas?.workerPrimary;
+  const hpa = config?.burstAutoscaling;
+  const watcher = config?.watcher;
+  const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  if (!count(replicas) || !replicas) throw new Error(`${CONFIG_FILE}: replicas.workerPrimary must be an integer >= 1`);
+  if (!hpa || !count(hpa.minReplicas) || !count(hpa.maxReplicas) || !count(hpa.targetCpuUtilization))
+    throw new Error(`${CONFIG_FILE}: burstAutoscaling needs minReplicas, maxReplicas and targetCpuUtilization`);
+  if (!watcher || typeof watcher !== 'object') throw new Error(`${CONFIG_FILE}: no watcher environment`);
+  return { replicas: { workerPrimary: replicas }, burstAutoscaling: hpa, watcher: { ...watcher } };
+}
+
+const CONFIG_FILE = 'tools/manifests/config.yaml';
+
 /** The shipped deployment's model, from the texts of the files that define it. */
 export function gkeDeployment(files: {
-  config: ManifestConfig;
+  configYaml: string;
   burstAutoscalerYaml: string;
   burstWorkerYaml: string;
   createClustersScript: string;
 }): Deployment {
-  const { config } = files;
+  const config = shippedConfig(files.configYaml);
   const policy = policySettingsFromEnv(config.watcher);
   const hpa = objectOf(files.burstAutoscalerYaml, 'HorizontalPodAutoscaler', 'k8s/burst/worker-autoscaler.yaml');
   const worker = objectOf(files.burstWorkerYaml, 'Deployment', 'k8s/burst/worker-burst.yaml');
@@ -123,7 +143,7 @@ export function localDeployment(): Deployment {
   return {
     name: 'local',
     description: 'the local stack (npm start: 1 s scrape, its watcher settings, workers that never overload)',
-    watcherEnv: { ...LOCAL_WATCHER_DEFAULTS },
+    watcherEnv: { ...LOCAL_STACK_WATCHER_ENV },
     model: checkModel({
       primaryCapacityRps: ample,
       burstPodCapacityRps: ample,
@@ -154,7 +174,7 @@ export function loadDeployment(name: string): Deployment {
   const repoRoot = findRepoRoot();
   const read = (file: string) => readFileSync(path.join(repoRoot, file), 'utf8');
   return gkeDeployment({
-    config: loadConfig(path.join(repoRoot, DEFAULT_CONFIG_PATH)),
+    configYaml: read(CONFIG_FILE),
     burstAutoscalerYaml: read('k8s/burst/worker-autoscaler.yaml'),
     burstWorkerYaml: read('k8s/burst/worker-burst.yaml'),
     createClustersScript: read('tools/cluster/create-clusters.sh'),

@@ -113,14 +113,15 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'steps',
-    description: 'a few minutes of load steps, no noise: 5, 30, 5, 25, 3 req/s (the model is checked on it)',
+    description:
+      '3 minutes of load steps, no noise: 5, 30, 5, 25, 3 req/s (the model is checked against the stack on it)',
     build: () => {
       const levels: Array<[number, number]> = [
-        [5, 30],
-        [30, 60],
-        [5, 60],
-        [25, 60],
-        [3, 60],
+        [5, 20],
+        [30, 40],
+        [5, 40],
+        [25, 40],
+        [3, 40],
       ];
       const rps = new Float64Array(levels.reduce((n, [, s]) => n + s, 0));
       let t = 0;

@@ -1,0 +1,90 @@
+/**
+ * Drives a running frontend from a trace, as a page would: over socket.io, one `frequency`
+ * `{ freq }` per second, on a drift-free schedule (second i is sent at start + i s). A frontend
+ * that goes away is reported and waited for; when it is back, it gets the rate of that second.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { Trace } from './trace.js';
+
+export interface DriveOptions {
+  url: string;
+  log: (line: string) => void;
+  /** Seconds to wait for the first connection. */
+  connectTimeoutSeconds?: number;
+  /** Checked against the frontend's MAX_RATE before the first second is sent. */
+  checkMaxRate?: (maxRate: number) => void;
+}
+
+export interface DriveResult {
+  /** Epoch ms of second 0. */
+  startedAt: number;
+  /** Seconds whose rate the frontend did not confirm (it was away or refused). */
+  missed: number;
+}
+
+function connect(url: string, timeoutSeconds: number): Promise<{ socket: Socket; maxRate: number }> {
+  const socket = io(url, { transports: ['websocket'], reconnectionDelayMax: 2000 });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error(`no frontend answered at ${url} within ${timeoutSeconds} s (is the stack running? npm start)`));
+    }, timeoutSeconds * 1000);
+    socket.once('settings', (settings: { maxRate?: unknown }) => {
+      clearTimeout(timer);
+      resolve({ socket, maxRate: typeof settings?.maxRate === 'number' ? settings.maxRate : Infinity });
+    });
+  });
+}
+
+const rateText = (rps: number) => String(Number(rps.toFixed(3)));
+
+export async function driveFrontend(trace: Trace, options: DriveOptions): Promise<DriveResult> {
+  const { log } = options;
+  const { socket, maxRate } = await connect(options.url, options.connectTimeoutSeconds ?? 10);
+  let away = false;
+  socket.on('disconnect', (reason) => {
+    away = true;
+    log(`replay: lost the frontend (${reason}); reconnecting, seconds are skipped meanwhile`);
+  });
+  socket.io.on('reconnect', () => {
+    away = false;
+    log('replay: the frontend is back');
+  });
+  try {
+    options.checkMaxRate?.(maxRate);
+    const send = (freq: number): Promise<boolean> =>
+      new Promise((resolve) =>
+        socket
+          .timeout(2000)
+          .emit('frequency', { freq }, (err: unknown, answer?: { ok?: boolean; message?: string }) => {
+            if (err || !answer?.ok) {
+              log(`replay: the frontend did not take ${rateText(freq)} req/s: ${err ? 'no answer' : answer?.message}`);
+              resolve(false);
+            } else resolve(true);
+          }),
+      );
+    const startedAt = Date.now();
+    log(`replay: ${trace.name}, ${trace.rps.length} s, started at ${new Date(startedAt).toISOString()}`);
+    let missed = 0;
+    let shown = NaN;
+    for (let i = 0; i < trace.rps.length; i++) {
+      const wait = startedAt + i * 1000 - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const rps = Number((trace.rps[i] ?? 0).toFixed(3));
+      if (away || !(await send(rps))) {
+        missed++;
+        continue;
+      }
+      // A line when the rate moves by a request per second or more, and each minute.
+      if (!(Math.abs(rps - shown) < 1) || i % 60 === 0) {
+        log(`replay: t=${i}s ${rateText(rps)} req/s`);
+        shown = rps;
+      }
+    }
+    await send(0);
+    log(`replay: done after ${trace.rps.length} s; rate set to 0${missed ? `; ${missed} s not confirmed` : ''}`);
+    return { startedAt, missed };
+  } finally {
+    socket.close();
+  }
+}
