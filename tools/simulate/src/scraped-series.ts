@@ -69,6 +69,8 @@ export class ScrapedSeries {
     version: -1,
     window: 0,
     at: -Infinity,
+    /** The first sample after `at` (Infinity: none yet): the selection ends when t reaches it. */
+    nextT: Infinity,
     samples: 0,
     firstT: 0,
     lastT: 0,
@@ -79,7 +81,7 @@ export class ScrapedSeries {
   /**
    * The samples in [t - window, t]: their count, the first and last, and the counter's growth
    * (resets counted as Prometheus does). Reads come in time order, so the selection is kept
-   * until a scrape adds a sample or the window slides past its first sample.
+   * until a sample is added, a later sample comes into the window or its first sample leaves it.
    */
   private select(t: number, window: number): typeof this.selection {
     const sel = this.selection;
@@ -87,8 +89,8 @@ export class ScrapedSeries {
       sel.version === this.version &&
       sel.window === window &&
       t >= sel.at &&
-      (sel.samples === 0 || t - window <= sel.firstT) &&
-      (sel.samples === 0 || sel.lastT <= t)
+      t < sel.nextT &&
+      (sel.samples === 0 || t - window <= sel.firstT)
     )
       return sel;
     const size = this.times.length;
@@ -100,9 +102,11 @@ export class ScrapedSeries {
     let firstV = 0;
     let lastT = 0;
     let lastV = 0;
+    let nextT = Infinity;
     for (let i = 0; i < this.count; i++) {
       const at = (this.head + i) % size;
       const time = this.times[at] ?? 0;
+      if (time > t && time < nextT) nextT = time;
       if (time < start || time > t) continue;
       const value = this.values[at] ?? 0;
       if (samples === 0) {
@@ -117,6 +121,7 @@ export class ScrapedSeries {
     sel.version = this.version;
     sel.window = window;
     sel.at = t;
+    sel.nextT = nextT;
     sel.samples = samples;
     sel.firstT = firstT;
     sel.lastT = lastT;
