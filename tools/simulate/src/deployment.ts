@@ -167,16 +167,19 @@ export function localDeployment(): Deployment {
   };
 }
 
-/** Reads the shipped files from the repository. */
-export function loadDeployment(name: string): Deployment {
-  if (name === 'local') return localDeployment();
-  if (name !== 'gke') throw new SettingError(`--deployment must be gke or local, got "${name}"`);
-  const repoRoot = findRepoRoot();
-  const read = (file: string) => readFileSync(path.join(repoRoot, file), 'utf8');
-  return gkeDeployment({
+/** The texts of the files that define the shipped deployment, from the repository. */
+export function shippedFiles(root = findRepoRoot()): Parameters<typeof gkeDeployment>[0] {
+  const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+  return {
     configYaml: read(CONFIG_FILE),
     burstAutoscalerYaml: read('k8s/burst/worker-autoscaler.yaml'),
     burstWorkerYaml: read('k8s/burst/worker-burst.yaml'),
     createClustersScript: read('tools/cluster/create-clusters.sh'),
-  });
+  };
+}
+
+export function loadDeployment(name: string): Deployment {
+  if (name === 'local') return localDeployment();
+  if (name !== 'gke') throw new SettingError(`--deployment must be gke or local, got "${name}"`);
+  return gkeDeployment(shippedFiles());
 }

@@ -3,8 +3,14 @@
  * `{ freq }` per second, on a drift-free schedule (second i is sent at start + i s). A frontend
  * that goes away is reported and waited for; when it is back, it gets the rate of that second.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { io, type Socket } from 'socket.io-client';
 import type { Trace } from './trace.js';
+
+/** The frontend cannot be driven (not there, or it refused); the message says why. */
+export class DriveError extends Error {
+  override name = 'DriveError';
+}
 
 export interface DriveOptions {
   url: string;
@@ -13,11 +19,15 @@ export interface DriveOptions {
   connectTimeoutSeconds?: number;
   /** Checked against the frontend's MAX_RATE before the first second is sent. */
   checkMaxRate?: (maxRate: number) => void;
+  /** Stops the replay early (Ctrl-C); the rate is still set to 0. */
+  signal?: AbortSignal;
 }
 
 export interface DriveResult {
   /** Epoch ms of second 0. */
   startedAt: number;
+  /** Seconds sent before the end or a stop. */
+  sent: number;
   /** Seconds whose rate the frontend did not confirm (it was away or refused). */
   missed: number;
 }
@@ -27,7 +37,9 @@ function connect(url: string, timeoutSeconds: number): Promise<{ socket: Socket;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.close();
-      reject(new Error(`no frontend answered at ${url} within ${timeoutSeconds} s (is the stack running? npm start)`));
+      reject(
+        new DriveError(`no frontend answered at ${url} within ${timeoutSeconds} s (is the stack running? npm start)`),
+      );
     }, timeoutSeconds * 1000);
     socket.once('settings', (settings: { maxRate?: unknown }) => {
       clearTimeout(timer);
@@ -67,9 +79,11 @@ export async function driveFrontend(trace: Trace, options: DriveOptions): Promis
     log(`replay: ${trace.name}, ${trace.rps.length} s, started at ${new Date(startedAt).toISOString()}`);
     let missed = 0;
     let shown = NaN;
-    for (let i = 0; i < trace.rps.length; i++) {
+    let i = 0;
+    for (; i < trace.rps.length && !options.signal?.aborted; i++) {
       const wait = startedAt + i * 1000 - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
+      if (options.signal?.aborted) break;
       const rps = Number((trace.rps[i] ?? 0).toFixed(3));
       if (away || !(await send(rps))) {
         missed++;
@@ -82,8 +96,9 @@ export async function driveFrontend(trace: Trace, options: DriveOptions): Promis
       }
     }
     await send(0);
-    log(`replay: done after ${trace.rps.length} s; rate set to 0${missed ? `; ${missed} s not confirmed` : ''}`);
-    return { startedAt, missed };
+    const end = options.signal?.aborted ? `stopped at t=${i}s` : `done after ${trace.rps.length} s`;
+    log(`replay: ${end}; rate set to 0${missed ? `; ${missed} s not confirmed` : ''}`);
+    return { startedAt, sent: i, missed };
   } finally {
     socket.close();
   }

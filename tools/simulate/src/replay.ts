@@ -1,7 +1,7 @@
 // `npm run replay -- trace.csv`: drives a running local stack (npm start) from a trace.
 import { readFileSync } from 'node:fs';
 import { PORTS } from '@string-hashr/contract';
-import { driveFrontend } from './drive-frontend.js';
+import { DriveError, driveFrontend } from './drive-frontend.js';
 import { SettingError } from './model.js';
 import { SCENARIOS, buildScenario } from './scenarios.js';
 import { TraceError, parseTraceRows, resample, type Trace } from './trace.js';
@@ -79,11 +79,16 @@ async function main(): Promise<void> {
       if (t !== -1) throw new TraceError(`${trace.name} second ${t}: above the frontend's MAX_RATE (${maxRate})`);
     };
   }
-  await driveFrontend(trace, { url: args.url, log: (line) => console.log(line), checkMaxRate });
+  // Ctrl-C ends the replay with the rate set back to 0, as closing the page would not.
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  await driveFrontend(trace, { url: args.url, log: (line) => console.log(line), checkMaxRate, signal: stop.signal });
+  if (stop.signal.aborted) process.exitCode = 130;
 }
 
 main().catch((err: unknown) => {
-  const known = err instanceof SettingError || err instanceof TraceError;
+  const known = err instanceof SettingError || err instanceof TraceError || err instanceof DriveError;
   console.error(`replay: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}`);
   process.exitCode = 1;
 });

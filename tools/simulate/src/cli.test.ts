@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseSimulateArgs } from './cli.js';
+
+describe('parseSimulateArgs', () => {
+  it('defaults: every scenario, seed 1, one day, the shipped deployment, a table', () => {
+    expect(parseSimulateArgs([])).toMatchObject({
+      scenarios: [],
+      traces: [],
+      seed: 1,
+      days: 1,
+      deployment: 'gke',
+      json: false,
+      chartPolicy: 'ours',
+      model: [],
+    });
+  });
+
+  it('reads every option, both --flag value and --flag=value', () => {
+    expect(
+      parseSimulateArgs([
+        '--scenario',
+        'daily',
+        '--days=30',
+        '--seed',
+        '7',
+        '--json',
+        '--pod-start-seconds',
+        '20',
+        '--deployment=local',
+      ]),
+    ).toMatchObject({
+      scenarios: ['daily'],
+      days: 30,
+      seed: 7,
+      json: true,
+      deployment: 'local',
+      model: [['--pod-start-seconds', '20']],
+    });
+  });
+
+  it.each<[string[], RegExp]>([
+    [['--scenario', 'tuesday'], /--scenario tuesday is not a built-in scenario: expected one of daily, /],
+    [['--seed', '-1'], /--seed is not valid: expected an integer >= 0, got "-1"/],
+    [['--days', '0'], /--days is not valid/],
+    [['--days'], /--days needs a value/],
+    [['--frobnicate', '1'], /unknown option --frobnicate/],
+    [['daily'], /unexpected argument "daily"/],
+    [['--json'], /--json, --chart and --png describe one run: give one --scenario or one --trace/],
+    [['--chart', 'x.svg', '--scenario', 'daily', '--scenario', 'steps'], /describe one run/],
+  ])('%j is refused with a clear message', (argv, message) => {
+    expect(() => parseSimulateArgs(argv)).toThrow(message);
+  });
+});
