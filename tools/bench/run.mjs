@@ -1,25 +1,60 @@
 #!/usr/bin/env node
-// `npm run bench`: every benchmark in turn (the apps are built first by the npm script).
-// Each prints its own table; the figures in the README come from here.
-import { spawnSync } from 'node:child_process';
+// `npm run bench`: every benchmark in turn (the apps are built first by the npm script). Each
+// prints its own tables; everything printed is also written to docs/benchmarks.md, the one home
+// of the figures (the READMEs link there instead of copying numbers that would drift).
+//
+//   npm run bench                 # all, and rewrite docs/benchmarks.md
+//   npm run bench -- --no-write   # all, print only
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const output = path.resolve(here, '../../docs/benchmarks.md');
+const write = !process.argv.includes('--no-write');
+const args = process.argv.slice(2).filter((a) => a !== '--no-write');
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(
-  `machine: ${os.cpus().length} x ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`,
-);
+const machine = `${os.cpus().length} x ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ')}`;
+console.log(`machine: ${machine}`);
+
+/** Runs one benchmark, echoing its output as it comes and keeping it for the report. */
+function runBench(file) {
+  return new Promise((resolve) => {
+    let text = '';
+    const child = spawn(process.execPath, [path.join(here, file), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      text += chunk;
+    });
+    child.on('close', (code) => resolve({ code, text }));
+  });
+}
+
+const sections = [];
 let failed = 0;
 for (const bench of ['worker.mjs', 'frontend.mjs', 'watcher.mjs']) {
   console.log(`\n=== ${bench} ===`);
-  const { status } = spawnSync(process.execPath, [path.join(here, bench), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
-  if (status !== 0) failed++;
+  const { code, text } = await runBench(bench);
+  if (code !== 0) failed++;
+  sections.push(
+    `## ${bench.replace('.mjs', '')}\n\n${code === 0 ? '' : `(failed with exit code ${code})\n\n`}${text.trim()}\n`,
+  );
+}
+if (write) {
+  const header = [
+    '# Benchmark figures',
+    '',
+    `Written by \`npm run bench\` (tools/bench) on ${new Date().toISOString().slice(0, 10)}; do not edit by hand.`,
+    `Machine: ${machine}. Compare ratios within one run, not absolute numbers across runs:`,
+    'the load generators share the cores with the servers.',
+    '',
+  ].join('\n');
+  writeFileSync(output, `${header}\n${sections.join('\n')}`);
+  console.log(`\nwrote ${path.relative(process.cwd(), output)}`);
 }
 process.exit(failed ? 1 : 0);

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Bundles one app into dist/apps/<app>/main.js with esbuild. Workspace libs are bundled in;
 // npm packages stay external and are listed, with the exact installed versions, in a pruned
-// dist/apps/<app>/package.json so `npm install --omit=dev` beside the bundle is all it needs.
+// dist/apps/<app>/package.json, and pinned with the workspace's resolved versions and integrity
+// hashes in dist/apps/<app>/package-lock.json (prune-lockfile.mjs), so `npm ci --omit=dev` beside
+// the bundle installs the same tree on every machine.
 //
 //   node tools/build/build-app.mjs <app> [--copy <from>:<to-inside-dist>]...
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pruneLockfile } from './src/prune-lockfile.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const [app, ...rest] = process.argv.slice(2);
@@ -62,22 +65,26 @@ for (const name of [...imported].filter((n) => !builtins.has(n)).sort()) {
   const pkgJson = JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8'));
   dependencies[name] = pkgJson.version;
 }
-writeFileSync(
-  path.join(outdir, 'package.json'),
-  JSON.stringify(
-    {
-      name: `@string-hashr/${app}`,
-      version: rootPkg.version,
-      private: true,
-      type: 'module',
-      main: 'main.js',
-      engines: rootPkg.engines,
-      dependencies,
-    },
-    null,
-    2,
-  ) + '\n',
-);
+const manifest = {
+  name: `@string-hashr/${app}`,
+  version: rootPkg.version,
+  private: true,
+  type: 'module',
+  main: 'main.js',
+  engines: rootPkg.engines,
+  dependencies,
+};
+writeFileSync(path.join(outdir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+let lockfile;
+try {
+  lockfile = pruneLockfile(JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')), manifest);
+} catch (err) {
+  console.error(`build-app: ${app}: ${err.message}`);
+  process.exit(1);
+}
+writeFileSync(path.join(outdir, 'package-lock.json'), JSON.stringify(lockfile, null, 2) + '\n');
 
 for (const [from, to] of copies) cpSync(path.join(root, from), path.join(outdir, to), { recursive: true });
-console.log(`built dist/apps/${app}/main.js (${Object.keys(dependencies).join(', ') || 'no'} runtime dependencies)`);
+console.log(
+  `built dist/apps/${app}/main.js (${Object.keys(dependencies).join(', ') || 'no'} runtime dependencies; ${Object.keys(lockfile.packages).length - 1} packages in its lockfile)`,
+);

@@ -1,6 +1,6 @@
 // Each app's bundle runs with nothing but the production dependencies its pruned package.json
-// lists, installed into a directory outside the workspace (so the workspace's node_modules
-// cannot help it).
+// lists, installed by `npm ci` from its pruned package-lock.json into a directory outside the
+// workspace (so the workspace's node_modules cannot help it), as the image does.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,9 @@ import {
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 const rootPkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const rootLock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { version?: string }>;
+};
 
 describe('pruned production bundles', () => {
   let redis: TestRedis;
@@ -51,30 +54,47 @@ describe('pruned production bundles', () => {
     ],
   ];
 
-  it.each(apps)('%s runs from dist with only its pruned dependencies installed', async (app, healthPath, envFor) => {
-    const dist = path.join(root, 'dist/apps', app);
-    expect(existsSync(path.join(dist, 'main.js')), `run \`nx build ${app}\` first`).toBe(true);
-    const pkg = JSON.parse(readFileSync(path.join(dist, 'package.json'), 'utf8'));
-    for (const name of Object.keys(pkg.dependencies)) {
-      expect(rootPkg.dependencies, `${name} must be a production dependency`).toHaveProperty(name);
-    }
-    const dir = path.join(scratch, app);
-    cpSync(dist, dir, { recursive: true });
-    await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock'], {
-      cwd: dir,
-    });
-    const port = await freePort();
-    const proc = startNodeApp(path.join(dir, 'main.js'), { PORT: String(port), ...envFor(dir) });
-    try {
-      await waitFor(
-        `${app} ${healthPath} to answer 200`,
-        async () => (await http(`http://127.0.0.1:${port}${healthPath}`)).status === 200,
-        20_000,
-      );
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- ${app} output ---\n${proc.output()}`);
-    } finally {
-      expect(await proc.stop()).toBe(0);
-    }
-  });
+  it.each(apps)(
+    '%s runs from dist with only its pruned dependencies, installed by npm ci from its pruned lockfile',
+    async (app, healthPath, envFor) => {
+      const dist = path.join(root, 'dist/apps', app);
+      expect(existsSync(path.join(dist, 'main.js')), `run \`nx build ${app}\` first`).toBe(true);
+      const pkg = JSON.parse(readFileSync(path.join(dist, 'package.json'), 'utf8'));
+      for (const name of Object.keys(pkg.dependencies)) {
+        expect(rootPkg.dependencies, `${name} must be a production dependency`).toHaveProperty(name);
+      }
+      const dir = path.join(scratch, app);
+      cpSync(dist, dir, { recursive: true });
+      // npm ci refuses a lockfile that does not match package.json or misses a package the tree needs.
+      await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });
+      // What npm installed (its hidden lockfile) is exactly what the pruned lockfile lists, at the workspace's versions.
+      const locked = JSON.parse(readFileSync(path.join(dist, 'package-lock.json'), 'utf8')).packages as Record<
+        string,
+        { version: string }
+      >;
+      const installed = JSON.parse(readFileSync(path.join(dir, 'node_modules/.package-lock.json'), 'utf8'))
+        .packages as Record<string, { version: string }>;
+      const versions = (packages: Record<string, { version: string }>) =>
+        Object.entries(packages)
+          .filter(([location]) => location)
+          .map(([location, entry]) => `${location}@${entry.version}`)
+          .sort();
+      expect(versions(installed)).toEqual(versions(locked));
+      for (const location of Object.keys(locked).filter(Boolean))
+        expect(locked[location]?.version, location).toBe(rootLock.packages[location]?.version);
+      const port = await freePort();
+      const proc = startNodeApp(path.join(dir, 'main.js'), { PORT: String(port), ...envFor(dir) });
+      try {
+        await waitFor(
+          `${app} ${healthPath} to answer 200`,
+          async () => (await http(`http://127.0.0.1:${port}${healthPath}`)).status === 200,
+          20_000,
+        );
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n--- ${app} output ---\n${proc.output()}`);
+      } finally {
+        expect(await proc.stop()).toBe(0);
+      }
+    },
+  );
 });

@@ -3,7 +3,17 @@
 // may be called and the key commands must be printed; for real, checks come before creates and
 // an existing resource is not created again.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,14 +48,30 @@ exit 0
   );
   chmodSync(file, 0o755);
 }
+// A uname that reports FAKE_MACHINE for -m, kept apart from the recording fakes (a dry run may ask the machine's architecture).
+const machine = path.join(fakes, 'machine');
+mkdirSync(machine);
+writeFileSync(
+  path.join(machine, 'uname'),
+  `#!/usr/bin/env bash\nif [[ $1 == -m ]]; then echo "$FAKE_MACHINE"; else exec /usr/bin/env -u FAKE_MACHINE PATH=/usr/bin:/bin uname "$@"; fi\n`,
+);
+chmodSync(path.join(machine, 'uname'), 0o755);
 afterAll(() => rmSync(fakes, { recursive: true, force: true }));
 
-function runScript(script: string, args: string[], env: Record<string, string> = {}) {
+function runScript(script: string, args: string[], env: Record<string, string> = {}, scriptDir = dir) {
   writeFileSync(log, '');
-  const result = spawnSync('bash', [path.join(dir, script), ...args], {
+  const result = spawnSync('bash', [path.join(scriptDir, script), ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, PATH: `${fakes}:${process.env.PATH}`, PROJECT_ID: '', ISTIO_VERSION: '1.28.0', ...env },
+    env: {
+      ...process.env,
+      PATH: `${fakes}:${process.env.PATH}`,
+      PROJECT_ID: '',
+      ISTIO_VERSION: '1.28.0',
+      ISTIO_ARCH: '',
+      TAG: '',
+      ...env,
+    },
     timeout: 30_000,
   });
   const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
@@ -96,6 +122,7 @@ describe('--dry-run prints the commands and runs none of them', () => {
   it('install-istio.sh: primary, east-west gateway, remote, remote secret, Prometheus, injection', () => {
     const out = dry('install-istio.sh');
     const istioctl = path.join(root, 'tmp/istio/istio-1.28.0/bin/istioctl');
+    const istioDir = path.join(root, 'tmp/istio/istio-1.28.0');
     expect(out).toContain('curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=1.28.0');
     expect(out).toContain(
       `+ ${istioctl} install -y --context gke_demo_us-west1-a_primary -f ${root}/istio-manifests/install/primary.yaml`,
@@ -114,12 +141,42 @@ describe('--dry-run prints the commands and runs none of them', () => {
       `+ ${istioctl} create-remote-secret --context gke_demo_us-west1-a_burst --name burst | kubectl --context gke_demo_us-west1-a_primary apply -f -`,
     );
     expect(out).toContain('samples/addons/prometheus.yaml');
+    expect(out).toContain(
+      `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${istioDir}/samples/addons/grafana.yaml\n` +
+        `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${root}/istio-manifests/addons/grafana-dashboards.yaml\n` +
+        `+ kubectl --context gke_demo_us-west1-a_primary -n istio-system patch deployment grafana --type strategic --patch-file ${root}/istio-manifests/addons/grafana-patch.yaml\n` +
+        '+ kubectl --context gke_demo_us-west1-a_primary -n istio-system rollout status deployment/grafana --timeout 300s\n',
+    );
+    expect(out).toContain(
+      `# open Grafana (dashboard String Hashr / String Hashr: burst): ${istioctl} dashboard grafana`,
+    );
+    // Kiali and Jaeger only when asked
+    for (const text of ['kiali.yaml', 'jaeger.yaml', 'tracing.yaml']) expect(out).not.toContain(text);
+    expect(out).toContain('# Kiali and Jaeger not installed (--with-kiali-jaeger adds them)');
     for (const ctx of ['primary', 'burst'])
       expect(out).toContain(
         `+ kubectl --context gke_demo_us-west1-a_${ctx} label namespace default istio-injection=enabled`,
       );
     for (const file of ['primary.yaml', 'eastwest-gateway.yaml', 'expose-istiod.yaml', 'remote.yaml'])
       expect(existsSync(path.join(root, 'istio-manifests/install', file)), file).toBe(true);
+  });
+
+  it('install-istio.sh --with-kiali-jaeger: also Jaeger, Kiali and the Telemetry that turns tracing on, and how to open them', () => {
+    const out = dry('install-istio.sh', '--with-kiali-jaeger');
+    const istioctl = path.join(root, 'tmp/istio/istio-1.28.0/bin/istioctl');
+    const apply = (file: string) => `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${file}`;
+    const addons = path.join(root, 'tmp/istio/istio-1.28.0/samples/addons');
+    expect(out).toContain(apply(`${addons}/jaeger.yaml`));
+    expect(out).toContain(apply(`${addons}/kiali.yaml`));
+    expect(out).toContain(apply(`${root}/istio-manifests/addons/tracing.yaml`));
+    expect(out).toContain(apply(`${addons}/grafana.yaml`));
+    expect(out.indexOf('jaeger.yaml')).toBeLessThan(out.indexOf('addons/tracing.yaml'));
+    expect(out).toContain(
+      `# open Kiali: ${istioctl} dashboard kiali --context gke_demo_us-west1-a_primary; Jaeger: ${istioctl} dashboard jaeger --context gke_demo_us-west1-a_primary`,
+    );
+    expect(out).not.toContain('Kiali and Jaeger not installed');
+    for (const file of ['grafana-dashboards.yaml', 'grafana-patch.yaml', 'string-hashr-burst.json', 'tracing.yaml'])
+      expect(existsSync(path.join(root, 'istio-manifests/addons', file)), file).toBe(true);
   });
 
   it('deploy.sh: renders the manifests for the tag, applies burst, primary and Istio, waits, prints the page address', () => {
@@ -152,6 +209,180 @@ describe('--dry-run prints the commands and runs none of them', () => {
     const result = runScript('create-clusters.sh', ['--dry-run', '--bogus'], { FAKE_FORBID: '1' });
     expect(result.status).toBe(2);
     expect(result.calls).toEqual([]);
+  });
+});
+
+describe('flags', () => {
+  const dryRun = (script: string, args: string[], env: Record<string, string> = {}) =>
+    runScript(script, ['--dry-run', '--project', 'demo', ...args], { FAKE_FORBID: '1', ...env });
+
+  it('up.sh --tag/--registry: every step runs, and deploy.sh gets them', () => {
+    const { status, output, calls } = dryRun('up.sh', ['--tag', 'abc1234', '--registry', 'example.com/hashr']);
+    expect(calls).toEqual([]);
+    expect(status, output).toBe(0);
+    expect(output).toContain('+ gcloud container clusters create primary');
+    expect(output).toContain('create-remote-secret');
+    expect(output).toContain(
+      `--registry example.com/hashr --tag abc1234 --out ${path.join(root, 'tmp/manifests-abc1234')}`,
+    );
+  });
+
+  it('up.sh --with-kiali-jaeger: install-istio.sh gets it', () => {
+    const { status, output } = dryRun('up.sh', ['--with-kiali-jaeger', '--tag', 't1']);
+    expect(status, output).toBe(0);
+    expect(output).toContain('samples/addons/kiali.yaml');
+    expect(output).toContain('--tag t1 --out');
+    expect(dryRun('up.sh', ['--tag', 't1']).output).not.toContain('kiali.yaml');
+  });
+
+  it('up.sh gives every step the same project and zone', () => {
+    const { status, output } = dryRun('up.sh', ['--zone', 'europe-west1-b', '--tag', 't1']);
+    expect(status, output).toBe(0);
+    expect(output).toContain('+ gcloud container clusters get-credentials burst --zone europe-west1-b --project demo');
+    expect(output).toContain('+ kubectl --context gke_demo_europe-west1-b_primary apply -f');
+    expect(output).toContain('+ kubectl --context gke_demo_europe-west1-b_burst apply -k');
+  });
+
+  it.each([
+    ['up.sh', '--delete-images'],
+    ['create-clusters.sh', '--tag'],
+    ['install-istio.sh', '--registry'],
+    ['deploy.sh', '--with-kiali-jaeger'],
+    ['create-clusters.sh', '--with-kiali-jaeger'],
+  ])('%s refuses %s, which it does not use, before doing anything', (script, flag) => {
+    const { status, output } = dryRun(script, [flag, 'x']);
+    expect(status).toBe(2);
+    expect(output).toContain(`unknown argument: ${flag}`);
+    expect(output).toContain(`usage: tools/cluster/${script}`);
+    expect(output).not.toContain('==');
+  });
+
+  it.each([
+    ['deploy.sh', ['--tag']],
+    ['deploy.sh', ['--registry']],
+    ['deploy.sh', ['--tag', '--dry-run']],
+    ['deploy.sh', ['--tag', '']],
+    ['up.sh', ['--tag']],
+    ['create-clusters.sh', ['--zone']],
+    ['teardown.sh', ['--zone', '--delete-images']],
+  ])('%s %j: says which flag needs a value, exits 2 with the usage', (script, args) => {
+    const { status, output, calls } = runScript(script, ['--project', 'demo', ...args], { FAKE_FORBID: '1' });
+    expect(calls).toEqual([]);
+    expect(status).toBe(2);
+    expect(output).toContain(`${args[0]} needs a value\nusage: tools/cluster/${script}`);
+    expect(output).not.toContain('unbound variable');
+  });
+
+  it.each(['create-clusters.sh', 'install-istio.sh', 'deploy.sh', 'teardown.sh', 'up.sh'])(
+    '%s --project with no value: says so, exits 2',
+    (script) => {
+      const { status, output, calls } = runScript(script, ['--dry-run', '--project'], { FAKE_FORBID: '1' });
+      expect(calls).toEqual([]);
+      expect(status).toBe(2);
+      expect(output).toContain(`--project needs a value\nusage: tools/cluster/${script}`);
+    },
+  );
+});
+
+describe('Istio download architecture', () => {
+  it.each([
+    ['x86_64', 'amd64'],
+    ['amd64', 'amd64'],
+    ['aarch64', 'arm64'],
+    ['arm64', 'arm64'],
+    ['armv8l', 'arm64'],
+    ['armv7l', 'armv7'],
+  ])('istio_arch %s -> %s', (machine, expected) => {
+    const result = spawnSync('bash', ['-c', `source ${path.join(dir, 'lib.sh')} && istio_arch "$1"`, 'test', machine], {
+      encoding: 'utf8',
+    });
+    expect(result.stdout.trim()).toBe(expected);
+    expect(result.status).toBe(0);
+  });
+
+  const download = (env: Record<string, string>) =>
+    runScript('install-istio.sh', ['--dry-run', '--project', 'demo'], {
+      PATH: `${machine}:${fakes}:${process.env.PATH}`,
+      FAKE_FORBID: '1',
+      ...env,
+    });
+
+  it.each([
+    ['this machine (aarch64)', { FAKE_MACHINE: 'aarch64' }, 'arm64'],
+    ['this machine (x86_64)', { FAKE_MACHINE: 'x86_64' }, 'amd64'],
+    ['ISTIO_ARCH overrides it', { FAKE_MACHINE: 'aarch64', ISTIO_ARCH: 'amd64' }, 'amd64'],
+  ])('downloads istioctl for %s', (_, env, arch) => {
+    const { status, output } = download(env);
+    expect(status, output).toBe(0);
+    expect(output).toContain(`| ISTIO_VERSION=1.28.0 TARGET_ARCH=${arch} sh -`);
+  });
+
+  it.each([
+    [
+      'a machine Istio has no build for',
+      { FAKE_MACHINE: 'riscv64' },
+      'error: Istio has no download for this machine (riscv64): set ISTIO_ARCH to amd64, arm64 or armv7',
+    ],
+    [
+      'a wrong ISTIO_ARCH',
+      { FAKE_MACHINE: 'x86_64', ISTIO_ARCH: 'x86_64' },
+      'error: ISTIO_ARCH=x86_64: expected amd64, arm64 or armv7',
+    ],
+  ])('stops on %s, naming the variable', (_, env, message) => {
+    const { status, output } = download(env);
+    expect(status).toBe(1);
+    expect(output).toContain(message);
+    expect(output).not.toContain('downloadIstio');
+  });
+});
+
+describe('the tag deploy.sh deploys', () => {
+  it('defaults to the commit (git rev-parse --short HEAD), the tag Cloud Build gives it', () => {
+    const head = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+    expect(head).toMatch(/^[0-9a-f]{7,}$/);
+    const { status, output } = runScript('deploy.sh', ['--dry-run', '--project', 'demo'], { FAKE_FORBID: '1' });
+    expect(status, output).toBe(0);
+    expect(output).toContain(`--tag ${head} --out ${path.join(root, `tmp/manifests-${head}`)}`);
+  });
+
+  it('TAG from the environment, --tag over it', () => {
+    expect(
+      runScript('deploy.sh', ['--dry-run', '--project', 'demo'], { FAKE_FORBID: '1', TAG: 'from-env' }).output,
+    ).toContain('--tag from-env --out');
+    expect(
+      runScript('deploy.sh', ['--dry-run', '--project', 'demo', '--tag', 'v2'], { FAKE_FORBID: '1', TAG: 'from-env' })
+        .output,
+    ).toContain('--tag v2 --out');
+  });
+
+  it('outside a git checkout and without --tag: says to pass --tag', () => {
+    const copy = mkdtempSync(path.join(tmpdir(), 'cluster-nogit-'));
+    try {
+      mkdirSync(path.join(copy, 'tools/cluster'), { recursive: true });
+      for (const script of ['lib.sh', 'deploy.sh'])
+        copyFileSync(path.join(dir, script), path.join(copy, 'tools/cluster', script));
+      const { status, output } = runScript(
+        'deploy.sh',
+        ['--dry-run', '--project', 'demo'],
+        { FAKE_FORBID: '1', GIT_CEILING_DIRECTORIES: tmpdir() },
+        path.join(copy, 'tools/cluster'),
+      );
+      expect(status).toBe(1);
+      expect(output).toContain(
+        `error: no --tag, and ${copy} is not a git checkout to take the commit's tag from: pass --tag`,
+      );
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it.each(['../../etc', 'a b', '-x', '.hidden'])('refuses %j, which is not an image tag', (tag) => {
+    const { status, output } = runScript('deploy.sh', ['--dry-run', '--project', 'demo'], {
+      FAKE_FORBID: '1',
+      TAG: tag,
+    });
+    expect(status).toBe(1);
+    expect(output).toContain(`error: tag '${tag}' is not an image tag`);
   });
 });
 
@@ -194,6 +425,21 @@ describe('for real (against the fakes): idempotent', () => {
     );
     expect(calls).toContainEqual('istioctl create-remote-secret --context gke_demo_us-west1-a_burst --name burst');
     expect(calls).toContainEqual('kubectl --context gke_demo_us-west1-a_primary apply -f -');
+    // Grafana: the addon, then our ConfigMap, then the patch that mounts it, then the wait for the new pod
+    const at = (text: string) => calls.findIndex((c) => c.includes(text));
+    const steps = [
+      '/samples/addons/grafana.yaml',
+      'apply -f ' + path.join(root, 'istio-manifests/addons/grafana-dashboards.yaml'),
+      'patch deployment grafana --type strategic --patch-file ' +
+        path.join(root, 'istio-manifests/addons/grafana-patch.yaml'),
+      'rollout status deployment/grafana',
+    ].map(at);
+    expect(
+      steps.every((i) => i >= 0),
+      JSON.stringify(steps),
+    ).toBe(true);
+    expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+    expect(calls.some((c) => c.includes('kiali'))).toBe(false);
     // the namespaces did not exist (the fake says so): created, then labelled
     expect(
       calls.indexOf('kubectl --context gke_demo_us-west1-a_primary create namespace istio-system'),

@@ -15,15 +15,18 @@ usage() {
 }
 script_flag() {
   case $1 in
-    --tag) TAG=$2 ;;
-    --registry) REGISTRY=$2 ;;
+    --tag) need_value "$@"; TAG=$2 ;;
+    --registry) need_value "$@"; REGISTRY=$2 ;;
     *) return 1 ;;
   esac
   SCRIPT_FLAG_SHIFT=2
 }
 parse_flags "$@"
 need kubectl npx
-TAG=${TAG:-$(git -C "$CLUSTER_ROOT" rev-parse --short HEAD)}
+if [[ -z ${TAG:-} ]]; then
+  TAG=$(git -C "$CLUSTER_ROOT" rev-parse --short HEAD 2>/dev/null) || die "no --tag, and $CLUSTER_ROOT is not a git checkout to take the commit's tag from: pass --tag"
+fi
+[[ $TAG =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "tag '$TAG' is not an image tag (letters, digits, _ . -, at most 128)"
 OUT=$CLUSTER_ROOT/tmp/manifests-$TAG
 
 step "manifests for $REGISTRY/*:$TAG in $OUT"

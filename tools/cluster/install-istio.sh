@@ -2,27 +2,39 @@
 # Step 2 of docs/deploy.md: one Istio mesh over both clusters, primary-remote on one network
 # (https://istio.io/latest/docs/setup/install/multicluster/primary-remote/). istiod runs on
 # primary and serves burst through an east-west gateway; a remote secret lets it watch burst's
-# API server. Then Prometheus (Istio's addon) on primary, and sidecar injection in the app's
-# namespace on both. The IstioOperator files are generated: istio-manifests/install/.
+# API server. Then Istio's addons on primary: Prometheus, Grafana with the burst dashboard, and
+# with --with-kiali-jaeger Kiali and Jaeger (tracing on); sidecar injection in the app's namespace
+# on both. The IstioOperator files and the addons' files are generated: istio-manifests/install/, addons/.
 # Idempotent: istioctl install and kubectl apply/label converge; namespaces are looked up first.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-  echo "usage: tools/cluster/install-istio.sh [--dry-run] [--project ID] [--zone ZONE]   (ISTIO_VERSION=$ISTIO_VERSION)"
+  echo "usage: tools/cluster/install-istio.sh [--dry-run] [--project ID] [--zone ZONE] [--with-kiali-jaeger]   (ISTIO_VERSION=$ISTIO_VERSION, ISTIO_ARCH)"
+  echo "  --with-kiali-jaeger  also Istio's Kiali and Jaeger addons, and tracing for the whole mesh"
   usage_common
+}
+WITH_KIALI_JAEGER=false
+script_flag() {
+  case $1 in
+    --with-kiali-jaeger) WITH_KIALI_JAEGER=true ;;
+    *) return 1 ;;
+  esac
+  SCRIPT_FLAG_SHIFT=1
 }
 parse_flags "$@"
 need kubectl curl
 INSTALL=$CLUSTER_ROOT/istio-manifests/install
+ADDONS=$CLUSTER_ROOT/istio-manifests/addons
 
 step "istioctl $ISTIO_VERSION"
 if ISTIOCTL=$(istioctl_path); then
   note "using $ISTIOCTL"
 else
+  resolve_istio_arch
   run mkdir -p "$CLUSTER_ROOT/tmp/istio"
-  run_pipe "cd $(quote "$CLUSTER_ROOT/tmp/istio") && curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=$(quote "$ISTIO_VERSION") TARGET_ARCH=x86_64 sh -"
+  run_pipe "cd $(quote "$CLUSTER_ROOT/tmp/istio") && curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=$(quote "$ISTIO_VERSION") TARGET_ARCH=$(quote "$ISTIO_ARCH") sh -"
 fi
 ISTIO_DIR=$(dirname "$(dirname "$ISTIOCTL")")
 
@@ -55,6 +67,22 @@ run_pipe "$(quote "$ISTIOCTL" create-remote-secret --context "$BURST_CONTEXT" --
 step "Prometheus (Istio addon) on primary: the watcher's metric source"
 run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ISTIO_DIR/samples/addons/prometheus.yaml"
 
+step "Grafana (Istio addon) on primary, with the burst dashboard provisioned"
+run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ISTIO_DIR/samples/addons/grafana.yaml"
+# Our ConfigMap first, then the patch that mounts it: a re-apply of the addon keeps the patch.
+run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ADDONS/grafana-dashboards.yaml"
+run kubectl --context "$PRIMARY_CONTEXT" -n istio-system patch deployment grafana --type strategic --patch-file "$ADDONS/grafana-patch.yaml"
+run kubectl --context "$PRIMARY_CONTEXT" -n istio-system rollout status deployment/grafana --timeout 300s
+
+if $WITH_KIALI_JAEGER; then
+  step "Jaeger and Kiali (Istio addons) on primary; tracing on for the whole mesh"
+  run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ISTIO_DIR/samples/addons/jaeger.yaml"
+  run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ISTIO_DIR/samples/addons/kiali.yaml"
+  run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ADDONS/tracing.yaml"
+else
+  note "Kiali and Jaeger not installed (--with-kiali-jaeger adds them)"
+fi
+
 step "sidecar injection in namespace $NAMESPACE on both clusters"
 for context in "$PRIMARY_CONTEXT" "$BURST_CONTEXT"; do
   namespace "$context" "$NAMESPACE"
@@ -66,3 +94,7 @@ step "check"
 run "$ISTIOCTL" remote-clusters --context "$PRIMARY_CONTEXT"
 run kubectl --context "$PRIMARY_CONTEXT" -n istio-system get pods
 run kubectl --context "$BURST_CONTEXT" get mutatingwebhookconfigurations
+note "open Grafana (dashboard String Hashr / String Hashr: burst): $(quote "$ISTIOCTL" dashboard grafana --context "$PRIMARY_CONTEXT")"
+if $WITH_KIALI_JAEGER; then
+  note "open Kiali: $(quote "$ISTIOCTL" dashboard kiali --context "$PRIMARY_CONTEXT"); Jaeger: $(quote "$ISTIOCTL" dashboard jaeger --context "$PRIMARY_CONTEXT")"
+fi

@@ -3,13 +3,14 @@
 # Sourced, not run. Each script calls `parse_flags "$@"` first.
 #
 # Settings (environment, or the flags below):
-#   PROJECT_ID        GCP project (default: gcloud's current project; required with --dry-run)
+#   PROJECT_ID        GCP project (default: gcloud's current project; with --dry-run, a placeholder)
 #   ZONE              us-west1-a, as in the codelab
 #   PRIMARY_CLUSTER   primary        BURST_CLUSTER   burst
 #   MACHINE_TYPE      e2-standard-4  (Istio wants 4 vCPU nodes; the codelab's n1-standard-2 is too small today)
 #   ISTIO_VERSION     1.28.0         the istioctl downloaded when none of that version is on PATH
+#   ISTIO_ARCH        that download's architecture: amd64, arm64 or armv7 (default: this machine's, from uname -m)
 #   AR_LOCATION       us-west1       Artifact Registry region; REGISTRY defaults to $AR_LOCATION-docker.pkg.dev/$PROJECT_ID/string-hashr
-#   TAG               image tag to deploy (default: the committed manifests' tag)
+#   TAG               image tag deploy.sh deploys (default: git rev-parse --short HEAD, the tag Cloud Build gives this commit)
 #   MESH_NETWORK      network1       must match tools/manifests/config.yaml mesh.network
 
 # shellcheck disable=SC2034 # variables are used by the scripts that source this file
@@ -35,13 +36,14 @@ usage_common() {
 EOF
 }
 
-# Parses the common flags; a script's own flags are handled by its `script_flag NAME VALUE` function when defined.
+# Parses the common flags; a script's own flags are handled by its `script_flag NAME VALUE` function when defined
+# (which sets SCRIPT_FLAG_SHIFT to the number of arguments it took).
 parse_flags() {
   while [[ $# -gt 0 ]]; do
     case $1 in
       --dry-run) DRY_RUN=true ;;
-      --project) PROJECT_ID=$2; shift ;;
-      --zone) ZONE=$2; shift ;;
+      --project) need_value "$@"; PROJECT_ID=$2; shift ;;
+      --zone) need_value "$@"; ZONE=$2; shift ;;
       -h | --help) usage; exit 0 ;;
       *)
         if declare -F script_flag >/dev/null && script_flag "$@"; then
@@ -59,6 +61,15 @@ parse_flags() {
   PRIMARY_CONTEXT=${PRIMARY_CONTEXT:-gke_${PROJECT_ID}_${ZONE}_${PRIMARY_CLUSTER}}
   BURST_CONTEXT=${BURST_CONTEXT:-gke_${PROJECT_ID}_${ZONE}_${BURST_CLUSTER}}
   REGISTRY=${REGISTRY:-${AR_LOCATION}-docker.pkg.dev/${PROJECT_ID}/${AR_REPOSITORY}}
+}
+
+# need_value FLAG [VALUE...]: exits 2 with the usage unless FLAG has a value (not missing, empty, or the next flag).
+need_value() {
+  if [[ $# -lt 2 || -z $2 || $2 == -* ]]; then
+    echo "$1 needs a value" >&2
+    usage >&2
+    exit 2
+  fi
 }
 
 resolve_project() {
@@ -166,5 +177,26 @@ istioctl_path() {
   else
     printf '%s\n' "$dir/bin/istioctl"
     return 1
+  fi
+}
+
+# The name Istio's release downloads use for a machine architecture (uname -m), as istio.io/downloadIstio maps it.
+istio_arch() {
+  case $1 in
+    x86_64 | amd64) echo amd64 ;;
+    aarch64* | arm64 | armv8*) echo arm64 ;;
+    armv*) echo armv7 ;;
+    *) return 1 ;;
+  esac
+}
+
+# ISTIO_ARCH if set (checked), else this machine's.
+resolve_istio_arch() {
+  local machine
+  if [[ -n ${ISTIO_ARCH:-} ]]; then
+    [[ $ISTIO_ARCH =~ ^(amd64|arm64|armv7)$ ]] || die "ISTIO_ARCH=$ISTIO_ARCH: expected amd64, arm64 or armv7"
+  else
+    machine=$(uname -m)
+    ISTIO_ARCH=$(istio_arch "$machine") || die "Istio has no download for this machine ($machine): set ISTIO_ARCH to amd64, arm64 or armv7"
   fi
 }

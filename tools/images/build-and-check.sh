@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the three app images from their unchanged Dockerfiles on this machine (buildah, no
-# Docker engine, no registry), runs each one and checks that it answers, then reports sizes.
+# Builds the three app images from the one unchanged Dockerfile (--build-arg APP=<app>) on this
+# machine (buildah, no Docker engine, no registry), runs each one and checks that it answers,
+# builds the first app again without cache and fails unless its /app (node_modules and all) is
+# byte-identical to the first build's, then reports sizes.
 #
 #   npm run images                     # all three
 #   npm run images -- worker           # some
@@ -14,7 +16,7 @@
 #
 # Needs root, buildah, podman, runc, debootstrap, redis-server, redis-cli, curl, npm (strip optional). Environment:
 #   IMAGES_WORKDIR  storage and cache (default ${TMPDIR:-/tmp}/string-hashr-images)
-#   NODE_MAJOR      Node major version (default 22, as the Dockerfiles' defaults)
+#   NODE_MAJOR      Node major version (default 22, as the Dockerfile's defaults)
 #   MAX_IMAGE_MB    fail when an app image is larger (default 200)
 #   CA_BUNDLE       CA bundle mounted into the build for npm (default /etc/ssl/certs/ca-certificates.crt)
 set -euo pipefail
@@ -180,12 +182,19 @@ else
 fi
 run podman run --rm "$RUNTIME_BASE" -e 'console.log("runtime base: node " + process.version + " as uid " + process.getuid())'
 
-for app in "${APPS[@]}"; do
-  step "building string-hashr/$app:$TAG from apps/$app/Dockerfile"
-  run buildah bud --quiet --isolation chroot --network host --layers \
-    --build-arg "BUILD_IMAGE=localhost/$BUILD_BASE" --build-arg "RUNTIME_IMAGE=localhost/$RUNTIME_BASE" \
+# build_image APP TAG [BUILDAH-FLAGS...]: the one Dockerfile, with the local bases and the host's CA bundle for npm.
+build_image() {
+  local app=$1 tag=$2
+  shift 2
+  run buildah bud --quiet --isolation chroot --network host "$@" \
+    --build-arg "APP=$app" --build-arg "BUILD_IMAGE=localhost/$BUILD_BASE" --build-arg "RUNTIME_IMAGE=localhost/$RUNTIME_BASE" \
     -v "$CA_BUNDLE:$CA_BUNDLE:ro" -v "$WORK/npmrc:/root/.npmrc:ro" \
-    -f "apps/$app/Dockerfile" -t "string-hashr/$app:$TAG" "$ROOT" >/dev/null
+    -f "$ROOT/Dockerfile" -t "string-hashr/$app:$tag" "$ROOT" >/dev/null
+}
+
+for app in "${APPS[@]}"; do
+  step "building string-hashr/$app:$TAG from Dockerfile (APP=$app)"
+  build_image "$app" "$TAG" --layers
 done
 
 step "starting redis-server on 127.0.0.1:$REDIS_PORT"
@@ -197,6 +206,7 @@ CONTAINERS=()
 cleanup() {
   for c in "${CONTAINERS[@]}"; do podman rm -f "$c" >/dev/null 2>&1 || true; done
   if [[ -f $REDIS_DIR/redis.pid ]]; then kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true; fi
+  rm -rf "$REDIS_DIR"
 }
 trap cleanup EXIT
 
@@ -234,7 +244,9 @@ for app in "${APPS[@]}"; do
       ;;
     frontend)
       check_app frontend "$FRONTEND_PORT" /_healthz -e "REDIS_URL=127.0.0.1:$REDIS_PORT" -e "PROCESSOR_URL=http://127.0.0.1:$WORKER_PORT"
-      curl -fsS "http://127.0.0.1:$FRONTEND_PORT/" | grep -q 'String Hashr' || fail "frontend page has no 'String Hashr'"
+      # To a file first: grep -q stops reading at the first match, and curl then fails writing (pipefail).
+      curl -fsS "http://127.0.0.1:$FRONTEND_PORT/" >"$WORK/frontend.html" || fail "frontend / did not answer"
+      grep -q 'String Hashr' "$WORK/frontend.html" || fail "frontend page has no 'String Hashr'"
       echo "frontend / serves the String Hashr page"
       ;;
     istiowatcher)
@@ -246,6 +258,33 @@ for app in "${APPS[@]}"; do
       ;;
   esac
 done
+
+# app_tree IMAGE: every file and link under /app, with its sha256 or target, one a line, sorted.
+app_tree() {
+  local ctr mnt
+  ctr=$(buildah from --pull=never "$1")
+  mnt=$(buildah mount "$ctr")
+  (cd "$mnt/app" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum && find . -type l -printf '%p -> %l\n' | LC_ALL=C sort)
+  buildah unmount "$ctr" >/dev/null
+  buildah rm "$ctr" >/dev/null
+}
+
+REPRO_APP=${APPS[0]}
+step "reproducibility: string-hashr/$REPRO_APP built again, without cache, from the pruned lockfile"
+build_image "$REPRO_APP" rebuild --no-cache
+app_tree "string-hashr/$REPRO_APP:$TAG" >"$WORK/tree-first.txt"
+app_tree "string-hashr/$REPRO_APP:rebuild" >"$WORK/tree-second.txt"
+modules=$(grep -c ' \./node_modules/' "$WORK/tree-first.txt" || true)
+((modules > 0)) || fail "no files under /app/node_modules in string-hashr/$REPRO_APP:$TAG"
+if ! diff -u "$WORK/tree-first.txt" "$WORK/tree-second.txt" >"$WORK/tree.diff"; then
+  head -40 "$WORK/tree.diff"
+  fail "/app differs between two builds of $REPRO_APP (diff: $WORK/tree.diff)"
+fi
+echo "node_modules identical across two builds: $modules files ($(wc -l <"$WORK/tree-first.txt") entries under /app in all)"
+for image in "string-hashr/$REPRO_APP:$TAG" "string-hashr/$REPRO_APP:rebuild"; do
+  printf '  %-30s image %.12s built %s\n' "$image" "$(podman image inspect --format '{{.Id}}' "$image")" "$(podman image inspect --format '{{.Created}}' "$image")"
+done
+buildah rmi "string-hashr/$REPRO_APP:rebuild" >/dev/null
 
 step "image sizes"
 status=0

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { closeServer, createLogger, createMetricsRegistry, listen, loadDotenv, runMain } from '@string-hashr/runtime';
 import { createAdminApp } from './admin.js';
 import { loadConfig, type WatcherConfig } from './config.js';
-import { watcherMetrics } from './metrics.js';
+import { thresholdMetrics, watcherMetrics } from './metrics.js';
 import { buildParts } from './factory.js';
 import { once } from './once.js';
 import { createWatcher } from './watcher.js';
@@ -38,6 +38,7 @@ if (process.argv.includes('--once')) {
       router: config.router.kind,
       dryRun: config.dryRun,
     });
+    thresholdMetrics(registry, config.policy);
     const watcher = createWatcher({
       source,
       router,

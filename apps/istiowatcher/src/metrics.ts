@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Weights } from '@string-hashr/policy';
+import { WATCHER_METRICS } from '@string-hashr/contract';
+import type { PolicySettings, Weights } from '@string-hashr/policy';
 
 /** The watcher's own metrics on /metrics, beside the Node process metrics. */
 export function watcherMetrics(
@@ -63,9 +64,31 @@ export function watcherMetrics(
     },
   };
   metrics.observedRps.set(NaN);
+  // Series at 0 from the start: increase() over a counter's first sample is 0, so a first change would not show.
+  for (const direction of ['up', 'down']) metrics.transitions.inc({ direction }, 0);
   for (const kind of ['http', 'network', 'timeout', 'prometheus', 'not-finite', 'multiple-series', 'parse'])
     metrics.errors.inc({ kind }, 0);
   return metrics;
 }
 
 export type WatcherMetrics = ReturnType<typeof watcherMetrics>;
+
+/**
+ * The policy's thresholds as a gauge, so a dashboard draws them beside the observed rate:
+ * `high` and `low`, and in spill mode `capacity` (what primary keeps). Fixed for the process's life.
+ */
+export function thresholdMetrics(
+  registry: Registry,
+  policy: Pick<PolicySettings, 'mode' | 'highRps' | 'lowRps' | 'primaryCapacityRps'>,
+): Gauge<'threshold'> {
+  const gauge = new Gauge({
+    name: WATCHER_METRICS.thresholdRps,
+    help: 'The policy thresholds in force (req/s): high, low, and capacity in spill mode',
+    labelNames: ['threshold'],
+    registers: [registry],
+  });
+  gauge.set({ threshold: 'high' }, policy.highRps);
+  gauge.set({ threshold: 'low' }, policy.lowRps);
+  if (policy.mode === 'spill') gauge.set({ threshold: 'capacity' }, policy.primaryCapacityRps);
+  return gauge;
+}

@@ -22,6 +22,14 @@ export const CLUSTER_NAMES = { primary: 'primary', burst: 'burst' } as const;
 
 /** Istio's standard request counter. */
 export const WORKER_TRAFFIC_METRIC = 'istio_requests_total';
+/** Istio's standard request duration histogram (milliseconds), with the counter's labels. */
+export const WORKER_LATENCY_METRIC = 'istio_request_duration_milliseconds';
+
+/** The labels of Istio's standard metrics that dashboards group and filter by. */
+export const ISTIO_METRIC_LABELS = {
+  destinationCluster: 'destination_cluster',
+  responseCode: 'response_code',
+} as const;
 
 /**
  * The series the frontend's own sidecar reports for its calls to the worker. `reporter="source"`
@@ -45,7 +53,7 @@ export function workerTrafficLabels(cluster: keyof typeof CLUSTER_NAMES, respons
     source_app: APP_LABELS.frontend,
     destination_service_name: SERVICES.worker.name,
     destination_workload: DEPLOYMENTS.worker,
-    destination_cluster: CLUSTER_NAMES[cluster],
-    response_code: String(responseCode),
+    [ISTIO_METRIC_LABELS.destinationCluster]: CLUSTER_NAMES[cluster],
+    [ISTIO_METRIC_LABELS.responseCode]: String(responseCode),
   };
 }

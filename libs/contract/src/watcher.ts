@@ -14,4 +14,6 @@ export const WATCHER_METRICS = {
   isLeader: 'istiowatcher_is_leader',
   lastSuccess: 'istiowatcher_last_success_timestamp_seconds',
   mode: 'istiowatcher_mode',
+  /** `{threshold="high"|"low"}`, and `"capacity"` in spill mode (req/s). */
+  thresholdRps: 'istiowatcher_threshold_rps',
 } as const;

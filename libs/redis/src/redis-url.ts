@@ -62,3 +62,11 @@ export function redisOptions(target: RedisTarget): RedisOptions {
     tls: target.tls ? {} : undefined,
   };
 }
+
+/**
+ * The command-line arguments of a throwaway local `redis-server` (the local stack's, the tests'):
+ * loopback only, pub/sub only, so nothing is saved, and its working files in `dir`.
+ */
+export function localRedisServerArgs(port: number, dir: string): string[] {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+}

@@ -62,6 +62,16 @@ export function processEnv(pid: number): Record<string, string> {
 
 export async function startStack(options: { env?: Record<string, string>; viaNpm?: boolean } = {}): Promise<Stack> {
   const ports: Record<string, number> = {};
+  // freePort can hand out the same port twice (nothing holds it in between): each component needs its own.
+  const taken = new Set<number>();
+  const distinctPort = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (taken.has(port)) continue;
+      taken.add(port);
+      return port;
+    }
+  };
   for (const name of [
     'FRONTEND_PORT',
     'WORKER_PORT',
@@ -70,12 +80,12 @@ export async function startStack(options: { env?: Record<string, string>; viaNpm
     'WATCHER_PORT',
     'PROMETHEUS_PORT',
   ])
-    ports[name] = await freePort();
+    ports[name] = await distinctPort();
   const lockFile = path.join(mkdtempSync(path.join(tmpdir(), 'stack-lock-')), 'stack.lock');
   const env: Record<string, string> = {
     ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
     // Nothing answers here, so the stack starts its own redis-server.
-    REDIS_URL: `127.0.0.1:${await freePort()}`,
+    REDIS_URL: `127.0.0.1:${await distinctPort()}`,
     LOCAL_STACK_LOCK: lockFile,
     LOCAL_STACK_BUILD: 'false',
     ...options.env,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { redisAnswers } from '@string-hashr/redis';
+import { localRedisServerArgs, redisAnswers } from '@string-hashr/redis';
 import { freePort } from './ports.js';
 import { type TestServer, startProcess, startTestServer } from './process.js';
 
@@ -30,19 +30,7 @@ export async function startRedis(): Promise<TestRedis> {
     url: `127.0.0.1:${port}`,
     dir,
     what: `redis-server on port ${port}`,
-    spawn: () =>
-      startProcess(binary, [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ]),
+    spawn: () => startProcess(binary, localRedisServerArgs(port, dir)),
     ready: () => pingRedis(port),
     timeoutMs: 10_000,
   });

@@ -97,7 +97,8 @@ describe('lint refuses a wrong import', () => {
 
 describe('lint refuses unformatted code', () => {
   it('prettier --check (as every lint target runs it) fails on an unformatted file and passes once it is formatted', async () => {
-    // Inside the tree, so the repository's .prettierrc.json applies as it does to real code.
+    // Inside the tree (and not git-ignored, which prettier would skip), so the repository's
+    // .prettierrc.json applies as it does to real code.
     const dir = mkdtempSync(path.join(import.meta.dirname, '.prettier-fixture-'));
     const check = () => spawnSync('npx', ['prettier', '--check', dir], { cwd: root, encoding: 'utf8' });
     try {

@@ -117,7 +117,7 @@ async function main(): Promise<void> {
 
   const stateDir = mkdtempSync(path.join(tmpdir(), 'string-hashr-stack-'));
   const vsFile = writeVirtualServiceFile(stateDir);
-  if (prometheusBinary) writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports.mesh));
+  if (prometheusBinary) writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports));
   const components = planStack(config, {
     repoRoot,
     stateDir,

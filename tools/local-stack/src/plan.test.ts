@@ -58,9 +58,17 @@ describe('planStack', () => {
 });
 
 describe('prometheusConfig and statusBlock', () => {
-  it('scrapes the stand-in every second', () => {
-    expect(prometheusConfig(15001)).toContain("targets: ['127.0.0.1:15001']");
-    expect(prometheusConfig(15001)).toContain('scrape_interval: 1s');
+  it('scrapes the stand-in, the watcher and the frontend every second, each on its own path', () => {
+    const text = prometheusConfig({ mesh: 15001, watcher: 9102, frontend: 8080 });
+    expect(text).toContain('scrape_interval: 1s');
+    const jobs = [...text.matchAll(/job_name: (\S+)\n\s+metrics_path: (\S+)\n.*\n\s+- targets: \['([^']+)'\]/g)].map(
+      (m) => m.slice(1),
+    );
+    expect(jobs).toEqual([
+      ['mesh', '/stats/prometheus', '127.0.0.1:15001'],
+      ['istiowatcher', '/metrics', '127.0.0.1:9102'],
+      ['frontend', '/metrics', '127.0.0.1:8080'],
+    ]);
   });
 
   it('shows the page URL, every component and what is off', () => {

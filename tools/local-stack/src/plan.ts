@@ -1,6 +1,7 @@
 import path from 'node:path';
-import type { StackConfig } from './config.js';
+import type { StackConfig, StackPorts } from './config.js';
 import { BURST_PREFIX } from '@string-hashr/contract';
+import { localRedisServerArgs } from '@string-hashr/redis';
 
 /** One process of the local stack: how to start it and how to know it is up. */
 export interface Component {
@@ -41,18 +42,7 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
     components.push({
       name: 'redis',
       command: facts.ownRedis.binary,
-      args: [
-        '--port',
-        String(facts.ownRedis.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        facts.stateDir,
-      ],
+      args: localRedisServerArgs(facts.ownRedis.port, facts.stateDir),
       env: {},
       health: { kind: 'redis', host: '127.0.0.1', port: facts.ownRedis.port },
       shows: `127.0.0.1:${facts.ownRedis.port} (own redis-server)`,
@@ -101,7 +91,7 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
       ],
       env: {},
       health: { kind: 'http', url: `${local(ports.prometheus)}/-/ready` },
-      shows: `${local(ports.prometheus)} (scrapes the mesh stand-in every 1 s)`,
+      shows: `${local(ports.prometheus)} (scrapes the mesh stand-in, the watcher and the frontend every 1 s)`,
     });
   }
   components.push({
@@ -124,17 +114,25 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
   return components;
 }
 
-/** Prometheus's configuration: one job, the stand-in's Envoy-style metrics path, every second. */
-export function prometheusConfig(meshPort: number): string {
+/**
+ * Prometheus's configuration, every second: the stand-in's Envoy-style metrics (what the watcher
+ * reads), and the watcher's and the frontend's own /metrics (what the Grafana dashboard also shows).
+ */
+export function prometheusConfig(ports: Pick<StackPorts, 'mesh' | 'watcher' | 'frontend'>): string {
+  const job = (name: string, metricsPath: string, port: number) => [
+    `  - job_name: ${name}`,
+    `    metrics_path: ${metricsPath}`,
+    '    static_configs:',
+    `      - targets: ['127.0.0.1:${port}']`,
+  ];
   return [
     'global:',
     '  scrape_interval: 1s',
     '  evaluation_interval: 1s',
     'scrape_configs:',
-    '  - job_name: mesh',
-    '    metrics_path: /stats/prometheus',
-    '    static_configs:',
-    `      - targets: ['127.0.0.1:${meshPort}']`,
+    ...job('mesh', '/stats/prometheus', ports.mesh),
+    ...job('istiowatcher', '/metrics', ports.watcher),
+    ...job('frontend', '/metrics', ports.frontend),
     '',
   ].join('\n');
 }

@@ -14,7 +14,7 @@ export function generateFromArgs(argv: string[]): { files: GeneratedFile[]; out:
   return { files: generate(config, command), out: options.out, check: options.check };
 }
 
-const isGenerated = (name: string) => name.endsWith('.yaml') || name === KUSTOMIZATION_FILE;
+const isGenerated = (name: string) => /\.(yaml|json)$/.test(name) || name === KUSTOMIZATION_FILE;
 
 /** Generated files in the output folders that this generation would not write. */
 function staleFiles(out: string, files: GeneratedFile[]): string[] {

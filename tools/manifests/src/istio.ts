@@ -5,6 +5,7 @@ import { DestinationRule, Gateway, VirtualService } from '@kubernetes-models/ist
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1';
 import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1beta1';
 import type { ManifestConfig } from './config.js';
+import { meshTracingConfig } from './tracing.js';
 import {
   APP_LABELS,
   CLUSTER_TYPE_LABEL,
@@ -135,6 +136,7 @@ export function authorizationPolicies(config: ManifestConfig) {
  */
 interface IstioOperatorSpec {
   profile: 'default' | 'empty' | 'remote';
+  meshConfig?: ReturnType<typeof meshTracingConfig>;
   components?: {
     cni?: { enabled: boolean };
     ingressGateways?: Array<{
@@ -172,6 +174,7 @@ const meshValues = (config: ManifestConfig, cluster: string) => ({
 export function primaryInstall(config: ManifestConfig) {
   return istioOperator('primary', {
     profile: 'default',
+    meshConfig: meshTracingConfig(),
     components: { cni: { enabled: true } },
     values: { ...meshValues(config, config.clusters.primary), pilot: { env: { EXTERNAL_ISTIOD: true } } },
   });

@@ -1,5 +1,7 @@
 import { ALL_BURST, NATURAL } from '@string-hashr/policy';
 import type { ManifestConfig } from './config.js';
+import { ADDONS_DIR, grafanaFiles } from './grafana.js';
+import { meshTracing } from './tracing.js';
 import {
   authorizationPolicies,
   eastWestGatewayInstall,
@@ -107,6 +109,12 @@ export function layout(
         { name: 'remote.yaml', resources: [remoteInstall(config)] },
       ],
     },
+    {
+      // The mesh's addons, by tools/cluster/install-istio.sh; the Grafana files are added in generate().
+      dir: ADDONS_DIR,
+      kustomize: false,
+      files: [{ name: 'tracing.yaml', resources: [meshTracing()] }],
+    },
   ];
 }
 
@@ -125,6 +133,8 @@ export function generate(config: ManifestConfig, command: string): GeneratedFile
       out.push({ path: `${folder.dir}/${KUSTOMIZATION_FILE}`, content: renderPlain(kustomization, header) });
     }
   }
+  // Istio's Grafana addon with the burst dashboard: tools/cluster/install-istio.sh.
+  out.push(...grafanaFiles(config, command));
   return out;
 }
 
@@ -135,4 +145,5 @@ export const OUTPUT_DIRS = [
   'istio-manifests',
   'istio-manifests/states',
   'istio-manifests/install',
+  ADDONS_DIR,
 ];

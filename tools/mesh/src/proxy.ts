@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Pool, errors } from 'undici';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { WORKER_LATENCY_METRIC, WORKER_TRAFFIC_METRIC } from '@string-hashr/contract';
 import type { Weights } from '@string-hashr/policy';
 import { istioLabels, pickSubset, type Subset } from './routing.js';
 
@@ -35,13 +36,13 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
 export function createMesh(options: MeshOptions): { server: Server; close(): Promise<void> } {
   const registry = new Registry();
   const requests = new Counter({
-    name: 'istio_requests_total',
+    name: WORKER_TRAFFIC_METRIC,
     help: 'Requests from frontend to worker, as the source-side Istio proxy reports them',
     labelNames: Object.keys(istioLabels('primary', 200)),
     registers: [registry],
   });
   const duration = new Histogram({
-    name: 'istio_request_duration_milliseconds',
+    name: WORKER_LATENCY_METRIC,
     help: 'Request duration as the source-side proxy sees it',
     labelNames: Object.keys(istioLabels('primary', 200)),
     buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
