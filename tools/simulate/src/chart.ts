@@ -82,7 +82,12 @@ export function chartSvg(input: ChartInput): string {
     overload: buckets(record.overload, count, 'max'),
     weight: buckets(record.burstWeight, count, 'mean'),
   };
-  const peak = Math.max(...series.load.filter(Number.isFinite), input.primaryCapacity * 1.2, 1);
+  const peak = Math.max(
+    ...series.load.filter(Number.isFinite),
+    ...series.burstCapacity.filter(Number.isFinite),
+    input.primaryCapacity * 1.2,
+    1,
+  );
   const scale = niceScale(peak * 1.05);
   const yRate = (v: number) => TOP_PANEL.top + TOP_PANEL.height * (1 - Math.min(v, scale.max) / scale.max);
   const yWeight = (v: number) => WEIGHT_PANEL.top + WEIGHT_PANEL.height * (1 - v / 100);
@@ -134,7 +139,7 @@ export function chartSvg(input: ChartInput): string {
     const px = (LEFT + (t / seconds) * plotWidth).toFixed(1);
     parts.push(
       `<line x1="${px}" x2="${px}" y1="${TOP_PANEL.top}" y2="${WEIGHT_PANEL.top + WEIGHT_PANEL.height}" stroke="${COLORS.grid}"/>`,
-      `<text x="${px}" y="${WEIGHT_PANEL.top + WEIGHT_PANEL.height + 20}" text-anchor="middle" fill="#555">${time.label(t)}</text>`,
+      `<text x="${px}" y="${WEIGHT_PANEL.top + WEIGHT_PANEL.height + 20}" text-anchor="${t + time.step > seconds ? 'end' : 'middle'}" fill="#555">${time.label(t)}</text>`,
     );
   }
   parts.push(

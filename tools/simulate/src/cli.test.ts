@@ -45,7 +45,7 @@ describe('parseSimulateArgs', () => {
     [['--days'], /--days needs a value/],
     [['--frobnicate', '1'], /unknown option --frobnicate/],
     [['daily'], /unexpected argument "daily"/],
-    [['--json'], /--json, --chart and --png describe one run: give one --scenario or one --trace/],
+    [['--json'], /--json, --chart, --png and --write-trace describe one run: give one --scenario or one --trace/],
     [['--chart', 'x.svg', '--scenario', 'daily', '--scenario', 'steps'], /describe one run/],
   ])('%j is refused with a clear message', (argv, message) => {
     expect(() => parseSimulateArgs(argv)).toThrow(message);

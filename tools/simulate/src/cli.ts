@@ -12,6 +12,8 @@ export interface SimulateOptions {
   chart?: string;
   png?: string;
   chartPolicy: string;
+  /** Write the (one) trace as CSV here, e.g. to replay a scenario elsewhere. */
+  writeTrace?: string;
   /** Model parameter flags as given, checked against the model once it is built. */
   model: Array<[string, string]>;
   help: boolean;
@@ -32,6 +34,7 @@ Output:
   --chart FILE.svg      a chart of one run (one trace)
   --png FILE.png        the chart as PNG, rendered with headless Chromium
   --chart-policy NAME   the policy charted (default ours)
+  --write-trace FILE    the trace as CSV (one trace), the format --trace and npm run replay read
 Policies: codelab, ours, spill, the oracle, and "yours" when any watcher variable is set
 (e.g. WATCHER_SAMPLES=2 BURST_HIGH_RPS=20 npm run simulate).`;
 
@@ -73,6 +76,7 @@ export function parseSimulateArgs(argv: string[]): SimulateOptions {
       else if (flag === '--chart') options.chart = value;
       else if (flag === '--png') options.png = value;
       else if (flag === '--chart-policy') options.chartPolicy = value;
+      else if (flag === '--write-trace') options.writeTrace = value;
       else if (MODEL_FLAGS.has(flag)) options.model.push([flag, value]);
       else throw new SettingError(`unknown option ${flag}\n${USAGE}`);
     }
@@ -83,7 +87,9 @@ export function parseSimulateArgs(argv: string[]): SimulateOptions {
         `--scenario ${name} is not a built-in scenario: expected one of ${SCENARIOS.map((s) => s.name).join(', ')}`,
       );
   const runs = options.scenarios.length + options.traces.length || SCENARIOS.length;
-  if (runs > 1 && (options.json || options.chart || options.png))
-    throw new SettingError('--json, --chart and --png describe one run: give one --scenario or one --trace');
+  if (runs > 1 && (options.json || options.chart || options.png || options.writeTrace))
+    throw new SettingError(
+      '--json, --chart, --png and --write-trace describe one run: give one --scenario or one --trace',
+    );
   return options;
 }

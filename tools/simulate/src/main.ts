@@ -9,7 +9,7 @@ import { SettingError, overrideModel } from './model.js';
 import { lineup } from './policies.js';
 import { SCENARIOS, buildScenario } from './scenarios.js';
 import { figuresTable, duration } from './table.js';
-import { TraceError, parseTrace, type Trace } from './trace.js';
+import { TraceError, parseTrace, traceCsv, type Trace } from './trace.js';
 
 function readTraceFile(file: string): string {
   try {
@@ -51,6 +51,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   let simulated = 0;
   for (const build of traces) {
     const trace = build();
+    if (options.writeTrace) writeFileSync(options.writeTrace, traceCsv(trace));
     const long = trace.rps.length > PROGRESS_ABOVE_SECONDS;
     if (long)
       console.error(`simulate: ${trace.name}, ${duration(trace.rps.length)} at 1 s, ${policies.length} policies`);

@@ -47,12 +47,13 @@ function tickTimes(output: string): number[] {
   );
 }
 
-/** When Prometheus last scraped the mesh stand-in, epoch ms. */
+/** When Prometheus last scraped the mesh stand-in (its job `mesh`), epoch ms. */
 async function lastScrape(prometheusPort: number): Promise<number> {
   const answer = (await (await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/targets`)).json()) as {
-    data: { activeTargets: Array<{ lastScrape: string }> };
+    data: { activeTargets: Array<{ lastScrape: string; labels: Record<string, string> }> };
   };
-  return Date.parse(answer.data.activeTargets[0]?.lastScrape ?? '');
+  const mesh = answer.data.activeTargets.find((t) => t.labels.job === 'mesh');
+  return Date.parse(mesh?.lastScrape ?? '');
 }
 
 /** The watcher's `weights changed` log lines as changes, in seconds since `startedAt`. */
@@ -101,9 +102,11 @@ describe('the model against the local stack (real Prometheus, real watcher)', ()
     // model like any other; read them from this run.
     const deployment = localDeployment();
     const ticks = tickTimes(stack.output()).filter((t) => t >= startedAt);
+    const scrapedAt = await lastScrape(stack.ports.PROMETHEUS_PORT!);
+    expect(Number.isFinite(scrapedAt), 'the mesh target in Prometheus').toBe(true);
     const model = {
       ...deployment.model,
-      scrapeOffsetSeconds: phaseOf([await lastScrape(stack.ports.PROMETHEUS_PORT!)], startedAt),
+      scrapeOffsetSeconds: phaseOf([scrapedAt], startedAt),
       tickOffsetSeconds: phaseOf(ticks, startedAt),
     };
     const simulated = simulate(
