@@ -27,6 +27,8 @@ describe('parseSimulateArgs', () => {
         '--pod-start-seconds',
         '20',
         '--deployment=local',
+        '--vary',
+        'WATCHER_SAMPLES=1, 2',
       ]),
     ).toMatchObject({
       scenarios: ['daily'],
@@ -35,6 +37,7 @@ describe('parseSimulateArgs', () => {
       json: true,
       deployment: 'local',
       model: [['--pod-start-seconds', '20']],
+      vary: [['WATCHER_SAMPLES', ['1', '2']]],
     });
   });
 
@@ -44,6 +47,7 @@ describe('parseSimulateArgs', () => {
     [['--days', '0'], /--days is not valid/],
     [['--days'], /--days needs a value/],
     [['--frobnicate', '1'], /unknown option --frobnicate/],
+    [['--vary', 'WATCHER_SAMPLES'], /--vary is not valid: expected NAME=value,value,..., got "WATCHER_SAMPLES"/],
     [['daily'], /unexpected argument "daily"/],
     [['--json'], /--json, --chart, --png and --write-trace describe one run: give one --scenario or one --trace/],
     [['--chart', 'x.svg', '--scenario', 'daily', '--scenario', 'steps'], /describe one run/],

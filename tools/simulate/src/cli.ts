@@ -14,6 +14,8 @@ export interface SimulateOptions {
   chartPolicy: string;
   /** Write the (one) trace as CSV here, e.g. to replay a scenario elsewhere. */
   writeTrace?: string;
+  /** `--vary NAME=a,b`: policies for each combination of these watcher variables. */
+  vary: Array<[string, string[]]>;
   /** Model parameter flags as given, checked against the model once it is built. */
   model: Array<[string, string]>;
   help: boolean;
@@ -35,8 +37,11 @@ Output:
   --png FILE.png        the chart as PNG, rendered with headless Chromium
   --chart-policy NAME   the policy charted (default ours)
   --write-trace FILE    the trace as CSV (one trace), the format --trace and npm run replay read
-Policies: codelab, ours, spill, the oracle, and "yours" when any watcher variable is set
-(e.g. WATCHER_SAMPLES=2 BURST_HIGH_RPS=20 npm run simulate).`;
+Policies:
+  --vary NAME=a,b,...   also the shipped settings with each value of a watcher variable (repeatable:
+                        every combination), e.g. --vary WATCHER_SAMPLES=1,2,3 --vary WATCHER_MODE=switch,spill
+  codelab, ours, spill, the oracle, and "yours" when any watcher variable is set in the environment
+  (e.g. WATCHER_SAMPLES=2 BURST_HIGH_RPS=20 npm run simulate).`;
 
 const MODEL_FLAGS = new Set(MODEL_KEYS.map(flagOf));
 
@@ -49,6 +54,7 @@ export function parseSimulateArgs(argv: string[]): SimulateOptions {
     deployment: 'gke',
     json: false,
     chartPolicy: 'ours',
+    vary: [],
     model: [],
     help: false,
   };
@@ -77,7 +83,12 @@ export function parseSimulateArgs(argv: string[]): SimulateOptions {
       else if (flag === '--png') options.png = value;
       else if (flag === '--chart-policy') options.chartPolicy = value;
       else if (flag === '--write-trace') options.writeTrace = value;
-      else if (MODEL_FLAGS.has(flag)) options.model.push([flag, value]);
+      else if (flag === '--vary') {
+        const [name = '', values = ''] = value.split(/=(.*)/s, 2);
+        if (!name || !values)
+          throw new SettingError(`--vary is not valid: expected NAME=value,value,..., got "${value}"`);
+        options.vary.push([name.trim(), values.split(',').map((v) => v.trim())]);
+      } else if (MODEL_FLAGS.has(flag)) options.model.push([flag, value]);
       else throw new SettingError(`unknown option ${flag}\n${USAGE}`);
     }
   }

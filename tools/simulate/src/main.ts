@@ -6,7 +6,7 @@ import { USAGE, parseSimulateArgs } from './cli.js';
 import { loadDeployment } from './deployment.js';
 import { runLab, type LabResult } from './lab.js';
 import { SettingError, overrideModel } from './model.js';
-import { lineup } from './policies.js';
+import { lineup, variations } from './policies.js';
 import { SCENARIOS, buildScenario } from './scenarios.js';
 import { figuresTable, duration } from './table.js';
 import { TraceError, parseTrace, traceCsv, type Trace } from './trace.js';
@@ -30,7 +30,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   }
   const deployment = loadDeployment(options.deployment);
   const model = overrideModel(deployment.model, options.model);
-  const policies = lineup(deployment.watcherEnv, env);
+  const policies = [...lineup(deployment.watcherEnv, env), ...variations(deployment.watcherEnv, options.vary)];
   if (env.WATCHER_QUERY)
     console.error(
       'simulate: WATCHER_QUERY is not modelled; the policies read the default query (source-reported rate)',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@string-hashr/runtime';
-import { lineup, userWatcherEnv } from './policies.js';
+import { lineup, userWatcherEnv, variations } from './policies.js';
 
 const shipped = { BURST_HIGH_RPS: '15', BURST_LOW_RPS: '10', WATCHER_SAMPLES: '3', WATCHER_MIN_DWELL_SECONDS: '30' };
 
@@ -34,5 +34,30 @@ describe('the lineup', () => {
   ])('a bad variable %j stops the run naming it', (env, message) => {
     expect(() => lineup(shipped, env)).toThrow(ConfigError);
     expect(() => lineup(shipped, env)).toThrow(message);
+  });
+});
+
+describe('--vary', () => {
+  it('one policy per combination, named by its variables, over the shipped settings', () => {
+    const policies = variations(shipped, [
+      ['WATCHER_SAMPLES', ['1', '2']],
+      ['WATCHER_MODE', ['switch', 'spill']],
+    ]);
+    expect(policies.map((p) => p.name)).toEqual([
+      'WATCHER_SAMPLES=1 WATCHER_MODE=switch',
+      'WATCHER_SAMPLES=1 WATCHER_MODE=spill',
+      'WATCHER_SAMPLES=2 WATCHER_MODE=switch',
+      'WATCHER_SAMPLES=2 WATCHER_MODE=spill',
+    ]);
+    expect(policies[3]?.settings).toMatchObject({ samplesUp: 2, mode: 'spill', minDwellUpMs: 30_000 });
+    expect(variations(shipped, [])).toEqual([]);
+  });
+
+  it.each<[Array<[string, string[]]>, RegExp]>([
+    [[['HOME', ['1']]], /--vary HOME: not a variable the lab models/],
+    [[['WATCHER_SAMPLES', ['2', '']]], /--vary WATCHER_SAMPLES: expected WATCHER_SAMPLES=value,value/],
+    [[['WATCHER_SAMPLES', ['0']]], /WATCHER_SAMPLES=0 is out of range/],
+  ])('%j is refused naming the variable', (vary, message) => {
+    expect(() => variations(shipped, vary)).toThrow(message);
   });
 });

@@ -3,7 +3,7 @@
  * parsing (libs/watcher-settings) plus which series its query sums. All start from the
  * deployment's watcher environment; `yours` adds the variables given to the simulator.
  */
-import type { Env } from '@string-hashr/runtime';
+import { ConfigError, type Env } from '@string-hashr/runtime';
 import type { PolicySettings } from '@string-hashr/policy';
 import {
   POLICY_VARIABLES,
@@ -75,4 +75,28 @@ export function lineup(deployedEnv: Env, userEnv: Env = {}): PolicySpec[] {
       ),
     );
   return policies;
+}
+
+/**
+ * `--vary NAME=a,b,c` (repeatable): one policy per combination of the values, each the shipped
+ * settings with those variables on top, named by them. The variables are the ones the lab models.
+ */
+export function variations(deployedEnv: Env, vary: Array<[string, string[]]>): PolicySpec[] {
+  for (const [name, values] of vary) {
+    if (!SIMULATED_VARIABLES.includes(name))
+      throw new ConfigError(`--vary ${name}: not a variable the lab models (${SIMULATED_VARIABLES.join(', ')})`);
+    if (values.length === 0 || values.some((v) => v.trim() === ''))
+      throw new ConfigError(`--vary ${name}: expected ${name}=value,value,...`);
+  }
+  let combinations: Env[] = [{}];
+  for (const [name, values] of vary)
+    combinations = combinations.flatMap((env) => values.map((value) => ({ ...env, [name]: value })));
+  return vary.length === 0
+    ? []
+    : combinations.map((env) => {
+        const label = Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
+        return spec(label, `the shipped settings with ${label}`, { ...deployedEnv, ...env }, 'source');
+      });
 }
