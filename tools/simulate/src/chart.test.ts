@@ -9,6 +9,7 @@ const figures: PolicyFigures = {
   burstPodSeconds: 120,
   burstNodeMinutes: 0,
   weightChanges: 2,
+  rollbacks: 0,
   timeToBurstSeconds: 31,
   timeToBurstMaxSeconds: 31,
   overloadEpisodes: 1,

@@ -15,6 +15,8 @@ export interface PolicyFigures {
   /** Burst node-minutes beyond the cluster's minimum. */
   burstNodeMinutes: number;
   weightChanges: number;
+  /** Changes back to natural because the burst side failed the health gate. */
+  rollbacks: number;
   /** Median and longest time from an episode's start to the first weight on burst (s); null: none. */
   timeToBurstSeconds: number | null;
   timeToBurstMaxSeconds: number | null;

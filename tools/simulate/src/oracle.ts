@@ -68,6 +68,7 @@ export function runOracle(trace: Trace, model: ModelSettings, episodes?: Episode
     burstPodSeconds: podSeconds,
     burstNodeMinutes: nodeSeconds / 60,
     weightChanges,
+    rollbacks: 0,
     ...timeToBurst(eps.map(() => 0)),
     requests: total,
   };

@@ -23,10 +23,11 @@ export interface ModelView {
   burstHealth: () => { requests: number; successRate: number | undefined; dataAt: number } | undefined;
 }
 
-/** What the policy decided: the burst weight in force after the tick. */
+/** What the policy decided: the burst weight in force after the tick, and whether it was a health rollback. */
 export interface PolicyStep {
   burst: number;
   changed: boolean;
+  rollback: boolean;
 }
 
 /** The watcher's tick, in the model: starts from 100/0, as a watcher that read natural weights. */
@@ -38,6 +39,6 @@ export function policyDriver(settings: PolicySettings): (view: ModelView, nowSec
     const observation: Observation = { kind: 'rate', rps: view.traffic?.rps ?? 0 };
     const decision = decide(state, observation, nowSeconds * 1000);
     state = decision.state;
-    return { burst: decision.weights.burst, changed: decision.changed };
+    return { burst: decision.weights.burst, changed: decision.changed, rollback: false };
   };
 }

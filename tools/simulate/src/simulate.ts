@@ -77,6 +77,7 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
     : undefined;
 
   let burst = 0;
+  let rollbacks = 0;
   let observed = NaN;
   let scrapes = 0;
   let ticks = 0;
@@ -148,6 +149,7 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
         const traffic = summedRate(trafficSeries, at, window);
         if (traffic) observed = traffic.rps;
         const step = decide({ traffic, burstHealth: () => burstHealth(at) }, at);
+        if (step.rollback) rollbacks++;
         if (step.changed) {
           changes.push({ at, burst: step.burst });
           if (burst === 0 && step.burst > 0 && current && current.start <= at && at < current.end)
@@ -177,6 +179,7 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
       burstPodSeconds: cluster.podSeconds,
       burstNodeMinutes: cluster.nodeSeconds / 60,
       weightChanges: changes.length,
+      rollbacks,
       ...timeToBurst(delays),
       requests: total,
     },

@@ -9,6 +9,7 @@ const figures = (name: string, over: Partial<PolicyFigures> = {}): PolicyFigures
   burstPodSeconds: 100,
   burstNodeMinutes: 0,
   weightChanges: 3,
+  rollbacks: 0,
   timeToBurstSeconds: 33.4,
   timeToBurstMaxSeconds: 40,
   overloadEpisodes: 2,
@@ -32,7 +33,7 @@ describe('figuresTable', () => {
     expect(lines[0]).toMatch(/^\| scenario +\| policy +\| +served \| overload req \|/);
     expect(lines[1]).toMatch(/^\|-+\|-+\|-+:\|/);
     expect(lines[2]).toMatch(
-      /^\| flash-crowd \(120 min\) \| ours +\| +98\.77% \| +12,346 \| +100 \| +0 \| +3 \| +33 s \/ 40 s \| +1 of 2 \|$/,
+      /^\| flash-crowd \(120 min\) \| ours +\| +98\.77% \| +12,346 \| +100 \| +0 \| +3 \| +0 \| +33 s \/ 40 s \| +1 of 2 \|$/,
     );
     expect(lines[3]).toMatch(/^\| +\| \*oracle\* \|.*\| +- \/ - \|/);
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);

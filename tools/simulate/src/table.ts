@@ -29,6 +29,7 @@ function row(scenario: string, f: PolicyFigures): string[] {
     whole.format(f.burstPodSeconds),
     whole.format(f.burstNodeMinutes),
     whole.format(f.weightChanges),
+    whole.format(f.rollbacks),
     `${delay(f.timeToBurstSeconds)} / ${delay(f.timeToBurstMaxSeconds)}`,
     `${f.missedEpisodes} of ${f.overloadEpisodes}`,
   ];
@@ -42,10 +43,11 @@ const HEADER = [
   'burst pod-s',
   'burst node-min',
   'weight changes',
+  'rollbacks',
   'to burst median / max',
   'episodes missed',
 ];
-const RIGHT = new Set([2, 3, 4, 5, 6, 7, 8]);
+const RIGHT = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
 
 /** One table, a block of rows per scenario with the oracle last in each. */
 export function figuresTable(results: LabResult[]): string {
