@@ -7,6 +7,7 @@ const model = {
   burstPodCapacityRps: 10,
   burstMinPods: 1,
   burstMaxPods: 3,
+  hpaTargetUtilization: 1,
   podStartSeconds: 2,
   podsPerNode: 2,
   burstMinNodes: 1,
@@ -41,6 +42,15 @@ describe('the oracle', () => {
     // Weights 100 -> 33 -> 100.
     expect(f.weightChanges).toBe(2);
     expect(f.timeToBurstSeconds).toBe(0);
+  });
+
+  it('runs the pods the autoscaler settles on for the load (its target utilization)', () => {
+    // 20.1 req/s on burst at a 50% target of 10 req/s pods: 5 pods wanted, 3 at most.
+    const f = runOracle(trace([5, 5, 5, 5, 30, 5, 5, 5]), { ...model, hpaTargetUtilization: 0.5 });
+    expect(f.burstPodSeconds).toBe(2 * 3);
+    const g = runOracle(trace([5, 5, 5, 5, 14, 5, 5, 5]), { ...model, hpaTargetUtilization: 0.5 });
+    // 14 req/s: primary 71% (9.94), burst 4.06 at 5 req/s per pod: 1 pod, the minimum.
+    expect(g.burstPodSeconds).toBe(0);
   });
 
   it('overload only beyond both sides at full size; nodes start ahead too', () => {

@@ -3,8 +3,10 @@
  * each second it sends primary exactly what primary serves (whole-percent weights, as Istio's)
  * and the rest to burst, and it starts the burst pods (and nodes) it will need ahead of time by
  * exactly their cold start, so they are ready the second they are needed and not a second before.
- * It pays for that start-up time like anyone, and it removes pods the second they are not needed.
- * Overload is then only what exceeds both sides at full size.
+ * The pods it runs are those the autoscaler settles on for that load (at its target utilization:
+ * the infrastructure is the same for every policy); it pays for their start-up like anyone and
+ * removes them the second they are not needed. Overload is then only what exceeds both sides at
+ * full size.
  */
 import { overloadEpisodes, timeToBurst, type Episode, type PolicyFigures } from './figures.js';
 import type { ModelSettings } from './model.js';
@@ -45,7 +47,7 @@ export function runOracle(trace: Trace, model: ModelSettings, episodes?: Episode
     previousPrimary = primary;
     const toBurst = (load * (100 - primary)) / 100;
     overloadRequests += Math.max(0, load * (primary / 100) - cap) + Math.max(0, toBurst - maxBurst);
-    const pods = Math.ceil(toBurst / model.burstPodCapacityRps - 1e-9);
+    const pods = Math.ceil(toBurst / (model.burstPodCapacityRps * model.hpaTargetUtilization) - 1e-9);
     podsNeeded[s] = Math.min(model.burstMaxPods, Math.max(model.burstMinPods, pods));
   }
   // A pod exists from its start (podStartSeconds ahead) to the second it is no longer needed.
