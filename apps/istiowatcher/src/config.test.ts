@@ -27,6 +27,14 @@ describe('loadConfig', () => {
         minDwellDownMs: 30_000,
         failsafe: 'hold',
         failsafeAfter: 10,
+        minSuccessRate: 0.95,
+        healthSamples: 2,
+        minHealthRequests: 10,
+        healthCooldownMs: 120_000,
+        maxLatencyMs: undefined,
+        stepPercent: 100,
+        stepMs: 10_000,
+        noDataHoldMs: 300_000,
       },
       router: { kind: 'kubernetes' },
       virtualService: {
@@ -37,6 +45,62 @@ describe('loadConfig', () => {
       },
       dryRun: false,
       leaderElection: { enabled: true, leaseName: 'istiowatcher-leader', leaseDurationSeconds: 15 },
+    });
+  });
+
+  it('dates the default query by the newest sample of its series, and reads the burst cluster by code', () => {
+    const source = loadConfig({}).source;
+    expect(source).toMatchObject({
+      freshnessQuery: expect.stringMatching(/^max\(timestamp\(istio_requests_total\{reporter="source",/),
+      health: {
+        kind: 'default',
+        latency: false,
+        queries: { byCode: expect.stringContaining('destination_cluster="burst"}[1m]') },
+      },
+    });
+  });
+
+  it('a custom query is dated by its evaluation unless WATCHER_FRESHNESS_QUERY says how', () => {
+    expect(loadConfig({ WATCHER_QUERY: 'sum(up)' }).source).toMatchObject({ freshnessQuery: undefined });
+    expect(
+      loadConfig({ WATCHER_QUERY: 'sum(up)', WATCHER_FRESHNESS_QUERY: 'max(timestamp(up))' }).source,
+    ).toMatchObject({ freshnessQuery: 'max(timestamp(up))' });
+  });
+
+  it('the burst side: its cluster, a custom health query, the latency gate', () => {
+    expect(loadConfig({ BURST_CLUSTER: 'burst-eu' }).source).toMatchObject({
+      health: { queries: { byCode: expect.stringContaining('destination_cluster="burst-eu"') } },
+    });
+    expect(loadConfig({ WATCHER_BURST_HEALTH_QUERY: 'my_ratio' }).source).toMatchObject({
+      health: { kind: 'custom', query: 'my_ratio' },
+    });
+    const latency = loadConfig({ WATCHER_MAX_LATENCY_MS: '500' });
+    expect(latency.policy.maxLatencyMs).toBe(500);
+    expect(latency.source).toMatchObject({ health: { latency: true } });
+    expect(
+      loadConfig({ WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: 'http://x/m', BURST_CLUSTER: 'cloud' }).source,
+    ).toMatchObject({ burstCluster: 'cloud' });
+  });
+
+  it('reads the health gate, the steps and the no-data hold', () => {
+    expect(
+      loadConfig({
+        WATCHER_MIN_SUCCESS_RATE: '0.99',
+        WATCHER_HEALTH_SAMPLES: '3',
+        WATCHER_HEALTH_MIN_REQUESTS: '20',
+        WATCHER_HEALTH_COOLDOWN_SECONDS: '30',
+        WATCHER_STEP_PERCENT: '25',
+        WATCHER_STEP_SECONDS: '5',
+        WATCHER_NO_DATA_HOLD_SECONDS: '0',
+      }).policy,
+    ).toMatchObject({
+      minSuccessRate: 0.99,
+      healthSamples: 3,
+      minHealthRequests: 20,
+      healthCooldownMs: 30_000,
+      stepPercent: 25,
+      stepMs: 5000,
+      noDataHoldMs: 0,
     });
   });
 
@@ -76,6 +140,7 @@ describe('loadConfig', () => {
       url: 'http://127.0.0.1:15090/stats/prometheus',
       rateWindowSeconds: 5,
       timeoutMs: 3000,
+      burstCluster: 'burst',
     });
   });
 
@@ -104,6 +169,23 @@ describe('loadConfig', () => {
     [{ WATCHER_DRY_RUN: 'maybe' }, /^WATCHER_DRY_RUN/],
     [{ WATCHER_INTERVAL_SECONDS: '0' }, /^WATCHER_INTERVAL_SECONDS/],
     [{ PORT: '70000' }, /^PORT/],
+    [
+      { WATCHER_MODE: 'spill', BURST_HIGH_RPS: '20', PRIMARY_CAPACITY_RPS: '15' },
+      /^BURST_HIGH_RPS is not valid: must not be above PRIMARY_CAPACITY_RPS \(15\) in spill mode, got 20/,
+    ],
+    [{ BURST_CLUSTER: 'a"b' }, /^BURST_CLUSTER="a"b" is not valid/],
+    [{ WATCHER_MIN_SUCCESS_RATE: '1.5' }, /^WATCHER_MIN_SUCCESS_RATE=1\.5 is out of range/],
+    [{ WATCHER_MIN_SUCCESS_RATE: '95%' }, /^WATCHER_MIN_SUCCESS_RATE="95%" is not valid/],
+    [{ WATCHER_HEALTH_SAMPLES: '0' }, /^WATCHER_HEALTH_SAMPLES/],
+    [{ WATCHER_HEALTH_MIN_REQUESTS: '2.5' }, /^WATCHER_HEALTH_MIN_REQUESTS/],
+    [{ WATCHER_HEALTH_COOLDOWN_SECONDS: '-1' }, /^WATCHER_HEALTH_COOLDOWN_SECONDS/],
+    [{ WATCHER_HEALTH_COOLDOWN_SECONDS: '3000000' }, /^WATCHER_HEALTH_COOLDOWN_SECONDS=3000000 is out of range/],
+    [{ WATCHER_MAX_LATENCY_MS: '0' }, /^WATCHER_MAX_LATENCY_MS/],
+    [{ WATCHER_MAX_LATENCY_MS: 'fast' }, /^WATCHER_MAX_LATENCY_MS/],
+    [{ WATCHER_STEP_PERCENT: '0' }, /^WATCHER_STEP_PERCENT/],
+    [{ WATCHER_STEP_PERCENT: '150' }, /^WATCHER_STEP_PERCENT/],
+    [{ WATCHER_STEP_SECONDS: '86400' }, /^WATCHER_STEP_SECONDS=86400 is out of range/],
+    [{ WATCHER_NO_DATA_HOLD_SECONDS: '-5' }, /^WATCHER_NO_DATA_HOLD_SECONDS/],
   ])('%j stops the start naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

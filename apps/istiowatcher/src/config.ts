@@ -13,6 +13,7 @@ import {
   type Env,
 } from '@string-hashr/runtime';
 import {
+  CLUSTER_NAMES,
   DEFAULT_NAMESPACE,
   DEFAULT_SUBSETS,
   LEADER_LEASE_NAME,
@@ -20,9 +21,10 @@ import {
   WORKER_VIRTUAL_SERVICE,
   type SubsetNames,
 } from '@string-hashr/contract';
-import { defaultWatcherQuery } from '@string-hashr/metric-reading';
+import { burstHealthQueries, defaultFreshnessQuery, defaultWatcherQuery } from '@string-hashr/metric-reading';
 import type { PolicySettings } from '@string-hashr/policy';
 import { policySettingsFromEnv, readTimingFromEnv } from '@string-hashr/watcher-settings';
+import type { HealthQueries } from './sources/prometheus.js';
 
 export interface VirtualServiceRef {
   name: string;
@@ -33,8 +35,17 @@ export interface VirtualServiceRef {
 }
 
 export type SourceConfig =
-  | { kind: 'prometheus'; url: string; query: string; timeoutMs: number; rateWindowSeconds: number }
-  | { kind: 'scrape'; url: string; rateWindowSeconds: number; timeoutMs: number };
+  | {
+      kind: 'prometheus';
+      url: string;
+      query: string;
+      /** The newest sample time behind `query`; undefined: each answer is dated by its evaluation. */
+      freshnessQuery?: string;
+      health: HealthQueries;
+      timeoutMs: number;
+      rateWindowSeconds: number;
+    }
+  | { kind: 'scrape'; url: string; rateWindowSeconds: number; timeoutMs: number; burstCluster: string };
 
 export type RouterConfig = { kind: 'kubernetes' } | { kind: 'file'; path: string };
 
@@ -51,25 +62,57 @@ export interface WatcherConfig {
   leaderElection: { enabled: boolean; leaseName: string; identity: string; leaseDurationSeconds: number };
 }
 
+/** `destination_cluster` of the burst side: a label value, kept to what cluster names can be. */
+function burstCluster(env: Env): string {
+  const cluster = envString(env, 'BURST_CLUSTER', CLUSTER_NAMES.burst);
+  if (!/^[A-Za-z0-9]([A-Za-z0-9_.:-]{0,252})$/.test(cluster))
+    throw new ConfigError(
+      `BURST_CLUSTER="${cluster}" is not valid: expected a cluster name (letters, digits, _ . : -), as Istio reports destination_cluster`,
+    );
+  return cluster;
+}
+
+/** The rate's freshness: given, or for the default query the newest sample time of its series. */
+function freshnessQuery(env: Env, customQuery: string | undefined): string | undefined {
+  return (
+    envOptional(env, 'WATCHER_FRESHNESS_QUERY') ?? (customQuery === undefined ? defaultFreshnessQuery() : undefined)
+  );
+}
+
+function healthQueries(env: Env, rateWindow: string, cluster: string, latency: boolean): HealthQueries {
+  const custom = envOptional(env, 'WATCHER_BURST_HEALTH_QUERY');
+  return custom !== undefined
+    ? { kind: 'custom', query: custom }
+    : { kind: 'default', queries: burstHealthQueries(rateWindow, cluster), latency };
+}
+
 export const DEFAULT_PROMETHEUS_URL = 'http://prometheus.istio-system.svc.cluster.local:9090';
 
 export function loadConfig(env: Env): WatcherConfig {
   const timeoutMs = envNumber(env, 'WATCHER_QUERY_TIMEOUT_SECONDS', 3, { min: 0.1 }) * 1000;
   const { intervalMs, rateWindow, rateWindowSeconds } = readTimingFromEnv(env);
-
+  const policy = policySettingsFromEnv(env);
+  const cluster = burstCluster(env);
   const sourceKind = envChoice(env, 'WATCHER_SOURCE', ['prometheus', 'scrape'] as const, 'prometheus');
+  const customQuery = envOptional(env, 'WATCHER_QUERY');
   const source: SourceConfig =
     sourceKind === 'prometheus'
       ? {
           kind: 'prometheus',
           url: envUrl(env, 'PROMETHEUS_URL', DEFAULT_PROMETHEUS_URL).replace(/\/+$/, ''),
-          query: envOptional(env, 'WATCHER_QUERY') ?? defaultWatcherQuery(rateWindow),
+          query: customQuery ?? defaultWatcherQuery(rateWindow),
+          freshnessQuery: freshnessQuery(env, customQuery),
+          health: healthQueries(env, rateWindow, cluster, policy.maxLatencyMs !== undefined),
           timeoutMs,
           rateWindowSeconds,
         }
-      : { kind: 'scrape', url: envUrl(env, 'WATCHER_SCRAPE_URL', undefined), rateWindowSeconds, timeoutMs };
-
-  const policy = policySettingsFromEnv(env);
+      : {
+          kind: 'scrape',
+          url: envUrl(env, 'WATCHER_SCRAPE_URL', undefined),
+          rateWindowSeconds,
+          timeoutMs,
+          burstCluster: cluster,
+        };
 
   const routerKind = envChoice(env, 'WATCHER_ROUTER', ['kubernetes', 'file'] as const, 'kubernetes');
   let router: RouterConfig = { kind: 'kubernetes' };

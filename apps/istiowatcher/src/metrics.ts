@@ -1,6 +1,21 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { WATCHER_METRICS } from '@string-hashr/contract';
-import type { PolicySettings, Weights } from '@string-hashr/policy';
+import { WATCHER_METRICS as NAMES } from '@string-hashr/contract';
+import { READ_ERROR_KINDS, type HealthReading } from '@string-hashr/metric-reading';
+import type { Decision, DecisionKind, Phase, PolicySettings, Weights } from '@string-hashr/policy';
+
+const PHASES: Phase[] = ['natural', 'burst', 'unhealthy'];
+const KINDS: DecisionKind[] = [
+  'hold',
+  'change',
+  'step',
+  'rollback',
+  'cooldown',
+  'pin',
+  'suspended',
+  'no-data-hold',
+  'read-failure',
+  'failsafe',
+];
 
 /** The watcher's own metrics on /metrics, beside the Node process metrics. */
 export function watcherMetrics(
@@ -9,65 +24,89 @@ export function watcherMetrics(
 ) {
   const registers = [registry];
   const mode = new Gauge({
-    name: 'istiowatcher_mode',
+    name: NAMES.mode,
     help: 'The policy mode in force (1 for the active mode)',
     labelNames: ['mode', 'source', 'router', 'dry_run'],
     registers,
   });
   mode.set({ mode: info.mode, source: info.source, router: info.router, dry_run: String(info.dryRun) }, 1);
+  const gauge = (name: string, help: string) => new Gauge({ name, help, registers });
   const metrics = {
-    observedRps: new Gauge({
-      name: 'istiowatcher_observed_rps',
-      help: 'The worker request rate last read (req/s); NaN before the first good read',
-      registers,
-    }),
-    burstWeight: new Gauge({
-      name: 'istiowatcher_burst_weight',
-      help: 'Weight of the burst subset in force (0..100)',
-      registers,
-    }),
-    primaryWeight: new Gauge({
-      name: 'istiowatcher_primary_weight',
-      help: 'Weight of the primary subset in force (0..100)',
-      registers,
-    }),
+    observedRps: gauge(
+      NAMES.observedRps,
+      'The worker request rate last read (req/s); NaN before the first read and while the answers are empty',
+    ),
+    burstWeight: gauge(NAMES.burstWeight, 'Weight of the burst subset in force (0..100)'),
+    primaryWeight: gauge(NAMES.primaryWeight, 'Weight of the primary subset in force (0..100)'),
     transitions: new Counter({
-      name: 'istiowatcher_transitions_total',
+      name: NAMES.transitions,
       help: 'Weight changes made, by direction (up = more to burst)',
       labelNames: ['direction'],
       registers,
     }),
     errors: new Counter({
-      name: 'istiowatcher_errors_total',
-      help: 'Failures by kind: metric reads (http, network, timeout, prometheus, not-finite, multiple-series, parse) and router calls (router_*)',
+      name: NAMES.errors,
+      help: `Failures by kind: metric reads (${READ_ERROR_KINDS.join(', ')}) and router calls (router_*)`,
       labelNames: ['kind'],
       registers,
     }),
-    consecutiveFailures: new Gauge({
-      name: 'istiowatcher_consecutive_failed_reads',
-      help: 'Metric reads failed in a row',
+    consecutiveFailures: gauge(NAMES.consecutiveFailures, 'Metric reads failed in a row'),
+    isLeader: gauge(NAMES.isLeader, '1 when this replica holds the leader lease (or needs none) and may act'),
+    lastSuccess: gauge(NAMES.lastSuccess, 'When a tick last completed with a good read'),
+    phase: new Gauge({
+      name: NAMES.phase,
+      help: 'The phase in force (1): natural, burst, or unhealthy (rolled back by the health gate)',
+      labelNames: ['phase'],
       registers,
     }),
-    isLeader: new Gauge({
-      name: 'istiowatcher_is_leader',
-      help: '1 when this replica holds the leader lease (or needs none) and may act',
+    decisions: new Counter({
+      name: NAMES.decisions,
+      help: `Decisions by kind (${KINDS.join(', ')})`,
+      labelNames: ['kind'],
       registers,
     }),
-    lastSuccess: new Gauge({
-      name: 'istiowatcher_last_success_timestamp_seconds',
-      help: 'When a tick last completed with a good read',
+    rollbacks: new Counter({
+      name: NAMES.rollbacks,
+      help: 'Rollbacks to natural because the burst side failed the health gate',
       registers,
     }),
+    noDataSeconds: gauge(NAMES.noDataSeconds, 'How long the rate query has answered empty (0: it answers)'),
+    burstSuccessRatio: gauge(
+      NAMES.burstSuccessRatio,
+      'Share of non-5xx answers of the burst side last read; NaN: not read',
+    ),
+    burstP99: gauge(NAMES.burstP99, 'p99 latency of the burst side last read (ms); NaN: not read'),
+    burstRequests: gauge(NAMES.burstRequests, 'Burst requests in the window last read; NaN: not read'),
     setWeights(weights: Weights) {
       metrics.burstWeight.set(weights.burst);
       metrics.primaryWeight.set(weights.primary);
     },
+    /** The burst side's health as read this tick (NaN when not read or unknown). */
+    setHealth(health: HealthReading | undefined) {
+      const sample = health?.kind === 'health' ? health : undefined;
+      metrics.burstSuccessRatio.set(sample?.successRate ?? NaN);
+      metrics.burstP99.set(sample?.p99Ms ?? NaN);
+      metrics.burstRequests.set(sample?.requests ?? NaN);
+    },
+    /** What the policy decided at `now`, whether or not a change was then made. */
+    recordDecision(decision: Decision, now: number) {
+      metrics.decisions.inc({ kind: decision.kind });
+      if (decision.kind === 'rollback') metrics.rollbacks.inc();
+      const since = decision.state.noDataSince;
+      metrics.noDataSeconds.set(since === undefined ? 0 : (now - since) / 1000);
+      metrics.consecutiveFailures.set(decision.state.failures);
+    },
+    setPhase(phase: Phase) {
+      for (const p of PHASES) metrics.phase.set({ phase: p }, p === phase ? 1 : 0);
+    },
   };
   metrics.observedRps.set(NaN);
+  metrics.setHealth(undefined);
   // Series at 0 from the start: increase() over a counter's first sample is 0, so a first change would not show.
   for (const direction of ['up', 'down']) metrics.transitions.inc({ direction }, 0);
-  for (const kind of ['http', 'network', 'timeout', 'prometheus', 'not-finite', 'multiple-series', 'parse'])
-    metrics.errors.inc({ kind }, 0);
+  for (const kind of READ_ERROR_KINDS) metrics.errors.inc({ kind }, 0);
+  for (const kind of KINDS) metrics.decisions.inc({ kind }, 0);
+  metrics.rollbacks.inc(0);
   return metrics;
 }
 
@@ -82,7 +121,7 @@ export function thresholdMetrics(
   policy: Pick<PolicySettings, 'mode' | 'highRps' | 'lowRps' | 'primaryCapacityRps'>,
 ): Gauge<'threshold'> {
   const gauge = new Gauge({
-    name: WATCHER_METRICS.thresholdRps,
+    name: NAMES.thresholdRps,
     help: 'The policy thresholds in force (req/s): high, low, and capacity in spill mode',
     labelNames: ['threshold'],
     registers: [registry],

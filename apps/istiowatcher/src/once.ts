@@ -3,28 +3,30 @@ import type { Logger } from '@string-hashr/runtime';
 import type { WatcherConfig } from './config.js';
 import { buildParts } from './factory.js';
 import { watcherMetrics } from './metrics.js';
+import { healthText } from './observe.js';
 import { createWatcher, type TickReport } from './watcher.js';
 import { Registry } from 'prom-client';
 
 /** The report as the lines `--once` prints. */
 export function describeTick(report: TickReport, parts: { source: string; router: string }): string[] {
-  const { reading, weights, decision } = report;
+  const { reading, health, weights, decision } = report;
   const observed =
     reading?.kind === 'value'
-      ? `${reading.rps.toFixed(3)} req/s`
+      ? `${reading.rps.toFixed(3)} req/s${reading.dataAt !== undefined ? ` (data of ${new Date(reading.dataAt).toISOString()})` : ''}`
       : reading?.kind === 'no-data'
-        ? '0 req/s (no data: no traffic)'
+        ? 'no data (an empty answer: weights held for WATCHER_NO_DATA_HOLD_SECONDS, not taken as zero traffic)'
         : reading?.kind === 'error'
           ? `error (${reading.errorKind}): ${reading.message}`
           : (reading?.kind ?? report.read);
   return [
     `source: ${parts.source}`,
     `observed: ${observed}`,
+    ...(health ? [`burst side: ${healthText(health)}${health.kind === 'error' ? `: ${health.message}` : ''}`] : []),
     `weights in force: ${weights ? `primary ${weights.primary} / burst ${weights.burst} (${parts.router})` : `unknown (${report.outcome})`}`,
     ...(decision
       ? [
           `target: primary ${decision.target.primary} / burst ${decision.target.burst}`,
-          `decision: ${decision.changed ? 'change now' : 'no change on this tick'}: ${decision.reason}`,
+          `decision: ${decision.changed ? 'change now' : 'no change on this tick'} (${decision.kind}, phase ${decision.phase}): ${decision.reason}`,
         ]
       : []),
     'no change made (--once)',

@@ -1,16 +1,17 @@
 import {
   burstPolicy,
   initialPolicyState,
+  type Control,
   type Decision,
-  type Observation,
   type PolicySettings,
   type PolicyState,
   type Weights,
 } from '@string-hashr/policy';
-import { type Reading } from '@string-hashr/metric-reading';
+import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import type { Logger } from '@string-hashr/runtime';
 import type { Leadership } from './leader.js';
 import type { WatcherMetrics } from './metrics.js';
+import { decisionLine, healthText, observationOf, readText } from './observe.js';
 import { RouterError, type Router } from './routers/router.js';
 import type { MetricSource } from './sources/source.js';
 
@@ -24,21 +25,9 @@ export interface WatcherDeps {
   metrics: WatcherMetrics;
   /** Re-read the weights in force this often (ms), to notice edits made by others; 0: never. */
   resyncMs?: number;
+  /** The operator's orders (suspend, pin) as the object says them on this tick. */
+  control?: () => Control | undefined;
   now?: () => number;
-}
-
-/** A Reading as the policy sees it: no data is no traffic; anything else but a number is a failure. */
-export function observationOf(reading: Reading): Observation | undefined {
-  switch (reading.kind) {
-    case 'value':
-      return { kind: 'rate', rps: reading.rps };
-    case 'no-data':
-      return { kind: 'rate', rps: 0 };
-    case 'warming-up':
-      return undefined;
-    case 'error':
-      return { kind: 'failure', error: `${reading.errorKind}: ${reading.message}` };
-  }
 }
 
 /** What one tick did, for the log, `--once` and tests. */
@@ -46,18 +35,13 @@ export interface TickReport {
   /** The reading as text: a rate, `no-data`, `warming-up` or `error(kind)`. */
   read: string;
   reading?: Reading;
+  /** The burst side's health, read while some weight is on burst. */
+  health?: HealthReading;
   /** The weights in force before the tick decided. */
   weights?: Weights;
   decision?: Decision;
   outcome: 'standby' | 'warming-up' | 'held' | 'changed' | 'router-error' | 'lost-leadership';
 }
-
-const readText = (reading: Reading) =>
-  reading.kind === 'value'
-    ? reading.rps.toFixed(3)
-    : reading.kind === 'error'
-      ? `error(${reading.errorKind})`
-      : reading.kind;
 
 /**
  * The control loop: read the metric, let the policy decide, call the router. It knows neither how
@@ -130,11 +114,16 @@ export function createWatcher(deps: WatcherDeps) {
     }
 
     const reading = await source.read();
+    // The burst side's health gate needs it only while some weight is on burst; standbys do not judge.
+    const health = state && state.weights.burst > 0 && source.readHealth ? await source.readHealth() : undefined;
     if (reading.kind === 'value') metrics.observedRps.set(reading.rps);
-    else if (reading.kind === 'no-data') metrics.observedRps.set(0);
+    else if (reading.kind === 'no-data') metrics.observedRps.set(NaN);
     else if (reading.kind === 'error') metrics.errors.inc({ kind: reading.errorKind });
-    const observation = observationOf(reading);
+    if (health?.kind === 'error') metrics.errors.inc({ kind: `health_${health.errorKind}` });
+    metrics.setHealth(health);
+    const observation = observationOf(reading, health, deps.control?.());
     const read = readText(reading);
+    const healthField = health ? { health: healthText(health) } : {};
 
     if (!state) {
       // A standby: it reads (so its metrics and readiness mean something) but never decides.
@@ -149,37 +138,39 @@ export function createWatcher(deps: WatcherDeps) {
         reason: 'source warming up, no decision',
       });
       succeeded();
-      return { read, reading, weights, outcome: 'warming-up' };
+      return { read, reading, health, weights, outcome: 'warming-up' };
     }
 
     const decision = decide(state, observation, now());
-    metrics.consecutiveFailures.set(decision.state.failures);
+    metrics.recordDecision(decision, now());
     const fields = {
       rps: read,
       weights: `${decision.weights.primary}/${decision.weights.burst}`,
       reason: decision.reason,
+      kind: decision.kind,
+      ...healthField,
     };
+    const line = decisionLine(decision);
     if (decision.changed) {
       if (!leadership.isLeader()) {
         log.warn('lost leadership before acting; the change is not made', fields);
         state = undefined;
-        return { read, reading, weights, decision, outcome: 'lost-leadership' };
+        return { read, reading, health, weights, decision, outcome: 'lost-leadership' };
       }
       try {
         await router.setRoutes(decision.weights, decision.reason);
       } catch (err) {
         routerFailed(err, 'could not change the weights');
-        return { read, reading, weights, decision, outcome: 'router-error' };
+        return { read, reading, health, weights, decision, outcome: 'router-error' };
       }
       metrics.transitions.inc({ direction: decision.weights.burst > state.weights.burst ? 'up' : 'down' });
-      log.info('weights changed', fields);
-    } else {
-      log.info('tick', fields);
     }
+    log[line.level](line.message, fields);
     state = decision.state;
     metrics.setWeights(state.weights);
-    if (observation.kind === 'rate') succeeded();
-    return { read, reading, weights, decision, outcome: decision.changed ? 'changed' : 'held' };
+    metrics.setPhase(decision.phase);
+    if (observation.traffic.kind !== 'failure') succeeded();
+    return { read, reading, health, weights, decision, outcome: decision.changed ? 'changed' : 'held' };
   }
 
   async function loop(): Promise<void> {

@@ -1,7 +1,10 @@
 // Shared by the watcher's integration tests: where the bundle is, a VirtualService to start
 // from, and the watcher's /metrics read as numbers.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, http, startNodeApp, waitFor, type RunningProcess } from '@string-hashr/testing';
 import { parseExposition } from '@string-hashr/metric-reading';
 import { readWeights, type VirtualServiceLike } from '@string-hashr/kube-objects';
 import { type Weights } from '@string-hashr/policy';
@@ -73,4 +76,60 @@ export async function watcherMetrics(port: number): Promise<Map<string, number>>
     out.set(labels.length ? `${s.name}{${labels.join(',')}}` : s.name, s.value);
   }
   return out;
+}
+
+/** The log lines of a watcher that record a weight change, as `primary/burst` in order. */
+export function weightChanges(output: string): string[] {
+  return [
+    ...output.matchAll(
+      /(?:weights changed|rolled back: [^\n]*?|failsafe: weights changed) rps=\S+ weights=(\d+\/\d+)/g,
+    ),
+  ].map(([, weights]) => weights ?? '');
+}
+
+/** The time (ms) of the first log line that matches `pattern`, or undefined. */
+export function firstLineAt(output: string, pattern: RegExp): number | undefined {
+  const line = output.split('\n').find((l) => pattern.test(l));
+  return line ? Date.parse(line.slice(0, 24)) : undefined;
+}
+
+/** The sum of a metric over its label sets. */
+export function metricSum(metrics: Map<string, number>, name: string): number {
+  let sum = 0;
+  for (const [key, value] of metrics) if (key === name || key.startsWith(`${name}{`)) sum += value;
+  return sum;
+}
+
+/**
+ * The built watcher on a fresh VirtualService file at 100/0, with the file router; resolves once
+ * it is ready (a good read), or only alive when `until` says so (a watcher that cannot read).
+ */
+export async function startFileWatcher(
+  env: Record<string, string>,
+  until: 'ready' | 'alive' = 'ready',
+): Promise<{
+  proc: RunningProcess;
+  port: number;
+  file: string;
+}> {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'istiowatcher-')), 'worker-virtualservice.yaml');
+  writeVsFile(file, { primary: 100, burst: 0 });
+  const port = await freePort();
+  const proc = startNodeApp(MAIN_JS, {
+    PORT: String(port),
+    WATCHER_INTERVAL_SECONDS: '1',
+    WATCHER_ROUTER: 'file',
+    WATCHER_VS_FILE: file,
+    ...env,
+  });
+  await waitFor(
+    `watcher ${until}`,
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`the watcher exited: ${proc.output()}`);
+      return (await http(`http://127.0.0.1:${port}/${until === 'ready' ? 'readyz' : 'healthz'}`)).status === 200;
+    },
+    20_000,
+    200,
+  );
+  return { proc, port, file };
 }

@@ -17,7 +17,10 @@ export interface SubsetNames {
 /** The DestinationRule's subsets, one per cluster type (CLUSTER_TYPES). */
 export const DEFAULT_SUBSETS: SubsetNames = { primary: 'primary', burst: 'burst' };
 
-/** The cluster names (Istio's `multiCluster.clusterName`, reported as `destination_cluster`). */
+/**
+ * The cluster names (Istio's `multiCluster.clusterName`, reported as `destination_cluster`); the
+ * watcher's `BURST_CLUSTER` defaults to the burst one.
+ */
 export const CLUSTER_NAMES = { primary: 'primary', burst: 'burst' } as const;
 
 /** Istio's standard request counter. */
@@ -30,6 +33,10 @@ export const ISTIO_METRIC_LABELS = {
   destinationCluster: 'destination_cluster',
   responseCode: 'response_code',
 } as const;
+
+/** The labels Istio puts the destination cluster and the answer's status code in. */
+export const DESTINATION_CLUSTER_LABEL = ISTIO_METRIC_LABELS.destinationCluster;
+export const RESPONSE_CODE_LABEL = ISTIO_METRIC_LABELS.responseCode;
 
 /**
  * The series the frontend's own sidecar reports for its calls to the worker. `reporter="source"`

@@ -16,4 +16,11 @@ export const WATCHER_METRICS = {
   mode: 'istiowatcher_mode',
   /** `{threshold="high"|"low"}`, and `"capacity"` in spill mode (req/s). */
   thresholdRps: 'istiowatcher_threshold_rps',
+  phase: 'istiowatcher_phase',
+  decisions: 'istiowatcher_decisions_total',
+  rollbacks: 'istiowatcher_rollbacks_total',
+  noDataSeconds: 'istiowatcher_no_data_seconds',
+  burstSuccessRatio: 'istiowatcher_burst_success_ratio',
+  burstP99: 'istiowatcher_burst_p99_milliseconds',
+  burstRequests: 'istiowatcher_burst_requests',
 } as const;

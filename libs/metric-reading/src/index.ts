@@ -1,1 +1,4 @@
-export * from './metric-reading.js';
+export * from './reading.js';
+export * from './queries.js';
+export * from './answer.js';
+export * from './exposition.js';

@@ -1,2 +1,11 @@
 export * from './weights.js';
+export * from './settings.js';
+export * from './state.js';
+export * from './observation.js';
+export { sampleVerdict, cooldownLeft, type HealthVerdict } from './health.js';
+export { spillWeights, spillBand, withinSpillBand } from './spill.js';
+export { stepToward } from './steps.js';
+export { targetWeights } from './thresholds.js';
 export * from './policy.js';
+export * from './replay.js';
+export * from './script.js';

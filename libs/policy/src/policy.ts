@@ -1,62 +1,60 @@
 /**
- * The burst policy: given what the watcher believes the weights are, one observation of the
- * worker request rate and the time, it returns the next state and the weights to apply. Pure:
- * no I/O, no timers, no clock of its own, so a table test covers it completely.
+ * The burst policy: given what the watcher believes (the state), one observation (the rate, the
+ * burst side's health, the operator's orders) and the time, it returns the next state, the weights
+ * and why. Pure: no I/O, no timers, no clock of its own, so a table test covers it completely.
  *
- * Two kinds of hysteresis stack up. Thresholds: above `highRps` traffic goes to burst, below
- * `lowRps` it comes back, and between the two nothing moves. Time: a change needs `samples`
- * consecutive observations that ask for it and `minDwellMs` since the last change, with
- * separate settings for going to burst (up) and coming back (down).
+ * The rules, in the order they win:
+ * 1. `suspend`: no change at all (readings are still counted, streaks are not).
+ * 2. `pin`: the pinned weights at once, held whatever the load (the health gate included).
+ * 3. Health gate: `healthSamples` fresh failing samples of the burst side: back to natural at once,
+ *    phase `unhealthy`, no new burst for `healthCooldownMs`.
+ * 4. A failed read: weights stay (after `failsafeAfter` in a row, the failsafe: hold or natural).
+ * 5. An empty answer: weights stay for `noDataHoldMs`, then it counts as no traffic.
+ * 6. Thresholds (`highRps`/`lowRps`, switch or spill with its band), then time: `samples` fresh
+ *    samples in a row and `minDwellMs` since the last change, separately up and down. Going up
+ *    climbs by `stepPercent` every `stepMs`, each step once the health gate judged the last one.
  */
-import { ALL_BURST, NATURAL, checkWeights, weightsEqual, type Weights } from './weights.js';
+import { ALL_BURST, NATURAL, checkWeights, weightsEqual, weightsText, type Weights } from './weights.js';
+import { policySettingsProblem, type PolicySettings } from './settings.js';
+import { phaseOf, type Control, type Phase, type PolicyState } from './state.js';
+import { isFresh, type Observation, type TrafficObservation } from './observation.js';
+import { cooldownLeft, judgeHealth, type HealthOutcome, type HealthVerdict } from './health.js';
+import { spillBand, withinSpillBand } from './spill.js';
+import { nextStepIn, stepToward } from './steps.js';
+import { targetWeights } from './thresholds.js';
 
-export type PolicyMode = 'switch' | 'spill';
-export type Failsafe = 'hold' | 'natural';
+export type DecisionKind =
+  /** Nothing to do, or waiting for samples, the dwell, the band or the next step. */
+  | 'hold'
+  /** A change the thresholds asked for (up: the first step of a climb). */
+  | 'change'
+  /** A further step of a climb. */
+  | 'step'
+  /** Back to natural: the burst side failed the health gate. */
+  | 'rollback'
+  /** Going up is blocked: a rollback's cool-down is running. */
+  | 'cooldown'
+  /** The operator's pin: the pinned weights, set or held. */
+  | 'pin'
+  /** The operator's suspend: no change. */
+  | 'suspended'
+  /** An empty answer: the weights are held until the no-data hold ends. */
+  | 'no-data-hold'
+  /** A failed read, before the failsafe. */
+  | 'read-failure'
+  /** The failsafe after `failsafeAfter` failed reads (hold, or a change to natural). */
+  | 'failsafe';
 
-export interface PolicySettings {
-  /** `switch`: 100/0 <-> 0/100 as in the codelab; `spill`: burst gets only the overflow share. */
-  mode: PolicyMode;
-  highRps: number;
-  lowRps: number;
-  /** Spill mode: what primary serves before the rest spills to burst. */
-  primaryCapacityRps: number;
-  /** Spill mode: the burst share is rounded up to a multiple of this many percent. */
-  weightStep: number;
-  samplesUp: number;
-  samplesDown: number;
-  minDwellUpMs: number;
-  minDwellDownMs: number;
-  failsafe: Failsafe;
-  failsafeAfter: number;
+/** A change the policy is waiting to make, and what it waits for. */
+export interface Pending {
+  direction: 'up' | 'down';
+  to: Weights;
+  samples: number;
+  samplesNeeded: number;
+  dwellLeftMs: number;
+  cooldownLeftMs?: number;
+  nextStepInMs?: number;
 }
-
-export const DEFAULT_POLICY: PolicySettings = {
-  mode: 'switch',
-  highRps: 15,
-  lowRps: 10,
-  primaryCapacityRps: 15,
-  weightStep: 10,
-  samplesUp: 3,
-  samplesDown: 3,
-  minDwellUpMs: 30_000,
-  minDwellDownMs: 30_000,
-  failsafe: 'hold',
-  failsafeAfter: 10,
-};
-
-export interface PolicyState {
-  /** The weights in force, as last read or applied. */
-  weights: Weights;
-  /** When the policy last changed the weights (ms); undefined before its first change. */
-  lastChangeAt?: number;
-  /** Consecutive observations asking to move in one direction. */
-  streak?: { direction: 'up' | 'down'; count: number };
-  /** Consecutive failed reads of the metric. */
-  failures: number;
-}
-
-/** A rate read (no data is a rate of 0: no traffic), or a read that failed for any reason. */
-export type Observation = { kind: 'rate'; rps: number } | { kind: 'failure'; error: string };
 
 export interface Decision {
   state: PolicyState;
@@ -64,84 +62,60 @@ export interface Decision {
   weights: Weights;
   /** Whether `weights` differ from the state's weights before the tick. */
   changed: boolean;
-  /** What the thresholds alone ask for now (before samples and dwell): where a pending change leads. */
+  /** Where the thresholds (or the pin) lead, before samples, dwell, band and steps. */
   target: Weights;
+  /** The phase to record with a change (and the phase in force when there is none). */
+  phase: Phase;
   reason: string;
+  kind: DecisionKind;
+  pending?: Pending;
+  /** The health gate's view of this tick's burst sample, when some weight is on burst. */
+  health?: { verdict: HealthVerdict; why: string };
 }
 
-export function initialPolicyState(weights: Weights): PolicyState {
-  return { weights, failures: 0 };
-}
+/** The rate reading after counting: a rate to decide on, or why there is none. */
+type Traffic =
+  | { kind: 'rate'; rps: number; fresh: boolean; note?: string }
+  | { kind: 'failure'; error: string }
+  | { kind: 'no-data-hold'; forMs: number };
 
-/** A problem with the settings, keyed by setting name, or undefined when they are usable. */
-export function policySettingsProblem(
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** Counts a rate reading into the state: failures, the no-data clock, the newest data counted. */
+function countTraffic(
   s: PolicySettings,
-): { setting: keyof PolicySettings; message: string } | undefined {
-  const nonNegative: Array<keyof PolicySettings> = [
-    'highRps',
-    'lowRps',
-    'primaryCapacityRps',
-    'minDwellUpMs',
-    'minDwellDownMs',
-  ];
-  for (const key of nonNegative) {
-    const value = s[key] as number;
-    if (!Number.isFinite(value) || value < 0) return { setting: key, message: `must be a number >= 0, got ${value}` };
-  }
-  if (s.lowRps >= s.highRps)
-    return { setting: 'lowRps', message: `must be below the high threshold (${s.highRps}), got ${s.lowRps}` };
-  for (const key of ['samplesUp', 'samplesDown', 'failsafeAfter'] as const) {
-    if (!Number.isInteger(s[key]) || s[key] < 1)
-      return { setting: key, message: `must be an integer >= 1, got ${s[key]}` };
-  }
-  if (!Number.isInteger(s.weightStep) || s.weightStep < 1 || s.weightStep > 100 || 100 % s.weightStep !== 0) {
+  state: PolicyState,
+  observation: TrafficObservation,
+  now: number,
+): { state: PolicyState; traffic: Traffic } {
+  if (
+    observation.kind === 'failure' ||
+    (observation.kind === 'rate' && !(Number.isFinite(observation.rps) && observation.rps >= 0))
+  ) {
+    const error = observation.kind === 'failure' ? observation.error : `not a rate: ${observation.rps}`;
     return {
-      setting: 'weightStep',
-      message: `must be a whole percentage that divides 100 (1, 2, 5, 10, 20, 25, 50 ...), got ${s.weightStep}`,
+      state: { ...state, failures: state.failures + 1, streak: undefined },
+      traffic: { kind: 'failure', error },
     };
   }
-  if (!['switch', 'spill'].includes(s.mode))
-    return { setting: 'mode', message: `must be switch or spill, got ${s.mode}` };
-  if (!['hold', 'natural'].includes(s.failsafe))
-    return { setting: 'failsafe', message: `must be hold or natural, got ${s.failsafe}` };
-  return undefined;
-}
-
-/** Spill mode: the burst weight that leaves primary at most its capacity, rounded up to the step. */
-export function spillWeights(s: Pick<PolicySettings, 'primaryCapacityRps' | 'weightStep'>, rps: number): Weights {
-  if (rps <= s.primaryCapacityRps || rps <= 0) return NATURAL;
-  const overflow = (100 * (rps - s.primaryCapacityRps)) / rps;
-  // A tolerance so 50.000000001 % does not round up to the next step.
-  const burst = Math.min(100, Math.ceil(overflow / s.weightStep - 1e-9) * s.weightStep);
-  return { primary: 100 - burst, burst };
-}
-
-/** The weights the thresholds alone ask for at `rps`, starting from `current`; no time hysteresis. */
-export function targetWeights(s: PolicySettings, current: Weights, rps: number): { weights: Weights; why: string } {
-  const rate = rps.toFixed(2);
-  if (rps < s.lowRps) return { weights: NATURAL, why: `${rate} req/s below low threshold ${s.lowRps}` };
-  const bursting = current.burst > 0;
-  if (s.mode === 'switch') {
-    if (rps > s.highRps) return { weights: ALL_BURST, why: `${rate} req/s above high threshold ${s.highRps}` };
-    return { weights: current, why: `${rate} req/s between thresholds ${s.lowRps} and ${s.highRps}` };
+  if (observation.kind === 'no-data') {
+    const since = state.noDataSince ?? now;
+    const next: PolicyState = { ...state, failures: 0, noDataSince: since };
+    if (now - since < s.noDataHoldMs)
+      return { state: { ...next, streak: undefined }, traffic: { kind: 'no-data-hold', forMs: now - since } };
+    const note = s.noDataHoldMs > 0 ? `no data for ${seconds(now - since)}s, taken as no traffic` : 'no data';
+    return { state: next, traffic: { kind: 'rate', rps: 0, fresh: true, note } };
   }
-  const spill = spillWeights(s, rps);
-  if (rps > s.highRps)
-    return {
-      weights: spill,
-      why: `${rate} req/s above high threshold ${s.highRps}, primary keeps ${s.primaryCapacityRps}`,
-    };
-  if (!bursting) return { weights: current, why: `${rate} req/s between thresholds ${s.lowRps} and ${s.highRps}` };
-  // Between the thresholds while spilling: follow the load, but keep one step on burst until below low.
-  const burst = Math.max(s.weightStep, spill.burst);
+  const fresh = isFresh(observation.dataAt, state.lastDataAt);
   return {
-    weights: { primary: 100 - burst, burst },
-    why: `${rate} req/s between thresholds while spilling, primary keeps ${s.primaryCapacityRps}`,
+    state: {
+      ...state,
+      failures: 0,
+      noDataSince: undefined,
+      lastDataAt: fresh ? (observation.dataAt ?? state.lastDataAt) : state.lastDataAt,
+    },
+    traffic: { kind: 'rate', rps: observation.rps, fresh, note: fresh ? undefined : 'no new data' },
   };
-}
-
-function weightsText(w: Weights): string {
-  return `${w.primary}/${w.burst}`;
 }
 
 /** Builds the policy for `settings`: `(state, observation, now) -> decision`. */
@@ -152,64 +126,245 @@ export function burstPolicy(
   if (problem) throw new Error(`invalid policy setting ${problem.setting}: ${problem.message}`);
   const s = settings;
 
-  return (state, observation, now) => {
-    const hold = (next: PolicyState, reason: string, target: Weights = next.weights): Decision => ({
-      state: next,
-      weights: next.weights,
+  return (previous, observation, now) => {
+    // A changed-at in the future (a skewed clock, a hand edit) would hold the dwell forever: count from now at most.
+    const clamped: PolicyState =
+      previous.lastChangeAt !== undefined && previous.lastChangeAt > now
+        ? { ...previous, lastChangeAt: now }
+        : previous;
+    // Readings are counted whatever is decided: the health counters, failures, the no-data clock, freshness.
+    const health = judgeHealth(s, clamped, observation.health, now);
+    const counted = countTraffic(s, { ...clamped, health: health.health }, observation.traffic, now);
+    const decision = decide(s, counted.state, counted.traffic, health, observation.control, now);
+    const withHealth = health.verdict
+      ? { ...decision, health: { verdict: health.verdict, why: health.why } }
+      : decision;
+    if (!observation.control?.suspend) return withHealth;
+    // Suspended: nothing changes and nothing counts toward a change; after it, K fresh samples again.
+    const state = { ...counted.state, streak: undefined };
+    return {
+      ...withHealth,
+      state,
+      weights: state.weights,
       changed: false,
-      target,
-      reason,
-    });
-    const change = (next: PolicyState, weights: Weights, reason: string): Decision => {
-      checkWeights(weights);
-      return {
-        state: { ...next, weights, lastChangeAt: now, streak: undefined },
-        weights,
-        changed: true,
-        target: weights,
-        reason,
-      };
+      phase: state.phase,
+      kind: 'suspended',
+      pending: undefined,
+      reason: `suspended by the operator, weights stay ${weightsText(state.weights)} (would: ${decision.reason})`,
     };
-
-    if (observation.kind === 'failure') {
-      const failures = state.failures + 1;
-      const next: PolicyState = { ...state, failures, streak: undefined };
-      if (failures >= s.failsafeAfter) {
-        if (s.failsafe === 'natural' && !weightsEqual(state.weights, NATURAL)) {
-          return change(next, NATURAL, `failsafe natural after ${failures} failed reads (${observation.error})`);
-        }
-        return hold(
-          next,
-          `failsafe ${s.failsafe}: ${failures} failed reads, weights stay ${weightsText(state.weights)} (${observation.error})`,
-        );
-      }
-      return hold(
-        next,
-        `read failed (${failures}/${s.failsafeAfter}), weights stay ${weightsText(state.weights)}: ${observation.error}`,
-      );
-    }
-
-    const base: PolicyState = { ...state, failures: 0 };
-    const target = targetWeights(s, state.weights, observation.rps);
-    if (weightsEqual(target.weights, state.weights)) {
-      return hold({ ...base, streak: undefined }, `${target.why}: stay ${weightsText(state.weights)}`);
-    }
-
-    const direction = target.weights.burst > state.weights.burst ? 'up' : 'down';
-    const count = state.streak?.direction === direction ? state.streak.count + 1 : 1;
-    const next: PolicyState = { ...base, streak: { direction, count } };
-    const needed = direction === 'up' ? s.samplesUp : s.samplesDown;
-    const dwell = direction === 'up' ? s.minDwellUpMs : s.minDwellDownMs;
-    const to = weightsText(target.weights);
-    if (count < needed) return hold(next, `${target.why}: ${count}/${needed} samples toward ${to}`, target.weights);
-    if (state.lastChangeAt !== undefined && now - state.lastChangeAt < dwell) {
-      const waited = ((now - state.lastChangeAt) / 1000).toFixed(1);
-      return hold(
-        next,
-        `${target.why}: dwell ${waited}s of ${(dwell / 1000).toFixed(1)}s before ${to}`,
-        target.weights,
-      );
-    }
-    return change(next, target.weights, `${target.why}: ${weightsText(state.weights)} -> ${to}`);
   };
+}
+
+function decide(
+  s: PolicySettings,
+  state: PolicyState,
+  traffic: Traffic,
+  health: HealthOutcome,
+  control: Control | undefined,
+  now: number,
+): Decision {
+  const current = state.weights;
+  const hold = (
+    next: PolicyState,
+    kind: DecisionKind,
+    reason: string,
+    target: Weights = next.weights,
+    pending?: Pending,
+  ): Decision => ({
+    state: next,
+    weights: next.weights,
+    changed: false,
+    target,
+    phase: next.phase,
+    reason,
+    kind,
+    pending,
+  });
+  const change = (
+    next: PolicyState,
+    weights: Weights,
+    kind: DecisionKind,
+    phase: Phase,
+    reason: string,
+    target: Weights = weights,
+  ): Decision => {
+    checkWeights(weights);
+    return {
+      state: { ...next, weights, phase, lastChangeAt: now, streak: undefined },
+      weights,
+      changed: true,
+      target,
+      phase,
+      reason,
+      kind,
+    };
+  };
+  const failing = health.verdict === 'failing' ? `; ${health.why}` : '';
+
+  if (control?.pin) {
+    const pinned = control.pin === 'natural' ? NATURAL : ALL_BURST;
+    const next: PolicyState = { ...state, streak: undefined, climbing: false, anchorRps: undefined };
+    const why = `pinned ${control.pin} by the operator`;
+    if (!weightsEqual(current, pinned))
+      return change(next, pinned, 'pin', phaseOf(pinned), `${why}: ${weightsText(current)} -> ${weightsText(pinned)}`);
+    return hold(next, 'pin', `${why}: holding ${weightsText(pinned)}${failing}`);
+  }
+
+  if (health.rollback) {
+    const next: PolicyState = {
+      ...state,
+      climbing: false,
+      anchorRps: undefined,
+      health: { ...state.health, failures: 0 },
+    };
+    return change(
+      next,
+      NATURAL,
+      'rollback',
+      'unhealthy',
+      `${health.why}: ${weightsText(current)} -> 100/0 at once, no burst for ${seconds(s.healthCooldownMs)}s`,
+    );
+  }
+
+  if (traffic.kind === 'failure') {
+    const { failures } = state;
+    if (failures < s.failsafeAfter)
+      return hold(
+        state,
+        'read-failure',
+        `read failed (${failures}/${s.failsafeAfter}), weights stay ${weightsText(current)}: ${traffic.error}${failing}`,
+      );
+    if (s.failsafe === 'natural' && !weightsEqual(current, NATURAL))
+      return change(
+        { ...state, climbing: false, anchorRps: undefined },
+        NATURAL,
+        'failsafe',
+        'natural',
+        `failsafe natural after ${failures} failed reads (${traffic.error})`,
+      );
+    return hold(
+      state,
+      'failsafe',
+      `failsafe ${s.failsafe}: ${failures} failed reads, weights stay ${weightsText(current)} (${traffic.error})${failing}`,
+    );
+  }
+
+  if (traffic.kind === 'no-data-hold') {
+    return hold(
+      state,
+      'no-data-hold',
+      `no data for ${seconds(traffic.forMs)}s (an empty answer is not zero traffic for ${seconds(s.noDataHoldMs)}s), weights stay ${weightsText(current)}${failing}`,
+    );
+  }
+
+  const { rps, fresh } = traffic;
+  const thresholds = targetWeights(s, current, rps);
+  let target = thresholds.weights;
+  let why = traffic.note ? `${thresholds.why} (${traffic.note})` : thresholds.why;
+  const anchor = state.anchorRps;
+  if (
+    s.mode === 'spill' &&
+    !state.climbing &&
+    anchor !== undefined &&
+    current.burst > 0 &&
+    target.burst > 0 &&
+    withinSpillBand(s, anchor, rps)
+  ) {
+    if (!weightsEqual(target, current))
+      why = `${why}, within ${spillBand(s, anchor).toFixed(2)} of the ${anchor.toFixed(2)} req/s that set ${weightsText(current)}`;
+    target = current;
+  }
+  if (weightsEqual(target, current))
+    return hold(
+      { ...state, streak: fresh ? undefined : state.streak, climbing: false },
+      'hold',
+      `${why}: stay ${weightsText(current)}${failing}`,
+    );
+
+  const direction = target.burst > current.burst ? 'up' : 'down';
+  const previousCount = state.streak?.direction === direction ? state.streak.count : 0;
+  const count = fresh ? previousCount + 1 : previousCount;
+  const next: PolicyState = { ...state, streak: count > 0 ? { direction, count } : undefined };
+  const to = direction === 'up' ? stepToward(s, current, target) : target;
+  const toText = weightsText(to);
+  const needed = direction === 'up' ? s.samplesUp : s.samplesDown;
+  const dwell = direction === 'up' ? s.minDwellUpMs : s.minDwellDownMs;
+  const dwellLeft = state.lastChangeAt === undefined ? 0 : Math.max(0, state.lastChangeAt + dwell - now);
+  const cooldown = direction === 'up' ? cooldownLeft(s, state, now) : 0;
+  const pending: Pending = {
+    direction,
+    to,
+    samples: count,
+    samplesNeeded: needed,
+    dwellLeftMs: dwellLeft,
+    ...(cooldown > 0 ? { cooldownLeftMs: cooldown } : {}),
+  };
+  const stale = fresh ? '' : ', no new data';
+
+  if (direction === 'up' && state.climbing) {
+    const stepIn = nextStepIn(s, state.lastChangeAt, now);
+    const climb = { ...pending, dwellLeftMs: 0, nextStepInMs: stepIn };
+    if (stepIn > 0)
+      return hold(next, 'hold', `${why}: next step to ${toText} in ${seconds(stepIn)}s${failing}`, target, climb);
+    if (state.health.failures > 0)
+      return hold(
+        next,
+        'hold',
+        `${why}: climb stopped at ${weightsText(current)}, ${health.verdict === 'failing' ? health.why : `burst side failing ${state.health.failures}/${s.healthSamples}`}`,
+        target,
+        climb,
+      );
+    const judged = state.health.lastHealthyAt !== undefined && state.health.lastHealthyAt > (state.lastChangeAt ?? 0);
+    if (!judged)
+      return hold(
+        next,
+        'hold',
+        `${why}: waiting for the health gate to judge ${weightsText(current)} before ${toText} (${health.why})`,
+        target,
+        climb,
+      );
+    return change(
+      { ...next, anchorRps: rps, climbing: !weightsEqual(to, target) },
+      to,
+      'step',
+      phaseOf(to),
+      `${why}: step ${weightsText(current)} -> ${toText}`,
+      target,
+    );
+  }
+
+  if (count < needed)
+    return hold(
+      next,
+      'hold',
+      `${why}: ${count}/${needed} fresh samples toward ${toText}${stale}${failing}`,
+      target,
+      pending,
+    );
+  if (cooldown > 0)
+    return hold(
+      next,
+      'cooldown',
+      `${why}: cool-down after a rollback, ${seconds(cooldown)}s left before ${toText}`,
+      target,
+      pending,
+    );
+  if (dwellLeft > 0) {
+    const waited = seconds(now - (state.lastChangeAt ?? now));
+    return hold(
+      next,
+      'hold',
+      `${why}: dwell ${waited}s of ${seconds(dwell)}s before ${toText}${failing}`,
+      target,
+      pending,
+    );
+  }
+  return change(
+    { ...next, anchorRps: rps, climbing: direction === 'up' && !weightsEqual(to, target) },
+    to,
+    'change',
+    phaseOf(to),
+    `${why}: ${weightsText(current)} -> ${toText}`,
+    target,
+  );
 }

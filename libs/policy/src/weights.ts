@@ -13,6 +13,11 @@ export function weightsEqual(a: Weights, b: Weights): boolean {
   return a.primary === b.primary && a.burst === b.burst;
 }
 
+/** `primary/burst`, as the logs and reasons write weights. */
+export function weightsText(w: Weights): string {
+  return `${w.primary}/${w.burst}`;
+}
+
 /** Weights are whole percentages that sum to 100 (so never both 0). */
 export function checkWeights(weights: Weights): void {
   const { primary, burst } = weights;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { freePort } from './ports.js';
 import { type TestServer, startProcess, startTestServer } from './process.js';
 import { workerTrafficLabels } from '@string-hashr/contract';
+import type { Weights } from '@string-hashr/policy';
 
 /** `url` is the base URL, e.g. http://127.0.0.1:40123; kill() keeps the data for restart(). */
 export type TestPrometheus = TestServer;
@@ -86,35 +87,70 @@ export interface IstioExporter {
   url: string;
   /** Requests per second the counters grow by from now on. */
   setRate(rps: number): void;
+  /** The share (0..1) of the burst side's requests that fail with 503 from now on. */
+  setBurstFailure(fraction: number): void;
+  /** false: scrapes get 503 (as a sidecar whose scrape broke), so Prometheus's series go stale. */
+  setAvailable(available: boolean): void;
   /** Counters go back to 0, as after a proxy restart. */
   reset(): void;
+  /** When each scrape was served (ms since the epoch), oldest first. */
+  scrapes(): number[];
   stop(): Promise<void>;
 }
 
 /**
  * A stand-in for a sidecar's metrics endpoint: istio_requests_total with Istio's labels, growing
- * at a rate the test sets (split 90/10 between response codes 200 and 503), plus series the
- * watcher must ignore (destination-reported, another source workload).
+ * at a rate the test sets. Requests go to the primary or the burst cluster by `weights` (read at
+ * each scrape; default all primary); primary answers split 90/10 between 200 and 503, the burst
+ * side fails at the share the test sets. Plus series the watcher must ignore (destination-reported,
+ * another source workload).
  */
-export async function startIstioExporter(initialRps = 0): Promise<IstioExporter> {
+export async function startIstioExporter(
+  initialRps = 0,
+  options: { weights?: () => Weights } = {},
+): Promise<IstioExporter> {
+  const weights = options.weights ?? (() => ({ primary: 100, burst: 0 }));
   let rate = initialRps;
-  let base = 0;
-  let since = Date.now();
-  const total = () => base + (rate * (Date.now() - since)) / 1000;
-  const labels = (extra: Record<string, string>) =>
-    Object.entries({ ...ISTIO_SOURCE_LABELS, ...extra })
+  let burstFailure = 0;
+  let available = true;
+  let last = Date.now();
+  const served: number[] = [];
+  const zero = { primaryOk: 0, primaryFailed: 0, burstOk: 0, burstFailed: 0, destination: 0, other: 0 };
+  let counts = { ...zero };
+  // The counters grow between two calls at the rate and split in force during that time.
+  const advance = () => {
+    const now = Date.now();
+    const n = (rate * (now - last)) / 1000;
+    last = now;
+    const toBurst = (n * weights().burst) / 100;
+    const toPrimary = n - toBurst;
+    counts.primaryOk += toPrimary * 0.9;
+    counts.primaryFailed += toPrimary * 0.1;
+    counts.burstOk += toBurst * (1 - burstFailure);
+    counts.burstFailed += toBurst * burstFailure;
+    counts.destination += n * 3;
+    counts.other += n * 2;
+  };
+  const line = (labels: Record<string, string>, value: number) =>
+    `istio_requests_total{${Object.entries({ ...ISTIO_SOURCE_LABELS, ...labels })
       .map(([k, v]) => `${k}="${v}"`)
-      .join(',');
+      .join(',')}} ${Math.floor(value)}`;
+  const burst = workerTrafficLabels('burst', 200);
   const server: Server = createServer((req, res) => {
     if (req.url !== '/metrics') return void res.writeHead(404).end();
-    const count = total();
+    served.push(Date.now());
+    if (!available) return void res.writeHead(503).end('scrape broken');
+    advance();
     const body = [
       '# HELP istio_requests_total Total requests.',
       '# TYPE istio_requests_total counter',
-      `istio_requests_total{${labels({ response_code: '200' })}} ${Math.floor(count * 0.9)}`,
-      `istio_requests_total{${labels({ response_code: '503' })}} ${Math.floor(count * 0.1)}`,
-      `istio_requests_total{${labels({ reporter: 'destination', response_code: '200' })}} ${Math.floor(count * 3)}`,
-      `istio_requests_total{${labels({ source_workload: 'loadgen', response_code: '200' })}} ${Math.floor(count * 2)}`,
+      line({ response_code: '200' }, counts.primaryOk),
+      line({ response_code: '503' }, counts.primaryFailed),
+      // As a real proxy: a series appears with its first request.
+      ...(counts.burstOk > 0 ? [line(burst, counts.burstOk)] : []),
+      ...(counts.burstFailed > 0 ? [line({ ...burst, response_code: '503' }, counts.burstFailed)] : []),
+      line({ reporter: 'destination', response_code: '200' }, counts.destination),
+      line({ source_workload: 'loadgen', response_code: '200' }, counts.other),
       '',
     ].join('\n');
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
@@ -125,14 +161,21 @@ export async function startIstioExporter(initialRps = 0): Promise<IstioExporter>
     target: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}/metrics`,
     setRate(rps) {
-      base = total();
-      since = Date.now();
+      advance();
       rate = rps;
     },
-    reset() {
-      base = 0;
-      since = Date.now();
+    setBurstFailure(fraction) {
+      advance();
+      burstFailure = fraction;
     },
+    setAvailable(up) {
+      available = up;
+    },
+    reset() {
+      last = Date.now();
+      counts = { ...zero };
+    },
+    scrapes: () => [...served],
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

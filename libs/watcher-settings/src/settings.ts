@@ -1,7 +1,7 @@
 // The watcher's policy and timing settings as its environment gives them, validated with a message
 // that names the variable. The watcher and the simulator (tools/simulate) both read settings here,
 // so a user's configuration means the same thing in the lab as in the cluster.
-import { ConfigError, envChoice, envNumber, envString, type Env } from '@string-hashr/runtime';
+import { ConfigError, envChoice, envNumber, envOptional, envString, type Env } from '@string-hashr/runtime';
 import { parseDuration } from '@string-hashr/metric-reading';
 import { policySettingsProblem, type PolicySettings } from '@string-hashr/policy';
 
@@ -18,12 +18,39 @@ export const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
   minDwellDownMs: 'WATCHER_MIN_DWELL_DOWN_SECONDS',
   failsafe: 'WATCHER_FAILSAFE',
   failsafeAfter: 'WATCHER_FAILSAFE_AFTER',
+  minSuccessRate: 'WATCHER_MIN_SUCCESS_RATE',
+  healthSamples: 'WATCHER_HEALTH_SAMPLES',
+  minHealthRequests: 'WATCHER_HEALTH_MIN_REQUESTS',
+  healthCooldownMs: 'WATCHER_HEALTH_COOLDOWN_SECONDS',
+  maxLatencyMs: 'WATCHER_MAX_LATENCY_MS',
+  stepPercent: 'WATCHER_STEP_PERCENT',
+  stepMs: 'WATCHER_STEP_SECONDS',
+  noDataHoldMs: 'WATCHER_NO_DATA_HOLD_SECONDS',
 };
+
+const DAY_SECONDS = 86_400;
+
+/** The health gate, the steps and the no-data hold (apps/istiowatcher/README.md says why each default). */
+function burstSafetySettings(env: Env) {
+  const maxLatencyMs = envOptional(env, 'WATCHER_MAX_LATENCY_MS');
+  return {
+    minSuccessRate: envNumber(env, 'WATCHER_MIN_SUCCESS_RATE', 0.95, { min: 0, max: 1 }),
+    healthSamples: envNumber(env, 'WATCHER_HEALTH_SAMPLES', 2, { min: 1, max: 100, integer: true }),
+    minHealthRequests: envNumber(env, 'WATCHER_HEALTH_MIN_REQUESTS', 10, { min: 1, max: 1_000_000, integer: true }),
+    healthCooldownMs: envNumber(env, 'WATCHER_HEALTH_COOLDOWN_SECONDS', 120, { min: 0, max: DAY_SECONDS }) * 1000,
+    maxLatencyMs:
+      maxLatencyMs === undefined ? undefined : envNumber(env, 'WATCHER_MAX_LATENCY_MS', 0, { min: 1, max: 600_000 }),
+    stepPercent: envNumber(env, 'WATCHER_STEP_PERCENT', 100, { min: 1, max: 100, integer: true }),
+    stepMs: envNumber(env, 'WATCHER_STEP_SECONDS', 10, { min: 0, max: 3600 }) * 1000,
+    noDataHoldMs: envNumber(env, 'WATCHER_NO_DATA_HOLD_SECONDS', 300, { min: 0, max: DAY_SECONDS }) * 1000,
+  };
+}
 
 export function policySettingsFromEnv(env: Env): PolicySettings {
   const samplesUp = envNumber(env, 'WATCHER_SAMPLES', 3, { min: 1, integer: true });
   const dwellUpSeconds = envNumber(env, 'WATCHER_MIN_DWELL_SECONDS', 30, { min: 0 });
   const policy: PolicySettings = {
+    ...burstSafetySettings(env),
     mode: envChoice(env, 'WATCHER_MODE', ['switch', 'spill'] as const, 'switch'),
     highRps: envNumber(env, 'BURST_HIGH_RPS', 15, { min: 0 }),
     lowRps: envNumber(env, 'BURST_LOW_RPS', 10, { min: 0 }),
@@ -36,15 +63,8 @@ export function policySettingsFromEnv(env: Env): PolicySettings {
     failsafe: envChoice(env, 'WATCHER_FAILSAFE', ['hold', 'natural'] as const, 'hold'),
     failsafeAfter: envNumber(env, 'WATCHER_FAILSAFE_AFTER', 10, { min: 1, integer: true }),
   };
-  const problem = policySettingsProblem(policy);
-  if (problem) {
-    const variable = POLICY_VARIABLES[problem.setting];
-    const detail =
-      problem.setting === 'lowRps' && policy.lowRps >= policy.highRps
-        ? `must be below BURST_HIGH_RPS (${policy.highRps}), got ${policy.lowRps}`
-        : problem.message;
-    throw new ConfigError(`${variable} is not valid: ${detail}`);
-  }
+  const problem = policySettingsProblem(policy, POLICY_VARIABLES);
+  if (problem) throw new ConfigError(`${POLICY_VARIABLES[problem.setting]} is not valid: ${problem.message}`);
   return policy;
 }
 
@@ -69,8 +89,11 @@ export function readTimingFromEnv(env: Env): ReadTiming {
 
 /**
  * The watcher's settings on one machine (`npm start`, tools/local-stack): the burst shows within
- * seconds instead of minutes. A 5 s window is five 1 s scrapes; two samples and a short dwell
- * keep it from flapping on a laptop. The simulator's `local` deployment models the same.
+ * seconds instead of minutes. A 5 s window is five 1 s scrapes; two samples (two scrapes, since
+ * only fresh data counts) and a short dwell keep it from flapping on a laptop. After a rollback,
+ * 30 s of cool-down instead of 2 minutes, and an empty answer is held for 30 s instead of 5
+ * minutes: long enough to see, short enough for a demo. The simulator's `local` deployment models
+ * the same.
  */
 export const LOCAL_STACK_WATCHER_ENV: Readonly<Record<string, string>> = {
   WATCHER_INTERVAL_SECONDS: '1',
@@ -79,4 +102,6 @@ export const LOCAL_STACK_WATCHER_ENV: Readonly<Record<string, string>> = {
   WATCHER_MIN_DWELL_SECONDS: '5',
   WATCHER_MIN_DWELL_DOWN_SECONDS: '10',
   WATCHER_SAMPLES_DOWN: '3',
+  WATCHER_HEALTH_COOLDOWN_SECONDS: '30',
+  WATCHER_NO_DATA_HOLD_SECONDS: '30',
 };

@@ -3,7 +3,7 @@ import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultWatcherQuery, parseExposition, selectSeries } from '@string-hashr/metric-reading';
+import { burstHealthQueries, defaultWatcherQuery, parseExposition, selectSeries } from '@string-hashr/metric-reading';
 import { closeServer, listen } from '@string-hashr/runtime';
 import { http, waitFor, workerVirtualServiceYaml } from '@string-hashr/testing';
 import { createMesh } from './proxy.js';
@@ -85,6 +85,19 @@ describe('mesh stand-in', () => {
     const metric = /rate\((\w+)\{/.exec(query)?.[1] ?? '';
     const selected = selectSeries(parseExposition(metrics), metric, selector);
     expect([...selected.values()].reduce((a, b) => a + b, 0)).toBe(40);
+  });
+
+  it("the watcher's burst health queries, as their text reads, select the burst side's requests and latency", async () => {
+    const samples = parseExposition((await http(`${url}/stats/prometheus`)).body);
+    const { byCode, latencyP99 } = burstHealthQueries('1m', 'burst');
+    const selectorOf = (query: string) =>
+      Object.fromEntries([...query.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v]));
+    const requests = selectSeries(samples, /increase\((\w+)\{/.exec(byCode)?.[1] ?? '', selectorOf(byCode));
+    expect([...requests.values()]).toEqual([20]);
+    const buckets = selectSeries(samples, /rate\((\w+)\{/.exec(latencyP99)?.[1] ?? '', selectorOf(latencyP99));
+    // One series per bucket bound, each counting the 20 burst requests by the +Inf bucket.
+    expect(buckets.size).toBeGreaterThan(5);
+    expect(Math.max(...buckets.values())).toBe(20);
   });
 
   it('answers 503 and counts it when the upstream is down, and keeps serving', async () => {

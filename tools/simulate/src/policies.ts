@@ -25,13 +25,19 @@ export interface PolicySpec {
   reporter: 'source' | 'destination';
 }
 
-/** The codelab's watcher: switch at 15 / 10 on one sample, no dwell. */
+/**
+ * The codelab's watcher: switch at 15 / 10 on one sample, no dwell, all at once, no health gate,
+ * and an empty answer is no traffic at once.
+ */
 const CODELAB_ENV: Env = {
   WATCHER_MODE: 'switch',
   WATCHER_SAMPLES: '1',
   WATCHER_SAMPLES_DOWN: '1',
   WATCHER_MIN_DWELL_SECONDS: '0',
   WATCHER_MIN_DWELL_DOWN_SECONDS: '0',
+  WATCHER_STEP_PERCENT: '100',
+  WATCHER_MIN_SUCCESS_RATE: '0',
+  WATCHER_NO_DATA_HOLD_SECONDS: '0',
 };
 
 /** The variables the simulator reads from its own environment for the `yours` policy. */

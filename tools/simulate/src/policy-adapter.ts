@@ -7,9 +7,10 @@ import {
   NATURAL,
   burstPolicy,
   initialPolicyState,
-  type Observation,
+  type HealthObservation,
   type PolicySettings,
   type PolicyState,
+  type TrafficObservation,
 } from '@string-hashr/policy';
 
 /** What the watcher's queries answer at one tick (times in seconds of simulated time). */
@@ -18,7 +19,7 @@ export interface ModelView {
   traffic: { rps: number; dataAt: number } | undefined;
   /**
    * The burst side's requests and success ratio over the window (undefined: no burst series yet);
-   * a function, because only a policy that gates on health needs the extra query.
+   * a function, because the watcher reads it only while some weight is on burst.
    */
   burstHealth: () => { requests: number; successRate: number | undefined; dataAt: number } | undefined;
 }
@@ -30,15 +31,24 @@ export interface PolicyStep {
   rollback: boolean;
 }
 
-/** The watcher's tick, in the model: starts from 100/0, as a watcher that read natural weights. */
+/** The watcher's tick, in the model: starts from 100/0, as a watcher that read natural weights with no annotations. */
 export function policyDriver(settings: PolicySettings): (view: ModelView, nowSeconds: number) => PolicyStep {
   const decide = burstPolicy(settings);
   let state: PolicyState = initialPolicyState(NATURAL);
   return (view, nowSeconds) => {
-    // As the watcher's observationOf: an empty answer is no traffic.
-    const observation: Observation = { kind: 'rate', rps: view.traffic?.rps ?? 0 };
-    const decision = decide(state, observation, nowSeconds * 1000);
+    // Times in ms as the watcher gives them; `dataAt` is the newest scrape behind a reading.
+    const traffic: TrafficObservation = view.traffic
+      ? { kind: 'rate', rps: view.traffic.rps, dataAt: view.traffic.dataAt * 1000 }
+      : { kind: 'no-data' };
+    let health: HealthObservation | undefined;
+    if (state.weights.burst > 0) {
+      const read = view.burstHealth();
+      health = read
+        ? { kind: 'health', requests: read.requests, successRate: read.successRate, dataAt: read.dataAt * 1000 }
+        : { kind: 'no-data' };
+    }
+    const decision = decide(state, { traffic, health }, nowSeconds * 1000);
     state = decision.state;
-    return { burst: decision.weights.burst, changed: decision.changed, rollback: false };
+    return { burst: decision.weights.burst, changed: decision.changed, rollback: decision.kind === 'rollback' };
   };
 }

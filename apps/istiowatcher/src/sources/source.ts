@@ -1,25 +1,37 @@
 import { request } from 'undici';
-import type { Reading } from '@string-hashr/metric-reading';
+import { readError, type HealthReading, type ReadError, type Reading } from '@string-hashr/metric-reading';
 
-/** A metric backend, as Flagger's providers: one read gives the worker request rate or says why not. */
+/**
+ * A metric backend, as Flagger's providers: `read()` gives the worker request rate (with the time
+ * of the newest data behind it) or says why not; `readHealth()` gives the burst side's health as of
+ * the same moment. The watcher calls `readHealth()` right after `read()`, and only while some
+ * weight is on burst.
+ */
 export interface MetricSource {
   /** What is read, for the logs: the query or the URL. */
   readonly description: string;
   read(): Promise<Reading>;
+  readHealth?(): Promise<HealthReading>;
 }
 
+/** The largest answer or scrape read: a bigger one is an error, never held in memory (the pod has 192Mi). */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
 /**
- * GET with a deadline over undici; the body is always read to the end (or destroyed) so no
- * connection is left hanging, the codelab watcher's leak. HTTP, network and timeout failures
- * come back as error Readings, never as exceptions.
+ * GET with a deadline over undici. The body is read to the end or destroyed, so no connection is
+ * left hanging (the codelab watcher's leak), and read in chunks up to `maxBytes`: past that the
+ * connection is dropped at once, so a huge answer costs neither memory nor time. HTTP, network,
+ * timeout and size failures come back as errors, never as exceptions.
  */
 export async function getText(
   url: string,
   timeoutMs: number,
   accept: string,
-): Promise<{ status: number; text: string } | Extract<Reading, { kind: 'error' }>> {
+  maxBytes = MAX_ANSWER_BYTES,
+): Promise<{ status: number; text: string } | ReadError> {
   const signal = AbortSignal.timeout(timeoutMs);
   const where = url.split('?')[0];
+  const tooLarge = () => readError('too-large', `the answer from ${where} is larger than ${maxBytes} bytes`);
   try {
     const res = await request(url, {
       method: 'GET',
@@ -28,8 +40,19 @@ export async function getText(
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    const text = await res.body.text();
-    return { status: res.statusCode, text };
+    if (Number(res.headers['content-length']) > maxBytes) {
+      res.body.destroy();
+      return tooLarge();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Leaving the loop early destroys the body, which drops the connection.
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) return tooLarge();
+      chunks.push(chunk);
+    }
+    return { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') };
   } catch (err) {
     const e = err as Error & { code?: string };
     if (
@@ -38,8 +61,8 @@ export async function getText(
       e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
       e.code === 'UND_ERR_BODY_TIMEOUT'
     ) {
-      return { kind: 'error', errorKind: 'timeout', message: `no answer from ${where} within ${timeoutMs} ms` };
+      return readError('timeout', `no answer from ${where} within ${timeoutMs} ms`);
     }
-    return { kind: 'error', errorKind: 'network', message: `${where}: ${e.code ?? e.name}: ${e.message}` };
+    return readError('network', `${where}: ${e.code ?? e.name}: ${e.message}`);
   }
 }

@@ -1,0 +1,39 @@
+/**
+ * What one tick brings the policy: the worker request rate, the burst side's health (read only
+ * while some weight is on burst) and the operator's orders. `dataAt` is the time of the newest
+ * data behind a reading (ms); a reading counts only if it is newer than the last one counted, so
+ * re-reading one Prometheus scrape every second does not make K samples. Undefined: unknown,
+ * counts as fresh.
+ */
+import type { Control } from './state.js';
+
+export type TrafficObservation =
+  | { kind: 'rate'; rps: number; dataAt?: number }
+  /** An empty answer: not zero traffic until the no-data hold has passed. */
+  | { kind: 'no-data' }
+  | { kind: 'failure'; error: string };
+
+/** One reading of the burst side's health. */
+export interface HealthSample {
+  kind: 'health';
+  /** Burst requests in the window; undefined: unknown (a custom query judges that itself). */
+  requests?: number;
+  /** Share of non-5xx answers, 0..1. */
+  successRate?: number;
+  p99Ms?: number;
+  dataAt?: number;
+}
+
+export type HealthObservation = HealthSample | { kind: 'no-data' } | { kind: 'failure'; error: string };
+
+export interface Observation {
+  traffic: TrafficObservation;
+  health?: HealthObservation;
+  /** Default: not suspended, not pinned. */
+  control?: Control;
+}
+
+/** Whether a reading's data is newer than the last counted (unknown times always are). */
+export function isFresh(dataAt: number | undefined, lastCounted: number | undefined): boolean {
+  return dataAt === undefined || lastCounted === undefined || dataAt > lastCounted;
+}
