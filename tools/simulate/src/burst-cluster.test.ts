@@ -21,6 +21,7 @@ const model: ModelSettings = {
   scrapeIntervalSeconds: 15,
   scrapeOffsetSeconds: 0,
   tickOffsetSeconds: 0.5,
+  frontendWholeRequests: 0,
 };
 
 /** Offers `load(t)` req/s for `seconds`; the cluster serves what its ready pods can. */

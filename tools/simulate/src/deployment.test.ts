@@ -22,6 +22,7 @@ describe('the shipped deployment as the model reads it', () => {
       scrapeIntervalSeconds: 15,
       scrapeOffsetSeconds: 0,
       tickOffsetSeconds: 0.5,
+      frontendWholeRequests: 0,
     });
     expect(gkeDeployment(shippedFiles()).watcherEnv).toMatchObject({ BURST_HIGH_RPS: '15', WATCHER_SAMPLES: '3' });
   });
@@ -66,7 +67,7 @@ describe('the shipped deployment as the model reads it', () => {
 
   it('local: the stack on one machine, 1 s scrape, its watcher settings, no cold start', () => {
     const local = localDeployment();
-    expect(local.model).toMatchObject({ scrapeIntervalSeconds: 1, podStartSeconds: 0 });
+    expect(local.model).toMatchObject({ scrapeIntervalSeconds: 1, podStartSeconds: 0, frontendWholeRequests: 1 });
     expect(local.watcherEnv).toMatchObject({ WATCHER_RATE_WINDOW: '5s', WATCHER_SAMPLES: '2' });
     expect(() => loadDeployment('aws')).toThrow('--deployment must be gke or local, got "aws"');
   });

@@ -128,6 +128,8 @@ export function gkeDeployment(files: {
       scrapeOffsetSeconds: 0,
       // The watcher's ticks fall anywhere between two scrapes; the middle of a second is as good as any.
       tickOffsetSeconds: 0.5,
+      // A trace is the traffic itself here, not a page setting the rate every second.
+      frontendWholeRequests: 0,
     }),
   };
 }
@@ -163,6 +165,8 @@ export function localDeployment(): Deployment {
       scrapeIntervalSeconds: 1,
       scrapeOffsetSeconds: 0,
       tickOffsetSeconds: 0.5,
+      // npm run replay sets the frontend's rate each second, as a page would.
+      frontendWholeRequests: 1,
     }),
   };
 }

@@ -37,6 +37,12 @@ export interface ModelSettings {
   scrapeOffsetSeconds: number;
   /** The phase of the watcher's ticks within its interval. */
   tickOffsetSeconds: number;
+  /**
+   * 1: requests as the frontend's scheduler sends them when a page (or `npm run replay`) sets
+   * each second's rate: whole, the schedule restarted at every change; 0: the trace's rate as a
+   * continuous flow (traffic as the trace describes it).
+   */
+  frontendWholeRequests: number;
 }
 
 interface Bound {
@@ -66,6 +72,7 @@ const BOUNDS: Record<keyof ModelSettings, Bound> = {
   scrapeIntervalSeconds: { min: 0, exclusive: true },
   scrapeOffsetSeconds: { min: 0 },
   tickOffsetSeconds: { min: 0 },
+  frontendWholeRequests: { min: 0, max: 1, integer: true },
 };
 
 export const MODEL_KEYS = Object.keys(BOUNDS) as Array<keyof ModelSettings>;

@@ -10,6 +10,7 @@
  */
 import { overloadEpisodes, timeToBurst, type Episode, type PolicyFigures } from './figures.js';
 import type { ModelSettings } from './model.js';
+import { requestsPerSecond } from './frontend.js';
 import type { Trace } from './trace.js';
 
 /** For each i, the largest of values[i .. i + span] (a monotonic deque, one pass from the end). */
@@ -30,7 +31,7 @@ export function lookaheadMax(values: Int32Array, span: number): Int32Array {
 }
 
 export function runOracle(trace: Trace, model: ModelSettings, episodes?: Episode[]): PolicyFigures {
-  const rps = trace.rps;
+  const rps = requestsPerSecond(trace.rps, model.frontendWholeRequests === 1);
   const n = rps.length;
   const cap = model.primaryCapacityRps;
   const maxBurst = model.burstMaxPods * model.burstPodCapacityRps;
@@ -62,7 +63,7 @@ export function runOracle(trace: Trace, model: ModelSettings, episodes?: Episode
     podSeconds += Math.max(0, (pods[s] ?? 0) - model.burstMinPods);
     nodeSeconds += Math.max(0, (nodes[s] ?? 0) - model.burstMinNodes);
   }
-  const eps = episodes ?? overloadEpisodes(rps, cap);
+  const eps = episodes ?? overloadEpisodes(trace.rps, cap);
   return {
     name: 'oracle',
     servedShare: total > 0 ? 1 - overloadRequests / total : 1,

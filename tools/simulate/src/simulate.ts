@@ -1,11 +1,12 @@
 /**
  * One run: a trace through one policy against the model, in simulated time. Each second the
- * frontend sends the trace's rate, split by the weights in force; each side serves up to its
- * capacity and the rest is overload. Prometheus scrapes the request counters every scrape
+ * frontend sends the trace's rate as its scheduler does (whole requests), split by the weights in
+ * force; each side serves up to its capacity and the rest is overload. Prometheus scrapes the request counters every scrape
  * interval; the watcher ticks every interval, reads the windowed rate as Prometheus would answer
  * it, and the real policy decides. Weights change at the tick, mid-second if that is when it falls.
  */
 import { BurstCluster } from './burst-cluster.js';
+import { FrontendSchedule } from './frontend.js';
 import { overloadEpisodes, timeToBurst, type Episode, type PolicyFigures } from './figures.js';
 import type { ModelSettings } from './model.js';
 import type { PolicySpec } from './policies.js';
@@ -100,18 +101,19 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
   };
 
   // The second being simulated and what it has sent so far; `send` advances `from`.
-  let load = 0;
   let burstCapacity = 0;
   let from = 0;
   let servedBurst = 0;
   let overload = 0;
   const primaryCapacity = model.primaryCapacityRps;
-  /** Sends the load of [from, to) with the weights in force and counts what each side served. */
+  const frontend = new FrontendSchedule(model.frontendWholeRequests === 1);
+  /** Sends the requests due in [from, to) with the weights in force and counts what each side served. */
   const send = (to: number) => {
     const span = to - from;
     if (span <= 0) return;
-    const toBurst = (load * span * burst) / 100;
-    const toPrimary = load * span - toBurst;
+    const requests = frontend.sent(from, to);
+    const toBurst = (requests * burst) / 100;
+    const toPrimary = requests - toBurst;
     const okP = Math.min(toPrimary, primaryCapacity * span);
     const okB = Math.min(toBurst, burstCapacity * span);
     counters.okPrimary += okP;
@@ -124,8 +126,8 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
   };
 
   for (let s = 0; s < seconds; s++) {
-    load = rps[s] ?? 0;
-    total += load;
+    frontend.setRate(s, rps[s] ?? 0);
+    total += frontend.sent(s, s + 1);
     burstCapacity = cluster.capacity(s);
     from = s;
     servedBurst = 0;
