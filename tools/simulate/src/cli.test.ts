@@ -6,7 +6,8 @@ describe('parseSimulateArgs', () => {
     expect(parseSimulateArgs([])).toMatchObject({
       scenarios: [],
       traces: [],
-      seed: 1,
+      seeds: [1],
+      summary: false,
       days: 1,
       deployment: 'gke',
       json: false,
@@ -22,8 +23,8 @@ describe('parseSimulateArgs', () => {
         'daily',
         '--days=30',
         '--seed',
-        '7',
-        '--json',
+        '7,8',
+        '--summary',
         '--pod-start-seconds',
         '20',
         '--deployment=local',
@@ -33,8 +34,8 @@ describe('parseSimulateArgs', () => {
     ).toMatchObject({
       scenarios: ['daily'],
       days: 30,
-      seed: 7,
-      json: true,
+      seeds: [7, 8],
+      summary: true,
       deployment: 'local',
       model: [['--pod-start-seconds', '20']],
       vary: [['WATCHER_SAMPLES', ['1', '2']]],
@@ -43,7 +44,9 @@ describe('parseSimulateArgs', () => {
 
   it.each<[string[], RegExp]>([
     [['--scenario', 'tuesday'], /--scenario tuesday is not a built-in scenario: expected one of daily, /],
-    [['--seed', '-1'], /--seed is not valid: expected an integer >= 0, got "-1"/],
+    [['--seed', '-1'], /--seed is not valid: expected integers >= 0 separated by commas, got "-1"/],
+    [['--seed', '1,x'], /--seed is not valid: expected integers >= 0 separated by commas, got "x"/],
+    [['--json', '--scenario', 'daily', '--seed', '1,2'], /describe one run/],
     [['--days', '0'], /--days is not valid/],
     [['--days'], /--days needs a value/],
     [['--frobnicate', '1'], /unknown option --frobnicate/],

@@ -5,7 +5,10 @@ import { SCENARIOS } from './scenarios.js';
 export interface SimulateOptions {
   scenarios: string[];
   traces: string[];
-  seed: number;
+  /** Seeds of the scenarios' noise: each scenario runs once per seed. */
+  seeds: number[];
+  /** One row per policy over all the runs instead of a row per run. */
+  summary: boolean;
   days: number;
   deployment: string;
   json: boolean;
@@ -26,13 +29,14 @@ export const USAGE = `usage: npm run simulate -- [options]
 Traffic (default: every built-in scenario):
   --scenario NAME       a built-in scenario (repeatable): ${SCENARIOS.map((s) => s.name).join(', ')}
   --trace FILE          a CSV trace of "t,rps" rows (repeatable)
-  --seed N              seed of the scenarios' noise (default 1)
+  --seed N[,N...]       seed(s) of the scenarios' noise (default 1); each scenario runs once per seed
   --days N              length of the daily scenario in days (default 1)
 Model:
   --deployment NAME     gke (what we ship, default) or local (npm start)
   ${MODEL_KEYS.map(flagOf).join(' N, ')} N
 Output:
   --json                the figures as JSON { "policies": [...], "oracle": {...} } (one trace)
+  --summary             one row per policy over every run (all requests, the worst run, sums)
   --chart FILE.svg      a chart of one run (one trace)
   --png FILE.png        the chart as PNG, rendered with headless Chromium
   --chart-policy NAME   the policy charted (default ours)
@@ -49,7 +53,8 @@ export function parseSimulateArgs(argv: string[]): SimulateOptions {
   const options: SimulateOptions = {
     scenarios: [],
     traces: [],
-    seed: 1,
+    seeds: [1],
+    summary: false,
     days: 1,
     deployment: 'gke',
     json: false,
@@ -68,6 +73,7 @@ export function parseSimulateArgs(argv: string[]): SimulateOptions {
     const arg = argv[i] ?? '';
     const [flag = '', inline] = arg.startsWith('--') ? arg.split(/=(.*)/s, 2) : [arg];
     if (flag === '--json') options.json = true;
+    else if (flag === '--summary') options.summary = true;
     else if (flag === '--help' || flag === '-h') options.help = true;
     else {
       const value = inline ?? argv[++i];
@@ -76,7 +82,9 @@ export function parseSimulateArgs(argv: string[]): SimulateOptions {
       if (flag === '--scenario') options.scenarios.push(value);
       else if (flag === '--trace') options.traces.push(value);
       else if (flag === '--seed')
-        options.seed = number(flag, value, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
+        options.seeds = value
+          .split(',')
+          .map((seed) => number(flag, seed, (n) => Number.isInteger(n) && n >= 0, 'integers >= 0 separated by commas'));
       else if (flag === '--days') options.days = number(flag, value, (n) => n > 0 && n <= 366, 'days > 0 and <= 366');
       else if (flag === '--deployment') options.deployment = value;
       else if (flag === '--chart') options.chart = value;
@@ -97,7 +105,9 @@ export function parseSimulateArgs(argv: string[]): SimulateOptions {
       throw new SettingError(
         `--scenario ${name} is not a built-in scenario: expected one of ${SCENARIOS.map((s) => s.name).join(', ')}`,
       );
-  const runs = options.scenarios.length + options.traces.length || SCENARIOS.length;
+  const runs =
+    (options.scenarios.length || (options.traces.length ? 0 : SCENARIOS.length)) * options.seeds.length +
+    options.traces.length;
   if (runs > 1 && (options.json || options.chart || options.png || options.writeTrace))
     throw new SettingError(
       '--json, --chart, --png and --write-trace describe one run: give one --scenario or one --trace',

@@ -8,7 +8,7 @@ import { runLab, type LabResult } from './lab.js';
 import { SettingError, overrideModel } from './model.js';
 import { lineup, variations } from './policies.js';
 import { SCENARIOS, buildScenario } from './scenarios.js';
-import { figuresTable, duration } from './table.js';
+import { figuresTable, duration, summaryTable } from './table.js';
 import { TraceError, parseTrace, traceCsv, type Trace } from './trace.js';
 
 function readTraceFile(file: string): string {
@@ -40,11 +40,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
       `--chart-policy ${options.chartPolicy} is not in this run: expected one of ${policies.map((p) => p.name).join(', ')}`,
     );
 
+  const scenarios =
+    options.scenarios.length || options.traces.length ? options.scenarios : SCENARIOS.map((s) => s.name);
   const traces: Array<() => Trace> = [
-    ...options.scenarios.map((name) => () => buildScenario(name, options)),
+    ...options.seeds.flatMap((seed) =>
+      scenarios.map((name) => () => {
+        const trace = buildScenario(name, { seed, days: options.days });
+        return options.seeds.length > 1 ? { ...trace, name: `${name} seed ${seed}` } : trace;
+      }),
+    ),
     ...options.traces.map((file) => () => parseTrace(readTraceFile(file), file)),
   ];
-  if (traces.length === 0) traces.push(...SCENARIOS.map((s) => () => buildScenario(s.name, options)));
 
   const started = performance.now();
   const results: LabResult[] = [];
@@ -91,7 +97,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     console.log(`Deployment: ${deployment.description}.`);
     for (const p of policies) console.log(`  ${p.name}: ${p.description}`);
     console.log('');
-    console.log(figuresTable(results));
+    console.log(options.summary ? summaryTable(results) : figuresTable(results));
   }
   console.error(
     `simulate: ${results.length} trace(s) x ${policies.length} policies + oracle, ${duration(simulated)} simulated in ${seconds.toFixed(1)} s`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyFigures } from './figures.js';
-import { duration, figuresTable } from './table.js';
+import { duration, figuresTable, summaryTable } from './table.js';
 
 const figures = (name: string, over: Partial<PolicyFigures> = {}): PolicyFigures => ({
   name,
@@ -37,6 +37,19 @@ describe('figuresTable', () => {
     );
     expect(lines[3]).toMatch(/^\| +\| \*oracle\* \|.*\| +- \/ - \|/);
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+  });
+
+  it('summary: one row per policy over the runs, the worst run named', () => {
+    const run = (trace: string, served: number) => ({
+      trace,
+      seconds: 60,
+      policies: [figures('ours', { servedShare: served, requests: 100, overloadRequests: 100 * (1 - served) })],
+      oracle: figures('oracle', { servedShare: 1, requests: 100, overloadRequests: 0 }),
+    });
+    const lines = summaryTable([run('a', 0.9), run('b', 0.7)]).split('\n');
+    expect(lines[0]).toMatch(/^\| policy +\| +served \| +worst run \| overload req \|/);
+    expect(lines[2]).toMatch(/^\| ours +\| +80\.00% \| +70\.00% \(b\) \| +40 \| +200 \| +6 \| +0 \|$/);
+    expect(lines[3]).toMatch(/^\| \*oracle\* +\| +100\.00% \|/);
   });
 
   it.each([
