@@ -18,14 +18,16 @@ const step = (low: number, high: number, at: number, seconds: number): Trace => 
 
 describe('simulate: the real policy against the model of the shipped deployment', () => {
   it.each([20, 25, 40])(
-    "steady %i req/s for an hour onto a warm burst side: the codelab's watcher flaps (its destination-reported rate falls once it flips), ours changes once",
+    "steady %i req/s for an hour onto a warm burst side: the codelab's watcher flaps (its destination-reported rate falls once it flips), ours climbs to burst and stays",
     (rps) => {
       const trace = steady(rps, 3600);
       const theirs = simulate(trace, codelab, warm, { record: true });
       const mine = simulate(trace, ours, warm);
       expect(theirs.figures.weightChanges).toBeGreaterThan(40);
-      expect(mine.figures.weightChanges).toBe(1);
-      expect(mine.changes[0]?.burst).toBe(100);
+      // All at once or in steps, whatever is shipped: only up, to 100, never back.
+      expect(mine.figures.weightChanges).toBe(Math.ceil(100 / ours.settings.stepPercent));
+      expect(mine.changes.every((c, i) => c.burst > (mine.changes[i - 1]?.burst ?? 0))).toBe(true);
+      expect(mine.changes.at(-1)?.burst).toBe(100);
       // After each flip to burst the codelab's reading sinks below its low threshold.
       const observed = Array.from(theirs.record?.observed ?? []);
       expect(Math.min(...observed.slice(600).filter(Number.isFinite))).toBeLessThan(10);
@@ -55,7 +57,7 @@ describe('simulate: the real policy against the model of the shipped deployment'
   it('a step from 5 to 30 req/s: ours bursts once three fresh scrapes ask for it; primary overloads meanwhile', () => {
     const run = simulate(step(5, 30, 600, 1800), ours, warm);
     const first = run.changes[0];
-    expect(first?.burst).toBe(100);
+    expect(first?.burst).toBe(ours.settings.stepPercent);
     const delay = (first?.at ?? Infinity) - 600;
     // The 1m rate passes 15 after ~20 s of the new load; then three distinct 15 s scrapes must say so.
     expect(delay).toBeGreaterThan(45);
@@ -69,7 +71,8 @@ describe('simulate: the real policy against the model of the shipped deployment'
 
   it('all at once onto a cold burst side fails the health gate before the autoscaler grows it; steps let it grow', () => {
     const trace = steady(25, 3600);
-    const atOnce = simulate(trace, ours, gke.model, { record: true });
+    const allAtOnce: PolicySpec = { ...ours, settings: { ...ours.settings, stepPercent: 100 } };
+    const atOnce = simulate(trace, allAtOnce, gke.model, { record: true });
     expect(atOnce.figures.rollbacks).toBeGreaterThanOrEqual(1);
     // One pod (15 req/s) takes the whole 25 req/s at the flip.
     const flip = Math.ceil(atOnce.changes[0]?.at ?? 0);
