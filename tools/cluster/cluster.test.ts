@@ -1,8 +1,10 @@
 // The cluster scripts cannot meet a real GKE here. What is checked: shellcheck, and each script
 // run against fake gcloud/kubectl/istioctl/curl/npx that record every call: with --dry-run none
 // may be called and the key commands must be printed; for real, checks come before creates and
-// an existing resource is not created again.
-import { spawnSync } from 'node:child_process';
+// an existing resource is not created again. deploy.sh also runs with the real kubectl against
+// two API server doubles (primary and burst), to show that deploying again during a burst leaves
+// the worker VirtualService as the istiowatcher set it.
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -18,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startApiServerDouble } from '@string-hashr/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = path.join(root, 'tools/cluster');
@@ -186,9 +189,29 @@ describe('--dry-run prints the commands and runs none of them', () => {
     expect(out).toContain(`+ kubectl --context gke_demo_us-west1-a_burst apply -k ${rendered}/k8s/burst`);
     expect(out).toContain(`+ kubectl --context gke_demo_us-west1-a_primary apply -k ${rendered}/k8s/primary`);
     expect(out).toContain(`+ kubectl --context gke_demo_us-west1-a_primary apply -k ${rendered}/istio-manifests`);
+    // The worker VirtualService: checked for, then created only when absent (the dry run assumes absent).
+    expect(out).toContain(
+      '+ kubectl --context gke_demo_us-west1-a_primary -n default get virtualservices.networking.istio.io worker-virtual-service -o name  # check',
+    );
+    expect(out).toContain(
+      `+ kubectl --context gke_demo_us-west1-a_primary create -f ${rendered}/istio-manifests/states/natural.yaml`,
+    );
+    expect(out).not.toMatch(/apply .*states\//);
     expect(out).toContain('rollout status deployment/frontend-deployment');
     expect(out.indexOf('k8s/burst')).toBeLessThan(out.indexOf('k8s/primary'));
-    expect(out).toContain('open http://<ingress IP>/');
+    // Secrets before the pods that need them, each made from a pipe: no secret in a printed command.
+    expect(out).toContain(
+      "+ head -c 32 /dev/urandom | base64 | tr -d '+/=\\n' | kubectl --context gke_demo_us-west1-a_primary -n default create secret generic frontend-control-key --from-file=CONTROL_KEY=/dev/stdin",
+    );
+    expect(out).toContain('create secret generic redis-password --from-file=REDIS_PASSWORD=/dev/stdin');
+    expect(out).toMatch(
+      /get secret redis-password -o 'jsonpath=\{\.data\.REDIS_PASSWORD\}' \| base64 -d \| kubectl --context gke_demo_us-west1-a_burst .*--dry-run=client -o yaml \| kubectl --context gke_demo_us-west1-a_burst apply -f -/,
+    );
+    expect(out).toContain('create secret tls frontend-tls --cert=tls.crt --key=tls.key');
+    expect(out.indexOf('create secret')).toBeLessThan(out.indexOf('apply -k'));
+    // The page's link with the key, once, at the end.
+    expect(out).toContain('# open https://<ingress IP>/#key=<control key> (this link is shown once');
+    expect(out.match(/#key=/g)).toHaveLength(1);
   });
 
   it('teardown.sh: load balancers, clusters, firewall rule, and the registry only when asked', () => {
@@ -456,12 +479,143 @@ describe('for real (against the fakes): idempotent', () => {
       'manifests-t1/istio-manifests',
     ]);
     expect(calls[0]).toMatch(/^npx .*--registry us-west1-docker\.pkg\.dev\/demo\/string-hashr --tag t1 --out /);
-    expect(output).toContain('open http://203.0.113.7/');
+    // The secrets exist (the fake answers every get): kept, and the link without the key.
+    // Only burst's copy of the Redis password is rendered (client side) and applied, every time.
+    expect(calls.filter((c) => c.includes('create secret') && !c.includes('--dry-run=client'))).toEqual([]);
+    expect(calls).toContainEqual('kubectl --context gke_demo_us-west1-a_burst apply -f -');
+    expect(output).toContain('open https://203.0.113.7/ (read-only)');
+    // The fake says the worker VirtualService exists: it is not created again.
+    expect(calls.filter((c) => / create /.test(c) && !c.includes('create secret'))).toEqual([]);
+    expect(output).toContain('worker-virtual-service exists: left as it is');
   });
 
   it('teardown deletes nothing that is gone', () => {
     const { status, calls } = runScript('teardown.sh', ['--project', 'demo', '--delete-images']);
     expect(status).toBe(0);
     expect(calls.filter((c) => / delete /.test(c))).toEqual([]);
+  });
+});
+
+describe('deploy.sh again during a burst (the real kubectl against API server doubles)', () => {
+  const realKubectl = spawnSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+
+  /** Runs deploy.sh with the real kubectl and npx; only gcloud, istioctl, curl and the waits are faked. */
+  async function deploy(kubeconfig: string, tag: string) {
+    const bin = mkdtempSync(path.join(tmpdir(), 'deploy-bin-'));
+    const calls = path.join(bin, 'calls.log');
+    for (const tool of ['gcloud', 'istioctl', 'curl'])
+      writeFileSync(path.join(bin, tool), `#!/usr/bin/env bash\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
+    // kubectl: rollouts and the ingress address are faked (the doubles run no pods); the rest is
+    // real, with schema validation off as the doubles serve no OpenAPI (tools/manifests checks the
+    // schemas). \`create secret\` sends protobuf, which the doubles do not speak: it is rendered
+    // (--dry-run=client -o json) and created from that JSON, the same object by the same verb.
+    writeFileSync(
+      path.join(bin, 'kubectl'),
+      `#!/usr/bin/env bash
+echo "kubectl $*" >> "${calls}"
+case "$*" in
+  *"rollout status"*) exit 0 ;;
+  *"jsonpath={.status.loadBalancer"*) echo 203.0.113.7; exit 0 ;;
+  *" create secret "*"--dry-run=client"*) exec "${realKubectl}" "$@" ;;
+  *" create secret "*) "${realKubectl}" "$@" --dry-run=client -o json | "${realKubectl}" "$1" "$2" create -f - --validate=false; exit ;;
+  *" apply "*|*" create "*) exec "${realKubectl}" "$@" --validate=false ;;
+esac
+exec "${realKubectl}" "$@"
+`,
+      { mode: 0o755 },
+    );
+    const child = spawn('bash', [path.join(dir, 'deploy.sh'), '--project', 'demo', '--tag', tag], {
+      cwd: root,
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        KUBECONFIG: kubeconfig,
+        KUBECACHEDIR: path.join(bin, 'cache'),
+        PROJECT_ID: '',
+      },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const log = readFileSync(calls, 'utf8').split('\n').filter(Boolean);
+    rmSync(bin, { recursive: true, force: true });
+    return { status, output, calls: log };
+  }
+
+  it('creates the worker VirtualService once; a deploy during a burst leaves its weights and annotations', async () => {
+    const primary = await startApiServerDouble();
+    const burst = await startApiServerDouble();
+    const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'deploy-kubeconfig-')), 'config');
+    const cluster = (name: string, url: string) =>
+      `  - name: ${name}\n    cluster:\n      server: ${url}\n      insecure-skip-tls-verify: true`;
+    const context = (name: string, clusterName: string) =>
+      `  - name: ${name}\n    context:\n      cluster: ${clusterName}\n      user: deployer`;
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        cluster('primary', primary.url),
+        cluster('burst', burst.url),
+        'users:',
+        '  - name: deployer\n    user:\n      token: deployer',
+        'contexts:',
+        context('gke_demo_us-west1-a_primary', 'primary'),
+        context('gke_demo_us-west1-a_burst', 'burst'),
+        'current-context: gke_demo_us-west1-a_primary',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const first = await deploy(kubeconfig, 'deploytest');
+      expect(first.status, first.output).toBe(0);
+      const created = primary.virtualService('default', 'worker-virtual-service');
+      expect(created, first.output).toBeDefined();
+      const route = (vs: typeof created) =>
+        (vs as { spec: { http: Array<{ route: Array<{ weight: number }> }> } }).spec.http[0]!.route.map(
+          (r) => r.weight,
+        );
+      expect(route(created)).toEqual([100, 0]);
+      expect(burst.object('apps', 'deployments', 'default', 'worker-deployment')).toBeDefined();
+      expect(
+        primary.object('networking.istio.io', 'destinationrules', 'default', 'worker-destination-rule'),
+      ).toBeDefined();
+
+      // A burst, as the watcher writes it: weights and its annotations in one edit.
+      primary.editVirtualService('default', 'worker-virtual-service', (vs) => {
+        const r = (vs as { spec: { http: Array<{ route: Array<{ weight: number }> }> } }).spec.http[0]!.route;
+        r[0]!.weight = 0;
+        r[1]!.weight = 100;
+        (vs.metadata as { annotations?: Record<string, string> }).annotations = {
+          'burst.string-hashr.dev/phase': 'burst',
+          'burst.string-hashr.dev/changed-at': '2025-03-01T12:00:00.000Z',
+          'burst.string-hashr.dev/reason': '30.00 req/s above high threshold 15',
+          'burst.string-hashr.dev/owner': 'istiowatcher-0/1',
+        };
+      });
+      const during = primary.virtualService('default', 'worker-virtual-service');
+      const writesBefore = primary.writes().length;
+
+      const again = await deploy(kubeconfig, 'deploytest');
+      expect(again.status, again.output).toBe(0);
+      expect(again.output).toContain('worker-virtual-service exists: left as it is');
+      // The object is exactly as the watcher left it (same resourceVersion: nothing wrote it).
+      expect(primary.virtualService('default', 'worker-virtual-service')).toEqual(during);
+      expect(primary.writes().slice(writesBefore)).toEqual([]);
+      // Everything else was applied again (and found unchanged).
+      expect(again.calls.filter((c) => c.includes(' apply -k ')).map((c) => c.split('/').slice(-2).join('/'))).toEqual([
+        'k8s/burst',
+        'k8s/primary',
+        'manifests-deploytest/istio-manifests',
+      ]);
+      // The burst Deployment carries no replica count for the apply to reset: the HPA's stays.
+      expect(burst.object('apps', 'deployments', 'default', 'worker-deployment')?.spec).not.toHaveProperty('replicas');
+    } finally {
+      await primary.stop();
+      await burst.stop();
+      rmSync(path.join(root, 'tmp/manifests-deploytest'), { recursive: true, force: true });
+    }
   });
 });

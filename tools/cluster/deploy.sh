@@ -22,7 +22,7 @@ script_flag() {
   SCRIPT_FLAG_SHIFT=2
 }
 parse_flags "$@"
-need kubectl npx
+need kubectl npx openssl
 if [[ -z ${TAG:-} ]]; then
   TAG=$(git -C "$CLUSTER_ROOT" rev-parse --short HEAD 2>/dev/null) || die "no --tag, and $CLUSTER_ROOT is not a git checkout to take the commit's tag from: pass --tag"
 fi
@@ -33,14 +33,48 @@ step "manifests for $REGISTRY/*:$TAG in $OUT"
 run npx --prefix "$CLUSTER_ROOT" tsx "$CLUSTER_ROOT/tools/manifests/src/main.ts" --config "$CLUSTER_ROOT/tools/manifests/config.yaml" \
   --registry "$REGISTRY" --tag "$TAG" --out "$OUT"
 
+# The Secrets the manifests refer to (names: libs/contract/src/security.ts), created once when absent.
+# A secret is made by a pipe into kubectl, never an argument: the printed commands never show one.
+secret_from_random() { # CONTEXT NAME KEY
+  if exists kubectl --context "$1" -n "$NAMESPACE" get secret "$2"; then
+    note "secret $2 exists on $1: kept"
+    return 1
+  fi
+  run_pipe "head -c 32 /dev/urandom | base64 | tr -d '+/=\\n' | $(quote kubectl --context "$1" -n "$NAMESPACE" create secret generic "$2" "--from-file=$3=/dev/stdin")"
+}
+step "secrets: the control key of the rate, the Redis password (primary's, copied to burst)"
+NEW_CONTROL_KEY=false
+secret_from_random "$PRIMARY_CONTEXT" frontend-control-key CONTROL_KEY && NEW_CONTROL_KEY=true
+secret_from_random "$PRIMARY_CONTEXT" redis-password REDIS_PASSWORD || true
+run_pipe "$(quote kubectl --context "$PRIMARY_CONTEXT" -n "$NAMESPACE" get secret redis-password -o 'jsonpath={.data.REDIS_PASSWORD}') | base64 -d | $(quote kubectl --context "$BURST_CONTEXT" -n "$NAMESPACE" create secret generic redis-password --from-file=REDIS_PASSWORD=/dev/stdin --dry-run=client -o yaml) | $(quote kubectl --context "$BURST_CONTEXT" apply -f -)"
+
+step "the page's certificate: istio-system/frontend-tls (self-signed for the gateway's IP unless one is there)"
+INGRESS=$(wait_for_value '<ingress IP>' 'the ingress gateway address' \
+  kubectl --context "$PRIMARY_CONTEXT" -n istio-system get service istio-ingressgateway -o 'jsonpath={.status.loadBalancer.ingress[0].ip}')
+if exists kubectl --context "$PRIMARY_CONTEXT" -n istio-system get secret frontend-tls; then
+  note "secret istio-system/frontend-tls exists: kept (docs/deploy.md: a certificate for a domain)"
+else
+  run_pipe "cd \"\$(mktemp -d)\" && openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj /CN=$(quote "$INGRESS") -addext subjectAltName=IP:$(quote "$INGRESS") -keyout tls.key -out tls.crt 2>/dev/null && { $(quote kubectl --context "$PRIMARY_CONTEXT" -n istio-system create secret tls frontend-tls --cert=tls.crt --key=tls.key); made=\$?; rm -f tls.key; exit \$made; }"
+fi
+
 step "burst ($BURST_CONTEXT): worker, its autoscaler, and the Services the mesh routes"
 run kubectl --context "$BURST_CONTEXT" apply -k "$OUT/k8s/burst"
 
 step "primary ($PRIMARY_CONTEXT): Redis, frontend, worker, istiowatcher"
 run kubectl --context "$PRIMARY_CONTEXT" apply -k "$OUT/k8s/primary"
 
-step "primary: Istio gateway, routing (natural: all to primary), mTLS and authorization"
+step "primary: Istio gateway, routing, mTLS and authorization"
 run kubectl --context "$PRIMARY_CONTEXT" apply -k "$OUT/istio-manifests"
+
+# The worker VirtualService is created once and never applied again: its weights and
+# burst.string-hashr.dev annotations are the istiowatcher's, and a re-apply during a burst would
+# send everything back to primary (docs/deploy.md, "Deploying again").
+step "primary: the worker VirtualService (natural: all to primary), only when absent"
+if exists kubectl --context "$PRIMARY_CONTEXT" -n "$NAMESPACE" get virtualservices.networking.istio.io worker-virtual-service -o name; then
+  note "worker-virtual-service exists: left as it is (the istiowatcher owns its weights)"
+else
+  run kubectl --context "$PRIMARY_CONTEXT" create -f "$OUT/istio-manifests/states/natural.yaml"
+fi
 
 step "rollouts"
 for deployment in redis-cache worker-deployment frontend-deployment istiowatcher; do
@@ -49,6 +83,13 @@ done
 run kubectl --context "$BURST_CONTEXT" -n "$NAMESPACE" rollout status deployment/worker-deployment --timeout 5m
 
 step "the page"
-INGRESS=$(wait_for_value '<ingress IP>' 'the ingress gateway address' \
-  kubectl --context "$PRIMARY_CONTEXT" -n istio-system get service istio-ingressgateway -o 'jsonpath={.status.loadBalancer.ingress[0].ip}')
-note "open http://$INGRESS/ and enter a rate above ${BURST_HIGH_RPS:-15}/s: after about half a minute the hashes start with bursty-"
+# The link with the key is printed once, when the key is made: the fragment (#key=) never reaches
+# a server, its log or a Referer. Without it the page is read-only.
+KEY_COMMAND="kubectl --context $PRIMARY_CONTEXT -n $NAMESPACE get secret frontend-control-key -o jsonpath='{.data.CONTROL_KEY}' | base64 -d"
+if $NEW_CONTROL_KEY; then
+  if $DRY_RUN; then CONTROL_KEY='<control key>'; else CONTROL_KEY=$(bash -o pipefail -c "$KEY_COMMAND"); fi
+  note "open https://$INGRESS/#key=$CONTROL_KEY (this link is shown once; keep it: it changes the rate)"
+else
+  note "open https://$INGRESS/ (read-only); the link that changes the rate: https://$INGRESS/#key=\$($KEY_COMMAND)"
+fi
+note "enter a rate above ${BURST_HIGH_RPS:-15}/s: after about half a minute the hashes start with bursty-"

@@ -9,8 +9,10 @@ import { parseAllDocuments } from 'yaml';
 import { ALL_BURST, NATURAL } from '@string-hashr/policy';
 import { readWeights, watcherRbacRules } from '@string-hashr/kube-objects';
 import { defaultWatcherQuery } from '@string-hashr/metric-reading';
+import { startApiServerDouble } from '@string-hashr/testing';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
+import * as networkingK8s from 'kubernetes-models/networking.k8s.io/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as core from 'kubernetes-models/v1';
 import * as install from '@kubernetes-models/istio/install.istio.io/v1alpha1';
@@ -23,7 +25,6 @@ import { generate, KUSTOMIZATION_FILE, layout } from './src/layout.js';
 import { generateFromArgs } from './src/cli.js';
 import { ADDONS_DIR, GRAFANA_FILES } from './src/grafana.js';
 import { PROMOTED_API_VERSIONS } from './src/render.js';
-import { startFakeApiServer } from './test/fake-apiserver.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -50,7 +51,18 @@ const find = (docs: Doc[], kind: string, name: string) => {
 
 /** Every model class by "apiVersion/kind", with the promoted Istio versions mapped back to the model that checks them. */
 const models = new Map<string, new (data: Doc) => { validate(): void }>();
-for (const module of [apps, autoscaling, rbac, core, install, networking, security, securityBeta, telemetry]) {
+for (const module of [
+  apps,
+  autoscaling,
+  networkingK8s,
+  rbac,
+  core,
+  install,
+  networking,
+  security,
+  securityBeta,
+  telemetry,
+]) {
   for (const value of Object.values(module) as unknown[]) {
     const model = value as { apiVersion?: string; kind?: string };
     if (typeof value === 'function' && model.apiVersion && model.kind)
@@ -68,6 +80,7 @@ function validateDoc(doc: Doc) {
 const primary = docsIn('k8s/primary');
 const burst = docsIn('k8s/burst');
 const istio = docsIn('istio-manifests');
+const states = docsIn('istio-manifests/states');
 const deployments = [...primary, ...burst].filter((d) => d.kind === 'Deployment');
 const podSpecs = deployments.map((d) => d.spec.template.spec);
 const containers = podSpecs.flatMap((s) => s.containers);
@@ -109,6 +122,32 @@ describe('generation', () => {
     expect(worker.content).toContain('image: europe-docker.pkg.dev/p/r/worker:abc1234');
   });
 
+  it('takes the clusters pod ranges from flags (deploy.sh reads them from GKE) into the NetworkPolicies', () => {
+    const { files } = generateFromArgs(['--primary-pod-range', '10.8.0.0/14', '--burst-pod-range', '10.12.0.0/14']);
+    const burstPolicies = files.find((f) => f.path === 'k8s/burst/network-policies.yaml')!.content;
+    expect(burstPolicies.split('\n')[0]).toContain('--primary-pod-range 10.8.0.0/14 --burst-pod-range 10.12.0.0/14');
+    expect(burstPolicies).toContain('cidr: 10.8.0.0/14');
+    expect(files.find((f) => f.path === 'k8s/primary/network-policies.yaml')!.content).toContain('cidr: 10.12.0.0/14');
+    expect(() => generateFromArgs(['--burst-pod-range', '10.4.0.1/14'])).toThrow(
+      /network.podRanges.burst "10.4.0.1\/14" is not a CIDR/,
+    );
+    expect(() => generateFromArgs(['--primary-pod-range', 'everything'])).toThrow(/not a CIDR/);
+  });
+
+  it('refuses a third-party image without a digest', () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'config-'));
+    try {
+      const file = path.join(tmp, 'config.yaml');
+      writeFileSync(
+        file,
+        readFileSync(DEFAULT_CONFIG_PATH, 'utf8').replace(/^redisImage: .*$/m, 'redisImage: redis:7.4-alpine'),
+      );
+      expect(() => loadConfig(file)).toThrow(/redisImage "redis:7.4-alpine" must be pinned by digest/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('refuses the latest tag and unknown flags', () => {
     expect(() => generateFromArgs(['--tag', 'latest'])).toThrow(/latest/);
     expect(() => generateFromArgs(['--regsitry', 'x'])).toThrow(/unknown/);
@@ -132,6 +171,7 @@ describe('every document', () => {
       'v1',
       'apps/v1',
       'autoscaling/v2',
+      'networking.k8s.io/v1',
       'rbac.authorization.k8s.io/v1',
       'networking.istio.io/v1',
       'security.istio.io/v1',
@@ -163,7 +203,7 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
 
   /** Runs the real kubectl against the fake API server; resolves with its output and exit code. */
   async function kubectlApply(args: string[]) {
-    const api = await startFakeApiServer();
+    const api = await startApiServerDouble();
     const tmp = mkdtempSync(path.join(tmpdir(), 'kubeconfig-'));
     const kubeconfig = path.join(tmp, 'config');
     writeFileSync(
@@ -181,7 +221,7 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
       const e = err as { code: number; stdout: string; stderr: string };
       return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     } finally {
-      await api.close();
+      await api.stop();
       rmSync(tmp, { recursive: true, force: true });
     }
   }
@@ -299,7 +339,8 @@ describe('invariants', () => {
       envOf(containerOf(primary, 'worker-deployment')),
       envOf(containerOf(burst, 'worker-deployment')),
     ]) {
-      expect(env.REDIS_URL).toBe('redis-cache-service:6379');
+      // The password from its Secret, expanded by Kubernetes from REDIS_PASSWORD (set before it).
+      expect(env.REDIS_URL).toBe('redis://:$(REDIS_PASSWORD)@redis-cache-service:6379');
     }
     expect(find(burst, 'Service', 'redis-cache-service').spec.ports[0].port).toBe(6379);
   });
@@ -317,7 +358,14 @@ describe('invariants', () => {
   ] as const)('every variable set for %s is one the app reads (apps/%s/src)', (app, clusters, deployment) => {
     const read = envNamesRead(app);
     for (const docs of clusters) {
-      const unknown = Object.keys(envOf(containerOf(docs, deployment))).filter((name) => !read.has(name));
+      const vars = envOf(containerOf(docs, deployment));
+      // A variable only there to be expanded into another, `$(NAME)`, is read through that one.
+      const expanded = new Set(
+        Object.values(vars).flatMap((value) =>
+          [...String(value ?? '').matchAll(/\$\(([A-Z0-9_]+)\)/g)].map((m) => m[1]),
+        ),
+      );
+      const unknown = Object.keys(vars).filter((name) => !read.has(name) && !expanded.has(name));
       expect(unknown, `set in the manifests but not read by apps/${app}/src`).toEqual([]);
     }
   });
@@ -332,14 +380,13 @@ describe('invariants', () => {
     expect(subset('primary')).toEqual({ 'cluster-type': 'primary-cluster' });
     expect(subset('burst')).toEqual({ 'cluster-type': 'burst-cluster' });
     expect(rule.spec.trafficPolicy.loadBalancer.simple).toBe('RANDOM');
-    const vs = find(istio, 'VirtualService', 'worker-virtual-service');
+    const vs = find(states, 'VirtualService', 'worker-virtual-service');
     const used = vs.spec.http.flatMap((h: Doc) => h.route.map((r: Doc) => r.destination.subset));
     expect(new Set(used)).toEqual(new Set(rule.spec.subsets.map((s: Doc) => s.name)));
     for (const r of vs.spec.http[0].route) expect(r.destination.host).toBe(rule.spec.host);
   });
 
-  it('the applied VirtualService and natural.yaml are natural, burst.yaml is all burst', () => {
-    expect(readWeights(find(istio, 'VirtualService', 'worker-virtual-service'))).toEqual(NATURAL);
+  it('natural.yaml is natural, burst.yaml is all burst', () => {
     const state = (name: string) =>
       find(
         docsOf(committed.find((f) => f.path === `istio-manifests/states/${name}`)!.content),
@@ -348,6 +395,21 @@ describe('invariants', () => {
       );
     expect(readWeights(state('natural.yaml'))).toEqual(NATURAL);
     expect(readWeights(state('burst.yaml'))).toEqual(ALL_BURST);
+  });
+
+  it('nothing applied again on a deploy fights the watcher or the autoscaler', () => {
+    // The watcher owns the worker VirtualService's weights and annotations: no applied folder holds it.
+    const applied = layout(config)
+      .filter((f) => f.kustomize)
+      .flatMap((f) => docsIn(f.dir));
+    expect(applied.filter((d) => d.kind === 'VirtualService').map((d) => d.metadata.name)).not.toContain(
+      'worker-virtual-service',
+    );
+    // The HPA owns the burst worker's replica count.
+    const hpa = find(burst, 'HorizontalPodAutoscaler', 'worker-deployment');
+    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'worker-deployment' });
+    expect(find(burst, 'Deployment', 'worker-deployment').spec).not.toHaveProperty('replicas');
+    expect(find(primary, 'Deployment', 'worker-deployment').spec.replicas).toBeGreaterThan(0);
   });
 
   it("the watcher's Role is exactly watcherRbacRules and is bound to the watcher's own ServiceAccount", () => {
@@ -372,9 +434,8 @@ describe('invariants', () => {
         r.from.flatMap((f: Doc) => f.source.principals),
       );
     expect(principals('worker-allow-frontend')).toEqual([principal(saOf(primary, 'frontend-deployment'))]);
-    expect(principals('redis-allow-frontend-and-worker').sort()).toEqual(
-      [principal(saOf(primary, 'frontend-deployment')), principal(saOf(primary, 'worker-deployment'))].sort(),
-    );
+    expect(principals('redis-allow-frontend')).toEqual([principal(saOf(primary, 'frontend-deployment'))]);
+    expect(principals('redis-allow-worker')).toEqual([principal(saOf(primary, 'worker-deployment'))]);
     expect(saOf(burst, 'worker-deployment')).toBe(saOf(primary, 'worker-deployment'));
     expect(find(istio, 'PeerAuthentication', 'default').spec.mtls.mode).toBe('STRICT');
   });

@@ -1,20 +1,21 @@
 import { type Server as HttpServer, createServer } from 'node:http';
-import { CALCULATION_CHANNEL } from '@string-hashr/contract';
-import { type Logger, closeServer, createMetricsRegistry, metricsHandler } from '@string-hashr/runtime';
-import { isRedisReady } from '@string-hashr/redis';
-import { type TrafficStats, validateFrequency } from '@string-hashr/traffic';
+import { type Logger, closeServer, createMetricsRegistry, metricsHandler, throttledLog } from '@string-hashr/runtime';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import morgan from 'morgan';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { Server as SocketServer } from 'socket.io';
+import { checkOrigin } from './access.js';
 import type { FrontendConfig } from './config.js';
-import { LoadGenerator } from './load-generator.js';
+import { createRateControl } from './rate-control.js';
+import { createResultRelay } from './result-relay.js';
 import { type StaticDirs, staticDirs } from './static-files.js';
-import { TrafficMonitor } from './traffic-monitor.js';
+import { TrafficMonitor, liveGauge } from './traffic-monitor.js';
 
 export interface FrontendDeps {
-  config: Pick<FrontendConfig, 'maxRate' | 'maxInFlight' | 'initialRate' | 'burstPrefix' | 'logRequests'>;
+  config: Pick<FrontendConfig, 'maxRate' | 'maxInFlight' | 'initialRate' | 'burstPrefix' | 'logRequests'> &
+    Partial<Pick<FrontendConfig, 'redisStallMs' | 'rateControl' | 'controlKey' | 'allowedOrigins'>>;
   log: Logger;
   /** A Redis connection for subscribing (connectRedis(url, 'subscriber')); the caller closes it. */
   subscriber: Redis;
@@ -40,74 +41,110 @@ export interface FrontendApp {
 /** Charts on the page cover 2 minutes; a page that connects gets them at once. */
 const HISTORY_LENGTH = 120;
 
+/**
+ * The page is served like a production site: everything it loads comes from here, so the CSP
+ * allows only 'self' (plus data: images, which Bootstrap's CSS uses for its form icons), no
+ * inline script or style, no framing, no Referer to anyone, no MIME sniffing. No
+ * upgrade-insecure-requests: the local stack serves plain HTTP, and behind the gateway every URL
+ * of the page is relative, so it stays on HTTPS anyway.
+ */
+export const SECURITY_HEADERS: Parameters<typeof helmet>[0] = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  referrerPolicy: { policy: 'no-referrer' },
+  xFrameOptions: { action: 'deny' },
+};
+
+/** Largest socket.io message accepted: the page sends `{ "freq": number }`, nothing bigger. */
+export const MAX_SOCKET_MESSAGE_BYTES = 4 * 1024;
+
+/**
+ * Wiring, one way: rate control (pages' `frequency`, the load generator) and the result relay
+ * (Redis -> pages, stats) both report to the traffic monitor, which reports to nobody.
+ */
 export function createApp(deps: FrontendDeps): FrontendApp {
-  const { config, log, subscriber } = deps;
+  const { config, log } = deps;
   const registry = deps.registry ?? createMetricsRegistry('frontend');
   const app = express();
   const server = createServer(app);
-  const io = new SocketServer(server, { serveClient: true });
-
-  let subscribed = false;
-  const subscriptionLive = () => subscribed && isRedisReady(subscriber);
-
-  // The live figures are read when /metrics is scraped, after the generator exists.
-  const monitor: TrafficMonitor = new TrafficMonitor(registry, config.burstPrefix, {
-    targetRate: () => generator.rate,
-    inFlight: () => generator.inFlight,
-    socketClients: () => io.engine.clientsCount,
-    redisSubscribed: subscriptionLive,
+  const refusedSockets = new Counter({
+    name: 'frontend_sockets_refused_total',
+    help: 'socket.io handshakes refused because the page came from another origin (not in ALLOWED_ORIGINS)',
+    registers: [registry],
   });
-  const generator: LoadGenerator = new LoadGenerator({
+  const refusals = throttledLog(log, 60_000);
+  const allowedOrigins = config.allowedOrigins ?? [];
+  const io = new SocketServer(server, {
+    // The client script is served with the page's assets (/vendor/socket.io/), under the same headers.
+    serveClient: false,
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    // Same origin only (plus ALLOWED_ORIGINS): a page on another site cannot open a socket here.
+    allowRequest: (req, callback) => {
+      const fetchSite = req.headers['sec-fetch-site'];
+      const verdict = checkOrigin(
+        {
+          origin: req.headers.origin,
+          host: req.headers.host,
+          secFetchSite: typeof fetchSite === 'string' ? fetchSite : undefined,
+        },
+        allowedOrigins,
+      );
+      if (verdict.ok) return callback(null, true);
+      refusedSockets.inc();
+      refusals.warn('origin', 'socket.io handshake refused', { reason: verdict.reason });
+      callback('origin not allowed', false);
+    },
+  });
+
+  const monitor = new TrafficMonitor(registry, config.burstPrefix);
+  liveGauge(registry, 'frontend_socket_clients', 'Pages connected over socket.io', () => io.engine.clientsCount);
+  io.on('connection', (socket) => {
+    socket.emit('settings', { maxRate: config.maxRate, burstPrefix: config.burstPrefix });
+  });
+  const rateControl = createRateControl({
+    io,
+    log,
+    registry,
+    mode: config.rateControl ?? 'open',
+    controlKey: config.controlKey,
+    maxRate: config.maxRate,
+    initialRate: config.initialRate,
     send: deps.sendToProcessor,
     maxInFlight: config.maxInFlight,
     events: monitor,
   });
+  const relay = createResultRelay({
+    io,
+    log,
+    subscriber: deps.subscriber,
+    monitor,
+    registry,
+    statsIntervalMs: deps.statsIntervalMs ?? 1000,
+    historyLength: HISTORY_LENGTH,
+    redisStallMs: config.redisStallMs ?? 1000,
+  });
 
-  // One rate for everyone: every page hears about each change.
-  const setRate = (freq: number, by: string) => {
-    const from = generator.rate;
-    generator.setRate(freq);
-    if (freq !== from) log.info('rate changed', { from, to: freq, by });
-    io.emit('frequency', { freq: generator.rate });
-  };
-  setRate(config.initialRate, 'INITIAL_RATE');
-
-  const onMessage = (channel: string, message: string) => {
-    if (channel !== CALCULATION_CHANNEL) return;
-    monitor.result(message);
-    io.emit('calculation', message);
-  };
-  subscriber.on('message', onMessage);
-  // ioredis queues this until Redis is reachable and re-subscribes after every reconnect.
-  subscriber.subscribe(CALCULATION_CHANNEL).then(
-    () => {
-      subscribed = true;
-      log.info('subscribed', { channel: CALCULATION_CHANNEL });
-    },
-    (err: Error) => log.error('subscribe failed', { channel: CALCULATION_CHANNEL, error: err.message }),
-  );
-
-  const history: TrafficStats[] = [];
-  const statsTimer = setInterval(() => {
-    const stats = monitor.closeWindow({ targetRate: generator.rate, inFlight: generator.inFlight });
-    history.push(stats);
-    if (history.length > HISTORY_LENGTH) history.shift();
-    io.emit('stats', stats);
-  }, deps.statsIntervalMs ?? 1000);
-
-  io.on('connection', (socket) => {
-    socket.emit('settings', { maxRate: config.maxRate, burstPrefix: config.burstPrefix });
-    socket.emit('frequency', { freq: generator.rate });
-    socket.emit('history', history);
-    socket.on('frequency', (payload: unknown, ack?: unknown) => {
-      const check = validateFrequency(payload, config.maxRate);
-      if (check.ok) setRate(check.freq, `page ${socket.id}`);
-      else socket.emit('error', { message: check.message });
-      if (typeof ack === 'function') ack(check.ok ? { ok: true, freq: generator.rate } : check);
-    });
+  // socket.io answers /socket.io/ itself, before Express: its answers get the headers that matter there.
+  io.engine.on('headers', (headers: Record<string, string>) => {
+    headers['X-Content-Type-Options'] = 'nosniff';
   });
 
   app.disable('x-powered-by');
+  app.use(helmet(SECURITY_HEADERS));
   const isProbe = (url: string | undefined) => url === '/_healthz' || url === '/metrics';
   // Probes and scrapes never: their state is in the Redis log lines and in /metrics.
   app.use(
@@ -116,7 +153,7 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     }),
   );
   app.get('/_healthz', (_req, res) => {
-    if (subscriptionLive()) res.type('text').send('ok');
+    if (relay.subscribed()) res.type('text').send('ok');
     else res.status(503).type('text').send('redis subscription down');
   });
   app.get('/metrics', metricsHandler(registry));
@@ -129,12 +166,11 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     server,
     io,
     get rate() {
-      return generator.rate;
+      return rateControl.rate;
     },
     async close() {
-      generator.stop();
-      clearInterval(statsTimer);
-      subscriber.off('message', onMessage);
+      rateControl.stop();
+      relay.close();
       io.disconnectSockets(true);
       io.engine.close();
       if (server.listening) await closeServer(server, 2000);

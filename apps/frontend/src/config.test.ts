@@ -14,6 +14,10 @@ describe('frontend config', () => {
       initialRate: 0,
       burstPrefix: 'bursty-',
       logRequests: 'errors',
+      redisStallMs: 1000,
+      rateControl: 'open',
+      controlKey: undefined,
+      allowedOrigins: [],
     });
   });
 
@@ -28,6 +32,10 @@ describe('frontend config', () => {
       INITIAL_RATE: '12.5',
       BURST_PREFIX: 'cloud-',
       LOG_REQUESTS: 'all',
+      REDIS_STALL_MS: '250',
+      RATE_CONTROL: 'key',
+      CONTROL_KEY: 'k'.repeat(32),
+      ALLOWED_ORIGINS: 'https://hashr.example.com, http://localhost:3000/',
     });
     expect(config).toEqual({
       port: 9000,
@@ -38,7 +46,11 @@ describe('frontend config', () => {
       requestTimeoutMs: 500,
       initialRate: 12.5,
       burstPrefix: 'cloud-',
+      redisStallMs: 250,
       logRequests: 'all',
+      rateControl: 'key',
+      controlKey: 'k'.repeat(32),
+      allowedOrigins: ['https://hashr.example.com', 'http://localhost:3000'],
     });
   });
 
@@ -52,8 +64,21 @@ describe('frontend config', () => {
     [{ INITIAL_RATE: '2000' }, /^INITIAL_RATE=2000 is out of range: expected a number >= 0 <= 1000/],
     [{ INITIAL_RATE: '20', MAX_RATE: '10' }, /^INITIAL_RATE=20/],
     [{ LOG_REQUESTS: 'sometimes' }, /^LOG_REQUESTS=/],
+    [{ BURST_PREFIX: 'clo ud' }, /^BURST_PREFIX="clo ud" is not valid/],
+    [{ RATE_CONTROL: 'closed' }, /^RATE_CONTROL="closed" is not valid: expected one of open, key/],
+    [{ RATE_CONTROL: 'key' }, /^CONTROL_KEY is not set: RATE_CONTROL=key needs a key of at least 16 characters/],
+    [{ RATE_CONTROL: 'key', CONTROL_KEY: 'short-s3cr3t' }, /^CONTROL_KEY is too short \(12 characters\)/],
+    [{ CONTROL_KEY: 'k'.repeat(32) }, /^CONTROL_KEY is set but RATE_CONTROL=open ignores it/],
+    [{ ALLOWED_ORIGINS: 'hashr.example.com' }, /^ALLOWED_ORIGINS has "hashr.example.com": expected origins/],
+    [{ ALLOWED_ORIGINS: 'https://a.example, ftp://b.example' }, /^ALLOWED_ORIGINS has "ftp:\/\/b.example"/],
+    [{ ALLOWED_ORIGINS: 'https://a.example/path' }, /^ALLOWED_ORIGINS has "https:\/\/a.example\/path"/],
+    [{ ALLOWED_ORIGINS: '*' }, /^ALLOWED_ORIGINS has "\*"/],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => readConfig(env)).toThrow(ConfigError);
     expect(() => readConfig(env)).toThrow(message);
+  });
+
+  it('never repeats the control key in a message', () => {
+    expect(() => readConfig({ RATE_CONTROL: 'key', CONTROL_KEY: 'short-s3cr3t' })).not.toThrow(/s3cr3t/);
   });
 });

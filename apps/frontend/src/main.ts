@@ -11,6 +11,7 @@ void runMain(log, async () => {
   const processor = createProcessorClient(config.processorUrl, {
     maxConnections: config.maxInFlight,
     timeoutMs: config.requestTimeoutMs,
+    maxPerSecond: config.maxRate,
   });
   const subscriber = connectRedis(config.redisUrl, 'subscriber', log);
   const frontend = createApp({ config, log, subscriber, sendToProcessor: processor.send });

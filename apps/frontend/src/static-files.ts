@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 export interface StaticDirs {
   /** The page: index.html, its script and stylesheet. */
   page: string;
-  /** URL prefix -> folder of the vendor assets (Bootstrap, Chart.js). */
+  /** URL prefix -> folder of the vendor assets (Bootstrap, Chart.js, the socket.io client). */
   vendor: Record<string, string>;
 }
 
@@ -24,6 +24,7 @@ export function staticDirs(moduleUrl: string = import.meta.url): StaticDirs {
     vendor: {
       '/vendor/bootstrap': path.join(findNodeModules(here, 'bootstrap'), 'bootstrap/dist'),
       '/vendor/chart.js': path.join(findNodeModules(here, 'chart.js'), 'chart.js/dist'),
+      '/vendor/socket.io': path.join(findNodeModules(here, 'socket.io'), 'socket.io/client-dist'),
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   summarizeWindow,
 } from '@string-hashr/traffic';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DropReason, Outcome, TrafficEvents } from './load-generator.js';
+import type { DropReason, Outcome, TrafficEvents } from './traffic-events.js';
 
 /** A counter child with its labels bound once, so the hot path does no label lookup. */
 type Increment = { inc(value?: number): void };
@@ -26,20 +26,28 @@ function children<L extends string>(counter: Counter<string>, values: readonly L
   return bound;
 }
 
-export interface LiveFigures {
-  targetRate(): number;
-  inFlight(): number;
-  socketClients(): number;
-  redisSubscribed(): boolean;
+/** A gauge read when `/metrics` is scraped. */
+export function liveGauge(registry: Registry, name: string, help: string, read: () => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }
 
 /**
  * Counts what the generator and the Redis relay report, twice: into the per-second window of
- * the `stats` event, and into Prometheus metrics for `/metrics`.
+ * the `stats` event, and into Prometheus metrics for `/metrics`. It only listens: the rate and
+ * the requests in flight come from the events, so it needs neither the generator nor the relay.
  */
 export class TrafficMonitor implements TrafficEvents {
   private window: StatsWindow;
   private totals: TrafficCounters = emptyCounters();
+  private rate = 0;
+  private inFlight = 0;
   private readonly sentTotal: Counter;
   private readonly answeredTotal: Record<Outcome, Increment>;
   private readonly droppedTotal: Record<DropReason, Increment>;
@@ -49,7 +57,6 @@ export class TrafficMonitor implements TrafficEvents {
   constructor(
     registry: Registry,
     private readonly burstPrefix: string,
-    live: LiveFigures,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.window = openWindow(this.now());
@@ -67,11 +74,11 @@ export class TrafficMonitor implements TrafficEvents {
     this.answeredTotal = children(answered, ['ok', 'failed'] as const);
     const dropped = new Counter({
       name: 'frontend_requests_dropped_total',
-      help: 'Requests due but not sent: in_flight_limit (MAX_IN_FLIGHT reached) or behind_schedule (the process stalled over a second)',
+      help: 'Requests due but not sent: in_flight_limit (MAX_IN_FLIGHT reached), behind_schedule (the process stalled over a second) or max_rate (MAX_RATE reached within the last second)',
       labelNames: ['reason'],
       registers: [registry],
     });
-    this.droppedTotal = children(dropped, ['in_flight_limit', 'behind_schedule'] as const);
+    this.droppedTotal = children(dropped, ['in_flight_limit', 'behind_schedule', 'max_rate'] as const);
     const results = new Counter({
       name: 'frontend_results_total',
       help: 'Results received on the Redis calculation channel, by origin (burst: the hash has the burst prefix)',
@@ -85,24 +92,16 @@ export class TrafficMonitor implements TrafficEvents {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
-    const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [registry],
-        collect() {
-          this.set(read());
-        },
-      });
-    gauge('frontend_target_rate', 'Requests per second asked for (0: stopped)', live.targetRate);
-    gauge('frontend_requests_in_flight', 'Requests sent and not yet answered', live.inFlight);
-    gauge('frontend_socket_clients', 'Pages connected over socket.io', live.socketClients);
-    gauge('frontend_redis_subscribed', '1 while the Redis subscription to calculation is live', () =>
-      live.redisSubscribed() ? 1 : 0,
-    );
+    liveGauge(registry, 'frontend_target_rate', 'Requests per second asked for (0: stopped)', () => this.rate);
+    liveGauge(registry, 'frontend_requests_in_flight', 'Requests sent and not yet answered', () => this.inFlight);
+  }
+
+  rateChanged(rate: number): void {
+    this.rate = rate;
   }
 
   sent(): void {
+    this.inFlight++;
     this.window.sent++;
     this.sentTotal.inc();
   }
@@ -113,6 +112,7 @@ export class TrafficMonitor implements TrafficEvents {
   }
 
   answered(outcome: Outcome, latencyMs: number | null): void {
+    this.inFlight--;
     this.window[outcome]++;
     this.answeredTotal[outcome].inc();
     if (latencyMs !== null) {
@@ -130,11 +130,16 @@ export class TrafficMonitor implements TrafficEvents {
   }
 
   /** Ends the current window (the figures of the `stats` event) and opens the next. */
-  closeWindow(context: { targetRate: number; inFlight: number }): TrafficStats {
+  closeWindow(): TrafficStats {
     const now = this.now();
     const closing = this.window;
     this.window = openWindow(now);
     this.totals = addCounters(this.totals, closing);
-    return summarizeWindow(closing, now, { ...context, at: Date.now(), totals: this.totals });
+    return summarizeWindow(closing, now, {
+      targetRate: this.rate,
+      inFlight: this.inFlight,
+      at: Date.now(),
+      totals: this.totals,
+    });
   }
 }

@@ -1,13 +1,38 @@
-// The page in a real (headless) Chromium, served by the built frontend with the real worker and Redis.
-import { mkdtempSync } from 'node:fs';
+// The page in a real (headless) Chromium, served by the built frontend with the real worker and Redis:
+// it works under its strict CSP (no violation, no console error), a page on another origin cannot
+// open a socket, and with RATE_CONTROL=key a page needs the key (from the URL fragment) to change the rate.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CALCULATION_CHANNEL } from '@string-hashr/contract';
+import { CALCULATION_CHANNEL, isPublicPagePath } from '@string-hashr/contract';
 import { type TestRedis, chromiumLaunchOptions, http, startRedis, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApp, startApp } from './support.js';
+import { type RunningApp, connectPage, metric, startApp } from './support.js';
+
+/** Records what would show a broken page: console errors and CSP violations (reported by the page itself). */
+async function watchForProblems(page: Page): Promise<() => Promise<string[]>> {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning')
+      problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return async () => [
+    ...problems,
+    ...(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).map(
+      (v) => `CSP violation: ${v}`,
+    ),
+  ];
+}
 
 describe('the String Hashr page', () => {
   let redis: TestRedis;
@@ -33,15 +58,19 @@ describe('the String Hashr page', () => {
     await redis?.stop();
   });
 
-  it('sets a rate of 20, shows hashes newest first and about 20 req/s, and a second page sees the rate', async () => {
+  it('sets a rate of 20, shows hashes newest first and the traffic panel, and a second page sees the rate', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     const failedRequests: string[] = [];
+    const requestedPaths = new Set<string>();
+    page.on('request', (request) => requestedPaths.add(new URL(request.url()).pathname));
     page.on('requestfailed', (request) => failedRequests.push(request.url()));
     page.on('response', (response) => {
       if (response.status() >= 400) failedRequests.push(`${response.status()} ${response.url()}`);
     });
-    await page.goto(frontend.url);
+    const problems = await watchForProblems(page);
+    const response = await page.goto(frontend.url);
+    expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
     await expect(page.title()).resolves.toBe('String Hashr');
     await page.getByText("What's the frequency?").waitFor();
     await page.locator('#connection-status', { hasText: 'connected' }).waitFor();
@@ -49,31 +78,26 @@ describe('the String Hashr page', () => {
 
     await page.fill('#frequency-input', '20');
     await page.click('#frequency-submit');
-    const typedAt = Date.now();
-    await page.locator('#hashes [data-testid="hash-row"]').first().waitFor({ timeout: 3000 });
-    expect(Date.now() - typedAt).toBeLessThan(3000);
+    await page.locator('#hashes [data-testid="hash-row"]').first().waitFor({ timeout: 10_000 });
     await expect(page.locator('#current-rate').textContent()).resolves.toBe('20');
     await expect(page.locator('#hashes .hash-text').first().textContent()).resolves.toMatch(/^[A-Za-z0-9+/]{43}=$/);
 
-    // The panel: target 20, achieved about 20 once a whole second at that rate has passed.
-    await page.locator('#stat-target', { hasText: '20' }).waitFor({ timeout: 5000 });
+    // The panel: target 20, and requests sent and answered (rate accuracy is `npm run bench`'s).
+    await page.locator('#stat-target', { hasText: '20' }).waitFor({ timeout: 15_000 });
     await waitFor(
-      'the stats panel to report about 20 req/s',
-      async () => {
-        const achieved = Number(await page.locator('#stat-achieved').textContent());
-        return achieved >= 16 && achieved <= 24;
-      },
-      8000,
+      'the stats panel to report requests sent and answered',
+      async () =>
+        Number(await page.locator('#stat-achieved').textContent()) > 0 &&
+        Number(await page.locator('#stat-ok').textContent()) > 0,
+      15_000,
     );
-    const ok = Number(await page.locator('#stat-ok').textContent());
-    expect(ok).toBeGreaterThan(10);
     expect(await page.locator('#stat-p50').textContent()).toMatch(/^\d+\.\d$/);
     expect(await page.locator('#stat-failed').textContent()).toBe('0.0');
 
     // A burst result is marked as such, and is the newest row.
     await publisher.publish(CALCULATION_CHANNEL, 'bursty-' + 'B'.repeat(43) + '=');
     const burstRow = page.locator('#hashes [data-origin="burst"]').first();
-    await burstRow.waitFor({ timeout: 3000 });
+    await burstRow.waitFor({ timeout: 15_000 });
     await expect(burstRow.locator('.badge').textContent()).resolves.toBe('burst');
     await expect(burstRow.getAttribute('class')).resolves.toContain('list-group-item-warning');
     await expect(page.locator('#hashes [data-origin="primary"] .badge').first().textContent()).resolves.toBe('primary');
@@ -81,13 +105,13 @@ describe('the String Hashr page', () => {
     // A second page opened afterwards shows the rate in force.
     const second = await context.newPage();
     await second.goto(frontend.url);
-    await second.locator('#current-rate', { hasText: '20' }).waitFor({ timeout: 5000 });
+    await second.locator('#current-rate', { hasText: '20' }).waitFor({ timeout: 15_000 });
     await expect(second.inputValue('#frequency-input')).resolves.toBe('20');
 
     // A bad value is refused on that page only and the rate stays.
     await second.fill('#frequency-input', '-5');
     await second.click('#frequency-submit');
-    await second.locator('#frequency-error:not(.d-none)').waitFor({ timeout: 3000 });
+    await second.locator('#frequency-error:not(.d-none)').waitFor({ timeout: 15_000 });
     expect(await second.locator('#frequency-error').textContent()).toMatch(/from 0 to 1000/);
     expect(await page.locator('#frequency-error').isVisible()).toBe(false);
     await expect(page.locator('#current-rate').textContent()).resolves.toBe('20');
@@ -97,13 +121,13 @@ describe('the String Hashr page', () => {
     await waitFor(
       'a few chart points',
       () => page.evaluate(() => (document.getElementById('rate-chart') as HTMLCanvasElement).height > 0),
-      3000,
+      15_000,
     );
     for (let i = 0; i < 3; i++) await publisher.publish(CALCULATION_CHANNEL, `bursty-${String(i).repeat(43)}=`);
     await page.waitForFunction(
       () => document.querySelector('#hashes > li[data-origin="burst"]:nth-child(-n+4)') !== null,
       undefined,
-      { polling: 'raf', timeout: 3000 },
+      { polling: 'raf', timeout: 15_000 },
     );
     const shots = mkdtempSync(path.join(tmpdir(), 'string-hashr-page-'));
     const shot = path.join(shots, 'page.png');
@@ -113,13 +137,134 @@ describe('the String Hashr page', () => {
     // At a high rate the list keeps at most 100 rows.
     await page.fill('#frequency-input', '400');
     await page.click('#frequency-submit');
-    await waitFor('100 rows', async () => (await page.locator('#hashes > li').count()) === 100, 5000);
-    await page.waitForTimeout(1000);
+    await waitFor('100 rows', async () => (await page.locator('#hashes > li').count()) === 100, 15_000);
+    // Another 100 results arrive after that, and the list still holds 100.
+    const seen = async () => Number((await page.locator('#stat-results-total').textContent())?.replace(/,/g, ''));
+    const atHundred = await seen();
+    await waitFor('100 more results', async () => (await seen()) >= atHundred + 100, 10_000);
     expect(await page.locator('#hashes > li').count()).toBe(100);
     await page.click('#frequency-stop');
-    await second.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 3000 });
+    await second.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
 
     expect(failedRequests).toEqual([]);
+    // Everything the page asked for is on the paths the public Gateway routes (libs/contract).
+    expect([...requestedPaths].filter((p) => !isPublicPagePath(p))).toEqual([]);
+    expect(requestedPaths).toContain('/favicon.svg');
+    // Everything ran under the strict CSP: no violation, no console error (the favicon is found too).
+    expect(await problems()).toEqual([]);
+    await context.close();
+  });
+
+  it('a page on another origin cannot open a socket (WebSocket or polling) nor change the rate', async () => {
+    // The attacker's own site, on another port, with its own copy of the socket.io client.
+    const client = readFileSync(path.resolve('node_modules/socket.io/client-dist/socket.io.min.js'));
+    const attacker: Server = createServer((req, res) => {
+      if (req.url === '/io.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(client);
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>attacker</title>
+        <script src="/io.js"></script>
+        <script>
+          window.outcomes = [];
+          for (const transports of [['websocket'], ['polling']]) {
+            const s = io(${JSON.stringify(frontend.url)}, { transports, reconnection: false });
+            s.on('connect', () => { window.outcomes.push(transports[0] + ' connected'); s.emit('frequency', { freq: 77 }); });
+            s.on('connect_error', () => window.outcomes.push(transports[0] + ' refused'));
+          }
+        </script>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const refusedBefore = metric((await http(`${frontend.url}/metrics`)).body, 'frontend_sockets_refused_total') ?? 0;
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+      await page.waitForFunction(() => (window as unknown as { outcomes: string[] }).outcomes.length === 2, undefined, {
+        timeout: 15_000,
+      });
+      const outcomes = await page.evaluate(() => (window as unknown as { outcomes: string[] }).outcomes);
+      expect(outcomes.sort()).toEqual(['polling refused', 'websocket refused']);
+      const refusedAfter = metric((await http(`${frontend.url}/metrics`)).body, 'frontend_sockets_refused_total') ?? 0;
+      expect(refusedAfter - refusedBefore).toBeGreaterThanOrEqual(2);
+      const watcher = await connectPage(frontend.url);
+      try {
+        expect(await watcher.next<{ freq: number }>('frequency')).not.toEqual({ freq: 77 });
+      } finally {
+        watcher.close();
+      }
+    } finally {
+      await context.close();
+      attacker.closeAllConnections();
+      await new Promise((resolve) => attacker.close(resolve));
+    }
+  });
+});
+
+describe('the page with RATE_CONTROL=key', () => {
+  const KEY = 'page-test-control-key-0123456789';
+  let redis: TestRedis;
+  let frontend: RunningApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    frontend = await startApp('frontend', {
+      REDIS_URL: redis.url,
+      PROCESSOR_URL: 'http://127.0.0.1:9',
+      RATE_CONTROL: 'key',
+      CONTROL_KEY: KEY,
+    });
+    browser = await chromium.launch(chromiumLaunchOptions());
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await frontend?.stop();
+    await redis?.stop();
+  });
+
+  it('without the key: read-only, says so, asks for the key; a wrong key is refused, the right one unlocks', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = await watchForProblems(page);
+    await page.goto(frontend.url);
+    await page.locator('#control-readonly:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#control-readonly').textContent()).toMatch(/Read-only\..*control key/s);
+    expect(await page.locator('#frequency-input').isDisabled()).toBe(true);
+    expect(await page.locator('#frequency-submit').isDisabled()).toBe(true);
+
+    await page.fill('#control-key-input', 'not-the-key-0123456789');
+    await page.click('#control-key-submit');
+    await page.locator('#control-key-rejected:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#frequency-input').isDisabled()).toBe(true);
+
+    await page.fill('#control-key-input', KEY);
+    await page.click('#control-key-submit');
+    await page.locator('#control-unlocked:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#control-readonly').isVisible()).toBe(false);
+    await page.fill('#frequency-input', '3');
+    await page.click('#frequency-submit');
+    await page.locator('#current-rate', { hasText: /^3$/ }).waitFor({ timeout: 15_000 });
+    await page.click('#frequency-stop');
+    await page.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
+    expect(await problems()).toEqual([]);
+    await context.close();
+  });
+
+  it('the key in the URL fragment unlocks the page, leaves the address bar at once, and reaches no log', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(`${request.url()} ${request.headers().referer ?? ''}`));
+    await page.goto(`${frontend.url}/#key=${KEY}`);
+    await page.locator('#control-unlocked:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(page.url()).toBe(`${frontend.url}/`);
+    expect(await page.locator('#frequency-input').isDisabled()).toBe(false);
+    // A reload keeps it (this tab only); another tab does not have it.
+    await page.reload();
+    await page.locator('#control-unlocked:not(.d-none)').waitFor({ timeout: 15_000 });
+    const other = await context.newPage();
+    await other.goto(frontend.url);
+    await other.locator('#control-readonly:not(.d-none)').waitFor({ timeout: 15_000 });
+    expect(requested.filter((line) => line.includes(KEY))).toEqual([]);
+    expect(frontend.output()).not.toContain(KEY);
     await context.close();
   });
 });

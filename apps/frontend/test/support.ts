@@ -1,13 +1,18 @@
 // Test support for the frontend's integration and browser tests: built bundles, socket.io
 // clients that record what they hear, and stand-ins for the worker.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningProcess, freePort, http, startNodeApp, waitFor } from '@string-hashr/testing';
+import { closeRedis, connectRedis } from '@string-hashr/redis';
+import { createLogger, listen } from '@string-hashr/runtime';
+import { type RunningProcess, freePort, http, startNodeApp, startProcess, waitFor } from '@string-hashr/testing';
 import type { TrafficStats } from '@string-hashr/traffic';
 import { type Socket, io } from 'socket.io-client';
+import { type FrontendApp, type FrontendDeps, createApp } from '../src/app.js';
+import { createProcessorClient } from '../src/processor-client.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -64,9 +69,23 @@ export interface PageClient {
   close(): void;
 }
 
+export interface PageOptions {
+  /** The handshake's `auth` (the control key: `{ key }`). */
+  auth?: Record<string, unknown>;
+  /** Extra handshake headers, e.g. an Origin of another site. */
+  headers?: Record<string, string>;
+  transports?: Array<'websocket' | 'polling'>;
+}
+
 /** A socket.io client, as a page would be, recording every event it hears. */
-export async function connectPage(url: string): Promise<PageClient> {
-  const socket = io(url, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500 });
+export async function connectPage(url: string, options: PageOptions = {}): Promise<PageClient> {
+  const socket = io(url, {
+    transports: options.transports ?? ['websocket'],
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 500,
+    auth: options.auth,
+    extraHeaders: options.headers,
+  });
   const heard: Heard[] = [];
   socket.onAny((event: string, ...args: unknown[]) => heard.push({ event, args, at: Date.now() }));
   await waitFor(`socket.io connection to ${url}`, () => socket.connected, 10_000);
@@ -93,6 +112,26 @@ export async function connectPage(url: string): Promise<PageClient> {
       ) as Promise<T>,
     close: () => socket.close(),
   };
+}
+
+/** Tries a handshake that should be refused: resolves with the connect_error message (or throws if it connects). */
+export function refusedHandshake(url: string, options: PageOptions): Promise<string> {
+  const socket = io(url, {
+    transports: options.transports ?? ['websocket'],
+    reconnection: false,
+    auth: options.auth,
+    extraHeaders: options.headers,
+  });
+  return new Promise<string>((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.close();
+      reject(new Error('the handshake was accepted'));
+    });
+    socket.once('connect_error', (err: Error) => {
+      socket.close();
+      resolve(err.message);
+    });
+  });
 }
 
 /** Stats heard after `from`, skipping the first (its window mixes the old rate and the new). */
@@ -138,6 +177,88 @@ export async function startSink(
   };
 }
 
+/** A worker that answers 200 and then trickles its body, one byte every `everyMs`, for ever. */
+export async function startTrickler(everyMs: number, phase: 'headers' | 'body') {
+  const open = new Set<() => void>();
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => clearInterval(timer);
+    open.add(stop);
+    res.on('close', () => {
+      stop();
+      open.delete(stop);
+    });
+    if (phase === 'headers') {
+      // The status line, then one header byte at a time: headers never complete.
+      res.socket?.write('HTTP/1.1 200 OK\r\nX-Slow: ');
+      timer = setInterval(() => res.socket?.write('a'), everyMs);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    timer = setInterval(() => res.write('.'), everyMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Exchanges the server still holds open (it never ends one itself). */
+    openExchanges: () => open.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const stop of open) stop();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A stand-in worker in a process of its own, answering 200 and noting when each request arrived
+ * (ms, its monotonic clock): a flood run by the test cannot delay its clock or its accept loop.
+ */
+export async function startCountingSink(): Promise<{
+  url: string;
+  arrivals: () => Promise<number[]>;
+  stop: () => Promise<unknown>;
+}> {
+  const script = `
+    const http = require('node:http');
+    const arrivals = [];
+    const server = http.createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/arrivals') return res.end(JSON.stringify(arrivals));
+      arrivals.push(performance.now());
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    server.listen(0, '127.0.0.1', () => console.log('port=' + server.address().port));
+  `;
+  // At a real-time priority where allowed, so the times it notes are when requests arrived, not
+  // when a busy machine got round to it.
+  const realtime = spawnSync('chrt', ['-f', '20', 'true'], { stdio: 'ignore' }).status === 0;
+  const proc = realtime
+    ? startProcess('chrt', ['-f', '20', process.execPath, '-e', script])
+    : startProcess(process.execPath, ['-e', script]);
+  const port = await waitFor('the counting sink', () => /port=(\d+)/.exec(proc.output())?.[1], 10_000);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    arrivals: async () => JSON.parse((await http(`${url}/arrivals`)).body) as number[],
+    stop: () => proc.stop(),
+  };
+}
+
+/** The most of `times` (ms) in any window [t, t + windowMs). */
+export function busiestWindow(times: number[], windowMs = 1000): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let busiest = 0;
+  let end = 0;
+  for (let start = 0; start < sorted.length; start++) {
+    while (end < sorted.length && (sorted[end] ?? Infinity) < (sorted[start] ?? 0) + windowMs) end++;
+    busiest = Math.max(busiest, end - start);
+  }
+  return busiest;
+}
+
 /** A URL on which nothing listens. */
 export async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}`;
@@ -147,4 +268,50 @@ export async function closedPortUrl(): Promise<string> {
 export function metric(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(series + ' '));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/**
+ * createApp in-process (from source), sending to a sink of its own, ready (subscribed to Redis).
+ * Everything it starts is pushed on `cleanups` (run them in reverse). `lines` is its log.
+ */
+export async function startInProcessFrontend(
+  redisUrl: string,
+  cleanups: Array<() => Promise<unknown> | unknown>,
+  options: { config?: Partial<FrontendDeps['config']>; statsIntervalMs?: number; sinkStatus?: number | null } = {},
+) {
+  const lines: string[] = [];
+  const log = createLogger('frontend', (line) => lines.push(line));
+  const sink = await startSink(options.sinkStatus === undefined ? 200 : options.sinkStatus);
+  cleanups.push(() => sink.close());
+  const subscriber = connectRedis(redisUrl, 'subscriber', log);
+  cleanups.push(() => closeRedis(subscriber));
+  const processor = createProcessorClient(sink.url, {
+    maxConnections: 16,
+    timeoutMs: 1000,
+    maxPerSecond: options.config?.maxRate ?? 1000,
+  });
+  cleanups.push(() => processor.close(100));
+  const frontend: FrontendApp = createApp({
+    config: {
+      maxRate: 1000,
+      maxInFlight: 16,
+      initialRate: 0,
+      burstPrefix: 'bursty-',
+      logRequests: 'errors',
+      ...options.config,
+    },
+    log,
+    subscriber,
+    sendToProcessor: processor.send,
+    statsIntervalMs: options.statsIntervalMs ?? 1000,
+  });
+  cleanups.push(() => frontend.close());
+  const url = `http://127.0.0.1:${await listen(frontend.server, 0, '127.0.0.1')}`;
+  await waitFor('the Redis subscription', async () => (await http(`${url}/_healthz`)).status === 200);
+  const page = async (pageOptions?: PageOptions) => {
+    const client = await connectPage(url, pageOptions);
+    cleanups.push(() => client.close());
+    return client;
+  };
+  return { frontend, url, sink, page, lines };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@string-hashr/runtime';
-import { loadConfig } from './config.js';
+import { DURATION_BOUNDS, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has the codelab defaults and the source-reported default query', () => {
@@ -189,5 +189,31 @@ describe('loadConfig', () => {
   ])('%j stops the start naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each(Object.entries(DURATION_BOUNDS).filter(([name]) => name !== 'WATCHER_RATE_WINDOW'))(
+    '%s has bounds %j: below or above stops the start naming the variable',
+    (name, { min, max }) => {
+      expect(() => loadConfig({ [name]: String(max) })).not.toThrow();
+      expect(() => loadConfig({ [name]: String(min) })).not.toThrow();
+      expect(() => loadConfig({ [name]: String(max * 10 + 1) })).toThrow(
+        new RegExp(`^${name}=\\d+ is out of range: expected a number >= ${min} <= ${max}`),
+      );
+      if (min > 0) expect(() => loadConfig({ [name]: String(min / 2) })).toThrow(new RegExp(`^${name}=`));
+    },
+  );
+
+  it.each([
+    ['WATCHER_INTERVAL_SECONDS', '3000000'],
+    ['WATCHER_QUERY_TIMEOUT_SECONDS', '3000000'],
+  ])('%s=%s (past the timer limit) is refused at start', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}=3000000 is out of range`));
+  });
+
+  it.each([
+    ['500ms', /^WATCHER_RATE_WINDOW=500ms is out of range: expected 1s to 60m/],
+    ['2h', /^WATCHER_RATE_WINDOW=2h is out of range/],
+  ])('WATCHER_RATE_WINDOW=%s is refused', (value, message) => {
+    expect(() => loadConfig({ WATCHER_RATE_WINDOW: value })).toThrow(message);
   });
 });

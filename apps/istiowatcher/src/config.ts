@@ -23,8 +23,10 @@ import {
 } from '@string-hashr/contract';
 import { burstHealthQueries, defaultFreshnessQuery, defaultWatcherQuery } from '@string-hashr/metric-reading';
 import type { PolicySettings } from '@string-hashr/policy';
-import { policySettingsFromEnv, readTimingFromEnv } from '@string-hashr/watcher-settings';
+import { envSeconds, policySettingsFromEnv, readTimingFromEnv } from '@string-hashr/watcher-settings';
 import type { HealthQueries } from './sources/prometheus.js';
+
+export { DURATION_BOUNDS } from '@string-hashr/watcher-settings';
 
 export interface VirtualServiceRef {
   name: string;
@@ -89,7 +91,7 @@ function healthQueries(env: Env, rateWindow: string, cluster: string, latency: b
 export const DEFAULT_PROMETHEUS_URL = 'http://prometheus.istio-system.svc.cluster.local:9090';
 
 export function loadConfig(env: Env): WatcherConfig {
-  const timeoutMs = envNumber(env, 'WATCHER_QUERY_TIMEOUT_SECONDS', 3, { min: 0.1 }) * 1000;
+  const timeoutMs = envSeconds(env, 'WATCHER_QUERY_TIMEOUT_SECONDS', 3) * 1000;
   const { intervalMs, rateWindow, rateWindowSeconds } = readTimingFromEnv(env);
   const policy = policySettingsFromEnv(env);
   const cluster = burstCluster(env);
@@ -145,7 +147,7 @@ export function loadConfig(env: Env): WatcherConfig {
     port: envPort(env, 'PORT', PORTS.istiowatcher),
     intervalMs,
     // A dry run keeps the weights it would have set as its state; re-reading would undo that.
-    resyncMs: dryRun ? 0 : envNumber(env, 'WATCHER_RESYNC_SECONDS', 30, { min: 0 }) * 1000,
+    resyncMs: dryRun ? 0 : envSeconds(env, 'WATCHER_RESYNC_SECONDS', 30) * 1000,
     source,
     policy,
     router,
@@ -156,7 +158,7 @@ export function loadConfig(env: Env): WatcherConfig {
       enabled: envBoolean(env, 'WATCHER_LEADER_ELECTION', true) && routerKind === 'kubernetes' && !dryRun,
       leaseName: LEADER_LEASE_NAME,
       identity: envOptional(env, 'POD_NAME') ?? hostname(),
-      leaseDurationSeconds: envNumber(env, 'WATCHER_LEASE_DURATION_SECONDS', 15, { min: 1 }),
+      leaseDurationSeconds: envSeconds(env, 'WATCHER_LEASE_DURATION_SECONDS', 15),
     },
   };
 }

@@ -3,7 +3,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@string-hashr/runtime';
 import type { WatcherConfig } from './config.js';
-import { ALWAYS_LEADER, leaseLeadership, type Leadership } from './leader.js';
+import { alwaysLeader, leaseLeadership, type Leadership } from './leader.js';
 import { fileRouter } from './routers/file.js';
 import { kubernetesRouter } from './routers/kubernetes.js';
 import { dryRunRouter, type Router } from './routers/router.js';
@@ -30,9 +30,14 @@ export interface WatcherParts {
 
 /**
  * The parts for `config`. `dryRun` wraps the router so nothing is written (WATCHER_DRY_RUN, and
- * `--once`); leader election runs only when it is on and the router is the Kubernetes API.
+ * `--once`); leader election runs only when it is on and the router is the Kubernetes API;
+ * `watch: false` (for `--once`) reads the VirtualService with a GET instead of watching it.
  */
-export function buildParts(config: WatcherConfig, log: Logger, options: { dryRun?: boolean } = {}): WatcherParts {
+export function buildParts(
+  config: WatcherConfig,
+  log: Logger,
+  options: { dryRun?: boolean; watch?: boolean } = {},
+): WatcherParts {
   const dryRun = options.dryRun ?? config.dryRun;
   let router: Router;
   let kc: KubeConfig | undefined;
@@ -44,7 +49,10 @@ export function buildParts(config: WatcherConfig, log: Logger, options: { dryRun
     });
   } else {
     kc = kubeConfig();
-    router = kubernetesRouter(kc, config.virtualService, log, { identity: config.leaderElection.identity });
+    router = kubernetesRouter(kc, config.virtualService, log, {
+      identity: config.leaderElection.identity,
+      watch: options.watch ?? true,
+    });
   }
   const { leaderElection: election, virtualService } = config;
   const leadership =
@@ -56,6 +64,6 @@ export function buildParts(config: WatcherConfig, log: Logger, options: { dryRun
           leaseDurationSeconds: election.leaseDurationSeconds,
           log,
         })
-      : ALWAYS_LEADER;
+      : alwaysLeader(election.identity);
   return { source: buildSource(config), router: dryRun ? dryRunRouter(router, log) : router, leadership };
 }

@@ -1,9 +1,11 @@
 // The Kubernetes API as the watcher uses it, for every caller (the router, the leader election):
-// what an API error says, a deadline on a call, and an error that names the missing RBAC verb.
+// what an API error says, a deadline that aborts the request itself, and an error that names the
+// missing RBAC verb.
+import { Observable, setHeaderOptions, type ConfigurationOptions, type RequestContext } from '@kubernetes/client-node';
 import { RouterError } from './routers/router.js';
 
-/** The parts of a Kubernetes API error the watcher uses: the HTTP code and the Status message. */
-export function apiFailure(err: unknown): { code?: number; message: string; reason?: string } {
+/** The parts of a Kubernetes API error the watcher uses: the HTTP code, the Status message and its causes. */
+export function apiFailure(err: unknown): { code?: number; message: string; reason?: string; causes: string[] } {
   const e = err as { code?: unknown; body?: unknown; message?: string };
   let body = e.body;
   if (typeof body === 'string') {
@@ -13,32 +15,90 @@ export function apiFailure(err: unknown): { code?: number; message: string; reas
       /* a non-JSON body: keep the text */
     }
   }
-  const status = body && typeof body === 'object' ? (body as { message?: string; reason?: string }) : undefined;
+  const status =
+    body && typeof body === 'object'
+      ? (body as { message?: string; reason?: string; details?: { causes?: Array<{ message?: unknown }> } })
+      : undefined;
+  const causes = (Array.isArray(status?.details?.causes) ? status.details.causes : [])
+    .map((c) => c?.message)
+    .filter((m): m is string => typeof m === 'string');
   return {
     code: typeof e.code === 'number' ? e.code : undefined,
     message: status?.message ?? (typeof body === 'string' && body ? body : (e.message ?? String(err))),
     reason: status?.reason,
+    causes,
   };
 }
 
-/** Rejects when `promise` has not settled within `ms`, so a hung API server cannot hang a tick. */
-export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the API server within ${ms} ms (${what})`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+/**
+ * A 422 from a JSON Patch `test` op that did not hold: the object is not what the writer read
+ * (a conflict, like 409). The API server says so in the Status message or, as its patch handler
+ * does, in a cause ("testing value /metadata/resourceVersion failed: test failed", or "test
+ * operation does not apply: is missing path" when the tested member is gone).
+ */
+export function isFailedTest(failure: { code?: number; message: string; causes: string[] }): boolean {
+  if (failure.code !== 422) return false;
+  return [failure.message, ...failure.causes].some((text) =>
+    /testing value .* failed|test operation does not apply|test failed/i.test(text),
+  );
 }
+
+/** No answer within the deadline; the request was aborted, not left running. */
+export class DeadlineError extends Error {
+  override name = 'DeadlineError';
+}
+
+/**
+ * Calls `call` with client-node options whose requests carry an AbortSignal that fires after
+ * `ms`: a hung API server cannot hang a tick, and a write that timed out is not left in flight
+ * to land later. `options` (e.g. a Content-Type header) are kept.
+ */
+export async function withDeadline<T>(
+  ms: number,
+  what: string,
+  call: (options: ConfigurationOptions) => Promise<T>,
+  options?: ConfigurationOptions,
+): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  const abortable = {
+    pre: (context: RequestContext) => {
+      context.setSignal(controller.signal);
+      return new Observable(Promise.resolve(context));
+    },
+    post: <R>(context: R) => new Observable(Promise.resolve(context)),
+  };
+  try {
+    return await call({
+      ...options,
+      middleware: [...(options?.middleware ?? []), abortable],
+      middlewareMergeStrategy: 'append',
+    });
+  } catch (err) {
+    if (controller.signal.aborted)
+      throw new DeadlineError(`no answer from the API server within ${ms} ms (${what}); the request was aborted`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A JSON Patch body (RFC 6902), as client-node must be told. */
+export const JSON_PATCH = setHeaderOptions('Content-Type', 'application/json-patch+json');
 
 export const API_CALL_TIMEOUT_MS = 10_000;
 
-/** Turns an API error into a RouterError that says what is missing: the object, or the RBAC verb. */
+/** Turns an API error into a RouterError that says what is missing: the object, the RBAC verb, or the write that no longer fits. */
 export function describeApiError(
   err: unknown,
   call: { verb: string; resource: string; group: string; namespace: string; name?: string },
 ): RouterError {
-  const { code, message } = apiFailure(err);
+  if (err instanceof RouterError) return err;
+  if (err instanceof DeadlineError) return new RouterError('timeout', err.message);
+  const failure = apiFailure(err);
+  const { code, message } = failure;
   const what = `${call.resource}${call.group ? '.' + call.group : ''}${call.name ? ` "${call.name}"` : ''} in namespace ${call.namespace}`;
+  const detail = [message, ...failure.causes].join(': ');
   if (code === 403) {
     return new RouterError(
       'forbidden',
@@ -50,6 +110,8 @@ export function describeApiError(
       'not-found',
       `not found: ${what} does not exist; apply the worker VirtualService or set VS_NAME / VS_NAMESPACE / VS_API_VERSION: ${message}`,
     );
-  if (code === 409 || code === 422) return new RouterError('conflict', `conflict on ${what}: ${message}`);
-  return new RouterError('api', `${call.verb} ${what} failed${code ? ` (HTTP ${code})` : ''}: ${message}`);
+  if (code === 409 || isFailedTest(failure))
+    return new RouterError('conflict', `conflict on ${what}: it changed since it was read: ${detail}`);
+  if (code === 422) return new RouterError('invalid', `${call.verb} ${what} refused as invalid (HTTP 422): ${detail}`);
+  return new RouterError('api', `${call.verb} ${what} failed${code ? ` (HTTP ${code})` : ''}: ${detail}`);
 }

@@ -1,23 +1,52 @@
+import { performance } from 'node:perf_hooks';
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '@string-hashr/runtime';
 import { apiFailure, describeApiError, withDeadline } from './kubernetes-api.js';
 
-/** Whether this replica may act now. */
+/** Whether this replica may act now, and the token that fences what it writes. */
 export interface Leadership {
   isLeader(): boolean;
+  /**
+   * The fencing token of this replica's current term: the Lease holder and its leaseTransitions
+   * (`istiowatcher-0/3`), written as the owner annotation and `test`ed by every later write.
+   * Undefined when not leading.
+   */
+  token(): string | undefined;
+  /** How long this replica may still act without renewing (ms, monotonic); 0 when not leading. */
+  remainingMs(): number;
+  /** Reads the Lease now: true only if it still names this replica in this term. */
+  confirm(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
-/** Without leader election (file router, dry run, or switched off) the one replica always acts. */
-export const ALWAYS_LEADER: Leadership = { isLeader: () => true, stop: async () => {} };
+/** `holder/leaseTransitions`. */
+export function fencingToken(holder: string, transitions: number): string {
+  return `${holder}/${transitions}`;
+}
+
+/** Without leader election (file router, dry run, or switched off) the one replica always acts; its token is its name. */
+export function alwaysLeader(identity: string): Leadership {
+  return {
+    isLeader: () => true,
+    token: () => identity,
+    remainingMs: () => Number.POSITIVE_INFINITY,
+    confirm: async () => true,
+    stop: async () => {},
+  };
+}
 
 /**
  * Leader election on a coordination.k8s.io Lease, as client-go does it: the holder renews every
  * `retryPeriod`; another replica takes over once it has seen the same record unchanged for a whole
  * lease duration (measured on its own clock). A leader counts itself leader only until
- * `renewDeadline` (2/3 of the lease duration) after its last successful renewal, so it stops
- * acting before anyone else may start; a renewal that finds another holder ends it at once.
- * On stop the lease is released (holder cleared) so a standby takes over without waiting.
+ * `renewDeadline` (2/3 of the lease duration) after the start of its last successful renewal, so
+ * it stops acting before anyone else may start; a renewal that finds another holder ends it at once.
+ * Every change of holder (from nobody too) adds one to leaseTransitions, so each term has its own
+ * fencing token. All timing is on a monotonic clock: an NTP step neither stretches nor shortens
+ * leadership. On stop the lease is released (holder cleared) so a standby takes over without waiting.
+ *
+ * Leader election alone does not fence (a paused leader can wake up and act on an old belief):
+ * the token does, because the API server refuses a write whose `test` of the owner fails.
  */
 export function leaseLeadership(
   kc: KubeConfig,
@@ -28,30 +57,34 @@ export function leaseLeadership(
     leaseDurationSeconds: number;
     log: Logger;
     onChange?: (leader: boolean) => void;
+    /** Monotonic milliseconds; tests pass their own. */
+    clock?: () => number;
   },
 ): Leadership {
   const { namespace, name, identity, log } = options;
+  const clock = options.clock ?? (() => performance.now());
   const durationMs = options.leaseDurationSeconds * 1000;
   const renewDeadlineMs = (durationMs * 2) / 3;
   const client = kc.makeApiClient(CoordinationV1Api);
   // Each call is bounded by the renew deadline: an answer later than that is no use to a leader.
-  const within = <T>(call: Promise<T>, what: string) => withDeadline(call, Math.max(500, renewDeadlineMs), what);
+  const callDeadlineMs = Math.max(500, renewDeadlineMs);
   const api = {
-    readNamespacedLease: (p: { name: string; namespace: string }) => within(client.readNamespacedLease(p), 'get lease'),
-    createNamespacedLease: (p: { namespace: string; body: V1Lease }) =>
-      within(client.createNamespacedLease(p), 'create lease'),
-    replaceNamespacedLease: (p: { name: string; namespace: string; body: V1Lease }) =>
-      within(client.replaceNamespacedLease(p), 'update lease'),
+    read: () => withDeadline(callDeadlineMs, 'get lease', (o) => client.readNamespacedLease({ name, namespace }, o)),
+    create: (body: V1Lease) =>
+      withDeadline(callDeadlineMs, 'create lease', (o) => client.createNamespacedLease({ namespace, body }, o)),
+    replace: (body: V1Lease) =>
+      withDeadline(callDeadlineMs, 'update lease', (o) => client.replaceNamespacedLease({ name, namespace, body }, o)),
   };
   const retryPeriodMs = Math.max(100, durationMs / 7.5);
   let leaderUntil = 0;
+  let term: number | undefined;
   let observed = { key: '', at: 0 };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let wasLeader = false;
 
-  const isLeader = () => !stopped && Date.now() < leaderUntil;
+  const isLeader = () => !stopped && term !== undefined && clock() < leaderUntil;
   const report = () => {
     const now = isLeader();
     if (now !== wasLeader) {
@@ -59,6 +92,7 @@ export function leaseLeadership(
       log.info(now ? 'became leader' : 'not the leader any more: stopped acting', {
         lease: `${namespace}/${name}`,
         identity,
+        ...(now && term !== undefined ? { token: fencingToken(identity, term) } : {}),
       });
       options.onChange?.(now);
     }
@@ -71,66 +105,70 @@ export function leaseLeadership(
     name: verb === 'create' ? undefined : name,
   });
 
-  async function tryAcquireOrRenew(): Promise<boolean> {
+  /** The term won or kept (its leaseTransitions), or undefined when another replica holds the Lease. */
+  async function tryAcquireOrRenew(): Promise<number | undefined> {
     const now = new V1MicroTime();
     let lease: V1Lease;
     try {
-      lease = await api.readNamespacedLease({ name, namespace });
+      lease = await api.read();
     } catch (err) {
       if (apiFailure(err).code !== 404) throw describeApiError(err, leaseCall('get'));
       try {
-        await api.createNamespacedLease({
-          namespace,
-          body: {
-            metadata: { name, namespace },
-            spec: {
-              holderIdentity: identity,
-              leaseDurationSeconds: options.leaseDurationSeconds,
-              acquireTime: now,
-              renewTime: now,
-              leaseTransitions: 0,
-            },
+        await api.create({
+          metadata: { name, namespace },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds: options.leaseDurationSeconds,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0,
           },
         });
-        return true;
+        return 0;
       } catch (createErr) {
-        if (apiFailure(createErr).code === 409) return false;
+        if (apiFailure(createErr).code === 409) return undefined;
         throw describeApiError(createErr, leaseCall('create'));
       }
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
     const key = `${holder}|${String(spec.renewTime)}|${lease.metadata?.resourceVersion}`;
-    if (key !== observed.key) observed = { key, at: Date.now() };
+    if (key !== observed.key) observed = { key, at: clock() };
     const theirDurationMs = (spec.leaseDurationSeconds ?? options.leaseDurationSeconds) * 1000;
-    if (holder && holder !== identity && Date.now() - observed.at < theirDurationMs) return false;
+    if (holder && holder !== identity && clock() - observed.at < theirDurationMs) return undefined;
     const takingOver = holder !== identity;
-    const body: V1Lease = {
-      ...lease,
-      spec: {
-        ...spec,
-        holderIdentity: identity,
-        leaseDurationSeconds: options.leaseDurationSeconds,
-        renewTime: now,
-        acquireTime: takingOver ? now : spec.acquireTime,
-        leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder ? 1 : 0),
-      },
-    };
+    const transitions = (spec.leaseTransitions ?? 0) + (takingOver ? 1 : 0);
     try {
-      await api.replaceNamespacedLease({ name, namespace, body });
-      return true;
+      await api.replace({
+        ...lease,
+        spec: {
+          ...spec,
+          holderIdentity: identity,
+          leaseDurationSeconds: options.leaseDurationSeconds,
+          renewTime: now,
+          acquireTime: takingOver ? now : spec.acquireTime,
+          leaseTransitions: transitions,
+        },
+      });
+      return transitions;
     } catch (err) {
       // Someone else wrote the lease between our read and write: they hold it.
-      if (apiFailure(err).code === 409) return false;
+      if (apiFailure(err).code === 409) return undefined;
       throw describeApiError(err, leaseCall('update'));
     }
   }
 
   async function round(): Promise<void> {
-    const started = Date.now();
+    const started = clock();
     try {
-      if (await tryAcquireOrRenew()) leaderUntil = started + renewDeadlineMs;
-      else leaderUntil = 0;
+      const won = await tryAcquireOrRenew();
+      if (won !== undefined && !stopped) {
+        term = won;
+        leaderUntil = started + renewDeadlineMs;
+      } else {
+        leaderUntil = 0;
+        term = undefined;
+      }
     } catch (err) {
       // Cannot tell: keep leading only until the renew deadline runs out.
       log.warn(`leader election: ${(err as Error).message}`);
@@ -149,6 +187,25 @@ export function leaseLeadership(
 
   return {
     isLeader,
+    token: () => (isLeader() && term !== undefined ? fencingToken(identity, term) : undefined),
+    remainingMs: () => (isLeader() ? Math.max(0, leaderUntil - clock()) : 0),
+    async confirm() {
+      if (!isLeader()) return false;
+      const held = term;
+      try {
+        const lease = await api.read();
+        const still = lease.spec?.holderIdentity === identity && (lease.spec?.leaseTransitions ?? 0) === held;
+        if (!still) {
+          leaderUntil = 0;
+          term = undefined;
+          report();
+        }
+        return still && isLeader();
+      } catch (err) {
+        log.warn(`leader election: cannot confirm the lease: ${describeApiError(err, leaseCall('get')).message}`);
+        return false;
+      }
+    },
     async stop() {
       const held = isLeader();
       stopped = true;
@@ -157,15 +214,11 @@ export function leaseLeadership(
       report();
       if (!held) return;
       try {
-        const lease = await api.readNamespacedLease({ name, namespace });
+        const lease = await api.read();
         if (lease.spec?.holderIdentity !== identity) return;
-        await api.replaceNamespacedLease({
-          name,
-          namespace,
-          body: {
-            ...lease,
-            spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime() },
-          },
+        await api.replace({
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime() },
         });
         log.info('released the leader lease', { lease: `${namespace}/${name}` });
       } catch (err) {

@@ -65,6 +65,7 @@ if (process.argv.includes('--once')) {
     return async () => {
       // Finish the tick in flight, give the lease up so a standby takes over now, then close.
       await watcher.stop();
+      await router.close();
       await leadership.stop();
       await closeServer(server, 2000);
     };

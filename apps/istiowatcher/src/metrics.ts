@@ -46,7 +46,7 @@ export function watcherMetrics(
     }),
     errors: new Counter({
       name: NAMES.errors,
-      help: `Failures by kind: metric reads (${READ_ERROR_KINDS.join(', ')}) and router calls (router_*)`,
+      help: `Failures by kind: metric reads (${READ_ERROR_KINDS.join(', ')}) and router calls (router_not-found, router_forbidden, router_invalid, router_timeout, router_api)`,
       labelNames: ['kind'],
       registers,
     }),
@@ -77,6 +77,26 @@ export function watcherMetrics(
     ),
     burstP99: gauge(NAMES.burstP99, 'p99 latency of the burst side last read (ms); NaN: not read'),
     burstRequests: gauge(NAMES.burstRequests, 'Burst requests in the window last read; NaN: not read'),
+    suspended: gauge(
+      NAMES.suspended,
+      '1 while the VirtualService carries burst.string-hashr.dev/suspend (no change is made)',
+    ),
+    pinned: new Gauge({
+      name: NAMES.pinned,
+      help: '1 for the pin in force (burst.string-hashr.dev/pin: natural or burst)',
+      labelNames: ['pin'],
+      registers,
+    }),
+    outsideEdits: new Counter({
+      name: NAMES.outsideEdits,
+      help: 'Weight changes made by someone else, seen and taken as the new state',
+      registers,
+    }),
+    conflicts: new Counter({
+      name: NAMES.conflicts,
+      help: 'Writes refused because the VirtualService changed since it was read, or is owned by another term (the decision is made again)',
+      registers,
+    }),
     setWeights(weights: Weights) {
       metrics.burstWeight.set(weights.burst);
       metrics.primaryWeight.set(weights.primary);
@@ -102,6 +122,8 @@ export function watcherMetrics(
   };
   metrics.observedRps.set(NaN);
   metrics.setHealth(undefined);
+  metrics.suspended.set(0);
+  for (const pin of ['natural', 'burst']) metrics.pinned.set({ pin }, 0);
   // Series at 0 from the start: increase() over a counter's first sample is 0, so a first change would not show.
   for (const direction of ['up', 'down']) metrics.transitions.inc({ direction }, 0);
   for (const kind of READ_ERROR_KINDS) metrics.errors.inc({ kind }, 0);

@@ -23,6 +23,8 @@ export function describeTick(report: TickReport, parts: { source: string; router
     `observed: ${observed}`,
     ...(health ? [`burst side: ${healthText(health)}${health.kind === 'error' ? `: ${health.message}` : ''}`] : []),
     `weights in force: ${weights ? `primary ${weights.primary} / burst ${weights.burst} (${parts.router})` : `unknown (${report.outcome})`}`,
+    ...(report.control?.suspend ? ['orders: suspended (burst.string-hashr.dev/suspend): no change is made'] : []),
+    ...(report.control?.pin ? [`orders: pinned to ${report.control.pin} (burst.string-hashr.dev/pin)`] : []),
     ...(decision
       ? [
           `target: primary ${decision.target.primary} / burst ${decision.target.burst}`,
@@ -35,7 +37,7 @@ export function describeTick(report: TickReport, parts: { source: string; router
 
 /** Exit code 1 when the read failed or the weights could not be read. */
 export async function once(config: WatcherConfig, log: Logger): Promise<number> {
-  const parts = buildParts(config, log, { dryRun: true });
+  const parts = buildParts(config, log, { dryRun: true, watch: false });
   const metrics = watcherMetrics(new Registry(), {
     mode: config.policy.mode,
     source: config.source.kind,

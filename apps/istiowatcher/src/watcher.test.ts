@@ -1,41 +1,47 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ALL_BURST, DEFAULT_POLICY, NATURAL, type Weights } from '@string-hashr/policy';
+import { ALL_BURST, DEFAULT_POLICY, NATURAL, type PolicySettings, type Weights } from '@string-hashr/policy';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
-import type { Control } from '@string-hashr/policy';
 import { createLogger } from '@string-hashr/runtime';
-import { ALWAYS_LEADER } from './leader.js';
+import { alwaysLeader, type Leadership } from './leader.js';
 import { watcherMetrics } from './metrics.js';
-import { RouterError, dryRunRouter, type Router } from './routers/router.js';
+import { memoryRouter } from './routers/memory.js';
+import { RouterError, dryRunRouter } from './routers/router.js';
 import { createWatcher } from './watcher.js';
 
-/** A watcher over scripted readings, an in-memory router and a clock the test moves. */
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const A = (key: string) => `burst.string-hashr.dev/${key}`;
+
+/** A leadership the test drives: whether it leads, its term, and what the Lease says when asked. */
+function testLeadership(initial = { leading: true, token: 'w-0/1', confirms: true }) {
+  const s = { ...initial };
+  const leadership: Leadership = {
+    isLeader: () => s.leading,
+    token: () => (s.leading ? s.token : undefined),
+    remainingMs: () => (s.leading ? 5000 : 0),
+    confirm: async () => s.leading && s.confirms,
+    stop: async () => {},
+  };
+  return { leadership, s };
+}
+
+/** A watcher over scripted readings, an in-memory VirtualService and a clock the test moves. */
 function harness(options: {
   readings: Reading[];
   /** The burst side's health, one per read; then healthy. */
   healths?: HealthReading[];
-  control?: () => Control | undefined;
   start?: Weights;
-  leader?: () => boolean;
-  failSet?: RouterError;
+  annotations?: Record<string, string>;
+  leadership?: Leadership;
   dryRun?: boolean;
-  mode?: 'switch' | 'spill';
+  policy?: Partial<PolicySettings>;
+  now?: number;
 }) {
-  let weights = options.start ?? NATURAL;
-  const sets: Weights[] = [];
+  const memory = memoryRouter({ weights: options.start ?? NATURAL, annotations: options.annotations });
   const lines: string[] = [];
   const log = createLogger('test', (l) => lines.push(l));
-  const memory: Router = {
-    description: 'memory',
-    getRoutes: async () => weights,
-    async setRoutes(next) {
-      if (options.failSet) throw options.failSet;
-      sets.push(next);
-      weights = next;
-    },
-  };
   const registry = new Registry();
-  let now = 0;
+  let now = options.now ?? T0;
   let healthReads = 0;
   const watcher = createWatcher({
     source: {
@@ -46,52 +52,85 @@ function harness(options: {
         return options.healths?.shift() ?? { kind: 'health', requests: 100, successRate: 1 };
       },
     },
-    control: options.control,
-    router: options.dryRun ? dryRunRouter(memory, log) : memory,
+    router: options.dryRun ? dryRunRouter(memory.router, log) : memory.router,
     policy: {
       ...DEFAULT_POLICY,
-      mode: options.mode ?? 'switch',
       samplesUp: 2,
       samplesDown: 2,
       minDwellUpMs: 0,
       minDwellDownMs: 0,
       noDataHoldMs: 3000,
       healthCooldownMs: 5000,
+      ...options.policy,
     },
-    leadership: options.leader ? { isLeader: options.leader, stop: async () => {} } : ALWAYS_LEADER,
+    leadership: options.leadership ?? alwaysLeader('test-host'),
     intervalMs: 1000,
     log,
     metrics: watcherMetrics(registry, { mode: 'switch', source: 'script', router: 'memory', dryRun: false }),
     now: () => now,
   });
   const ticks = async (n: number) => {
+    const reports = [];
     for (let i = 0; i < n; i++) {
-      await watcher.tick();
+      reports.push(await watcher.tick());
       now += 1000;
     }
+    return reports;
   };
-  const metric = async (name: string) => await registry.getSingleMetricAsString(name);
-  return { watcher, sets, lines, registry, metric, ticks, weights: () => weights, healthReads: () => healthReads };
+  const changes = () => memory.writes.filter((w) => w.weights).map((w) => w.weights);
+  const metric = (name: string) => registry.getSingleMetricAsString(name);
+  return {
+    watcher,
+    memory,
+    lines,
+    registry,
+    ticks,
+    changes,
+    metric,
+    at: () => now,
+    advance: (ms: number) => (now += ms),
+    healthReads: () => healthReads,
+  };
 }
 
 const rate = (rps: number): Reading => ({ kind: 'value', rps });
 const fail: Reading = { kind: 'error', errorKind: 'timeout', message: 'no answer' };
+const many = (n: number, reading: Reading) => Array.from({ length: n }, () => reading);
 
 describe('createWatcher', () => {
-  it('reads the weights in force first, logs the value on every tick, changes after K samples', async () => {
+  it('reads the state in force first, logs the value on every tick, changes after K samples', async () => {
     const h = harness({ readings: [rate(20), rate(20), rate(20)] });
     await h.ticks(3);
-    expect(h.sets).toEqual([ALL_BURST]);
-    expect(h.lines[0]).toMatch(/read the weights in force primary=100 burst=0/);
-    expect(h.lines[1]).toMatch(/tick rps=20\.000 weights=100\/0 reason=".*1\/2 fresh samples/);
-    expect(h.lines[2]).toMatch(/weights changed rps=20\.000 weights=0\/100/);
+    expect(h.changes()).toEqual([ALL_BURST]);
+    expect(h.lines[0]).toMatch(/read the state in force weights=100\/0 phase=none/);
+    expect(h.lines[1]).toMatch(/took ownership of the VirtualService owner=test-host previous=none/);
+    expect(h.lines[2]).toMatch(/tick rps=20\.000 weights=100\/0 reason=".*1\/2 fresh samples/);
+    expect(h.lines[3]).toMatch(/weights changed rps=20\.000 weights=0\/100 .*phase=burst owner=test-host/);
     expect(await h.metric('istiowatcher_transitions_total')).toMatch(/direction="up"} 1/);
+  });
+
+  it('writes the weights and the record in one write: phase, changed-at (RFC 3339), reason, owner', async () => {
+    const h = harness({ readings: [rate(20), rate(20)] });
+    await h.ticks(2);
+    expect(h.memory.annotations()).toEqual({
+      [A('phase')]: 'burst',
+      [A('changed-at')]: new Date(T0 + 1000).toISOString(),
+      [A('reason')]: expect.stringMatching(/above high threshold 15/),
+      [A('owner')]: 'test-host',
+    });
+    expect(h.memory.events).toEqual([
+      expect.objectContaining({
+        type: 'Normal',
+        reason: 'BurstIncreased',
+        message: expect.stringMatching(/100\/0 -> 0\/100/),
+      }),
+    ]);
   });
 
   it('a failure and warming up leave the weights alone', async () => {
     const h = harness({ start: ALL_BURST, readings: [fail, { kind: 'warming-up' }, fail] });
     await h.ticks(3);
-    expect(h.sets).toEqual([]);
+    expect(h.changes()).toEqual([]);
     expect(h.watcher.isReady()).toBe(true);
     expect(await h.metric('istiowatcher_errors_total')).toMatch(/kind="timeout"} 2/);
     expect(await h.metric('istiowatcher_decisions_total')).toMatch(/kind="read-failure"} 2/);
@@ -99,9 +138,9 @@ describe('createWatcher', () => {
 
   it('no data holds the weights for the hold, says so in its own line and metric, then counts as no traffic', async () => {
     const empty: Reading = { kind: 'no-data' };
-    const h = harness({ start: ALL_BURST, readings: [empty, empty, empty, empty, empty, empty] });
+    const h = harness({ start: ALL_BURST, readings: many(6, empty) });
     await h.ticks(3);
-    expect(h.sets).toEqual([]);
+    expect(h.changes()).toEqual([]);
     expect(h.lines.filter((l) => / warn test: no data: the weights are held .*kind=no-data-hold/.test(l))).toHaveLength(
       3,
     );
@@ -110,13 +149,13 @@ describe('createWatcher', () => {
     expect(await h.metric('istiowatcher_observed_rps')).toMatch(/istiowatcher_observed_rps NaN/i);
     await h.ticks(3);
     // Hold 3 s: empty from t=0, no traffic from t=3 s, two samples: back at t=4 s.
-    expect(h.sets).toEqual([NATURAL]);
+    expect(h.changes()).toEqual([NATURAL]);
   });
 
   it('reads the burst side only while some weight is on burst', async () => {
-    const h = harness({ readings: [rate(20), rate(20), rate(20), rate(20)] });
+    const h = harness({ readings: many(4, rate(20)) });
     await h.ticks(2);
-    expect(h.sets).toEqual([ALL_BURST]);
+    expect(h.changes()).toEqual([ALL_BURST]);
     expect(h.healthReads()).toBe(0);
     await h.ticks(2);
     expect(h.healthReads()).toBe(2);
@@ -124,66 +163,279 @@ describe('createWatcher', () => {
     expect(await h.metric('istiowatcher_burst_success_ratio')).toMatch(/ratio 1$/);
   });
 
-  it('a failing burst side: rollback at once, its own log line with why, counted, phase unhealthy; bursts again after the cool-down', async () => {
+  it('a failing burst side: rollback at once, its own log line with why, an Event, phase unhealthy on the object; bursts again after the cool-down', async () => {
     const sick: HealthReading = { kind: 'health', requests: 80, successRate: 0.25 };
-    const h = harness({ start: ALL_BURST, readings: Array(12).fill(rate(30)), healths: [sick, sick] });
+    const h = harness({ start: ALL_BURST, readings: many(12, rate(30)), healths: [sick, sick] });
     await h.ticks(2);
-    expect(h.sets).toEqual([NATURAL]);
+    expect(h.changes()).toEqual([NATURAL]);
     const rollback = h.lines.find((l) => l.includes('rolled back'));
     expect(rollback).toMatch(
       / warn test: rolled back: the burst side failed the health gate .*reason="burst side failing 2\/2: success rate 0\.250 < 0\.95 .*kind=rollback health=success=0\.250,requests=80/,
     );
+    expect(h.memory.annotations()[A('phase')]).toBe('unhealthy');
+    expect(h.memory.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'RolledBack' });
     expect(await h.metric('istiowatcher_rollbacks_total')).toMatch(/istiowatcher_rollbacks_total 1/);
     expect(await h.metric('istiowatcher_phase')).toMatch(/phase="unhealthy"} 1/);
     await h.ticks(4);
-    expect(h.sets).toEqual([NATURAL]);
+    expect(h.changes()).toEqual([NATURAL]);
     expect(h.lines.at(-1)).toMatch(/kind=cooldown/);
     await h.ticks(2);
-    expect(h.sets).toEqual([NATURAL, ALL_BURST]);
+    expect(h.changes()).toEqual([NATURAL, ALL_BURST]);
     expect(await h.metric('istiowatcher_phase')).toMatch(/phase="burst"} 1/);
   });
 
-  it('takes the operator control it is given: suspended, nothing changes', async () => {
-    const h = harness({ readings: [rate(30), rate(30), rate(30)], control: () => ({ suspend: true }) });
+  it('a restart during the cool-down keeps it (phase unhealthy and changed-at on the object)', async () => {
+    const h = harness({
+      start: NATURAL,
+      annotations: { [A('phase')]: 'unhealthy', [A('changed-at')]: new Date(T0 - 1000).toISOString() },
+      readings: many(8, rate(30)),
+    });
     await h.ticks(3);
-    expect(h.sets).toEqual([]);
-    expect(h.lines.at(-1)).toMatch(/info test: suspended .*kind=suspended/);
+    expect(h.changes()).toEqual([]);
+    expect(h.lines.at(-1)).toMatch(/kind=cooldown/);
+    await h.ticks(3);
+    expect(h.changes()).toEqual([ALL_BURST]);
+  });
+
+  it('a router failure is counted and the object is read again before the next decision', async () => {
+    const h = harness({ readings: many(3, rate(30)) });
+    await h.ticks(1);
+    h.memory.failNext(new RouterError('forbidden', 'forbidden: needs patch'));
+    await h.ticks(2);
+    expect(h.lines.filter((l) => l.includes('read the state in force'))).toHaveLength(2);
+    expect(await h.metric('istiowatcher_errors_total')).toMatch(/kind="router_forbidden"} 1/);
   });
 
   it('is not ready while reads fail', async () => {
-    const h = harness({ readings: [fail, fail, fail, fail, fail, fail, fail] });
+    const h = harness({ readings: many(7, fail) });
     await h.ticks(7);
     expect(h.watcher.isReady()).toBe(false);
   });
 
-  it('a standby reads but never decides or acts', async () => {
-    const h = harness({ readings: [rate(30), rate(30), rate(30)], leader: () => false });
-    await h.ticks(3);
-    expect(h.sets).toEqual([]);
+  it('a standby reads the rate but never reads, claims or writes the object', async () => {
+    const { leadership } = testLeadership({ leading: false, token: 'w-0/1', confirms: false });
+    const h = harness({ readings: many(3, rate(30)), leadership });
+    const reports = await h.ticks(3);
+    expect(reports.map((r) => r.outcome)).toEqual(['standby', 'standby', 'standby']);
+    expect(h.memory.writes).toEqual([]);
     expect(h.lines).toEqual([]);
-    expect(await h.registry.getSingleMetricAsString('istiowatcher_is_leader')).toMatch(/istiowatcher_is_leader 0/);
-  });
-
-  it('a router failure is counted and the weights are read again before the next decision', async () => {
-    const h = harness({
-      readings: [rate(30), rate(30), rate(30)],
-      failSet: new RouterError('forbidden', 'forbidden: needs patch'),
-    });
-    await h.ticks(3);
-    expect(h.lines.filter((l) => l.includes('read the weights in force'))).toHaveLength(2);
-    expect(await h.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(/kind="router_forbidden"} 1/);
+    expect(await h.metric('istiowatcher_is_leader')).toMatch(/istiowatcher_is_leader 0/);
   });
 
   it('spill mode sends only the overflow to burst and follows the load', async () => {
-    const h = harness({ mode: 'spill', readings: [rate(30), rate(30), rate(45), rate(45), rate(5), rate(5)] });
+    const h = harness({
+      policy: { mode: 'spill' },
+      readings: [rate(30), rate(30), rate(45), rate(45), rate(5), rate(5)],
+    });
     await h.ticks(6);
-    expect(h.sets).toEqual([{ primary: 50, burst: 50 }, { primary: 30, burst: 70 }, NATURAL]);
+    expect(h.changes()[0]).toEqual({ primary: 50, burst: 50 });
+    expect(h.changes().at(-1)).toEqual(NATURAL);
   });
 
   it('dry run logs the change once and changes nothing', async () => {
-    const h = harness({ readings: [rate(30), rate(30), rate(30), rate(30)], dryRun: true });
+    const h = harness({ readings: many(4, rate(30)), dryRun: true });
     await h.ticks(4);
-    expect(h.weights()).toEqual(NATURAL);
+    expect(h.memory.weights()).toEqual(NATURAL);
+    expect(h.memory.writes).toEqual([]);
     expect(h.lines.filter((l) => l.includes('dry run: would set weights primary=0 burst=100'))).toHaveLength(1);
+  });
+});
+
+describe('the state on the object', () => {
+  const burstAt = (changedAt: number, owner = 'old-pod/3') => ({
+    [A('phase')]: 'burst',
+    [A('changed-at')]: new Date(changedAt).toISOString(),
+    [A('reason')]: 'load',
+    [A('owner')]: owner,
+  });
+  const dwell = { minDwellDownMs: 30_000, samplesDown: 2 };
+
+  it('a restart during a burst with the load gone: no change before changed-at + dwell', async () => {
+    const h = harness({
+      start: ALL_BURST,
+      annotations: burstAt(T0 - 10_000),
+      readings: many(40, rate(0)),
+      policy: dwell,
+    });
+    await h.ticks(19);
+    expect(h.changes()).toEqual([]);
+    expect(h.lines.find((l) => l.includes('dwell'))).toBeDefined();
+    await h.ticks(2);
+    expect(h.changes()).toEqual([NATURAL]);
+    expect(Date.parse(h.memory.annotations()[A('changed-at')] ?? '')).toBeGreaterThanOrEqual(T0 + 20_000);
+  });
+
+  it('after a router error the dwell still holds (the state is rebuilt from changed-at)', async () => {
+    const h = harness({ start: ALL_BURST, annotations: burstAt(T0), readings: many(60, rate(0)), policy: dwell });
+    await h.ticks(5);
+    h.memory.failNext(new RouterError('timeout', 'no answer within 10000 ms'));
+    const [failed] = await h.ticks(1);
+    expect(failed?.outcome).toBe('router-error');
+    await h.ticks(20);
+    expect(h.changes()).toEqual([]);
+    expect(h.lines.filter((l) => l.includes('read the state in force'))).toHaveLength(2);
+    await h.ticks(10);
+    expect(h.changes()).toEqual([NATURAL]);
+  });
+
+  it("after a leader change the new leader honours the old one's dwell", async () => {
+    const a = testLeadership({ leading: true, token: 'a/1', confirms: true });
+    const h = harness({ readings: many(60, rate(30)), leadership: a.leadership, policy: { ...dwell, samplesUp: 1 } });
+    await h.ticks(2);
+    expect(h.changes()).toEqual([ALL_BURST]);
+    const burstAtMs = Date.parse(h.memory.annotations()[A('changed-at')] ?? '');
+    // The load goes; B takes over (same in-memory object, its own watcher).
+    const b = testLeadership({ leading: true, token: 'b/2', confirms: true });
+    a.s.leading = false;
+    const hb = createWatcher({
+      source: { description: 'script', read: async () => rate(0) },
+      router: h.memory.router,
+      policy: { ...DEFAULT_POLICY, ...dwell, minDwellUpMs: 0 },
+      leadership: b.leadership,
+      intervalMs: 1000,
+      log: createLogger('b', () => {}),
+      metrics: watcherMetrics(new Registry(), { mode: 'switch', source: 's', router: 'memory', dryRun: false }),
+      now: () => h.at(),
+    });
+    for (let i = 0; i < 25; i++) {
+      await hb.tick();
+      h.advance(1000);
+    }
+    expect(h.changes()).toEqual([ALL_BURST]);
+    expect(h.memory.annotations()[A('owner')]).toBe('b/2');
+    while (h.at() < burstAtMs + 32_000) {
+      await hb.tick();
+      h.advance(1000);
+    }
+    expect(h.changes()).toEqual([ALL_BURST, NATURAL]);
+  });
+
+  it('a changed-at in the future (a skewed clock) counts as now, not as a dwell of days', async () => {
+    const h = harness({
+      start: ALL_BURST,
+      annotations: burstAt(T0 + 86_400_000),
+      readings: many(40, rate(0)),
+      policy: dwell,
+    });
+    await h.ticks(35);
+    expect(h.changes()).toEqual([NATURAL]);
+  });
+});
+
+describe('fencing', () => {
+  it('a new term claims the object (owner only) after the Lease confirms it, then writes with that token', async () => {
+    const { leadership } = testLeadership({ leading: true, token: 'w-0/4', confirms: true });
+    const h = harness({ readings: many(3, rate(30)), leadership, annotations: { [A('owner')]: 'w-1/3' } });
+    await h.ticks(3);
+    expect(h.memory.writes.map((w) => [w.owner, w.weights])).toEqual([
+      ['w-0/4', undefined],
+      ['w-0/4', ALL_BURST],
+    ]);
+  });
+
+  it('a leader whose Lease says otherwise takes nothing over and writes nothing', async () => {
+    const { leadership } = testLeadership({ leading: true, token: 'w-0/3', confirms: false });
+    const h = harness({ readings: many(5, rate(30)), leadership, annotations: { [A('owner')]: 'w-1/4' } });
+    const reports = await h.ticks(5);
+    expect(reports.every((r) => r.outcome === 'lost-leadership')).toBe(true);
+    expect(h.memory.writes).toEqual([]);
+  });
+
+  it('leadership is checked right before the write: lost in between, nothing is written', async () => {
+    const lead = testLeadership();
+    const h = harness({ readings: [rate(30), rate(30)], leadership: lead.leadership });
+    await h.ticks(1);
+    // The tick starts as leader (checked before its first await); leadership goes while it reads.
+    const tick = h.ticks(1);
+    lead.s.leading = false;
+    const [report] = await tick;
+    expect(report?.outcome).toBe('lost-leadership');
+    expect(h.changes()).toEqual([]);
+    expect(h.lines.some((l) => l.includes('lost leadership before acting'))).toBe(true);
+  });
+
+  it('a conflict drops the decision: the object is read again and the policy decides again on what it says', async () => {
+    const h = harness({ readings: many(10, rate(30)), policy: { samplesUp: 2, minDwellUpMs: 30_000 } });
+    await h.ticks(1);
+    // Someone sets 50/50 between our read and our write: the write's version no longer matches.
+    const realWrite = h.memory.router.write;
+    h.memory.router.write = async (write, opts) => {
+      if (write.change) {
+        h.memory.edit({
+          weights: { primary: 50, burst: 50 },
+          annotations: { [A('changed-at')]: new Date(h.at()).toISOString(), [A('phase')]: 'burst' },
+        });
+        h.memory.router.write = realWrite;
+      }
+      return realWrite(write, opts);
+    };
+    const [conflict] = await h.ticks(1);
+    expect(conflict?.outcome).toBe('conflict');
+    expect(h.memory.weights()).toEqual({ primary: 50, burst: 50 });
+    expect(await h.metric('istiowatcher_write_conflicts_total')).toMatch(/ 1$/m);
+    // Read again: 50/50 is the state, and its changed-at starts a dwell; the old 0/100 is never written.
+    await h.ticks(10);
+    expect(h.changes()).toEqual([]);
+    expect(h.lines.some((l) => l.includes('the decision is dropped'))).toBe(true);
+    expect(h.lines.some((l) => /read the state in force weights=50\/50 phase=burst/.test(l))).toBe(true);
+  });
+});
+
+describe('outside edits and the operator', () => {
+  it('an outside edit of the weights is logged, recorded as an Event, and taken as the new state', async () => {
+    const h = harness({ readings: many(10, rate(12)) });
+    await h.ticks(2);
+    h.memory.edit({ weights: { primary: 50, burst: 50 } });
+    await h.ticks(2);
+    expect(
+      h.lines.some((l) => l.includes('the weights were changed outside the watcher') && l.includes('weights=50/50')),
+    ).toBe(true);
+    expect(h.memory.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'OutsideEdit' }));
+    expect(await h.metric('istiowatcher_outside_edits_total')).toMatch(/ 1$/m);
+    // 12 req/s is between the thresholds: the new weights stay.
+    expect(h.changes()).toEqual([]);
+    expect(h.watcher.weights()).toEqual({ primary: 50, burst: 50 });
+  });
+
+  it('suspend: no change whatever the load; logs, /metrics and an Event say so; removing it resumes', async () => {
+    const h = harness({ readings: many(20, rate(30)), annotations: { [A('suspend')]: 'true' } });
+    const reports = await h.ticks(5);
+    expect(h.changes()).toEqual([]);
+    expect(reports.at(-1)?.outcome).toBe('suspended');
+    expect(h.lines.some((l) => l.includes('suspended: burst.string-hashr.dev/suspend is set'))).toBe(true);
+    expect(await h.metric('istiowatcher_suspended')).toMatch(/istiowatcher_suspended 1/);
+    expect(h.memory.events).toEqual([expect.objectContaining({ reason: 'Suspended' })]);
+    h.memory.edit({ annotations: { [A('suspend')]: undefined } });
+    await h.ticks(3);
+    expect(h.changes()).toEqual([ALL_BURST]);
+    expect(await h.metric('istiowatcher_suspended')).toMatch(/istiowatcher_suspended 0/);
+    expect(h.memory.events.map((e) => e.reason)).toEqual(['Suspended', 'Resumed', 'BurstIncreased']);
+  });
+
+  it('pin: the pinned weights at once, held whatever the load; unpinned, the policy resumes with the dwell from the pin', async () => {
+    const h = harness({ readings: many(40, rate(0)), policy: { minDwellDownMs: 20_000 } });
+    h.memory.edit({ annotations: { [A('pin')]: 'burst' } });
+    await h.ticks(1);
+    expect(h.changes()).toEqual([ALL_BURST]);
+    expect(h.memory.annotations()[A('reason')]).toMatch(/pinned burst/);
+    expect(h.memory.events.at(-1)).toMatchObject({ reason: 'Pinned' });
+    expect(await h.metric('istiowatcher_pinned')).toMatch(/pin="burst"} 1/);
+    await h.ticks(5);
+    expect(h.changes()).toEqual([ALL_BURST]);
+    h.memory.edit({ annotations: { [A('pin')]: undefined } });
+    await h.ticks(10);
+    expect(h.changes()).toEqual([ALL_BURST]);
+    await h.ticks(10);
+    expect(h.changes()).toEqual([ALL_BURST, NATURAL]);
+  });
+
+  it('an order it does not understand holds still and says why', async () => {
+    const h = harness({ readings: many(5, rate(30)), annotations: { [A('pin')]: 'cloud' } });
+    await h.ticks(5);
+    expect(h.changes()).toEqual([]);
+    expect(h.lines.some((l) => l.includes('pin="cloud" is not one of natural, burst'))).toBe(true);
+    expect(h.memory.events).toEqual([
+      expect.objectContaining({ reason: 'Suspended', message: expect.stringMatching(/pin="cloud"/) }),
+    ]);
   });
 });

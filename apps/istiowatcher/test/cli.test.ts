@@ -13,7 +13,16 @@ import {
   waitFor,
   type IstioExporter,
 } from '@string-hashr/testing';
-import { MAIN_JS, vsFileWeights, watcherMetrics, writeVsFile } from './support.js';
+import { BURST_ANNOTATIONS } from '@string-hashr/contract';
+import {
+  MAIN_JS,
+  VS_FILE_HEADER,
+  annotateVsFile,
+  vsFileAnnotations,
+  vsFileWeights,
+  watcherMetrics,
+  writeVsFile,
+} from './support.js';
 
 let exporter: IstioExporter;
 beforeAll(async () => {
@@ -130,5 +139,67 @@ describe('istiowatcher (built)', () => {
       expect(await proc.stop()).toBe(0);
     }
     expect(proc.output()).toMatch(/SIGTERM received/);
+  });
+
+  it('file router: the state goes into the file with the weights; suspend and pin in the file are obeyed', async () => {
+    const file = vsFile();
+    const port = await freePort();
+    const proc = startNodeApp(MAIN_JS, {
+      ...scrapeEnv(file),
+      PORT: String(port),
+      POD_NAME: 'local-watcher',
+      WATCHER_SAMPLES: '2',
+      WATCHER_MIN_DWELL_SECONDS: '1',
+    });
+    const ticksSaying = (text: string) =>
+      proc
+        .output()
+        .split('\n')
+        .filter((l) => l.includes(text)).length;
+    try {
+      await waitFor('burst', () => vsFileWeights(file).burst === 100, 20_000, 200);
+      expect(vsFileAnnotations(file)).toMatchObject({
+        [BURST_ANNOTATIONS.phase]: 'burst',
+        [BURST_ANNOTATIONS.changedAt]: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        [BURST_ANNOTATIONS.reason]: expect.stringMatching(/above high threshold 15/),
+        [BURST_ANNOTATIONS.owner]: 'local-watcher',
+        note: 'kept as is',
+      });
+      expect(readFileSync(file, 'utf8').startsWith(VS_FILE_HEADER)).toBe(true);
+
+      // Suspended, the load going does not bring it back.
+      annotateVsFile(file, { [BURST_ANNOTATIONS.suspend]: 'true' });
+      exporter.setRate(5);
+      await waitFor(
+        'suspended',
+        () => /suspended: burst.string-hashr.dev\/suspend is set/.test(proc.output()),
+        10_000,
+        100,
+      );
+      const suspendedTicks = ticksSaying('suspended by the operator');
+      await waitFor(
+        'several suspended ticks',
+        () => ticksSaying('suspended by the operator') >= suspendedTicks + 3,
+        10_000,
+        100,
+      );
+      expect(vsFileWeights(file)).toEqual({ primary: 0, burst: 100 });
+      expect((await watcherMetrics(port)).get('istiowatcher_suspended')).toBe(1);
+
+      // Pinned to burst at 5 req/s: held.
+      annotateVsFile(file, { [BURST_ANNOTATIONS.suspend]: undefined, [BURST_ANNOTATIONS.pin]: 'burst' });
+      await waitFor('pinned', () => ticksSaying('holding 0/100') >= 3, 10_000, 100);
+      expect(vsFileWeights(file)).toEqual({ primary: 0, burst: 100 });
+      expect((await watcherMetrics(port)).get('istiowatcher_pinned{pin="burst"}')).toBe(1);
+
+      // Pinned to natural at 30 req/s: at once.
+      exporter.setRate(30);
+      annotateVsFile(file, { [BURST_ANNOTATIONS.pin]: 'natural' });
+      await waitFor('pinned natural', () => vsFileWeights(file).primary === 100, 10_000, 100);
+      expect(vsFileAnnotations(file)[BURST_ANNOTATIONS.reason]).toMatch(/pinned natural/);
+    } finally {
+      exporter.setRate(30);
+      expect(await proc.stop()).toBe(0);
+    }
   });
 });

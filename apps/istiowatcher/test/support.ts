@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, http, startNodeApp, waitFor, type RunningProcess } from '@string-hashr/testing';
 import { parseExposition } from '@string-hashr/metric-reading';
-import { readWeights, type VirtualServiceLike } from '@string-hashr/kube-objects';
+import { findVirtualService, readWeights, type VirtualServiceLike } from '@string-hashr/kube-objects';
 import { type Weights } from '@string-hashr/policy';
 import { parseAllDocuments, stringify } from 'yaml';
 import { DEFAULT_NAMESPACE, DEFAULT_SUBSETS, SERVICES, WORKER_VIRTUAL_SERVICE, fqdn } from '@string-hashr/contract';
@@ -58,6 +58,22 @@ export const VS_FILE_HEADER = '# worker routing, written by hand; the watcher ch
 export function writeVsFile(file: string, weights: Weights): void {
   // The header comment shows that comments survive the router's writes.
   writeFileSync(file, VS_FILE_HEADER + stringify(workerVirtualService(weights)));
+}
+
+/** The VirtualService's annotations in the file. */
+export function vsFileAnnotations(file: string): Record<string, string> {
+  const { vs } = findVirtualService(readFileSync(file, 'utf8'));
+  return (vs.metadata?.annotations ?? {}) as Record<string, string>;
+}
+
+/** An operator's edit of the file's annotations (undefined removes one), keeping the rest of the file. */
+export function annotateVsFile(file: string, annotations: Record<string, string | undefined>): void {
+  const { docs, index } = findVirtualService(readFileSync(file, 'utf8'));
+  const doc = docs[index]!;
+  for (const [key, value] of Object.entries(annotations))
+    if (value === undefined) doc.deleteIn(['metadata', 'annotations', key]);
+    else doc.setIn(['metadata', 'annotations', key], value);
+  writeFileSync(file, docs.map((d) => d.toString()).join(''));
 }
 
 export function vsFileWeights(file: string): Weights {

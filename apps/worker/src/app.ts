@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { HashSources } from '@string-hashr/hashing';
+import type { DeadlinePublisher } from '@string-hashr/redis';
 import type { Logger } from '@string-hashr/runtime';
 import { metricsHandler } from '@string-hashr/runtime';
 import express, { type ErrorRequestHandler, type Express } from 'express';
@@ -7,13 +8,13 @@ import type { Registry } from 'prom-client';
 import type { LogRequests } from './config.js';
 import { isHashPath } from './hash-request.js';
 import { createWorkerMetrics } from './metrics.js';
-import { type Publisher, createPublishHandler } from './publish-handler.js';
+import { createPublishHandler } from './publish-handler.js';
 import { createRequestLog } from './request-log.js';
 import { pooledHexSalt } from './salt.js';
 
 export interface WorkerDeps {
-  /** The publisher connection (ioredis from connectRedis in production). */
-  redis: Publisher;
+  /** Redis, watched and published to with a deadline (createDeadlinePublisher in production). */
+  publisher: DeadlinePublisher;
   prefix: string;
   logRequests: LogRequests;
   maxBodyBytes: number;
@@ -40,7 +41,8 @@ export interface WorkerApp {
 const KNOWN_ROUTES = new Set(['/', '/_healthz', '/metrics']);
 
 export function createApp(deps: WorkerDeps): WorkerApp {
-  const isRedisUp = () => deps.redis.status === 'ready';
+  // Connected is not enough: a frozen Redis keeps its socket open and answers nothing.
+  const isRedisUp = () => deps.publisher.answering();
   const isStopping = deps.isStopping ?? (() => false);
   const metrics = createWorkerMetrics(deps.registry, isRedisUp);
   const requestLog = createRequestLog(deps.logRequests, deps.logStream);
@@ -60,7 +62,7 @@ export function createApp(deps: WorkerDeps): WorkerApp {
     res.type('text/plain').send('ok');
   });
   app.get('/_healthz', (_req, res) => {
-    const problem = isStopping() ? 'shutting down' : isRedisUp() ? undefined : 'redis not ready';
+    const problem = isStopping() ? 'shutting down' : isRedisUp() ? undefined : 'redis not answering';
     res
       .status(problem ? 503 : 200)
       .type('text/plain')

@@ -28,6 +28,7 @@ describe('readConfig', () => {
     [{ MAX_BODY_BYTES: '1024' }, { maxBodyBytes: 1024 }],
     [{ PUBLISH_TIMEOUT_MS: '250' }, { publishTimeoutMs: 250 }],
     [{ SHUTDOWN_GRACE_MS: '0' }, { shutdownGraceMs: 0 }],
+    [{ REDIS_STALL_MS: '250' }, { redisStallMs: 250 }],
   ])('reads %j', (env, expected) => {
     expect(readConfig(env)).toMatchObject(expected);
   });
@@ -54,6 +55,9 @@ describe('readConfig', () => {
     [{ PUBLISH_TIMEOUT_MS: '0' }, 'PUBLISH_TIMEOUT_MS=0 is out of range: expected an integer >= 1 <= 60000'],
     [{ PUBLISH_TIMEOUT_MS: 'soon' }, 'PUBLISH_TIMEOUT_MS="soon" is not valid: expected an integer >= 1 <= 60000'],
     [{ SHUTDOWN_GRACE_MS: '20000' }, 'SHUTDOWN_GRACE_MS=20000 is out of range: expected an integer >= 0 <= 9000'],
+    [{ REDIS_STALL_MS: '10' }, 'REDIS_STALL_MS=10 is out of range: expected an integer >= 50 <= 60000'],
+    [{ PREFIX: 'bursty ' }, 'PREFIX="bursty " is not valid: expected at most 32 printable ASCII characters, no spaces'],
+    [{ PREFIX: 'x'.repeat(33) }, `PREFIX="${'x'.repeat(33)}" is not valid`],
   ])('refuses %j naming the variable', (env, message) => {
     const attempt = () => readConfig(env);
     expect(attempt).toThrow(ConfigError);

@@ -1,6 +1,6 @@
 import { ConfigError, type Env, envChoice, envNumber, envPort, envString } from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
-import { PORTS, SERVICES } from '@string-hashr/contract';
+import { MAX_PREFIX_LENGTH, PORTS, SERVICES, isValidPrefix } from '@string-hashr/contract';
 
 export const LOG_REQUESTS_CHOICES = ['errors', 'all'] as const;
 export type LogRequests = (typeof LOG_REQUESTS_CHOICES)[number];
@@ -17,6 +17,8 @@ export interface WorkerConfig {
   maxBodyBytes: number;
   /** How long a publish may wait for Redis before the request gets 503. */
   publishTimeoutMs: number;
+  /** Redis that leaves a probe unanswered this long is not answering: readiness 503, publishes refused. */
+  redisStallMs: number;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   shutdownGraceMs: number;
 }
@@ -28,6 +30,7 @@ export const DEFAULTS = {
   logRequests: 'errors',
   maxBodyBytes: 16 * 1024,
   publishTimeoutMs: 2000,
+  redisStallMs: 1000,
   shutdownGraceMs: 8000,
 } as const satisfies WorkerConfig;
 
@@ -39,11 +42,16 @@ export function readConfig(env: Env): WorkerConfig {
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  // Not trimmed like the others: the prefix is data, published as given.
+  const prefix = env.PREFIX ?? DEFAULTS.prefix;
+  if (!isValidPrefix(prefix))
+    throw new ConfigError(
+      `PREFIX=${JSON.stringify(prefix.slice(0, 40))} is not valid: expected at most ${MAX_PREFIX_LENGTH} printable ASCII characters, no spaces`,
+    );
   return {
     port: envPort(env, 'PORT', DEFAULTS.port),
     redisUrl,
-    // Not trimmed like the others: the prefix is data, published as given.
-    prefix: env.PREFIX ?? DEFAULTS.prefix,
+    prefix,
     logRequests: envChoice(env, 'LOG_REQUESTS', LOG_REQUESTS_CHOICES, DEFAULTS.logRequests),
     maxBodyBytes: envNumber(env, 'MAX_BODY_BYTES', DEFAULTS.maxBodyBytes, { min: 64, max: 1024 * 1024, integer: true }),
     publishTimeoutMs: envNumber(env, 'PUBLISH_TIMEOUT_MS', DEFAULTS.publishTimeoutMs, {
@@ -51,6 +59,7 @@ export function readConfig(env: Env): WorkerConfig {
       max: 60_000,
       integer: true,
     }),
+    redisStallMs: envNumber(env, 'REDIS_STALL_MS', DEFAULTS.redisStallMs, { min: 50, max: 60_000, integer: true }),
     // runMain gives the whole stop 10 s; closing Redis needs a moment after the grace.
     shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_MS', DEFAULTS.shutdownGraceMs, {
       min: 0,

@@ -80,7 +80,17 @@ describe('isHashPath', () => {
     [undefined, false],
     ['/hash', false],
     ['/_healthz', false],
-    ['//', false],
+    ['//', true],
+    ['///?x=1', true],
+    ['http://worker-service/', true],
+    ['http://worker-service', true],
+    ['HTTP://worker-service:8081/?q', true],
+    ['https://h/#frag', true],
+    ['http://worker-service/hash', false],
+    ['http://worker-service//_healthz', false],
+    ['//_healthz', false],
+    ['/%2F', false],
+    ['*', false],
   ])('%s -> %s', (url, expected) => {
     expect(isHashPath(url)).toBe(expected);
   });

@@ -61,7 +61,20 @@ export function tooLarge(maxBytes: number): Refusal {
   return { ok: false, status: 413, error: `body is larger than ${maxBytes} bytes` };
 }
 
-/** `/` and `/?anything`: the paths Express would also route to `/`. */
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * The path of a request target as HTTP/1.1 allows it: origin-form (`/x?q`) or absolute-form
+ * (`http://host/x?q`, which proxies send), without query or fragment, repeated slashes as one.
+ */
+export function targetPath(target: string): string {
+  const path = target.replace(ABSOLUTE_FORM, '').replace(/[?#].*$/s, '');
+  return path === '' ? '/' : path.replace(/\/{2,}/g, '/');
+}
+
+/** `POST /` in every spelling: `/`, `/?anything`, `//`, `http://host/`, `http://host`. */
 export function isHashPath(url: string | undefined): boolean {
-  return url === '/' || (url !== undefined && url.startsWith('/?'));
+  if (url === '/') return true;
+  if (url === undefined || url === '') return false;
+  return targetPath(url) === '/';
 }

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { closeRedis, connectRedis } from '@string-hashr/redis';
+import { closeRedis, connectRedis, createDeadlinePublisher, watchRedis } from '@string-hashr/redis';
 import { closeServer, createLogger, createMetricsRegistry, listen, loadDotenv, runMain } from '@string-hashr/runtime';
 import { createApp } from './app.js';
 import { readConfig } from './config.js';
@@ -10,10 +10,11 @@ loadDotenv();
 void runMain(log, async () => {
   const config = readConfig(process.env);
   const redis = connectRedis(config.redisUrl, 'publisher', log);
+  const watch = watchRedis(redis, { stallMs: config.redisStallMs, probe: 'time' });
   let stopping = false;
   const { listener } = createApp({
     ...config,
-    redis,
+    publisher: createDeadlinePublisher(redis, watch),
     log,
     registry: createMetricsRegistry('worker'),
     isStopping: () => stopping,
@@ -28,6 +29,7 @@ void runMain(log, async () => {
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     await closeServer(server, config.shutdownGraceMs);
     clearInterval(sweep);
+    watch.stop();
     await closeRedis(redis);
   };
 });

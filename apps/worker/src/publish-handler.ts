@@ -1,18 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CALCULATION_CHANNEL } from '@string-hashr/contract';
 import { calculationResult, type HashSources } from '@string-hashr/hashing';
+import type { DeadlinePublisher } from '@string-hashr/redis';
 import { type Refusal, checkBodyHeaders, parseHashBody, tooLarge } from './hash-request.js';
 import type { Outcome, WorkerMetrics } from './metrics.js';
 import type { RequestLog } from './request-log.js';
 
-/** The part of an ioredis client the handler uses. */
-export interface Publisher {
-  readonly status: string;
-  publish(channel: string, message: string): Promise<number>;
-}
-
 export interface PublishHandlerDeps {
-  redis: Publisher;
+  /** Redis through a deadline (createDeadlinePublisher): a 503 is never followed by the publish. */
+  publisher: DeadlinePublisher;
   prefix: string;
   maxBodyBytes: number;
   publishTimeoutMs: number;
@@ -38,7 +34,7 @@ interface Exchange {
  * more than all of that together (see README, "Hot path").
  */
 export function createPublishHandler(deps: PublishHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { redis, prefix, maxBodyBytes, publishTimeoutMs, metrics, requestLog, hashSources } = deps;
+  const { publisher, prefix, maxBodyBytes, publishTimeoutMs, metrics, requestLog, hashSources } = deps;
 
   const reply = (ex: Exchange, status: number, outcome: Outcome, body: string, close = false) => {
     const { req, res } = ex;
@@ -62,29 +58,44 @@ export function createPublishHandler(deps: PublishHandlerDeps): (req: IncomingMe
   const unavailable = (ex: Exchange, outcome: Outcome, error: string) =>
     reply(ex, 503, outcome, JSON.stringify({ error }));
 
+  /**
+   * 200 once Redis published; 503 when it will not. A 503 is never followed by the publish: when
+   * Redis's answer is late or lost, the 503 waits until Redis's clock has passed the deadline the
+   * script checks (see @string-hashr/redis, deadline-publish.ts).
+   */
   const publish = (ex: Exchange, str: string) => {
-    // Without an offline queue ioredis would refuse too, but this answers before hashing.
-    if (redis.status !== 'ready')
-      return unavailable(ex, 'redis_unavailable', 'redis is not reachable; try again later');
+    // Not connected, or not answering (frozen): answer before hashing, send nothing.
+    if (!publisher.answering())
+      return unavailable(ex, 'redis_unavailable', 'redis is not answering; not published, try again later');
     const result = calculationResult(prefix, str, hashSources);
     const started = performance.now();
     let settled = false;
+    let connectionLost = false;
+    const { outcome, settledInMs } = publisher.publishWithin(CALCULATION_CHANNEL, result, publishTimeoutMs);
     const timer = setTimeout(() => {
       settled = true;
-      unavailable(ex, 'publish_timeout', `redis did not accept the publish within ${publishTimeoutMs} ms`);
-    }, publishTimeoutMs);
-    redis.publish(CALCULATION_CHANNEL, result).then(
-      () => {
+      if (connectionLost)
+        unavailable(
+          ex,
+          'publish_failed',
+          'the connection to redis broke before it confirmed the publish; not published',
+        );
+      else unavailable(ex, 'publish_timeout', `redis did not accept the publish within ${publishTimeoutMs} ms`);
+    }, settledInMs);
+    outcome.then(
+      (ended) => {
         if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        metrics.observePublishSeconds((performance.now() - started) / 1000);
-        reply(ex, 200, 'published', JSON.stringify({ result }));
+        if (ended.kind === 'published') {
+          metrics.observePublishSeconds((performance.now() - started) / 1000);
+          reply(ex, 200, 'published', JSON.stringify({ result }));
+        } else if (ended.kind === 'too_late')
+          unavailable(ex, 'publish_timeout', `redis did not accept the publish within ${publishTimeoutMs} ms`);
+        else unavailable(ex, 'publish_failed', `redis refused the publish: ${ended.reason}`);
       },
-      (err: Error) => {
-        if (settled) return;
-        clearTimeout(timer);
-        unavailable(ex, 'publish_failed', `redis refused the publish: ${err.message}`);
-      },
+      // Fate unknown: Redis may still run it, until the deadline. The timer answers after that.
+      () => void (connectionLost = true),
     );
   };
 

@@ -6,18 +6,37 @@ import { closeServer, listen } from '@string-hashr/runtime';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WorkerDeps, createApp } from '../src/app.js';
-import type { Publisher } from '../src/publish-handler.js';
+import type { DeadlinePublisher, PublishOutcome } from '@string-hashr/redis';
 
-class StandInRedis implements Publisher {
-  status = 'ready';
+/** Redis as the deadline publisher sees it, told by the test what to do. */
+class StandInRedis implements DeadlinePublisher {
+  isAnswering = true;
   published: string[] = [];
-  /** What the next publishes do: resolve (default), reject, or hang. */
-  behaviour: 'accept' | 'refuse' | 'hang' = 'accept';
-  publish(channel: string, message: string): Promise<number> {
-    if (this.behaviour === 'refuse') return Promise.reject(new Error('Connection is closed.'));
-    if (this.behaviour === 'hang') return new Promise(() => {});
-    this.published.push(`${channel} ${message}`);
-    return Promise.resolve(1);
+  /**
+   * What the next publishes do: publish (default), refused by Redis with an error reply, run after
+   * the deadline by the script, never answered, or the connection lost with the fate unknown.
+   */
+  behaviour: 'accept' | 'refuse' | 'too_late' | 'hang' | 'lost' = 'accept';
+  answering() {
+    return this.isAnswering;
+  }
+  publishWithin(channel: string, message: string, timeoutMs: number) {
+    const outcome = ((): Promise<PublishOutcome> => {
+      switch (this.behaviour) {
+        case 'refuse':
+          return Promise.resolve({ kind: 'refused', reason: 'NOAUTH Authentication required.' });
+        case 'too_late':
+          return Promise.resolve({ kind: 'too_late' });
+        case 'hang':
+          return new Promise(() => {});
+        case 'lost':
+          return Promise.reject(new Error('Connection is closed.'));
+        default:
+          this.published.push(`${channel} ${message}`);
+          return Promise.resolve({ kind: 'published' });
+      }
+    })();
+    return { outcome, settledInMs: timeoutMs + 5 };
   }
 }
 
@@ -31,7 +50,7 @@ async function serve(overrides: Partial<WorkerDeps> = {}) {
   const lines: string[] = [];
   let stopping = false;
   const { listener } = createApp({
-    redis,
+    publisher: redis,
     prefix: '',
     logRequests: 'errors',
     maxBodyBytes: 16384,
@@ -70,7 +89,29 @@ describe('createApp', () => {
     app.redis.behaviour = 'refuse';
     const res = await app.post('{"str":"x"}');
     expect(res.status).toBe(503);
-    expect(JSON.parse(res.body).error).toMatch(/redis refused the publish/);
+    expect(JSON.parse(res.body).error).toBe('redis refused the publish: NOAUTH Authentication required.');
+  });
+
+  it('answers 503 at once when the script ran after the deadline (nothing was published)', async () => {
+    const app = await serve({ publishTimeoutMs: 60_000 });
+    app.redis.behaviour = 'too_late';
+    const res = await app.post('{"str":"x"}');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body).error).toBe('redis did not accept the publish within 60000 ms');
+  });
+
+  it('when the connection breaks after the publish was sent, answers 503 only once Redis can no longer run it', async () => {
+    const app = await serve({ publishTimeoutMs: 80 });
+    app.redis.behaviour = 'lost';
+    const started = performance.now();
+    const res = await app.post('{"str":"x"}');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body).error).toBe(
+      'the connection to redis broke before it confirmed the publish; not published',
+    );
+    // Never before the deadline: until then Redis might still run it.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(80);
+    expect((await app.get('/metrics')).body).toMatch(/outcome="publish_failed",status="503"\} 1$/m);
   });
 
   it('answers 503 when Redis does not accept the publish in time', async () => {
@@ -82,14 +123,14 @@ describe('createApp', () => {
     expect(app.lines.join('\n')).toMatch(/error worker: POST \/ 503 ms=\d/);
   });
 
-  it('answers 503 without publishing while Redis is not ready, and readiness says so', async () => {
+  it('answers 503 without publishing while Redis is not answering, and readiness says so', async () => {
     const app = await serve();
-    app.redis.status = 'reconnecting';
+    app.redis.isAnswering = false;
     const res = await app.post('{"str":"x"}');
     expect(res.status).toBe(503);
-    expect(JSON.parse(res.body).error).toBe('redis is not reachable; try again later');
+    expect(JSON.parse(res.body).error).toBe('redis is not answering; not published, try again later');
     expect(app.redis.published).toEqual([]);
-    expect(await app.get('/_healthz')).toMatchObject({ status: 503, body: 'redis not ready' });
+    expect(await app.get('/_healthz')).toMatchObject({ status: 503, body: 'redis not answering' });
     expect((await app.get('/metrics')).body).toMatch(/^worker_redis_up 0$/m);
   });
 

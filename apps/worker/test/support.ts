@@ -82,11 +82,17 @@ export interface RawRequest {
   response: Promise<string>;
 }
 
-export function rawPost(port: number, declaredLength: number, firstPart: string): RawRequest {
-  const socket = connect(port, '127.0.0.1');
-  socket.write(
-    `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declaredLength}\r\n\r\n${firstPart}`,
+export function rawPost(port: number, declaredLength: number, firstPart: string, target = '/'): RawRequest {
+  return rawRequest(
+    port,
+    `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declaredLength}\r\n\r\n${firstPart}`,
   );
+}
+
+/** Writes `text` as is on a new connection (request line included). */
+export function rawRequest(port: number, request: string): RawRequest {
+  const socket = connect(port, '127.0.0.1');
+  socket.write(request);
   let text = '';
   const response = new Promise<string>((resolve, reject) => {
     socket.on('data', (chunk) => {

@@ -1,7 +1,9 @@
 // The built bundle (dist/apps/worker/main.js) as a child process, on a redis-server of the
 // test's own, observed the way a client and the frontend see it.
+import { createServer } from 'node:http';
 import { HASH_LENGTH } from '@string-hashr/contract';
-import { type TestRedis, startRedis, waitFor } from '@string-hashr/testing';
+import { closeServer, listen } from '@string-hashr/runtime';
+import { type TestRedis, freePort, startRedis, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -91,6 +93,16 @@ describe('the built worker', () => {
     expect((await postJson(primary.url, '{"str":"after the big one"}')).status).toBe(200);
   });
 
+  it.each(['http://127.0.0.1/', 'http://worker-service', '//', '///?from=proxy'])(
+    'takes POST %s (absolute-form, repeated slashes) like POST /',
+    async (target) => {
+      const body = '{"str":"any spelling"}';
+      const response = await rawPost(primary.port, body.length, body, target).response;
+      expect(response).toMatch(/^HTTP\/1.1 200 OK\r\n/);
+      await subscriber.receives(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)).result as string);
+    },
+  );
+
   it('serves GET / and GET /_healthz with ok, and Prometheus metrics', async () => {
     expect(await (await fetch(`${primary.url}/`)).text()).toBe('ok');
     expect(await (await fetch(`${primary.url}/_healthz`)).text()).toBe('ok');
@@ -175,6 +187,71 @@ describe('the built worker when Redis goes away', () => {
   });
 });
 
+describe('the built worker when Redis freezes (SIGSTOP: the socket stays open, nothing answers)', () => {
+  let redis: TestRedis;
+  let worker: Worker;
+  let subscriber: Subscriber;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    worker = await startWorker({ REDIS_URL: redis.url, PUBLISH_TIMEOUT_MS: '300', REDIS_STALL_MS: '500' });
+    subscriber = await subscribe(redis.port);
+    admin = new Redis({ host: '127.0.0.1', port: redis.port });
+  });
+  afterAll(async () => {
+    redis?.thaw();
+    admin?.disconnect();
+    await subscriber?.close();
+    await worker?.stop();
+    await redis?.stop();
+  });
+
+  const readiness = async () => (await fetch(`${worker.url}/_healthz`)).status;
+  /** The id of the worker's one publisher connection, as Redis lists it. */
+  const publisherConnection = async () => {
+    const list = String(await admin.call('CLIENT', 'LIST'));
+    const ids = list
+      .split('\n')
+      .filter((line) => line.includes('name=string-hashr-publisher'))
+      .map((line) => /\bid=(\d+)/.exec(line)?.[1]);
+    expect(ids).toHaveLength(1);
+    return ids[0];
+  };
+
+  it('readiness turns 503 while Redis does not answer, 200 when it does again; a 503 is never published later', async () => {
+    const before = await publisherConnection();
+    const answered200 = new Set<string>();
+    const post = async (str: string) => {
+      const res = await postJson(worker.url, JSON.stringify({ str }));
+      if (res.status === 200) answered200.add(res.json().result as string);
+      return res.status;
+    };
+    expect(await post('before the freeze')).toBe(200);
+
+    redis.freeze();
+    // Sent at once, before the worker can know: these reach the frozen Redis and wait in its socket.
+    const during = await Promise.all(Array.from({ length: 200 }, (_, i) => post(`frozen ${i}`)));
+    expect(during.every((status) => status === 503)).toBe(true);
+    await waitFor('readiness 503', async () => (await readiness()) === 503);
+    expect(await post('while known frozen')).toBe(503);
+    const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+    // Some of them were really written to the frozen Redis: the case that used to publish late.
+    expect(Number(/outcome="publish_timeout",status="503"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^worker_redis_up 0$/m);
+
+    redis.thaw();
+    await waitFor('readiness 200 again', async () => (await readiness()) === 200);
+    expect(await publisherConnection()).toBe(before);
+    // Barrier: on that same connection the frozen requests' scripts ran before this one's.
+    const marker = await postJson(worker.url, '{"str":"after the thaw"}');
+    expect(marker.status).toBe(200);
+    answered200.add(marker.json().result as string);
+    await subscriber.receives(marker.json().result as string);
+    expect(subscriber.received.filter((result) => !answered200.has(result))).toEqual([]);
+  });
+});
+
 describe('the built worker on SIGTERM', () => {
   it('stops accepting, finishes the request in flight, and exits 0', async () => {
     const redis = await startRedis();
@@ -218,5 +295,41 @@ describe('the built worker with a bad setting', () => {
     const worker = await spawnWorker({ REDIS_URL: '127.0.0.1:1', [name]: value });
     expect(await worker.exited).toBe(1);
     expect(worker.output()).toMatch(new RegExp(`configuration error: ${name}[ =]`));
+  });
+
+  it('a PORT already in use: exits 1 saying PORT=<port> is already in use, without a stack trace', async () => {
+    const holder = createServer();
+    const port = await listen(holder, 0);
+    try {
+      const worker = await spawnWorker({ REDIS_URL: '127.0.0.1:1', PORT: String(port) });
+      expect(await worker.exited).toBe(1);
+      expect(worker.output()).toContain(`cannot start: PORT=${port} is already in use`);
+      expect(worker.output()).not.toMatch(/^\s+at /m);
+      expect(worker.output()).not.toContain('EADDRINUSE');
+    } finally {
+      await closeServer(holder, 100);
+    }
+  });
+
+  it.each([
+    'redis://:s3cr3t@cache:70000',
+    'redis://default:s3cr3t@cache:6379/db',
+    'http://:s3cr3t@cache:6379',
+    ':s3cr3t@cache:6379',
+  ])('REDIS_URL=%s: exits 1 with the password masked, never printed', async (url) => {
+    const worker = await spawnWorker({ REDIS_URL: url });
+    expect(await worker.exited).toBe(1);
+    expect(worker.output()).toMatch(/configuration error: REDIS_URL "[^"]*:\*\*\*@cache/);
+    expect(worker.output()).not.toContain('s3cr3t');
+  });
+
+  it('a password in a good REDIS_URL is never logged while Redis is unreachable', async () => {
+    const worker = await spawnWorker({ REDIS_URL: `redis://:s3cr3t@127.0.0.1:${await freePort()}` });
+    try {
+      await waitFor('the unreachable line', () => /redis publisher unreachable/.test(worker.output()));
+      expect(worker.output()).not.toContain('s3cr3t');
+    } finally {
+      await worker.stop();
+    }
   });
 });

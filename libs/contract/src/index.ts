@@ -2,3 +2,4 @@ export * from './workloads.js';
 export * from './results.js';
 export * from './mesh.js';
 export * from './watcher.js';
+export * from './security.js';

@@ -15,3 +15,21 @@ export const BURST_PREFIX = 'bursty-';
 export function isBurstResult(result: string, burstPrefix = BURST_PREFIX): boolean {
   return burstPrefix !== '' && result.startsWith(burstPrefix);
 }
+
+/** A prefix is at most this long, of printable ASCII without spaces (checked by the worker at start). */
+export const MAX_PREFIX_LENGTH = 32;
+const PREFIX_CHARS = /^[\x21-\x7e]*$/;
+
+export function isValidPrefix(prefix: string): boolean {
+  return prefix.length <= MAX_PREFIX_LENGTH && PREFIX_CHARS.test(prefix);
+}
+
+const RESULT = new RegExp(`^[\\x21-\\x7e]{0,${MAX_PREFIX_LENGTH}}[A-Za-z0-9+/]{${HASH_LENGTH - 1}}=$`);
+
+/**
+ * Whether a message on the channel has the shape of a result: a valid prefix and a base64 sha256.
+ * The frontend relays nothing else to the pages (anyone who can PUBLISH could send anything).
+ */
+export function isResultMessage(message: string): boolean {
+  return message.length <= MAX_PREFIX_LENGTH + HASH_LENGTH && RESULT.test(message);
+}

@@ -1,4 +1,4 @@
-/** The istiowatcher's names that others rely on: its Lease and its metrics. */
+/** The istiowatcher's names that others rely on: its Lease, its metrics and its annotations. */
 
 /** The coordination.k8s.io Lease the watcher replicas elect a leader on. */
 export const LEADER_LEASE_NAME = 'istiowatcher-leader';
@@ -16,6 +16,10 @@ export const WATCHER_METRICS = {
   mode: 'istiowatcher_mode',
   /** `{threshold="high"|"low"}`, and `"capacity"` in spill mode (req/s). */
   thresholdRps: 'istiowatcher_threshold_rps',
+  suspended: 'istiowatcher_suspended',
+  pinned: 'istiowatcher_pinned',
+  outsideEdits: 'istiowatcher_outside_edits_total',
+  conflicts: 'istiowatcher_write_conflicts_total',
   phase: 'istiowatcher_phase',
   decisions: 'istiowatcher_decisions_total',
   rollbacks: 'istiowatcher_rollbacks_total',
@@ -24,3 +28,34 @@ export const WATCHER_METRICS = {
   burstP99: 'istiowatcher_burst_p99_milliseconds',
   burstRequests: 'istiowatcher_burst_requests',
 } as const;
+
+/**
+ * The annotations on the worker VirtualService. The watcher writes the first four in the same
+ * JSON Patch as every weight change (its state, readable with one `kubectl get`); an operator
+ * writes the last two (its orders, read on every tick).
+ */
+export const BURST_ANNOTATIONS = {
+  /** `natural` (all on primary), `burst` (any weight on burst), `unhealthy` (rolled back by the health gate). */
+  phase: 'burst.string-hashr.dev/phase',
+  /** RFC 3339 UTC time of the watcher's last weight change. */
+  changedAt: 'burst.string-hashr.dev/changed-at',
+  /** Why it made that change, at most REASON_MAX_LENGTH characters. */
+  reason: 'burst.string-hashr.dev/reason',
+  /** The fencing token of the leader that wrote last: Lease holder and lease transitions. */
+  owner: 'burst.string-hashr.dev/owner',
+  /** `"true"`: the watcher makes no change while present. */
+  suspend: 'burst.string-hashr.dev/suspend',
+  /** `natural` or `burst`: hold those weights whatever the load. */
+  pin: 'burst.string-hashr.dev/pin',
+} as const;
+
+/** The longest `reason` annotation the watcher writes. */
+export const REASON_MAX_LENGTH = 256;
+
+/** The values of the `pin` annotation. */
+export const PIN_VALUES = ['natural', 'burst'] as const;
+export type PinValue = (typeof PIN_VALUES)[number];
+
+/** The values of the `phase` annotation. */
+export const PHASE_VALUES = ['natural', 'burst', 'unhealthy'] as const;
+export type PhaseValue = (typeof PHASE_VALUES)[number];

@@ -1,3 +1,4 @@
 export * from './virtual-service.js';
 export * from './virtual-service-yaml.js';
 export * from './rbac.js';
+export * from './route-state.js';

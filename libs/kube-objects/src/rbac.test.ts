@@ -19,6 +19,19 @@ describe('watcherRbacRules', () => {
       false,
     ],
     [{ apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'list' }, false],
+    [
+      { apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'watch', name: 'worker-virtual-service' },
+      true,
+    ],
+    [
+      { apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'list', name: 'worker-virtual-service' },
+      true,
+    ],
+    [{ apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'watch', name: 'frontend' }, false],
+    [
+      { apiGroup: 'networking.istio.io', resource: 'virtualservices', verb: 'delete', name: 'worker-virtual-service' },
+      false,
+    ],
     [{ apiGroup: 'coordination.k8s.io', resource: 'leases', verb: 'create' }, true],
     [{ apiGroup: 'coordination.k8s.io', resource: 'leases', verb: 'update', name: 'istiowatcher-leader' }, true],
     [{ apiGroup: 'coordination.k8s.io', resource: 'leases', verb: 'update', name: 'other' }, false],

@@ -15,10 +15,12 @@ export interface ApiRule {
 
 export function watcherRbacRules(virtualServiceName: string, leaseName = LEADER_LEASE_NAME): ApiRule[] {
   return [
+    // list and watch are asked with fieldSelector=metadata.name=<name>, which RBAC checks against
+    // resourceNames as it does for get: the watcher can see no other VirtualService.
     {
       apiGroups: ['networking.istio.io'],
       resources: ['virtualservices'],
-      verbs: ['get', 'patch'],
+      verbs: ['get', 'list', 'watch', 'patch'],
       resourceNames: [virtualServiceName],
     },
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },

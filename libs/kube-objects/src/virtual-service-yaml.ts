@@ -10,9 +10,9 @@ export interface VirtualServiceInYaml {
 }
 
 /**
- * Finds the VirtualService in a YAML text of one or more documents (as in
- * istio-manifests/worker-virtualservice.yaml, which also holds the DestinationRule): the one
- * named `name`, else the first. Throws saying what is missing.
+ * Finds the VirtualService in a YAML text of one or more documents (it may share a file with a
+ * DestinationRule, as in the codelab's worker-virtualservice.yaml): the one named `name`, else
+ * the first. Throws saying what is missing.
  */
 export function findVirtualService(text: string, name?: string): VirtualServiceInYaml {
   const docs = parseAllDocuments(text) as Document[];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_BURST, NATURAL, checkWeights } from '@string-hashr/policy';
-import { readWeights, weightPatch, withWeights, type VirtualServiceLike } from './virtual-service.js';
+import { readWeights, withWeights, type VirtualServiceLike } from './virtual-service.js';
 import { findVirtualService } from './virtual-service-yaml.js';
 
 const host = 'worker-service.default.svc.cluster.local';
@@ -76,30 +76,6 @@ describe('checkWeights', () => {
   ])('%j valid: %s', (weights, valid) => {
     if (valid) expect(() => checkWeights(weights)).not.toThrow();
     else expect(() => checkWeights(weights)).toThrow(/invalid weights/);
-  });
-});
-
-describe('weightPatch', () => {
-  it('tests the resourceVersion and the weights read, then replaces only the weights', () => {
-    expect(weightPatch(workerVs(100, 0), ALL_BURST)).toEqual([
-      { op: 'test', path: '/metadata/resourceVersion', value: '42' },
-      { op: 'test', path: '/spec/http/1/route/0/weight', value: 100 },
-      { op: 'replace', path: '/spec/http/1/route/0/weight', value: 0 },
-      { op: 'test', path: '/spec/http/1/route/1/weight', value: 0 },
-      { op: 'replace', path: '/spec/http/1/route/1/weight', value: 100 },
-    ]);
-  });
-
-  it('adds a weight that was omitted', () => {
-    expect(weightPatch(workerVs(undefined, 100), NATURAL)).toContainEqual({
-      op: 'add',
-      path: '/spec/http/1/route/0/weight',
-      value: 100,
-    });
-  });
-
-  it('refuses weights that do not sum to 100', () => {
-    expect(() => weightPatch(workerVs(100, 0), { primary: 0, burst: 0 })).toThrow(/invalid weights/);
   });
 });
 

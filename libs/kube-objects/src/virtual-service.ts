@@ -71,33 +71,3 @@ export function withWeights<T extends VirtualServiceLike>(
 }
 
 export type JsonPatchOp = { op: 'test' | 'replace' | 'add'; path: string; value: unknown };
-
-/**
- * A JSON Patch (RFC 6902) that changes only the two weights, guarded by `test` ops on the
- * resourceVersion and the weights as read, so it fails instead of overwriting someone else's edit.
- */
-export function weightPatch(
-  vs: VirtualServiceLike,
-  weights: Weights,
-  subsets: SubsetNames = DEFAULT_SUBSETS,
-): JsonPatchOp[] {
-  checkWeights(weights);
-  const at = locateWeights(vs, subsets);
-  const base = `/spec/http/${at.httpIndex}/route`;
-  const ops: JsonPatchOp[] = [];
-  if (vs.metadata?.resourceVersion)
-    ops.push({ op: 'test', path: '/metadata/resourceVersion', value: vs.metadata.resourceVersion });
-  for (const [index, destination, weight] of [
-    [at.primaryIndex, at.primary, weights.primary],
-    [at.burstIndex, at.burst, weights.burst],
-  ] as const) {
-    const current = destination.weight;
-    if (current === undefined) ops.push({ op: 'add', path: `${base}/${index}/weight`, value: weight });
-    else
-      ops.push(
-        { op: 'test', path: `${base}/${index}/weight`, value: current },
-        { op: 'replace', path: `${base}/${index}/weight`, value: weight },
-      );
-  }
-  return ops;
-}

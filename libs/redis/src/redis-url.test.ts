@@ -35,4 +35,21 @@ describe('parseRedisUrl', () => {
   ])('rejects %j with a clear message', (input, message) => {
     expect(() => parseRedisUrl(input)).toThrow(message);
   });
+
+  it.each([
+    ['redis://:s3cr3t@cache:70000', 'redis://:***@cache:70000'],
+    ['redis://user:s3cr3t@cache:6379/abc', 'redis://user:***@cache:6379/abc'],
+    ['http://:s3cr3t@cache:6379', 'http://:***@cache:6379'],
+    [':s3cr3t@cache:6379', ':***@cache:6379'],
+    ['redis://:s3cr3t with spaces@cache:1:2', 'redis://:***@cache:1:2'],
+  ])('never repeats the password of %j in its message', (input, shown) => {
+    let message = '';
+    try {
+      parseRedisUrl(input);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`"${shown}"`);
+    expect(message).not.toContain('s3cr3t');
+  });
 });

@@ -1,3 +1,4 @@
+import { redactUrl } from '@string-hashr/runtime';
 import type { RedisOptions } from 'ioredis';
 
 export interface RedisTarget {
@@ -13,8 +14,10 @@ export interface RedisTarget {
  * Parses REDIS_URL: `host:port` (as the manifests set it, e.g. `redis-cache-service:6379`),
  * `redis://[user:pass@]host[:port][/db]` or `rediss://` for TLS. Throws with what was expected.
  */
-export function parseRedisUrl(value: string): RedisTarget {
-  const text = value.trim();
+export function parseRedisUrl(rawValue: string): RedisTarget {
+  const text = rawValue.trim();
+  // Only ever quoted with its password masked.
+  const value = redactUrl(rawValue);
   const expected = 'expected host:port, redis://host:port or rediss://host:port';
   if (text === '') throw new Error(`REDIS_URL is empty; ${expected}`);
   if (!text.includes('://')) {

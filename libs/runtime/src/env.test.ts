@@ -36,3 +36,10 @@ describe('environment parsing', () => {
     expect(read).toThrow(message);
   });
 });
+
+describe('a URL with a password in a bad setting', () => {
+  it('is quoted with the password masked', () => {
+    expect(() => envUrl({ U: 'ftp://user:s3cr3t@host' }, 'U', undefined)).toThrow('U="ftp://user:***@host"');
+    expect(() => envUrl({ U: 'ftp://user:s3cr3t@host' }, 'U', undefined)).not.toThrow(/s3cr3t/);
+  });
+});

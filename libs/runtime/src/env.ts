@@ -1,3 +1,5 @@
+import { redactUrl } from './redact.js';
+
 /** A bad setting: main() prints the message (which names the variable) and exits 1. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -66,9 +68,9 @@ export function envUrl(env: Env, name: string, fallback: string | undefined, pro
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigError(`${name}="${text}" is not valid: expected a URL such as http://host:port`);
+    throw new ConfigError(`${name}="${redactUrl(text)}" is not valid: expected a URL such as http://host:port`);
   }
   if (!protocols.includes(url.protocol))
-    throw new ConfigError(`${name}="${text}" is not valid: expected ${protocols.join(' or ')} URL`);
+    throw new ConfigError(`${name}="${redactUrl(text)}" is not valid: expected ${protocols.join(' or ')} URL`);
   return text;
 }

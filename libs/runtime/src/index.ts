@@ -9,7 +9,8 @@ export {
   envUrl,
   type Env,
 } from './env.js';
-export { createLogger, type Logger, type LogFields } from './log.js';
-export { listen, closeServer, runMain } from './lifecycle.js';
+export { createLogger, throttledLog, type Logger, type LogFields, type ThrottledLog } from './log.js';
+export { listen, listenFailure, closeServer, runMain, StartError } from './lifecycle.js';
+export { redactUrl, redactCredentials } from './redact.js';
 export { createMetricsRegistry, metricsHandler } from './metrics.js';
 export { loadDotenv } from './dotenv.js';

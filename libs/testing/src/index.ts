@@ -12,3 +12,10 @@ export {
 } from './prometheus.js';
 export { workerVirtualServiceYaml } from './virtual-service.js';
 export { startStack, portOpen, groupMembers, processEnv, repoRoot, type Stack } from './local-stack.js';
+export {
+  startApiServerDouble,
+  applyJsonPatch,
+  type ApiServerDouble,
+  type RecordedCall,
+  type StalledRequest,
+} from './api-server-double.js';

@@ -8,6 +8,9 @@ export interface TestServer {
   port: number;
   url: string;
   kill(): Promise<void>;
+  /** SIGSTOP: the process keeps its sockets open and answers nothing, until thaw() (SIGCONT). */
+  freeze(): void;
+  thaw(): void;
   restart(): Promise<void>;
   /** Stops it and removes its data. */
   stop(): Promise<void>;
@@ -102,8 +105,12 @@ export async function startTestServer(options: {
       proc?.child.kill('SIGKILL');
       await proc?.exited;
     },
+    freeze: () => void proc?.child.kill('SIGSTOP'),
+    thaw: () => void proc?.child.kill('SIGCONT'),
     restart: launch,
     async stop() {
+      // A frozen process would ignore SIGTERM until woken.
+      proc?.child.kill('SIGCONT');
       await proc?.stop();
       rmSync(options.dir, { recursive: true, force: true });
     },

@@ -20,8 +20,11 @@ export function redisServerPath(): string {
 /** Whether a redis-server answers on 127.0.0.1:port. */
 export const pingRedis = (port: number, host = '127.0.0.1', timeoutMs = 500) => redisAnswers(host, port, timeoutMs);
 
-/** A real redis-server of the test's own on a free port, nothing kept on disk. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * A real redis-server of the test's own on a free port, nothing kept on disk. `extraArgs` go on
+ * its command line (e.g. `['--requirepass', 'pw']`; then `ready` waits for the NOAUTH answer).
+ */
+export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const binary = redisServerPath();
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'hashr-redis-'));
@@ -30,7 +33,7 @@ export async function startRedis(): Promise<TestRedis> {
     url: `127.0.0.1:${port}`,
     dir,
     what: `redis-server on port ${port}`,
-    spawn: () => startProcess(binary, localRedisServerArgs(port, dir)),
+    spawn: () => startProcess(binary, [...localRedisServerArgs(port, dir), ...extraArgs]),
     ready: () => pingRedis(port),
     timeoutMs: 10_000,
   });

@@ -8,7 +8,7 @@ import { WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
 
 const generated = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
-  '../../../istio-manifests/worker-virtualservice.yaml',
+  '../../../istio-manifests/states/natural.yaml',
 );
 
 /**

@@ -1,5 +1,6 @@
 export {
   startSchedule,
+  changeRate,
   dueCount,
   msUntilNextSend,
   tick,
@@ -8,6 +9,8 @@ export {
   type TickOptions,
 } from './scheduler.js';
 export { validateFrequency, type FrequencyCheck } from './frequency.js';
+export { RateCap } from './rate-cap.js';
+export { fullBucket, takeToken, type TokenBucket, type BucketLimits } from './token-bucket.js';
 export {
   MAX_LATENCY_SAMPLES,
   emptyCounters,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RateSchedule, dueCount, msUntilNextSend, startSchedule, tick } from './scheduler.js';
+import { type RateSchedule, changeRate, dueCount, msUntilNextSend, startSchedule, tick } from './scheduler.js';
 
 /** A small seeded PRNG so the simulated timer jitter is the same on every run. */
 function mulberry32(seed: number): () => number {
@@ -26,7 +26,7 @@ interface Simulation {
 function simulate(
   changes: Array<{ at: number; rate: number }>,
   untilMs: number,
-  opts: { maxLateMs?: number; seed?: number; stallAt?: number; stallMs?: number } = {},
+  opts: { maxLateMs?: number; seed?: number; stallAt?: number; stallMs?: number; restartOnChange?: boolean } = {},
 ): Simulation {
   const random = mulberry32(opts.seed ?? 1);
   const sends: number[] = [];
@@ -42,7 +42,10 @@ function simulate(
     if (next >= untilMs) break;
     now = Math.max(now, next);
     if (nextChange <= now) {
-      schedule = startSchedule(pending[0]!.rate, now);
+      // As the generator does (changeRate), or as it did before (a fresh schedule at each change).
+      schedule = opts.restartOnChange
+        ? startSchedule(pending[0]!.rate, now)
+        : changeRate(schedule, pending[0]!.rate, now);
       pending = pending.slice(1);
     }
     if (opts.stallAt !== undefined && !stalled && now >= opts.stallAt) {
@@ -59,6 +62,9 @@ function simulate(
 }
 
 const countBetween = (sends: number[], from: number, to: number) => sends.filter((t) => t >= from && t < to).length;
+
+/** The most sends in any window [t, t + 1000) of the run (each window starting at a send). */
+const busiestSecond = (sends: number[]) => Math.max(0, ...sends.map((t) => countBetween(sends, t, t + 1000)));
 
 describe('rate scheduler on simulated time', () => {
   it.each([1, 7, 100, 1000, 0.5, 333.3])('sends %s req/s within 2%% over 10 s, with late wakes', (rate) => {
@@ -105,6 +111,28 @@ describe('rate scheduler on simulated time', () => {
     expect(countBetween(sends, 15_000, 20_000)).toBe(0);
   });
 
+  it('a flood of rate changes (one a millisecond) never sends faster than the fastest rate asked for', () => {
+    const flood = Array.from({ length: 3000 }, (_, i) => ({ at: i, rate: i % 2 === 0 ? 10 : 5 }));
+    const { sends } = simulate(flood, 5_000, { maxLateMs: 3, seed: 13 });
+    expect(busiestSecond(sends)).toBeLessThanOrEqual(10);
+    expect(sends.length).toBeGreaterThan(0);
+    // The defect this replaces: a fresh schedule at each change sent one request per change.
+    const { sends: restarted } = simulate(flood, 5_000, { maxLateMs: 3, seed: 13, restartOnChange: true });
+    expect(busiestSecond(restarted)).toBeGreaterThan(900);
+  });
+
+  it('stop and start again at once does not send an extra request', () => {
+    const { sends } = simulate(
+      [
+        { at: 0, rate: 10 },
+        { at: 150, rate: 0 },
+        { at: 151, rate: 10 },
+      ],
+      1_000,
+    );
+    expect(sends).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+  });
+
   it('skips, rather than bursts, what fell more than a second behind after a stall', () => {
     const { sends, skipped } = simulate([{ at: 0, rate: 100 }], 10_000, { stallAt: 2_000, stallMs: 3_000, seed: 5 });
     expect(skipped).toBeGreaterThan(150);
@@ -138,6 +166,28 @@ describe('scheduler steps', () => {
     [1000, 1, 1],
   ])('rate %s with %s sent: next send in %s ms from the start', (rate, sent, wait) => {
     expect(msUntilNextSend({ rate, startedAt: 0, sent }, 0)).toBe(wait);
+  });
+
+  it.each([
+    // last due, new rate, now -> first due of the new rate
+    [-Infinity, 10, 500, 500],
+    [400, 10, 450, 500],
+    [400, 10, 600, 600],
+    [400, 1, 450, 1_400],
+    [400, 1000, 450, 450],
+    [400, 0, 450, 450],
+  ])('after a request due at %s, rate %s set at %s: the next is due at %s', (lastDueAt, rate, now, firstDue) => {
+    const before: RateSchedule = { rate: 3, startedAt: 0, sent: 2, lastDueAt };
+    const after = changeRate(before, rate, now);
+    expect(after).toMatchObject({ rate, startedAt: firstDue, sent: 0, lastDueAt });
+    if (rate > 0) expect(dueCount(after, firstDue - 0.001)).toBe(0);
+    if (rate > 0) expect(dueCount(after, firstDue)).toBe(1);
+  });
+
+  it('remembers when the last request was due across wakes', () => {
+    const first = tick(startSchedule(10, 1_000), 1_250);
+    expect(first.send).toBe(3);
+    expect(first.schedule.lastDueAt).toBe(1_200);
   });
 
   it('treats a bad or negative rate as stopped', () => {

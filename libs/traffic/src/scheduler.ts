@@ -11,7 +11,12 @@ export interface RateSchedule {
   readonly startedAt: number;
   /** Requests accounted for (sent or skipped) since `startedAt`. */
   readonly sent: number;
+  /** When the last request accounted for was due, under this rate or an earlier one (-Infinity: none yet). */
+  readonly lastDueAt: number;
 }
+
+/** What the due-time arithmetic needs of a schedule. */
+type Timing = Pick<RateSchedule, 'rate' | 'startedAt' | 'sent'>;
 
 export interface TickOptions {
   /**
@@ -33,19 +38,33 @@ export interface Tick {
   wakeInMs: number | null;
 }
 
+const validRate = (rate: number) => (rate > 0 && Number.isFinite(rate) ? rate : 0);
+
 export function startSchedule(rate: number, now: number): RateSchedule {
-  return { rate: rate > 0 && Number.isFinite(rate) ? rate : 0, startedAt: now, sent: 0 };
+  return { rate: validRate(rate), startedAt: now, sent: 0, lastDueAt: -Infinity };
 }
 
-/** Requests due at `now` and not yet accounted for. The first one is due at once. */
-export function dueCount(schedule: RateSchedule, now: number): number {
+/**
+ * A new rate from `now` on, keeping the spacing: its first request is due `1000 / rate` ms after
+ * the last one due under any earlier rate (at once if that is already past). Restarting the
+ * schedule instead would send a request at every change, and a page changing the rate a thousand
+ * times a second would send a thousand requests a second whatever the rates.
+ */
+export function changeRate(schedule: RateSchedule, rate: number, now: number): RateSchedule {
+  const next = validRate(rate);
+  const startedAt = next === 0 ? now : Math.max(now, schedule.lastDueAt + 1000 / next);
+  return { rate: next, startedAt, sent: 0, lastDueAt: schedule.lastDueAt };
+}
+
+/** Requests due at `now` and not yet accounted for. The first one is due at `startedAt`. */
+export function dueCount(schedule: Timing, now: number): number {
   if (schedule.rate <= 0 || now < schedule.startedAt) return 0;
   const dueSinceStart = Math.floor(((now - schedule.startedAt) * schedule.rate) / 1000) + 1;
   return Math.max(0, dueSinceStart - schedule.sent);
 }
 
 /** Time from `now` until the next request not yet accounted for is due; null when stopped. */
-export function msUntilNextSend(schedule: RateSchedule, now: number): number | null {
+export function msUntilNextSend(schedule: Timing, now: number): number | null {
   if (schedule.rate <= 0) return null;
   const dueAt = schedule.startedAt + (schedule.sent * 1000) / schedule.rate;
   return Math.max(0, dueAt - now);
@@ -56,7 +75,9 @@ export function tick(schedule: RateSchedule, now: number, options: TickOptions =
   const due = dueCount(schedule, now);
   const maxCatchUp = options.maxCatchUp ?? Math.max(1, Math.ceil(schedule.rate));
   const send = Math.min(due, maxCatchUp);
-  const next: RateSchedule = due > 0 ? { ...schedule, sent: schedule.sent + due } : schedule;
+  const sent = schedule.sent + due;
+  const next: RateSchedule =
+    due > 0 ? { ...schedule, sent, lastDueAt: schedule.startedAt + ((sent - 1) * 1000) / schedule.rate } : schedule;
   const wait = msUntilNextSend(next, now);
   return {
     schedule: next,

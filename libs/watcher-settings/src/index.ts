@@ -1,4 +1,6 @@
 export {
+  DURATION_BOUNDS,
+  envSeconds,
   LOCAL_STACK_WATCHER_ENV,
   POLICY_VARIABLES,
   policySettingsFromEnv,

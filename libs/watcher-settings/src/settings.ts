@@ -30,6 +30,30 @@ export const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
 
 const DAY_SECONDS = 86_400;
 
+/**
+ * The least and most each duration setting accepts, in seconds. Beyond Node's timer limit
+ * (2^31 - 1 ms, about 24.8 days) a timer fires at once: an interval of 3000000 s became a 1 ms
+ * loop, a query timeout of 3000000 s timed out every query at once. The maxima are far below
+ * that and above anything useful (apps/istiowatcher/README.md, Configuration).
+ */
+export const DURATION_BOUNDS = {
+  WATCHER_INTERVAL_SECONDS: { min: 0.05, max: 300 },
+  WATCHER_QUERY_TIMEOUT_SECONDS: { min: 0.1, max: 60 },
+  WATCHER_RATE_WINDOW: { min: 1, max: 3600 },
+  WATCHER_MIN_DWELL_SECONDS: { min: 0, max: DAY_SECONDS },
+  WATCHER_MIN_DWELL_DOWN_SECONDS: { min: 0, max: DAY_SECONDS },
+  WATCHER_RESYNC_SECONDS: { min: 0, max: 3600 },
+  WATCHER_LEASE_DURATION_SECONDS: { min: 2, max: 300 },
+  WATCHER_HEALTH_COOLDOWN_SECONDS: { min: 0, max: DAY_SECONDS },
+  WATCHER_STEP_SECONDS: { min: 0, max: 3600 },
+  WATCHER_NO_DATA_HOLD_SECONDS: { min: 0, max: DAY_SECONDS },
+} as const;
+
+/** A duration setting in seconds, within its DURATION_BOUNDS. */
+export function envSeconds(env: Env, name: keyof typeof DURATION_BOUNDS, fallback: number): number {
+  return envNumber(env, name, fallback, DURATION_BOUNDS[name]);
+}
+
 /** The health gate, the steps and the no-data hold (apps/istiowatcher/README.md says why each default). */
 function burstSafetySettings(env: Env) {
   const maxLatencyMs = envOptional(env, 'WATCHER_MAX_LATENCY_MS');
@@ -37,18 +61,18 @@ function burstSafetySettings(env: Env) {
     minSuccessRate: envNumber(env, 'WATCHER_MIN_SUCCESS_RATE', 0.95, { min: 0, max: 1 }),
     healthSamples: envNumber(env, 'WATCHER_HEALTH_SAMPLES', 2, { min: 1, max: 100, integer: true }),
     minHealthRequests: envNumber(env, 'WATCHER_HEALTH_MIN_REQUESTS', 10, { min: 1, max: 1_000_000, integer: true }),
-    healthCooldownMs: envNumber(env, 'WATCHER_HEALTH_COOLDOWN_SECONDS', 120, { min: 0, max: DAY_SECONDS }) * 1000,
+    healthCooldownMs: envSeconds(env, 'WATCHER_HEALTH_COOLDOWN_SECONDS', 120) * 1000,
     maxLatencyMs:
       maxLatencyMs === undefined ? undefined : envNumber(env, 'WATCHER_MAX_LATENCY_MS', 0, { min: 1, max: 600_000 }),
     stepPercent: envNumber(env, 'WATCHER_STEP_PERCENT', 100, { min: 1, max: 100, integer: true }),
-    stepMs: envNumber(env, 'WATCHER_STEP_SECONDS', 10, { min: 0, max: 3600 }) * 1000,
-    noDataHoldMs: envNumber(env, 'WATCHER_NO_DATA_HOLD_SECONDS', 300, { min: 0, max: DAY_SECONDS }) * 1000,
+    stepMs: envSeconds(env, 'WATCHER_STEP_SECONDS', 10) * 1000,
+    noDataHoldMs: envSeconds(env, 'WATCHER_NO_DATA_HOLD_SECONDS', 300) * 1000,
   };
 }
 
 export function policySettingsFromEnv(env: Env): PolicySettings {
   const samplesUp = envNumber(env, 'WATCHER_SAMPLES', 3, { min: 1, integer: true });
-  const dwellUpSeconds = envNumber(env, 'WATCHER_MIN_DWELL_SECONDS', 30, { min: 0 });
+  const dwellUpSeconds = envSeconds(env, 'WATCHER_MIN_DWELL_SECONDS', 30);
   const policy: PolicySettings = {
     ...burstSafetySettings(env),
     mode: envChoice(env, 'WATCHER_MODE', ['switch', 'spill'] as const, 'switch'),
@@ -59,7 +83,7 @@ export function policySettingsFromEnv(env: Env): PolicySettings {
     samplesUp,
     samplesDown: envNumber(env, 'WATCHER_SAMPLES_DOWN', samplesUp, { min: 1, integer: true }),
     minDwellUpMs: dwellUpSeconds * 1000,
-    minDwellDownMs: envNumber(env, 'WATCHER_MIN_DWELL_DOWN_SECONDS', dwellUpSeconds, { min: 0 }) * 1000,
+    minDwellDownMs: envSeconds(env, 'WATCHER_MIN_DWELL_DOWN_SECONDS', dwellUpSeconds) * 1000,
     failsafe: envChoice(env, 'WATCHER_FAILSAFE', ['hold', 'natural'] as const, 'hold'),
     failsafeAfter: envNumber(env, 'WATCHER_FAILSAFE_AFTER', 10, { min: 1, integer: true }),
   };
@@ -83,7 +107,12 @@ export function readTimingFromEnv(env: Env): ReadTiming {
     throw new ConfigError(
       `WATCHER_RATE_WINDOW="${rateWindow}" is not valid: expected a Prometheus duration such as 1m or 15s`,
     );
-  const intervalMs = envNumber(env, 'WATCHER_INTERVAL_SECONDS', 1, { min: 0.05 }) * 1000;
+  const windowBounds = DURATION_BOUNDS.WATCHER_RATE_WINDOW;
+  if (rateWindowSeconds < windowBounds.min || rateWindowSeconds > windowBounds.max)
+    throw new ConfigError(
+      `WATCHER_RATE_WINDOW=${rateWindow} is out of range: expected ${windowBounds.min}s to ${windowBounds.max / 60}m`,
+    );
+  const intervalMs = envSeconds(env, 'WATCHER_INTERVAL_SECONDS', 1) * 1000;
   return { intervalMs, rateWindow, rateWindowSeconds };
 }
 

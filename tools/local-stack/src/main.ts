@@ -48,13 +48,13 @@ async function freePort(): Promise<number> {
 
 /** The worker VirtualService from istio-manifests/, at natural weights: the file the watcher edits. */
 function writeVirtualServiceFile(stateDir: string): string {
-  const source = path.join(repoRoot, 'istio-manifests/worker-virtualservice.yaml');
+  const source = path.join(repoRoot, 'istio-manifests/states/natural.yaml');
   if (!existsSync(source)) throw new Error(`${source} is missing; run \`npm run manifests\` to generate it`);
   const { vs } = findVirtualService(readFileSync(source, 'utf8'), WORKER_VIRTUAL_SERVICE);
   const file = path.join(stateDir, 'worker-virtualservice.yaml');
   writeFileSync(
     file,
-    `# Local copy of istio-manifests/worker-virtualservice.yaml; the istiowatcher rewrites its weights.\n${stringify(withWeights(vs, NATURAL))}`,
+    `# Local copy of istio-manifests/states/natural.yaml; the istiowatcher rewrites its weights and burst.string-hashr.dev annotations.\n${stringify(withWeights(vs, NATURAL))}`,
   );
   return file;
 }

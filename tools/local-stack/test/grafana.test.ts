@@ -117,7 +117,9 @@ describe('the Grafana dashboard on the local stack, during a burst', () => {
       if (!result) throw new Error(`no panel target ${key}; have ${[...results.keys()].join(', ')}`);
       return result;
     };
-    const max = (result: Matrix) => Math.max(...result.flatMap((s) => s.values.map(([, v]) => Number(v))));
+    // NaN samples (the watcher's observed rate before its first value) are gaps on a panel, not data.
+    const max = (result: Matrix) =>
+      Math.max(...result.flatMap((s) => s.values.map(([, v]) => Number(v)).filter(Number.isFinite)));
     const clusters = series('Worker requests by destination cluster/{{destination_cluster}}').map(
       (s) => s.metric.destination_cluster,
     );

@@ -12,7 +12,19 @@ export interface ManifestConfig {
   burstPrefix: string;
   replicas: { frontend: number; workerPrimary: number; redis: number; istiowatcher: number };
   burstAutoscaling: { minReplicas: number; maxReplicas: number; targetCpuUtilization: number };
-  frontend: { maxRate: number };
+  frontend: {
+    maxRate: number;
+    /**
+     * Slot for issue 12: true once the frontend relays the watcher's `GET /status`. Then the
+     * AuthorizationPolicy and the NetworkPolicies let the frontend (and only it) reach that path.
+     */
+    readsWatcherStatus?: boolean;
+  };
+  /**
+   * The shared VPC's range and each cluster's pod range: traffic between the clusters may come only
+   * from the other cluster's pods, and the east-west gateway answers only inside the VPC.
+   */
+  network: { vpcRange: string; podRanges: { primary: string; burst: string } };
   /** The watcher's environment, by variable name. */
   watcher: Record<string, string>;
 }
@@ -22,12 +34,15 @@ export interface CliOptions {
   out: string;
   /** Compare with the files on disk instead of writing; exit 1 on any difference. */
   check: boolean;
-  overrides: Partial<Pick<ManifestConfig, 'registry' | 'tag' | 'namespace' | 'burstPrefix'>>;
+  overrides: Partial<Pick<ManifestConfig, 'registry' | 'tag' | 'namespace' | 'burstPrefix'>> & {
+    /** The clusters' real pod ranges, which tools/cluster/deploy.sh reads from GKE. */
+    podRanges?: Partial<ManifestConfig['network']['podRanges']>;
+  };
 }
 
 export const DEFAULT_CONFIG_PATH = 'tools/manifests/config.yaml';
 
-const USAGE = `usage: npm run manifests -- [--config file] [--out dir] [--registry r] [--tag t] [--namespace ns] [--burst-prefix p] [--check]`;
+const USAGE = `usage: npm run manifests -- [--config file] [--out dir] [--registry r] [--tag t] [--namespace ns] [--burst-prefix p] [--primary-pod-range cidr] [--burst-pod-range cidr] [--check]`;
 
 export function parseArgs(argv: string[]): CliOptions {
   const options: CliOptions = { config: DEFAULT_CONFIG_PATH, out: '.', check: false, overrides: {} };
@@ -38,6 +53,8 @@ export function parseArgs(argv: string[]): CliOptions {
     '--tag': (v) => (options.overrides.tag = v),
     '--namespace': (v) => (options.overrides.namespace = v),
     '--burst-prefix': (v) => (options.overrides.burstPrefix = v),
+    '--primary-pod-range': (v) => (options.overrides.podRanges = { ...options.overrides.podRanges, primary: v }),
+    '--burst-pod-range': (v) => (options.overrides.podRanges = { ...options.overrides.podRanges, burst: v }),
   };
   for (let i = 0; i < argv.length; i++) {
     const [name = '', inline] = (argv[i] ?? '').split(/=(.*)/s, 2);
@@ -56,34 +73,59 @@ export function parseArgs(argv: string[]): CliOptions {
 
 /** The flags that change the output, as they would be typed again (for the generated-by line). */
 export function overrideArgs(overrides: CliOptions['overrides']): string[] {
-  const names: Record<keyof CliOptions['overrides'], string> = {
+  const names = {
     registry: '--registry',
     tag: '--tag',
     namespace: '--namespace',
     burstPrefix: '--burst-prefix',
-  };
-  return (Object.keys(names) as Array<keyof typeof names>)
-    .filter((k) => overrides[k] !== undefined)
-    .flatMap((k) => [names[k], String(overrides[k])]);
+  } as const;
+  const ranges = overrides.podRanges ?? {};
+  return [
+    ...(Object.keys(names) as Array<keyof typeof names>)
+      .filter((k) => overrides[k] !== undefined)
+      .flatMap((k) => [names[k], String(overrides[k])]),
+    ...(ranges.primary !== undefined ? ['--primary-pod-range', ranges.primary] : []),
+    ...(ranges.burst !== undefined ? ['--burst-pod-range', ranges.burst] : []),
+  ];
 }
 
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** A third-party image named by digest: `name[:tag]@sha256:<64 hex>`. */
+const PINNED_IMAGE = /^[a-z0-9./-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** Whether `text` is an IPv4 CIDR whose address has no bits past the prefix (as NetworkPolicy wants). */
+export function isCidr(text: unknown): boolean {
+  const m = typeof text === 'string' ? CIDR.exec(text) : null;
+  if (!m) return false;
+  const [a, b, c, d, bits] = m.slice(1).map(Number) as [number, number, number, number, number];
+  if ([a, b, c, d].some((octet) => octet > 255) || bits > 32) return false;
+  const address = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  const host = bits === 32 ? 0 : 0xffffffff >>> bits;
+  return (address & host) === 0;
+}
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Reads the config file, applies the overrides and checks what would make broken manifests. */
 export function loadConfig(path: string, overrides: CliOptions['overrides'] = {}): ManifestConfig {
-  const config = { ...(parse(readFileSync(path, 'utf8')) as ManifestConfig), ...overrides };
+  const { podRanges, ...plain } = overrides;
+  const config = { ...(parse(readFileSync(path, 'utf8')) as ManifestConfig), ...plain };
+  if (podRanges) config.network = { ...config.network, podRanges: { ...config.network?.podRanges, ...podRanges } };
   const problems: string[] = [];
   if (!config.registry || /[A-Z\s]/.test(config.registry) || config.registry.endsWith('/'))
     problems.push(`registry "${config.registry}" is not an image repository prefix`);
   if (!IMAGE_TAG.test(String(config.tag ?? ''))) problems.push(`tag "${config.tag}" is not a valid image tag`);
   if (config.tag === 'latest') problems.push('tag "latest" is not allowed: deploy a tag that names one build');
-  if (!config.redisImage?.includes(':') || config.redisImage.endsWith(':latest'))
-    problems.push(`redisImage "${config.redisImage}" needs a pinned tag`);
+  if (!PINNED_IMAGE.test(config.redisImage ?? ''))
+    problems.push(`redisImage "${config.redisImage}" must be pinned by digest (name:tag@sha256:<64 hex>)`);
   if (!DNS_LABEL.test(config.namespace ?? '')) problems.push(`namespace "${config.namespace}" is not a DNS label`);
   for (const key of ['primary', 'burst'] as const)
     if (!DNS_LABEL.test(config.clusters?.[key] ?? '')) problems.push(`clusters.${key} is not a DNS label`);
   if (typeof config.burstPrefix !== 'string') problems.push('burstPrefix must be a string');
+  if (!isCidr(config.network?.vpcRange)) problems.push(`network.vpcRange "${config.network?.vpcRange}" is not a CIDR`);
+  for (const key of ['primary', 'burst'] as const)
+    if (!isCidr(config.network?.podRanges?.[key]))
+      problems.push(`network.podRanges.${key} "${config.network?.podRanges?.[key]}" is not a CIDR`);
   for (const [key, value] of Object.entries(config.watcher ?? {}))
     if (typeof value !== 'string') problems.push(`watcher.${key} must be a string (quote numbers and booleans)`);
   if (problems.length) throw new Error(`${path}: ${problems.join('; ')}`);

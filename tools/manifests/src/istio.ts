@@ -7,16 +7,17 @@ import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v
 import type { ManifestConfig } from './config.js';
 import { meshTracingConfig } from './tracing.js';
 import {
-  APP_LABELS,
   CLUSTER_TYPE_LABEL,
   DEFAULT_SUBSETS,
   CLUSTER_TYPES,
-  SERVICE_ACCOUNTS,
+  PUBLIC_PAGE_PATHS,
+  SECRETS,
   SERVICES,
   WORKER_DESTINATION_RULE,
   WORKER_VIRTUAL_SERVICE,
   fqdn,
 } from '@string-hashr/contract';
+import { appFlows, appLabel, principalOf } from './flows.js';
 
 /*
  * Networking objects and PeerAuthentication are built and schema-checked with the v1beta1 models
@@ -24,12 +25,24 @@ import {
  * them to v1 with the same schema. See render.ts (PROMOTED_API_VERSIONS).
  */
 
+/**
+ * The public entrance: HTTPS with the certificate in the Secret SECRETS.gatewayTls (HTTP only
+ * redirects to it), routing the page, its assets and socket.io to the frontend and nothing else:
+ * any other path (/metrics, /_healthz) finds no route and gets the gateway's 404.
+ */
 export function frontendGateway(config: ManifestConfig) {
   const gateway = new Gateway({
     metadata: { name: 'frontend-gateway', namespace: config.namespace },
     spec: {
       selector: { istio: 'ingressgateway' },
-      servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
+      servers: [
+        {
+          port: { number: 443, name: 'https', protocol: 'HTTPS' },
+          hosts: ['*'],
+          tls: { mode: 'SIMPLE', credentialName: SECRETS.gatewayTls.name },
+        },
+        { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { httpsRedirect: true } },
+      ],
     },
   });
   const virtualService = new VirtualService({
@@ -39,6 +52,11 @@ export function frontendGateway(config: ManifestConfig) {
       gateways: ['frontend-gateway'],
       http: [
         {
+          name: 'page-assets-socket-io',
+          match: [
+            ...PUBLIC_PAGE_PATHS.exact.map((path) => ({ uri: { exact: path } })),
+            ...PUBLIC_PAGE_PATHS.prefixes.map((prefix) => ({ uri: { prefix } })),
+          ],
           route: [
             {
               destination: {
@@ -108,24 +126,37 @@ export function peerAuthentication(config: ManifestConfig) {
   });
 }
 
-const principal = (config: ManifestConfig, serviceAccount: string) =>
-  `cluster.local/ns/${config.namespace}/sa/${serviceAccount}`;
-
-/** Only the frontend calls the worker; only the frontend and the worker reach Redis. */
+/**
+ * Deny by default, then one ALLOW per real path (flows.ts): an AuthorizationPolicy with an empty
+ * spec allows nothing, so every workload of the namespace refuses every request no other policy
+ * allows. Prometheus as Istio installs it has no sidecar and scrapes each sidecar's merged metrics
+ * port (MESH_PORTS.mergedMetrics), which the sidecar serves itself, outside these policies; the
+ * NetworkPolicies let only Prometheus reach it.
+ */
 export function authorizationPolicies(config: ManifestConfig) {
-  const allow = (name: string, app: string, serviceAccounts: string[]) =>
-    new AuthorizationPolicy({
-      metadata: { name, namespace: config.namespace },
-      spec: {
-        selector: { matchLabels: { app } },
-        action: 'ALLOW',
-        rules: [{ from: [{ source: { principals: serviceAccounts.map((sa) => principal(config, sa)) } }] }],
-      },
-    });
-  return [
-    allow('worker-allow-frontend', APP_LABELS.worker, [SERVICE_ACCOUNTS.frontend]),
-    allow('redis-allow-frontend-and-worker', APP_LABELS.redis, [SERVICE_ACCOUNTS.frontend, SERVICE_ACCOUNTS.worker]),
-  ];
+  const denyAll = new AuthorizationPolicy({
+    metadata: { name: 'default-deny', namespace: config.namespace },
+    spec: {},
+  });
+  const allows = appFlows(config).map(
+    (flow) =>
+      new AuthorizationPolicy({
+        metadata: { name: flow.name, namespace: config.namespace },
+        spec: {
+          selector: { matchLabels: { app: appLabel(flow.to) } },
+          action: 'ALLOW',
+          rules: [
+            {
+              from: [{ source: { principals: [principalOf(config, flow.from)] } }],
+              to: (flow.http ?? [undefined]).map((op) => ({
+                operation: { ports: [String(flow.port)], ...(op ? { methods: op.methods, paths: op.paths } : {}) },
+              })),
+            },
+          ],
+        },
+      }),
+  );
+  return [denyAll, ...allows];
 }
 
 // ---- Istio installation (istioctl install -f), primary-remote on one network ----
@@ -145,7 +176,11 @@ interface IstioOperatorSpec {
       label: Record<string, string>;
       k8s: {
         env: Array<{ name: string; value: string }>;
-        service: { ports: Array<{ name: string; port: number; targetPort: number }> };
+        serviceAnnotations?: Record<string, string>;
+        service: {
+          ports: Array<{ name: string; port: number; targetPort: number }>;
+          loadBalancerSourceRanges?: string[];
+        };
       };
     }>;
   };
@@ -180,7 +215,11 @@ export function primaryInstall(config: ManifestConfig) {
   });
 }
 
-/** The east-west gateway on primary that exposes istiod (15012, 15017) to the burst cluster. */
+/**
+ * The east-west gateway on primary that exposes istiod (15012, 15017) to the burst cluster. Both
+ * clusters share one VPC, so it is an internal load balancer, answering only the VPC's range:
+ * istiod is never on the internet.
+ */
 export function eastWestGatewayInstall(config: ManifestConfig) {
   const network = config.mesh.network;
   return istioOperator('eastwest', {
@@ -193,7 +232,9 @@ export function eastWestGatewayInstall(config: ManifestConfig) {
           label: { istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': network },
           k8s: {
             env: [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: network }],
+            serviceAnnotations: { 'networking.gke.io/load-balancer-type': 'Internal' },
             service: {
+              loadBalancerSourceRanges: [config.network.vpcRange],
               ports: [
                 { name: 'status-port', port: 15021, targetPort: 15021 },
                 { name: 'tls', port: 15443, targetPort: 15443 },

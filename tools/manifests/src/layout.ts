@@ -14,8 +14,10 @@ import {
   workerDestinationRule,
   workerVirtualService,
 } from './istio.js';
+import { networkPolicies } from './network-policies.js';
 import { generatedHeader, renderPlain, renderResources, type Resource } from './render.js';
 import {
+  appNamespace,
   frontendResources,
   frontendService,
   redisResources,
@@ -53,6 +55,8 @@ export function layout(
       dir: 'k8s/primary',
       kustomize: true,
       files: [
+        { name: 'namespace.yaml', resources: [appNamespace(config)] },
+        { name: 'network-policies.yaml', resources: networkPolicies(config, 'primary') },
         { name: 'redis.yaml', resources: [redis.serviceAccount, redis.deployment] },
         { name: 'redis-service.yaml', resources: [redisService(config)] },
         { name: 'frontend.yaml', resources: [frontend.serviceAccount, frontend.deployment] },
@@ -69,6 +73,8 @@ export function layout(
       dir: 'k8s/burst',
       kustomize: true,
       files: [
+        { name: 'namespace.yaml', resources: [appNamespace(config)] },
+        { name: 'network-policies.yaml', resources: networkPolicies(config, 'burst') },
         { name: 'redis-service.yaml', resources: [redisService(config)] },
         { name: 'worker-burst.yaml', resources: [workerServiceAccount(config), workerDeployment(config, 'burst')] },
         { name: 'worker-service.yaml', resources: [workerService(config)] },
@@ -81,16 +87,15 @@ export function layout(
       files: [
         { name: 'frontend-gateway.yaml', resources: frontendGateway(config) },
         { name: 'redis-virtualservice.yaml', resources: [redisVirtualService(config)] },
-        {
-          name: 'worker-virtualservice.yaml',
-          resources: [workerVirtualService(config, NATURAL), workerDestinationRule(config)],
-        },
+        { name: 'worker-destinationrule.yaml', resources: [workerDestinationRule(config)] },
         { name: 'peer-authentication.yaml', resources: [peerAuthentication(config)] },
         { name: 'authorization-policies.yaml', resources: authorizationPolicies(config) },
       ],
     },
     {
-      // Not applied with the folder above: each replaces the worker VirtualService's weights.
+      // Not applied with the folder above: the watcher owns the worker VirtualService's weights and
+      // annotations, and a re-apply would reset them. natural.yaml is created once, when absent
+      // (tools/cluster/deploy.sh); each file replaces the weights when applied by hand.
       dir: 'istio-manifests/states',
       kustomize: false,
       files: [

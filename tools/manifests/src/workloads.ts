@@ -2,6 +2,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import {
+  Namespace,
   Service,
   ServiceAccount,
   type IContainer,
@@ -18,6 +19,7 @@ import {
   DEPLOYMENTS,
   PORTS,
   PROBE_COOKIES,
+  SECRETS,
   SERVICE_ACCOUNTS,
   SERVICES,
   WORKER_VIRTUAL_SERVICE,
@@ -26,6 +28,38 @@ import {
 export type ClusterRole = 'primary' | 'burst';
 
 const env = (vars: Record<string, string>): IEnvVar[] => Object.entries(vars).map(([name, value]) => ({ name, value }));
+
+/** A variable read from one of SECRETS (created by tools/cluster/deploy.sh, never in these files). */
+const fromSecret = (name: string, secret: { name: string; key: string }): IEnvVar => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } },
+});
+
+/**
+ * REDIS_PASSWORD from its Secret, first: Kubernetes expands `$(REDIS_PASSWORD)` in the variables
+ * after it, so REDIS_URL carries the password without it being written anywhere.
+ */
+const redisPassword = (): IEnvVar => fromSecret('REDIS_PASSWORD', SECRETS.redisPassword);
+const REDIS_URL_WITH_PASSWORD = `redis://:$(REDIS_PASSWORD)@${SERVICES.redis.name}:${SERVICES.redis.port}`;
+
+/**
+ * The app's namespace, on both clusters: sidecars injected, and Pod Security "restricted"
+ * enforced (not only warned about): a pod that asks for more is refused at admission.
+ */
+export function appNamespace(config: ManifestConfig): Namespace {
+  return new Namespace({
+    metadata: {
+      name: config.namespace,
+      labels: {
+        'istio-injection': 'enabled',
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      },
+    },
+  });
+}
 
 function httpProbe(path: string, port: number, cookie?: string): IProbe {
   return {
@@ -91,7 +125,8 @@ function podSpec(
 interface WorkloadSpec {
   name: string;
   app: string;
-  replicas: number;
+  /** Absent when an autoscaler owns the count: a re-apply must not reset what the HPA chose. */
+  replicas?: number;
   /** Labels on the pods only (not in the selector), e.g. cluster-type. */
   podLabels?: Record<string, string>;
   podAnnotations?: Record<string, string>;
@@ -102,7 +137,7 @@ function deployment(config: ManifestConfig, w: WorkloadSpec): Deployment {
   return new Deployment({
     metadata: { name: w.name, namespace: config.namespace, labels: { app: w.app } },
     spec: {
-      replicas: w.replicas,
+      ...(w.replicas !== undefined ? { replicas: w.replicas } : {}),
       selector: { matchLabels: { app: w.app } },
       template: {
         metadata: {
@@ -146,7 +181,7 @@ const scrapeAnnotations = (port: number) => ({
 export function workerEnv(config: ManifestConfig, cluster: ClusterRole): Record<string, string> {
   return {
     PORT: String(PORTS.worker),
-    REDIS_URL: `${SERVICES.redis.name}:${SERVICES.redis.port}`,
+    REDIS_URL: REDIS_URL_WITH_PASSWORD,
     PREFIX: cluster === 'burst' ? config.burstPrefix : '',
     LOG_REQUESTS: 'errors',
   };
@@ -156,10 +191,12 @@ export function frontendEnv(config: ManifestConfig): Record<string, string> {
   return {
     PORT: String(PORTS.frontend),
     PROCESSOR_URL: `http://${SERVICES.worker.name}`,
-    REDIS_URL: `${SERVICES.redis.name}:${SERVICES.redis.port}`,
+    REDIS_URL: REDIS_URL_WITH_PASSWORD,
     MAX_RATE: String(config.frontend.maxRate),
     // How the page tells burst hashes from primary ones: the burst worker's PREFIX.
     BURST_PREFIX: config.burstPrefix,
+    // Pages without the key (CONTROL_KEY, from its Secret) watch read-only.
+    RATE_CONTROL: 'key',
   };
 }
 
@@ -180,7 +217,8 @@ export function workerDeployment(config: ManifestConfig, cluster: ClusterRole): 
   return deployment(config, {
     name: DEPLOYMENTS.worker,
     app: APP_LABELS.worker,
-    replicas: cluster === 'primary' ? config.replicas.workerPrimary : config.burstAutoscaling.minReplicas,
+    // On burst the HPA owns the count (it starts at its minReplicas when the Deployment is created).
+    ...(cluster === 'primary' ? { replicas: config.replicas.workerPrimary } : {}),
     podLabels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES[cluster] },
     podAnnotations: scrapeAnnotations(PORTS.worker),
     spec: podSpec(
@@ -190,7 +228,7 @@ export function workerDeployment(config: ManifestConfig, cluster: ClusterRole): 
         name: 'worker',
         image: imageOf(config, 'worker'),
         ports: [{ name: 'http', containerPort: PORTS.worker }],
-        env: env(workerEnv(config, cluster)),
+        env: [redisPassword(), ...env(workerEnv(config, cluster))],
         ...appProbes(PORTS.worker),
         resources: { requests: { cpu: '100m', memory: '96Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
       },
@@ -236,7 +274,7 @@ export function frontendResources(config: ManifestConfig) {
         name: 'frontend',
         image: imageOf(config, 'frontend'),
         ports: [{ name: 'http', containerPort: PORTS.frontend }],
-        env: env(frontendEnv(config)),
+        env: [redisPassword(), ...env(frontendEnv(config)), fromSecret('CONTROL_KEY', SECRETS.controlKey)],
         ...appProbes(PORTS.frontend),
         resources: { requests: { cpu: '200m', memory: '128Mi' }, limits: { cpu: '1', memory: '384Mi' } },
       },
@@ -261,8 +299,10 @@ export function redisResources(config: ManifestConfig) {
       {
         name: 'redis',
         image: config.redisImage,
-        // Pub/sub only: no snapshots, so nothing is written but the working directory.
-        args: ['redis-server', '--save', '', '--appendonly', 'no'],
+        // Pub/sub only: no snapshots, so nothing is written but the working directory. No client
+        // without the password (NOAUTH), whatever the network lets through.
+        env: [redisPassword()],
+        args: ['redis-server', '--save', '', '--appendonly', 'no', '--requirepass', '$(REDIS_PASSWORD)'],
         ports: [{ name: 'redis', containerPort: PORTS.redis }],
         readinessProbe: { tcpSocket: { port: PORTS.redis }, periodSeconds: 5 },
         livenessProbe: { tcpSocket: { port: PORTS.redis }, periodSeconds: 5, initialDelaySeconds: 5 },

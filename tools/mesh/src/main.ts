@@ -37,7 +37,7 @@ void runMain(log, async () => {
     throw new ConfigError(`MESH_VS_FILE=${vsFile} cannot be used: ${(err as Error).message}`);
   }
   const mesh = createMesh({ upstreams, weights: weights.current, timeoutMs });
-  const bound = await listen(mesh.server, port, '127.0.0.1');
+  const bound = await listen(mesh.server, port, '127.0.0.1', 'MESH_PORT');
   const w = weights.current();
   log.info('routing worker traffic', {
     port: bound,

@@ -18,7 +18,42 @@
   let burstPrefix = 'bursty-';
   let maxRate = 1000;
 
-  const socket = io();
+  // --- the control key ------------------------------------------------------------------
+  // It comes in the URL fragment (#key=...), which browsers never send to a server (so it is in no
+  // access log and no Referer), is kept for this tab only, and leaves the address bar at once.
+  const KEY_STORE = 'string-hashr-control-key';
+  const storedKey = () => {
+    try {
+      return sessionStorage.getItem(KEY_STORE);
+    } catch {
+      return null;
+    }
+  };
+  const storeKey = (key) => {
+    try {
+      if (key) sessionStorage.setItem(KEY_STORE, key);
+      else sessionStorage.removeItem(KEY_STORE);
+    } catch {
+      // storage disabled: the key lasts until the page is closed
+    }
+    memoryKey = key;
+  };
+  let memoryKey = storedKey();
+  const takeKeyFromFragment = () => {
+    const key = new URLSearchParams(location.hash.slice(1)).get('key');
+    if (!key) return false;
+    storeKey(key);
+    history.replaceState(null, '', location.pathname + location.search);
+    return true;
+  };
+  takeKeyFromFragment();
+
+  // The key travels in socket.io's handshake (auth), never in a URL.
+  const socket = io({ auth: (send) => send(memoryKey ? { key: memoryKey } : {}) });
+  const reconnectWithKey = (key) => {
+    storeKey(key);
+    socket.disconnect().connect();
+  };
 
   // --- connection state -------------------------------------------------------------------
   const showConnection = (text, style) => {
@@ -34,6 +69,31 @@
     maxRate = Number(settings.maxRate) || maxRate;
     input.max = String(maxRate);
     $('max-rate').textContent = String(maxRate);
+  });
+
+  const readOnly = $('control-readonly');
+  const unlocked = $('control-unlocked');
+  const keyRejected = $('control-key-rejected');
+  const setControls = (enabled) => {
+    for (const control of [input, $('frequency-submit'), $('frequency-stop')]) control.disabled = !enabled;
+  };
+  socket.on('control', (control) => {
+    const canControl = Boolean(control && control.canControl);
+    const keyMode = Boolean(control && control.mode === 'key');
+    setControls(canControl);
+    readOnly.classList.toggle('d-none', canControl);
+    unlocked.classList.toggle('d-none', !(keyMode && canControl));
+    keyRejected.classList.toggle('d-none', !(control && control.keyRejected));
+  });
+  $('control-key-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = $('control-key-input').value.trim();
+    $('control-key-input').value = '';
+    if (key) reconnectWithKey(key);
+  });
+  $('control-forget').addEventListener('click', () => reconnectWithKey(null));
+  window.addEventListener('hashchange', () => {
+    if (takeKeyFromFragment()) reconnectWithKey(memoryKey);
   });
 
   // --- the rate -------------------------------------------------------------------------

@@ -1,116 +1,305 @@
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { readWeights, weightPatch, type VirtualServiceLike } from '@string-hashr/kube-objects';
-import { weightsEqual, type Weights } from '@string-hashr/policy';
+import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { readRouteState, statePatch, type RouteState, type VirtualServiceLike } from '@string-hashr/kube-objects';
 import type { Logger } from '@string-hashr/runtime';
 import type { VirtualServiceRef } from '../config.js';
-import { API_CALL_TIMEOUT_MS, describeApiError, withDeadline } from '../kubernetes-api.js';
-import { RouterError, type Router } from './router.js';
+import { API_CALL_TIMEOUT_MS, JSON_PATCH, apiFailure, describeApiError, withDeadline } from '../kubernetes-api.js';
+import { RouterError, type RouteEvent, type Router } from './router.js';
+
+export interface KubernetesRouterOptions {
+  /** Who this replica is, in the Events it records. */
+  identity: string;
+  /** Watch the object (default true): edits by others are seen as they happen, and reads cost no call. */
+  watch?: boolean;
+  /** The server ends a watch after this long, and a silent one is restarted after this plus 30 s. */
+  watchTimeoutSeconds?: number;
+}
+
+/** Whether resourceVersion `a` is older than `b`. They are etcd revisions (decimal) in practice; otherwise, newest seen wins. */
+function olderThan(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) < BigInt(b);
+}
 
 /**
- * The worker VirtualService through the Kubernetes API. Weights are changed with a JSON Patch that
- * first tests the resourceVersion and the weights as read, so a concurrent edit makes it fail
- * (422, or 409) instead of being overwritten; then the object is read again and the patch retried.
- * Each change is recorded as a Kubernetes Event on the VirtualService.
+ * The worker VirtualService through the Kubernetes API. Reads come from a watch on that one
+ * object (resourceVersion-based, listed again when the server says the version is too old: 410
+ * Gone), or from a GET when the watch is not running or a fresh read is asked for. Writes are one
+ * JSON Patch built by `statePatch`, which `test`s the resourceVersion and the owner: a failed test
+ * (422) or 409 is a `conflict`, thrown and never retried here; any other 422 is `invalid`. Every
+ * call is aborted at its deadline.
  */
 export function kubernetesRouter(
   kc: KubeConfig,
   vs: VirtualServiceRef,
   log: Logger,
-  options: { identity: string; maxAttempts?: number },
+  options: KubernetesRouterOptions,
 ): Router {
   const [group = '', version = ''] = vs.apiVersion.split('/');
   const objects = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const target = { group, version, namespace: vs.namespace, plural: 'virtualservices', name: vs.name };
   const call = (verb: string) => ({ verb, resource: 'virtualservices', group, namespace: vs.namespace, name: vs.name });
-  const maxAttempts = options.maxAttempts ?? 5;
+  const collectionPath = `/apis/${group}/${version}/namespaces/${encodeURIComponent(vs.namespace)}/virtualservices`;
+  const fieldSelector = `metadata.name=${vs.name}`;
+  const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
 
-  async function read(): Promise<VirtualServiceLike> {
-    try {
-      return (await withDeadline(
-        objects.getNamespacedCustomObject(target),
-        API_CALL_TIMEOUT_MS,
-        'get virtualservice',
-      )) as VirtualServiceLike;
-    } catch (err) {
-      throw describeApiError(err, call('get'));
+  /** The newest object seen (GET, patch answer, or watch), and every version read lately, for writes. */
+  let newest: VirtualServiceLike | undefined;
+  const readAt = new Map<string, VirtualServiceLike>();
+  /** Versions this router wrote: their watch events are not someone else's edit. */
+  const ownVersions = new Set<string>();
+  const listeners: Array<() => void> = [];
+  let closed = false;
+  let wakeFromBackoff: (() => void) | undefined;
+  let watch: { synced: boolean; abort?: AbortController; loop?: Promise<void>; present: boolean } | undefined;
+
+  function remember(object: VirtualServiceLike): void {
+    const rv = object.metadata?.resourceVersion;
+    if (!olderThan(rv, newest?.metadata?.resourceVersion)) newest = object;
+    if (rv) {
+      readAt.set(rv, object);
+      // A write names the version it read; a handful is plenty.
+      for (const key of readAt.keys()) if (readAt.size > 16) readAt.delete(key);
     }
   }
 
-  function weightsOf(object: VirtualServiceLike): Weights {
+  function stateOf(object: VirtualServiceLike): RouteState {
     try {
-      return readWeights(object, vs.subsets);
+      return readRouteState(object, vs.subsets);
     } catch (err) {
       throw new RouterError('invalid', `VirtualService ${vs.namespace}/${vs.name}: ${(err as Error).message}`);
     }
   }
 
-  async function recordEvent(object: VirtualServiceLike, from: Weights, to: Weights, reason: string): Promise<void> {
-    const now = new Date();
-    const metadata = object.metadata as { uid?: string; resourceVersion?: string };
+  async function get(): Promise<VirtualServiceLike> {
     try {
-      const created = core.createNamespacedEvent({
-        namespace: vs.namespace,
-        body: {
-          metadata: { generateName: `${vs.name}.`, namespace: vs.namespace },
-          involvedObject: {
-            apiVersion: vs.apiVersion,
-            kind: 'VirtualService',
-            name: vs.name,
-            namespace: vs.namespace,
-            uid: metadata.uid,
-            resourceVersion: metadata.resourceVersion,
-          },
-          type: 'Normal',
-          reason: to.burst > from.burst ? 'BurstIncreased' : 'BurstDecreased',
-          message:
-            `weights ${vs.subsets.primary}/${vs.subsets.burst} ${from.primary}/${from.burst} -> ${to.primary}/${to.burst}: ${reason}`.slice(
-              0,
-              1024,
-            ),
-          source: { component: 'istiowatcher', host: options.identity },
-          reportingComponent: 'istiowatcher',
-          reportingInstance: options.identity,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
-      });
-      await withDeadline(created, API_CALL_TIMEOUT_MS, 'create event');
+      const object = (await withDeadline(API_CALL_TIMEOUT_MS, 'get virtualservice', (o) =>
+        objects.getNamespacedCustomObject(target, o),
+      )) as VirtualServiceLike;
+      remember(object);
+      return object;
     } catch (err) {
-      // The weights are set; a missing Event is worth a warning, not a retry.
+      throw describeApiError(err, call('get'));
+    }
+  }
+
+  // ---- the watch ---------------------------------------------------------------------------
+
+  /** Lists the one object; the list's resourceVersion is where the watch starts. */
+  async function list(): Promise<string> {
+    const answer = (await withDeadline(API_CALL_TIMEOUT_MS, 'list virtualservices', (o) =>
+      objects.listNamespacedCustomObject(
+        { group, version, namespace: vs.namespace, plural: 'virtualservices', fieldSelector },
+        o,
+      ),
+    )) as { metadata?: { resourceVersion?: string }; items?: VirtualServiceLike[] };
+    const item = answer.items?.find((i) => i.metadata?.name === vs.name);
+    if (watch) watch.present = item !== undefined;
+    if (item) remember(item);
+    const rv = answer.metadata?.resourceVersion;
+    if (!rv) throw new Error('the list answer has no resourceVersion');
+    return rv;
+  }
+
+  /** One watch request from `from`; resolves with where to resume, or `expired` (410: list again). */
+  function watchOnce(from: string, onEstablished: () => void): Promise<{ next: string; expired: boolean }> {
+    return new Promise((resolve, reject) => {
+      let next = from;
+      let expired = false;
+      let silence: NodeJS.Timeout | undefined;
+      let controller: AbortController | undefined;
+      const quietFor = () => {
+        clearTimeout(silence);
+        // A watch that delivers nothing, not even its end, past the server's own timeout is dead.
+        silence = setTimeout(() => controller?.abort(), (watchTimeoutSeconds + 30) * 1000);
+      };
+      const watcher = new Watch(kc);
+      watcher
+        .watch(
+          collectionPath,
+          {
+            fieldSelector,
+            resourceVersion: from,
+            allowWatchBookmarks: true,
+            timeoutSeconds: watchTimeoutSeconds,
+          },
+          (type: string, object: VirtualServiceLike & { code?: number; message?: string }) => {
+            quietFor();
+            if (type === 'ERROR') {
+              if (object.code === 410) expired = true;
+              else log.warn('watch of the VirtualService: the API server sent an error', { detail: object.message });
+              return;
+            }
+            const rv = object.metadata?.resourceVersion;
+            if (rv) next = rv;
+            if (type === 'BOOKMARK') return;
+            if (type === 'DELETED') {
+              if (watch) watch.present = false;
+              newest = undefined;
+              return;
+            }
+            if (watch) watch.present = true;
+            remember(object);
+            if (rv && !ownVersions.has(rv)) for (const listener of listeners) listener();
+          },
+          (err: unknown) => {
+            clearTimeout(silence);
+            if (watch) watch.synced = false;
+            if (err && !(err instanceof Error && err.name === 'AbortError') && !expired) reject(err);
+            else resolve({ next, expired });
+          },
+        )
+        .then((c) => {
+          controller = c;
+          if (closed) c.abort();
+          if (watch) watch.abort = c;
+          if (!c.signal.aborted) {
+            quietFor();
+            onEstablished();
+          }
+        }, reject);
+    });
+  }
+
+  /** Waits before trying again, longer each time (up to 30 s); close() cuts it short. */
+  function backoff(attempt: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
+      wakeFromBackoff = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  async function watchLoop(): Promise<void> {
+    let from: string | undefined;
+    let failures = 0;
+    let expiries = 0;
+    while (!closed) {
+      try {
+        from ??= await list();
+        const result = await watchOnce(from, () => {
+          if (watch) watch.synced = true;
+          failures = 0;
+        });
+        if (result.expired) {
+          log.info('the watch of the VirtualService expired (410 Gone): listing it again');
+          from = undefined;
+          // Expired again straight after a list: do not hammer the API server.
+          if (++expiries > 1) await backoff(expiries);
+        } else {
+          from = result.next;
+          expiries = 0;
+        }
+      } catch (err) {
+        if (closed) return;
+        if (watch) watch.synced = false;
+        failures++;
+        const status = (err as { statusCode?: number }).statusCode ?? apiFailure(err).code;
+        if (status === 410) from = undefined;
+        // Reads fall back to GETs meanwhile; say so once, not on every retry.
+        if (failures === 1)
+          log.warn('cannot watch the VirtualService; reading it on each tick until the watch is back', {
+            detail: status ? `HTTP ${status}` : (err as Error).message,
+          });
+        await backoff(failures);
+      }
+    }
+  }
+
+  function startWatch(): void {
+    if (watch || closed || options.watch === false) return;
+    watch = { synced: false, present: false };
+    watch.loop = watchLoop();
+  }
+
+  // ---- Events --------------------------------------------------------------------------------
+
+  async function record(event: RouteEvent): Promise<void> {
+    const now = new Date();
+    const metadata = (newest?.metadata ?? {}) as { uid?: string; resourceVersion?: string };
+    try {
+      await withDeadline(API_CALL_TIMEOUT_MS, 'create event', (o) =>
+        core.createNamespacedEvent(
+          {
+            namespace: vs.namespace,
+            body: {
+              metadata: { generateName: `${vs.name}.`, namespace: vs.namespace },
+              involvedObject: {
+                apiVersion: vs.apiVersion,
+                kind: 'VirtualService',
+                name: vs.name,
+                namespace: vs.namespace,
+                uid: metadata.uid,
+                resourceVersion: metadata.resourceVersion,
+              },
+              type: event.type,
+              reason: event.reason,
+              message: event.message.slice(0, 1024),
+              source: { component: 'istiowatcher', host: options.identity },
+              reportingComponent: 'istiowatcher',
+              reportingInstance: options.identity,
+              firstTimestamp: now,
+              lastTimestamp: now,
+              count: 1,
+            },
+          },
+          o,
+        ),
+      );
+    } catch (err) {
+      // A missing Event is worth a warning, not a retry.
       const problem = describeApiError(err, { verb: 'create', resource: 'events', group: '', namespace: vs.namespace });
-      log.warn(`could not record the change as an Event: ${problem.message}`);
+      log.warn(`could not record an Event (${event.reason}): ${problem.message}`);
     }
   }
 
   return {
     description: `kubernetes ${vs.apiVersion} VirtualService ${vs.namespace}/${vs.name}`,
-    async getRoutes() {
-      return weightsOf(await read());
+    async read(readOptions) {
+      startWatch();
+      if (!readOptions?.fresh && watch?.synced && watch.present && newest) return stateOf(newest);
+      return stateOf(await get());
     },
-    async setRoutes(weights, reason) {
-      for (let attempt = 1; ; attempt++) {
-        const object = await read();
-        const current = weightsOf(object);
-        if (weightsEqual(current, weights)) return;
-        try {
-          const patched = objects.patchNamespacedCustomObject(
-            { ...target, body: weightPatch(object, weights, vs.subsets) },
-            setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-          );
-          await withDeadline(patched, API_CALL_TIMEOUT_MS, 'patch virtualservice');
-          await recordEvent(object, current, weights, reason);
-          return;
-        } catch (err) {
-          const problem = describeApiError(err, call('patch'));
-          if (problem.kind !== 'conflict' || attempt >= maxAttempts) throw problem;
-          log.warn('the VirtualService changed since it was read; reading it again', {
-            attempt,
-            detail: problem.message,
-          });
-        }
+    async write(write, writeOptions) {
+      const base = write.expect.version === undefined ? newest : readAt.get(write.expect.version);
+      if (!base)
+        throw new RouterError('conflict', `the VirtualService was not read at version ${write.expect.version}`);
+      let body;
+      try {
+        body = statePatch(base, write, vs.subsets);
+      } catch (err) {
+        throw new RouterError('invalid', `VirtualService ${vs.namespace}/${vs.name}: ${(err as Error).message}`);
       }
+      const deadline = Math.max(1, Math.min(API_CALL_TIMEOUT_MS, writeOptions?.deadlineMs ?? API_CALL_TIMEOUT_MS));
+      try {
+        const after = (await withDeadline(
+          deadline,
+          'patch virtualservice',
+          (o) => objects.patchNamespacedCustomObject({ ...target, body }, o),
+          JSON_PATCH,
+        )) as VirtualServiceLike;
+        const rv = after.metadata?.resourceVersion;
+        if (rv) {
+          ownVersions.add(rv);
+          for (const key of ownVersions) if (ownVersions.size > 16) ownVersions.delete(key);
+        }
+        remember(after);
+        return stateOf(after);
+      } catch (err) {
+        throw describeApiError(err, call('patch'));
+      }
+    },
+    record,
+    onOutsideChange(listener) {
+      listeners.push(listener);
+    },
+    async close() {
+      closed = true;
+      watch?.abort?.abort();
+      wakeFromBackoff?.();
+      await watch?.loop;
     },
   };
 }
