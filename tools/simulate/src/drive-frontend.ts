@@ -14,6 +14,8 @@ export class DriveError extends Error {
 
 export interface DriveOptions {
   url: string;
+  /** The frontend's CONTROL_KEY when it runs with RATE_CONTROL=key (sent in the handshake, never in a URL). */
+  key?: string;
   log: (line: string) => void;
   /** Seconds to wait for the first connection. */
   connectTimeoutSeconds?: number;
@@ -32,8 +34,20 @@ export interface DriveResult {
   missed: number;
 }
 
-function connect(url: string, timeoutSeconds: number): Promise<{ socket: Socket; maxRate: number }> {
-  const socket = io(url, { transports: ['websocket'], reconnectionDelayMax: 2000 });
+interface Control {
+  canControl?: boolean;
+  keyRejected?: boolean;
+}
+
+/** Connects; resolves once the frontend sent its settings and said whether this client may set the rate. */
+function connect(
+  url: string,
+  key: string | undefined,
+  timeoutSeconds: number,
+): Promise<{ socket: Socket; maxRate: number; control: Control }> {
+  const socket = io(url, { transports: ['websocket'], reconnectionDelayMax: 2000, auth: key ? { key } : {} });
+  let maxRate: number | undefined;
+  let control: Control | undefined;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.close();
@@ -41,9 +55,18 @@ function connect(url: string, timeoutSeconds: number): Promise<{ socket: Socket;
         new DriveError(`no frontend answered at ${url} within ${timeoutSeconds} s (is the stack running? npm start)`),
       );
     }, timeoutSeconds * 1000);
-    socket.once('settings', (settings: { maxRate?: unknown }) => {
+    const settled = () => {
+      if (maxRate === undefined || control === undefined) return;
       clearTimeout(timer);
-      resolve({ socket, maxRate: typeof settings?.maxRate === 'number' ? settings.maxRate : Infinity });
+      resolve({ socket, maxRate, control });
+    };
+    socket.once('settings', (settings: { maxRate?: unknown }) => {
+      maxRate = typeof settings?.maxRate === 'number' ? settings.maxRate : Infinity;
+      settled();
+    });
+    socket.once('control', (state: Control) => {
+      control = state ?? {};
+      settled();
     });
   });
 }
@@ -52,7 +75,7 @@ const rateText = (rps: number) => String(Number(rps.toFixed(3)));
 
 export async function driveFrontend(trace: Trace, options: DriveOptions): Promise<DriveResult> {
   const { log } = options;
-  const { socket, maxRate } = await connect(options.url, options.connectTimeoutSeconds ?? 10);
+  const { socket, maxRate, control } = await connect(options.url, options.key, options.connectTimeoutSeconds ?? 10);
   let away = false;
   socket.on('disconnect', (reason) => {
     away = true;
@@ -63,16 +86,26 @@ export async function driveFrontend(trace: Trace, options: DriveOptions): Promis
     log('replay: the frontend is back');
   });
   try {
+    if (control.keyRejected) throw new DriveError(`the frontend at ${options.url} refused the CONTROL_KEY given`);
+    if (control.canControl === false)
+      throw new DriveError(
+        `the frontend at ${options.url} runs with RATE_CONTROL=key: give its key in CONTROL_KEY to set the rate`,
+      );
     options.checkMaxRate?.(maxRate);
+    /** true: taken; false: no answer in time (counted as missed); a refusal stops the replay. */
     const send = (freq: number): Promise<boolean> =>
-      new Promise((resolve) =>
+      new Promise((resolve, reject) =>
         socket
           .timeout(2000)
           .emit('frequency', { freq }, (err: unknown, answer?: { ok?: boolean; message?: string }) => {
-            if (err || !answer?.ok) {
-              log(`replay: the frontend did not take ${rateText(freq)} req/s: ${err ? 'no answer' : answer?.message}`);
+            if (err) {
+              log(`replay: no answer from the frontend for ${rateText(freq)} req/s`);
               resolve(false);
-            } else resolve(true);
+            } else if (!answer?.ok)
+              reject(
+                new DriveError(`the frontend refused ${rateText(freq)} req/s: ${answer?.message ?? 'no reason given'}`),
+              );
+            else resolve(true);
           }),
       );
     const startedAt = Date.now();

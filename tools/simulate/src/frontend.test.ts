@@ -5,7 +5,8 @@ describe("the frontend's sending", () => {
   it.each<[string, number[], number[]]>([
     ['a steady whole rate: that many each second', [5, 5, 5], [5, 5, 5]],
     ['a steady fractional rate keeps its schedule: 2.5 req/s is 3, 2, 3, 2', [2.5, 2.5, 2.5, 2.5], [3, 2, 3, 2]],
-    ['a rate that changes every second restarts each time: the next whole number', [2.5, 2.4, 2.6], [3, 3, 3]],
+    ['a rate that changes every second keeps the spacing: about the rate', [2.5, 2.4, 2.6], [3, 2, 3]],
+    ['a change long after the last request: the new rate at once', [1, 10], [1, 10]],
     ['stopped: nothing', [0, 0], [0, 0]],
     ['a step: the new rate from its first second', [3, 3, 30, 30], [3, 3, 30, 30]],
   ])('%s', (_name, rps, expected) => {

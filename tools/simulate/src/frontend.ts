@@ -1,31 +1,40 @@
 /**
- * The frontend's sending, as its scheduler does it (libs/traffic): a new rate restarts the
- * schedule, its n-th request due at start + n / rate (the first at once); an unchanged rate keeps
- * the schedule going. So requests are whole, and a rate that changes every second sends the
- * next whole number of requests in that second (2.5 req/s: 3).
+ * The frontend's sending, through its own scheduler (libs/traffic): the n-th request of a rate
+ * due at start + n / rate, and a new rate keeping the spacing (its first request one new interval
+ * after the last one due). So requests are whole, as the real frontend sends them when a page (or
+ * `npm run replay`) sets each second's rate. Or, not whole: the rate as a continuous flow.
  */
+import { changeRate, dueCount, startSchedule, type RateSchedule } from '@string-hashr/traffic';
+
+/** A microsecond: "before t" for the scheduler's "due at or before t". */
+const JUST_BEFORE_MS = 1e-3;
+
 export class FrontendSchedule {
-  private rate = 0;
-  private since = 0;
+  private schedule: RateSchedule = startSchedule(0, 0);
 
   /** `whole`: as the scheduler sends; otherwise the rate as a continuous flow (fractions of requests). */
   constructor(private readonly whole = true) {}
 
   /** Second `s` begins with the trace's rate `rps` in force. */
   setRate(s: number, rps: number): void {
-    if (rps === this.rate) return;
-    this.rate = rps;
-    this.since = s;
+    const now = s * 1000;
+    if (rps === this.schedule.rate) return;
+    const { rate, startedAt } = this.schedule;
+    const due = dueCount({ ...this.schedule, sent: 0 }, now - JUST_BEFORE_MS);
+    const lastDueAt = due > 0 ? startedAt + ((due - 1) * 1000) / rate : this.schedule.lastDueAt;
+    this.schedule = this.whole
+      ? changeRate({ ...this.schedule, lastDueAt }, rps, now)
+      : { rate: rps, startedAt: now, sent: 0, lastDueAt };
   }
 
-  /** Requests sent before `t` under the rate in force since its start (t at or after it). */
-  sentBefore(t: number): number {
-    if (t <= this.since) return 0;
-    const flow = (t - this.since) * this.rate;
-    return this.whole ? Math.max(0, Math.ceil(flow - 1e-9)) : flow;
+  /** Requests sent before `t` (seconds) under the rate in force. */
+  private sentBefore(t: number): number {
+    const { rate, startedAt } = this.schedule;
+    if (!this.whole) return t * 1000 <= startedAt ? 0 : ((t * 1000 - startedAt) * rate) / 1000;
+    return dueCount({ rate, startedAt, sent: 0 }, t * 1000 - JUST_BEFORE_MS);
   }
 
-  /** Requests sent in [from, to). */
+  /** Requests sent in [from, to), within the second the rate was last set for or after. */
   sent(from: number, to: number): number {
     return this.sentBefore(to) - this.sentBefore(from);
   }

@@ -9,6 +9,7 @@ import { TraceError, parseTraceRows, resample, type Trace } from './trace.js';
 const USAGE = `usage: npm run replay -- <trace.csv | --scenario NAME> [--url URL] [--seed N] [--days N]
   Sets the frontend's rate each second from the trace, as a page would (socket.io "frequency").
   --url    the frontend (default http://127.0.0.1:$FRONTEND_PORT, else :${PORTS.frontend})
+  CONTROL_KEY (environment): the frontend's key when it runs with RATE_CONTROL=key
   --scenario NAME  a built-in scenario instead of a file: ${SCENARIOS.map((s) => s.name).join(', ')}`;
 
 interface ReplayArgs {
@@ -83,7 +84,13 @@ async function main(): Promise<void> {
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());
-  await driveFrontend(trace, { url: args.url, log: (line) => console.log(line), checkMaxRate, signal: stop.signal });
+  await driveFrontend(trace, {
+    url: args.url,
+    key: process.env.CONTROL_KEY || undefined,
+    log: (line) => console.log(line),
+    checkMaxRate,
+    signal: stop.signal,
+  });
   if (stop.signal.aborted) process.exitCode = 130;
 }
 

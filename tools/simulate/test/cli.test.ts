@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, repoRoot } from '@string-hashr/testing';
+import { freePort, http, repoRoot, startNodeApp, startRedis, waitFor } from '@string-hashr/testing';
 
 function run(
   entry: 'main' | 'replay',
@@ -116,6 +116,36 @@ describe('npm run simulate', () => {
 });
 
 describe('npm run replay', () => {
+  it('against a frontend with RATE_CONTROL=key: refused without the key, saying so; with CONTROL_KEY it sets the rates', async () => {
+    const redis = await startRedis();
+    const port = await freePort();
+    const key = 'a-control-key-of-some-length';
+    const frontend = startNodeApp(path.join(repoRoot, 'dist/apps/frontend/main.js'), {
+      PORT: String(port),
+      REDIS_URL: `127.0.0.1:${redis.port}`,
+      PROCESSOR_URL: `http://127.0.0.1:${await freePort()}`,
+      RATE_CONTROL: 'key',
+      CONTROL_KEY: key,
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor('the frontend', async () => (await http(`${url}/_healthz`)).status === 200, 20_000);
+      const trace = file('two.csv', '0,2\n1,3\n');
+      const without = await run('replay', [trace, '--url', url]);
+      expect(without.code).toBe(1);
+      expect(without.stderr).toContain(`runs with RATE_CONTROL=key: give its key in CONTROL_KEY`);
+      const wrong = await run('replay', [trace, '--url', url], { CONTROL_KEY: 'not-the-key-at-all-0000' });
+      expect(wrong.stderr).toContain('refused the CONTROL_KEY given');
+      const withKey = await run('replay', [trace, '--url', url], { CONTROL_KEY: key });
+      expect(withKey.code, withKey.stderr).toBe(0);
+      expect(withKey.stdout).toMatch(/t=0s 2 req\/s[\s\S]*t=1s 3 req\/s[\s\S]*done after 2 s; rate set to 0/);
+      expect(frontend.output()).toMatch(/rate changed from=2 to=3/);
+    } finally {
+      await frontend.stop();
+      await redis.stop();
+    }
+  }, 60_000);
+
   it('with no frontend to drive, says where it looked', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const { code, stderr } = await run('replay', ['--scenario', 'steps', '--url', url]);
