@@ -5,7 +5,6 @@ import {
   ConfigError,
   envBoolean,
   envChoice,
-  envNumber,
   envOptional,
   envPort,
   envString,
