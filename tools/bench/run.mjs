@@ -37,7 +37,7 @@ function runBench(file) {
 
 const sections = [];
 let failed = 0;
-for (const bench of ['worker.mjs', 'frontend.mjs', 'watcher.mjs']) {
+for (const bench of ['worker.mjs', 'frontend.mjs', 'watcher.mjs', 'simulate.mjs']) {
   console.log(`\n=== ${bench} ===`);
   const { code, text } = await runBench(bench);
   if (code !== 0) failed++;

@@ -267,15 +267,23 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
   });
 });
 
-/** Every variable name an app reads: `envXxx(env, 'NAME'` and `env.NAME` / `env['NAME']` in its sources. */
+/** The non-test TypeScript sources under `dir`. */
+function sourcesOf(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => readFileSync(path.join(dir, f), 'utf8'));
+}
+
+/**
+ * Every variable name an app reads: `envXxx(env, 'NAME'` and `env.NAME` / `env['NAME']` in its
+ * sources and in the workspace libs they import (the watcher reads its policy settings through
+ * libs/watcher-settings).
+ */
 function envNamesRead(app: string): Set<string> {
-  const dir = path.join('apps', app, 'src');
+  const own = sourcesOf(path.join('apps', app, 'src'));
+  const libs = new Set(own.flatMap((text) => [...text.matchAll(/from '@string-hashr\/([a-z-]+)'/g)].map((m) => m[1]!)));
   const names = new Set<string>();
-  const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
-    (f) => f.endsWith('.ts') && !f.endsWith('.test.ts'),
-  );
-  for (const file of sources) {
-    const text = readFileSync(path.join(dir, file), 'utf8');
+  for (const text of [...own, ...[...libs].flatMap((lib) => sourcesOf(path.join('libs', lib, 'src')))]) {
     for (const m of text.matchAll(/\benv[A-Z]\w*\(\s*\w+\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g)) names.add(m[1]!);
     for (const m of text.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])/g))
       names.add((m[1] ?? m[2])!);

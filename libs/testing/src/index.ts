@@ -11,6 +11,7 @@ export {
   type IstioExporter,
 } from './prometheus.js';
 export { workerVirtualServiceYaml } from './virtual-service.js';
+export { startStack, portOpen, groupMembers, processEnv, repoRoot, type Stack } from './local-stack.js';
 export {
   startApiServerDouble,
   applyJsonPatch,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,13 +17,16 @@ export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 /**
  * A real Prometheus of the test's own: a free port, its own temp storage, a config that scrapes
  * `scrapeTargets` (host:port, path `metricsPath`) every `scrapeInterval`. Resolves once it is
- * ready; stop() kills it and removes its data.
+ * ready; stop() kills it and removes its data. `backfill`: OpenMetrics text with timestamps,
+ * written into the storage with `promtool tsdb create-blocks-from openmetrics` before the start
+ * (kept however old: no retention limit), so a test can query samples at times it chose.
  */
 export async function startPrometheus(options: {
   scrapeTargets: string[];
   scrapeInterval?: string;
   metricsPath?: string;
   binary?: string;
+  backfill?: string;
 }): Promise<TestPrometheus> {
   const binary = options.binary ?? PROMETHEUS_BINARY;
   if (!existsSync(binary))
@@ -47,6 +51,14 @@ export async function startPrometheus(options: {
     ].join('\n'),
   );
   const url = `http://127.0.0.1:${port}`;
+  const data = path.join(dir, 'data');
+  if (options.backfill !== undefined) {
+    const input = path.join(dir, 'backfill.om');
+    writeFileSync(input, options.backfill);
+    const promtool = path.join(path.dirname(binary), 'promtool');
+    const made = spawnSync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', input, data], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`${promtool} could not backfill: ${made.stderr || made.error?.message}`);
+  }
   return startTestServer({
     port,
     url,
@@ -55,7 +67,8 @@ export async function startPrometheus(options: {
     spawn: () =>
       startProcess(binary, [
         `--config.file=${config}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--storage.tsdb.path=${data}`,
+        ...(options.backfill !== undefined ? ['--storage.tsdb.retention.time=100y'] : []),
         `--web.listen-address=127.0.0.1:${port}`,
         '--log.level=warn',
       ]),

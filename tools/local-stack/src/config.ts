@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Env, envBoolean, envChoice, envPort, envString, ConfigError } from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
 import { PORTS } from '@string-hashr/contract';
+import { LOCAL_STACK_WATCHER_ENV } from '@string-hashr/watcher-settings';
 
 export interface StackPorts {
   frontend: number;
@@ -43,23 +44,8 @@ const DEFAULT_PORTS: StackPorts = {
   prometheus: 9090,
 };
 
-/**
- * Local watcher settings: the burst shows within seconds instead of minutes. A 5 s window is
- * five 1 s scrapes; two samples (two scrapes, since only fresh data counts) and a short dwell
- * keep it from flapping on a laptop. After a rollback, 30 s of cool-down instead of 2 minutes,
- * and an empty answer is held for 30 s instead of 5 minutes: long enough to see, short enough
- * for a demo.
- */
-export const LOCAL_WATCHER_DEFAULTS: Record<string, string> = {
-  WATCHER_INTERVAL_SECONDS: '1',
-  WATCHER_RATE_WINDOW: '5s',
-  WATCHER_SAMPLES: '2',
-  WATCHER_MIN_DWELL_SECONDS: '5',
-  WATCHER_MIN_DWELL_DOWN_SECONDS: '10',
-  WATCHER_SAMPLES_DOWN: '3',
-  WATCHER_HEALTH_COOLDOWN_SECONDS: '30',
-  WATCHER_NO_DATA_HOLD_SECONDS: '30',
-};
+/** The watcher's local settings (a 5 s window, 2 samples, short dwells): see libs/watcher-settings. */
+export const LOCAL_WATCHER_DEFAULTS: Record<string, string> = LOCAL_STACK_WATCHER_ENV;
 
 /** Watcher variables a user may pass through `npm start` (e.g. WATCHER_MODE=spill). */
 const WATCHER_PASSTHROUGH =

@@ -8,8 +8,7 @@ import { type Socket, io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '@string-hashr/metric-reading';
 import { CLUSTER_NAMES, ISTIO_METRIC_LABELS, WATCHER_METRICS, WORKER_TRAFFIC_METRIC } from '@string-hashr/contract';
-import { waitFor } from '@string-hashr/testing';
-import { type Stack, repoRoot, startStack } from './stack.js';
+import { type Stack, repoRoot, startStack, waitFor } from '@string-hashr/testing';
 
 interface Target {
   expr: string;

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chromiumLaunchOptions, waitFor } from '@string-hashr/testing';
-import { type Stack, startStack } from './stack.js';
+import { chromiumLaunchOptions, waitFor, type Stack, startStack } from '@string-hashr/testing';
 
 let stack: Stack | undefined;
 let socket: Socket | undefined;

@@ -4,8 +4,19 @@ import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '@string-hashr/metric-reading';
-import { chromiumLaunchOptions, http, sleep, startNodeApp, waitFor, type RunningProcess } from '@string-hashr/testing';
-import { type Stack, portOpen, processEnv, repoRoot, startStack } from './stack.js';
+import {
+  chromiumLaunchOptions,
+  http,
+  sleep,
+  startNodeApp,
+  waitFor,
+  type RunningProcess,
+  type Stack,
+  portOpen,
+  processEnv,
+  repoRoot,
+  startStack,
+} from '@string-hashr/testing';
 
 async function setRate(page: Page, rate: number) {
   await page.fill('#frequency-input', String(rate));

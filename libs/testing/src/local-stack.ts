@@ -7,7 +7,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitFor } from '@string-hashr/testing';
+import { freePort, waitFor } from './ports.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -100,10 +100,11 @@ export async function startStack(options: { env?: Record<string, string>; viaNpm
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout!.on('data', (c) => (text += c));
-  child.stderr!.on('data', (c) => (text += c));
+  child.stdout?.on('data', (c) => (text += c));
+  child.stderr?.on('data', (c) => (text += c));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const pgid = child.pid!;
+  const pgid = child.pid;
+  if (pgid === undefined) throw new Error(`could not start ${command} ${args.join(' ')}`);
   const stack: Stack = {
     child,
     pageUrl: `http://127.0.0.1:${ports.FRONTEND_PORT}`,

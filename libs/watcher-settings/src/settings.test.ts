@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@string-hashr/runtime';
+import { DEFAULT_POLICY } from '@string-hashr/policy';
+import { POLICY_VARIABLES, policySettingsFromEnv, readTimingFromEnv } from './settings.js';
+
+describe('policySettingsFromEnv', () => {
+  it('an empty environment gives the policy defaults', () => {
+    expect(policySettingsFromEnv({})).toEqual(DEFAULT_POLICY);
+  });
+
+  it.each([
+    [{ BURST_LOW_RPS: '20' }, /BURST_LOW_RPS is not valid: must be below BURST_HIGH_RPS \(15\), got 20/],
+    [{ WEIGHT_STEP: '30' }, /WEIGHT_STEP is not valid/],
+    [{ WATCHER_SAMPLES: 'three' }, /WATCHER_SAMPLES="three" is not valid/],
+    [{ WATCHER_MODE: 'all' }, /WATCHER_MODE/],
+  ])('%j is refused naming the variable', (env, message) => {
+    expect(() => policySettingsFromEnv(env)).toThrow(ConfigError);
+    expect(() => policySettingsFromEnv(env)).toThrow(message);
+  });
+
+  it('names a variable for every policy setting', () => {
+    expect(Object.keys(POLICY_VARIABLES).sort()).toEqual(Object.keys(DEFAULT_POLICY).sort());
+  });
+});
+
+describe('readTimingFromEnv', () => {
+  it('defaults to a 1 s interval and a 1m window; refuses a window that is not a duration', () => {
+    expect(readTimingFromEnv({})).toEqual({ intervalMs: 1000, rateWindow: '1m', rateWindowSeconds: 60 });
+    expect(readTimingFromEnv({ WATCHER_RATE_WINDOW: '5s', WATCHER_INTERVAL_SECONDS: '2' })).toEqual({
+      intervalMs: 2000,
+      rateWindow: '5s',
+      rateWindowSeconds: 5,
+    });
+    expect(() => readTimingFromEnv({ WATCHER_RATE_WINDOW: 'soon' })).toThrow(/WATCHER_RATE_WINDOW="soon"/);
+  });
+});

@@ -1,0 +1,155 @@
+// The model checked against the real thing: the `steps` scenario replayed through the local stack
+// (real frontend, mesh stand-in, Prometheus scraping every second, the built watcher) with
+// `npm run replay`, and through the simulator with the same watcher settings. The weight changes
+// must come in the same order, each within two scrape intervals of the other.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policySettingsFromEnv, readTimingFromEnv } from '@string-hashr/watcher-settings';
+import { processEnv, repoRoot, startStack, waitFor, type Stack } from '@string-hashr/testing';
+import { localDeployment } from '../src/deployment.js';
+import { buildScenario } from '../src/scenarios.js';
+import { simulate, type WeightChange } from '../src/simulate.js';
+
+const SCENARIO = 'steps';
+
+/** `npm run replay` as a user runs it; resolves with its output once it exits. */
+function replay(...args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'tools/simulate/run.mjs'), 'replay', ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}
+
+/**
+ * Where in each second (0..1) events fall, relative to `startedAt`: the circular mean, so phases
+ * near 0 and near 1 average to 0, not 0.5.
+ */
+function phaseOf(times: number[], startedAt: number): number {
+  const angles = times.map((t) => 2 * Math.PI * ((((t - startedAt) / 1000) % 1) + 1));
+  const mean = Math.atan2(
+    angles.reduce((a, x) => a + Math.sin(x), 0),
+    angles.reduce((a, x) => a + Math.cos(x), 0),
+  );
+  return (((mean / (2 * Math.PI)) % 1) + 1) % 1;
+}
+
+/** The watcher's tick times (its log lines), epoch ms. */
+function tickTimes(output: string): number[] {
+  return [...output.matchAll(/istiowatcher\S* \| (\S+Z) info istiowatcher: (?:tick|weights changed) /g)].map((m) =>
+    Date.parse(m[1] ?? ''),
+  );
+}
+
+/** When Prometheus last scraped the mesh stand-in (its job `mesh`), epoch ms. */
+async function lastScrape(prometheusPort: number): Promise<number> {
+  const answer = (await (await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/targets`)).json()) as {
+    data: { activeTargets: Array<{ lastScrape: string; labels: Record<string, string> }> };
+  };
+  const mesh = answer.data.activeTargets.find((t) => t.labels.job === 'mesh');
+  return Date.parse(mesh?.lastScrape ?? '');
+}
+
+/** The watcher's `weights changed` log lines as changes, in seconds since `startedAt`. */
+function loggedChanges(output: string, startedAt: number): WeightChange[] {
+  const changes: WeightChange[] = [];
+  for (const match of output.matchAll(
+    /istiowatcher\S* \| (\S+Z) info istiowatcher: weights changed .*?weights=(\d+)\/(\d+)/g,
+  ))
+    changes.push({ at: (Date.parse(match[1] ?? '') - startedAt) / 1000, burst: Number(match[3]) });
+  return changes.filter((c) => c.at >= 0);
+}
+
+describe('the model against the local stack (real Prometheus, real watcher)', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'on' } });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (stack && stack.child.exitCode === null) await stack.ctrlC();
+  });
+
+  it(`${SCENARIO}: the same weight changes in the same order, each within two scrape intervals`, async () => {
+    const watcherPid = stack.processes().find((pid) => processEnv(pid).WATCHER_ROUTER === 'file');
+    expect(watcherPid, 'the watcher process').toBeDefined();
+    const watcherEnv = processEnv(watcherPid!);
+    expect(watcherEnv.WATCHER_SOURCE).toBe('prometheus');
+
+    const run = await replay('--scenario', SCENARIO, '--url', stack.pageUrl);
+    expect(run.code, run.output).toBe(0);
+    const startedAt = Date.parse(/started at (\S+Z)/.exec(run.output)?.[1] ?? '');
+    expect(Number.isFinite(startedAt), run.output).toBe(true);
+    // The last change (back to natural) is logged a few seconds after the trace's last step.
+    const backToNatural = () => loggedChanges(stack.output(), startedAt).at(-1)?.burst === 0;
+    await waitFor('the watcher to come back to 100/0', backToNatural, 30_000).catch((err: Error) => {
+      const watcherLines = stack
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('istiowatcher'));
+      throw new Error(`${err.message}\n${watcherLines.slice(-40).join('\n')}\n${run.output}`);
+    });
+    const real = loggedChanges(stack.output(), startedAt);
+
+    // The phases of the real scrapes and ticks against the trace's start are parameters of the
+    // model like any other; read them from this run.
+    const deployment = localDeployment();
+    const ticks = tickTimes(stack.output()).filter((t) => t >= startedAt);
+    const scrapedAt = await lastScrape(stack.ports.PROMETHEUS_PORT!);
+    expect(Number.isFinite(scrapedAt), 'the mesh target in Prometheus').toBe(true);
+    const model = {
+      ...deployment.model,
+      scrapeOffsetSeconds: phaseOf([scrapedAt], startedAt),
+      tickOffsetSeconds: phaseOf(ticks, startedAt),
+    };
+    const simulated = simulate(
+      buildScenario(SCENARIO, { seed: 1, days: 1 }),
+      {
+        name: 'local watcher',
+        description: 'the settings of the watcher the stack runs',
+        settings: policySettingsFromEnv(watcherEnv),
+        timing: readTimingFromEnv(watcherEnv),
+        reporter: 'source',
+      },
+      model,
+    ).changes;
+
+    const report = `real: ${JSON.stringify(real)}\nmodel: ${JSON.stringify(simulated)}\nscrape phase ${model.scrapeOffsetSeconds.toFixed(3)} s, tick phase ${model.tickOffsetSeconds.toFixed(3)} s`;
+    console.log(report);
+    expect(real.length, report).toBeGreaterThanOrEqual(4);
+    expect(
+      real.map((c) => c.burst),
+      report,
+    ).toEqual(simulated.map((c) => c.burst));
+    const tolerance = 2 * deployment.model.scrapeIntervalSeconds;
+    real.forEach((change, i) =>
+      expect(Math.abs(change.at - (simulated[i]?.at ?? Infinity)), report).toBeLessThanOrEqual(tolerance),
+    );
+  }, 300_000);
+});
+
+describe('npm run replay against a running frontend', () => {
+  let stack: Stack | undefined;
+  afterAll(async () => {
+    if (stack && stack.child.exitCode === null) await stack.ctrlC();
+  });
+
+  it("refuses a trace above the frontend's MAX_RATE naming the line, before sending anything", async () => {
+    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'off' } });
+    const dir = mkdtempSync(path.join(tmpdir(), 'replay-'));
+    const file = path.join(dir, 'too-fast.csv');
+    writeFileSync(file, 't,rps\n0,5\n1,12\n# the frontend allows 1000 by default\n2,5000\n3,5\n');
+    const run = await replay(file, '--url', stack.pageUrl);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`replay: ${file} line 5: 5000 req/s is above the frontend's MAX_RATE (1000)`);
+    expect(run.output).not.toContain('started at');
+    expect(stack.output()).not.toMatch(/rate changed/);
+  }, 120_000);
+});
