@@ -39,6 +39,15 @@ export const DESTINATION_CLUSTER_LABEL = ISTIO_METRIC_LABELS.destinationCluster;
 export const RESPONSE_CODE_LABEL = ISTIO_METRIC_LABELS.responseCode;
 
 /**
+ * The response codes Istio reports for a call that failed: a 5xx, or 0 when no answer came at all
+ * (a reset, or the caller gave up first). A PromQL regex, and the same rule as a function.
+ */
+export const FAILED_RESPONSE_CODES = '0|5..';
+export function isFailedResponseCode(code: string): boolean {
+  return code === '0' || /^5\d\d$/.test(code);
+}
+
+/**
  * The series the frontend's own sidecar reports for its calls to the worker. `reporter="source"`
  * because on a current Istio each cluster's Prometheus scrapes only its own proxies: after a flip
  * to burst the destination-reported series live in burst's Prometheus, and a query on them in

@@ -117,6 +117,11 @@ describe('the data time and the burst side', () => {
       byCode({ '200': '9.5', '503': '0.5' }),
       { requests: 10, successRate: 0.95 },
     ],
+    [
+      'code 0 (no answer: a reset, or the caller gave up) fails too',
+      byCode({ '200': '90', '0': '10' }),
+      { requests: 100, successRate: 0.9 },
+    ],
     ['no requests in the window', byCode({ '200': '0' }), { requests: 0, successRate: undefined }],
     ['no burst series at all', byCode({}), { kind: 'no-data' }],
     ['a bad count', byCode({ '200': '0x10' }), { kind: 'error', errorKind: 'parse' }],

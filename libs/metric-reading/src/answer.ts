@@ -3,7 +3,7 @@
  * strictly: a decimal as Prometheus writes one (an exponent allowed), or its own NaN / +Inf /
  * -Inf; anything else ("0x0", "", "1e400", " 5") is a parse error, never a number.
  */
-import { RESPONSE_CODE_LABEL } from '@string-hashr/contract';
+import { RESPONSE_CODE_LABEL, isFailedResponseCode } from '@string-hashr/contract';
 import { readError, type HealthReading, type ReadError, type Reading } from './reading.js';
 
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -120,7 +120,7 @@ export function parseDataTime(body: unknown): { kind: 'time'; at: number } | { k
 
 /**
  * The burst side's requests in the window, by response code (`sum by (response_code)`): the count
- * and the share of non-5xx answers. No series at all: no data (no burst request was ever made).
+ * and the share of answers that did not fail (a 5xx, or code 0: no answer at all). No series at all: no data (no burst request was ever made).
  */
 export function healthFromCodes(body: unknown): HealthReading {
   const samples = parseAnswer(body);
@@ -132,7 +132,7 @@ export function healthFromCodes(body: unknown): HealthReading {
     if (!Number.isFinite(value) || value < 0)
       return readError('parse', `a request count must be a number >= 0, got ${value}`);
     requests += value;
-    if (/^5\d\d$/.test(labels[RESPONSE_CODE_LABEL] ?? '')) failures += value;
+    if (isFailedResponseCode(labels[RESPONSE_CODE_LABEL] ?? '')) failures += value;
   }
   return { kind: 'health', requests, successRate: requests > 0 ? 1 - failures / requests : undefined };
 }

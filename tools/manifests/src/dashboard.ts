@@ -12,6 +12,7 @@ import {
   WORKER_LATENCY_METRIC,
   WORKER_TRAFFIC_METRIC,
   WORKER_TRAFFIC_SELECTOR,
+  FAILED_RESPONSE_CODES,
   fqdn,
 } from '@string-hashr/contract';
 
@@ -92,7 +93,7 @@ export function dashboardQueries(namespace: string) {
   };
   const cluster = ISTIO_METRIC_LABELS.destinationCluster;
   // A failed call: a 5xx, or 0 (no response at all, as Envoy reports a reset).
-  const failed = `${ISTIO_METRIC_LABELS.responseCode}=~"0|5.."`;
+  const failed = `${ISTIO_METRIC_LABELS.responseCode}=~"${FAILED_RESPONSE_CODES}"`;
   const rate = (metric: string, extra: readonly string[] = []) =>
     `rate(${seriesSelector(metric, selector, extra)}[${WINDOW}])`;
   const perCluster = (metric: string, extra: readonly string[] = []) => `sum by (${cluster}) (${rate(metric, extra)})`;
