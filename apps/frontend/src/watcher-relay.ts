@@ -1,5 +1,5 @@
 import { WATCHER_EVENT, WATCHER_STATUS_MAX_BYTES, parseWatcherStatus, type StatusCheck } from '@string-hashr/contract';
-import type { Logger } from '@string-hashr/runtime';
+import { type Logger, fetchJson } from '@string-hashr/runtime';
 import { Counter, type Registry } from 'prom-client';
 import type { Server as SocketServer } from 'socket.io';
 import { liveGauge } from './traffic-monitor.js';
@@ -27,53 +27,17 @@ export interface WatcherRelay {
 }
 
 /**
- * One GET of the watcher's status: a total deadline, no redirect followed, at most `maxBytes`
- * read (the rest is not read at all), JSON checked by `parseWatcherStatus`. Never throws: every
- * way a watcher can fail or lie is a problem, in words for the page.
+ * One GET of the watcher's status (a deadline, no redirect, at most `maxBytes`: `fetchJson`),
+ * checked by `parseWatcherStatus`. Never throws: every way a watcher can fail or lie is a problem.
  */
 export async function readWatcherStatus(
   url: string,
   options: { timeoutMs: number; maxBytes: number },
 ): Promise<StatusCheck> {
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  try {
-    const res = await fetch(url, { signal, redirect: 'manual', headers: { accept: 'application/json' } });
-    const drop = () => res.body?.cancel().catch(() => {});
-    if (res.status !== 200) {
-      void drop();
-      return { ok: false, problem: `the watcher answered HTTP ${res.status}` };
-    }
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > options.maxBytes) {
-      void drop();
-      return { ok: false, problem: `the watcher's answer is larger than ${options.maxBytes} bytes` };
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = res.body?.getReader();
-    for (;;) {
-      const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
-      if (chunk.done) break;
-      size += chunk.value.byteLength;
-      if (size > options.maxBytes) {
-        await reader?.cancel().catch(() => {});
-        return { ok: false, problem: `the watcher's answer is larger than ${options.maxBytes} bytes` };
-      }
-      chunks.push(chunk.value);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      return { ok: false, problem: 'the watcher answered something that is not JSON' };
-    }
-    const check = parseWatcherStatus(json);
-    return check.ok ? check : { ok: false, problem: `the watcher's answer is not a status: ${check.problem}` };
-  } catch (err) {
-    if (signal.aborted) return { ok: false, problem: `no answer from the watcher within ${options.timeoutMs} ms` };
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, problem: `cannot reach the watcher${cause ? ` (${cause})` : ''}` };
-  }
+  const read = await fetchJson(url, { ...options, name: 'the watcher' });
+  if (!read.ok) return read;
+  const check = parseWatcherStatus(read.json);
+  return check.ok ? check : { ok: false, problem: `the watcher's answer is not a status: ${check.problem}` };
 }
 
 /**
