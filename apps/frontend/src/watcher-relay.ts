@@ -21,6 +21,9 @@ export interface WatcherRelayOptions {
   now?: () => number;
 }
 
+/** Not being able to read the watcher this soon after start is not logged (it may start later). */
+export const START_GRACE_MS = 10_000;
+
 export interface WatcherRelay {
   view(): WatcherView;
   close(): void;
@@ -56,6 +59,8 @@ export function createWatcherRelay(options: WatcherRelayOptions): WatcherRelay {
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let reportedDown = false;
+  let everAvailable = false;
+  const startedAt = now();
 
   const reads = new Counter({
     name: 'frontend_watcher_status_reads_total',
@@ -76,8 +81,11 @@ export function createWatcherRelay(options: WatcherRelayOptions): WatcherRelay {
     if (closed) return;
     reads.inc({ result: read.ok ? 'ok' : 'failed' });
     state = nextView(state, read, now(), staleMs);
-    // A line when it goes away (or cannot be read at first) and when it comes back, not one per read.
-    if (!state.view.available && !reportedDown) {
+    // A line when it goes away (or cannot be read once the start's grace is over) and when it
+    // comes back, not one per read. A watcher started just after the frontend is no news.
+    const graceOver = everAvailable || now() - startedAt >= START_GRACE_MS;
+    if (state.view.available) everAvailable = true;
+    if (!state.view.available && !reportedDown && graceOver) {
       reportedDown = true;
       log.warn("the watcher's status is unavailable; the pages say so", { url, problem: state.view.problem });
     } else if (state.view.available && reportedDown) {
