@@ -5,48 +5,12 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WATCHER_EVENT, type WatcherStatus } from '@string-hashr/contract';
-import { type TestRedis, http, startRedis, waitFor } from '@string-hashr/testing';
+import { type TestRedis, http, sampleWatcherStatus, startRedis, waitFor } from '@string-hashr/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WatcherView } from '../src/watcher-view.js';
 import { type PageClient, metric, startInProcessFrontend } from './support.js';
 
-const STATUS: WatcherStatus = {
-  at: '2025-03-01T12:00:05.000Z',
-  mode: 'switch',
-  dryRun: false,
-  leadership: { role: 'leader', identity: 'istiowatcher-0', token: 'istiowatcher-0/1' },
-  phase: 'burst',
-  weights: { primary: 0, burst: 100 },
-  reason: '30.00 req/s above high threshold 15: stay 0/100',
-  problem: null,
-  decision: { kind: 'hold', at: '2025-03-01T12:00:05.000Z', target: { primary: 0, burst: 100 } },
-  thresholds: { highRps: 15, lowRps: 10, primaryCapacityRps: null, weightStep: null },
-  rate: { reading: 'value', rps: 30, at: '2025-03-01T12:00:05.000Z', dataAt: null, error: null },
-  pending: null,
-  changes: [
-    {
-      at: '2025-03-01T12:00:00.000Z',
-      from: { primary: 100, burst: 0 },
-      to: { primary: 0, burst: 100 },
-      reason: '30.00 req/s above high threshold 15',
-      kind: 'change',
-      by: 'watcher',
-    },
-  ],
-  suspend: false,
-  pin: null,
-  health: {
-    gate: 'on',
-    reading: null,
-    verdict: null,
-    why: null,
-    failures: 0,
-    failuresNeeded: 2,
-    cooldownLeftMs: 0,
-    minSuccessRate: 0.95,
-    maxLatencyMs: null,
-  },
-};
+const STATUS: WatcherStatus = sampleWatcherStatus();
 
 type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
 
