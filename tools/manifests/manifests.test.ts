@@ -351,6 +351,15 @@ describe('invariants', () => {
       expect(env.REDIS_URL).toBe('redis://:$(REDIS_PASSWORD)@redis-cache-service:6379');
     }
     expect(find(burst, 'Service', 'redis-cache-service').spec.ports[0].port).toBe(6379);
+    // The page's watcher panel: the frontend reads GET /status of the watcher's Service, on the
+    // port the watcher listens on, not-ready watchers included (a watcher that cannot read says why).
+    const statusUrl = new URL(frontend.WATCHER_STATUS_URL);
+    const watcherService = find(primary, 'Service', 'istiowatcher');
+    expect(statusUrl.hostname).toBe('istiowatcher.default.svc.cluster.local');
+    expect(statusUrl.pathname).toBe('/status');
+    expect(Number(statusUrl.port)).toBe(watcherService.spec.ports[0].port);
+    expect(watcherService.spec.ports[0]).toMatchObject({ name: 'http-admin', targetPort: 9102 });
+    expect(watcherService.spec.publishNotReadyAddresses).toBe(true);
   });
 
   it('the primary worker has no prefix and the burst worker the configured one', () => {

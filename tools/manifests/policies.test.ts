@@ -29,8 +29,10 @@ function documents(config: ManifestConfig) {
 }
 
 const RANGES = { primary: '10.0.0.0/14', burst: '10.4.0.0/14' };
+/** The committed config (the frontend reads the watcher's /status), with distinct pod ranges. */
+const committed = (): ManifestConfig => loadConfig(DEFAULT_CONFIG_PATH, { podRanges: RANGES });
 const configWith = (readsWatcherStatus: boolean): ManifestConfig => {
-  const config = loadConfig(DEFAULT_CONFIG_PATH, { podRanges: RANGES });
+  const config = committed();
   return { ...config, frontend: { ...config.frontend, readsWatcherStatus } };
 };
 
@@ -107,8 +109,20 @@ const listening = new Map<Pod, number[]>([
   ...intruders.map((pod): [Pod, number[]] => [pod, [8080, 15020]]),
 ]);
 
+/** Every pair and port the NetworkPolicies let through, between `everyone`. */
+function networkPairs(network: Record<Cluster, Doc[]>): Set<string> {
+  const actual = new Set<string>();
+  for (const from of everyone)
+    for (const to of everyone) {
+      if (from === to) continue;
+      for (const port of listening.get(to) ?? [])
+        if (networkAllows(network, from, to, port)) actual.add(`${from.name} -> ${to.name}:${port}`);
+    }
+  return actual;
+}
+
 describe('NetworkPolicies (L3/L4): every pair allowed exactly when it must talk', () => {
-  const { network } = documents(configWith(false));
+  const { network } = documents(committed());
   const scraped = [frontend, workerPrimary, redis, watcher];
   /** from -> to:port, as the design needs them. Nothing else between these pods. */
   const expected = new Set([
@@ -116,6 +130,8 @@ describe('NetworkPolicies (L3/L4): every pair allowed exactly when it must talk'
     'frontend -> worker (primary):8081',
     'frontend -> worker (burst):8081',
     'frontend -> redis:6379',
+    // The frontend relays the watcher's GET /status to the pages.
+    'frontend -> istiowatcher:9102',
     'worker (primary) -> redis:6379',
     'worker (burst) -> redis:6379',
     ...scraped.flatMap((pod) => [`prometheus -> ${pod.name}:15020`, `prometheus -> ${pod.name}:15090`]),
@@ -164,14 +180,13 @@ describe('NetworkPolicies (L3/L4): every pair allowed exactly when it must talk'
   ]);
 
   it('matches the table, pair by pair and port by port', () => {
-    const actual = new Set<string>();
-    for (const from of everyone)
-      for (const to of everyone) {
-        if (from === to) continue;
-        for (const port of listening.get(to) ?? [])
-          if (networkAllows(network, from, to, port)) actual.add(`${from.name} -> ${to.name}:${port}`);
-      }
-    expect([...actual].sort()).toEqual([...expected].sort());
+    expect(committed().frontend.readsWatcherStatus).toBe(true);
+    expect([...networkPairs(network)].sort()).toEqual([...expected].sort());
+  });
+
+  it('without readsWatcherStatus the same, less frontend -> istiowatcher:9102', () => {
+    const off = networkPairs(documents(configWith(false)).network);
+    expect([...off].sort()).toEqual([...expected].filter((pair) => pair !== 'frontend -> istiowatcher:9102').sort());
   });
 
   it('lets every pod of the namespace resolve names and reach its control plane, and nothing else out', () => {
@@ -220,7 +235,7 @@ describe('NetworkPolicies (L3/L4): every pair allowed exactly when it must talk'
 });
 
 describe('AuthorizationPolicies (L7): deny by default, one ALLOW per real path', () => {
-  const mesh = (readsWatcherStatus: boolean) => documents(configWith(readsWatcherStatus)).istio;
+  const mesh = (readsWatcherStatus = true) => documents(configWith(readsWatcherStatus)).istio;
   const allows = (docs: Doc[], from: Pod, to: Pod, port: number, method?: string, p?: string) =>
     meshAllows(docs, to, { principal: from.principal, port, method, path: p });
 
@@ -248,8 +263,16 @@ describe('AuthorizationPolicies (L7): deny by default, one ALLOW per real path',
     [workerPrimary, frontend, 8080, 'GET', '/', false],
     [watcher, redis, 6379, undefined, undefined, false],
     [watcher, workerPrimary, 8081, 'POST', '/', false],
-    [frontend, watcher, 9102, 'GET', '/status', false],
+    // The frontend relays the watcher's status: that path, that method, and nothing else of the watcher.
+    [frontend, watcher, 9102, 'GET', '/status', true],
+    [frontend, watcher, 9102, 'POST', '/status', false],
+    [frontend, watcher, 9102, 'GET', '/status/x', false],
     [frontend, watcher, 9102, 'GET', '/metrics', false],
+    [frontend, watcher, 9102, 'GET', '/readyz', false],
+    [workerPrimary, watcher, 9102, 'GET', '/status', false],
+    [workerBurst, watcher, 9102, 'GET', '/status', false],
+    [ingressGateway, watcher, 9102, 'GET', '/status', false],
+    [redis, watcher, 9102, 'GET', '/status', false],
     [redis, frontend, 8080, 'GET', '/', false],
     // Prometheus has no sidecar here: no identity, so its plain requests to app ports are refused.
     [prometheus, frontend, 8080, 'GET', '/metrics', false],
@@ -259,6 +282,7 @@ describe('AuthorizationPolicies (L7): deny by default, one ALLOW per real path',
       [intruder, workerBurst, 8081, 'POST', '/', false],
       [intruder, redis, 6379, undefined, undefined, false],
       [intruder, watcher, 9102, 'GET', '/metrics', false],
+      [intruder, watcher, 9102, 'GET', '/status', false],
     ]),
   ];
 
@@ -268,7 +292,7 @@ describe('AuthorizationPolicies (L7): deny by default, one ALLOW per real path',
         [`${from.name} -> ${to.name}:${port} ${method ?? 'TCP'} ${p ?? ''}`, from, to, port, method, p, ok] as const,
     ),
   )('%s', (_name, from, to, port, method, p, ok) => {
-    expect(allows(mesh(false), from, to, port, method, p)).toBe(ok);
+    expect(allows(mesh(), from, to, port, method, p)).toBe(ok);
   });
 
   it('a Prometheus in the mesh (with its identity) may read /metrics of the apps, and nothing else', () => {
@@ -278,26 +302,23 @@ describe('AuthorizationPolicies (L7): deny by default, one ALLOW per real path',
       [workerPrimary, 8081],
       [watcher, 9102],
     ] as const) {
-      expect(allows(mesh(false), meshedPrometheus, to, port, 'GET', '/metrics')).toBe(true);
-      expect(allows(mesh(false), meshedPrometheus, to, port, 'GET', '/')).toBe(false);
+      expect(allows(mesh(), meshedPrometheus, to, port, 'GET', '/metrics')).toBe(true);
+      expect(allows(mesh(), meshedPrometheus, to, port, 'GET', '/')).toBe(false);
     }
-    expect(allows(mesh(false), meshedPrometheus, redis, 6379)).toBe(false);
+    expect(allows(mesh(), meshedPrometheus, watcher, 9102, 'GET', '/status')).toBe(false);
+    expect(allows(mesh(), meshedPrometheus, redis, 6379)).toBe(false);
   });
 
-  it('issue 12 slot: with readsWatcherStatus the frontend (only) may GET /status of the watcher', () => {
-    const docs = mesh(true);
-    expect(allows(docs, frontend, watcher, 9102, 'GET', '/status')).toBe(true);
-    expect(allows(docs, frontend, watcher, 9102, 'GET', '/metrics')).toBe(false);
-    expect(allows(docs, frontend, watcher, 9102, 'POST', '/status')).toBe(false);
-    expect(allows(docs, workerPrimary, watcher, 9102, 'GET', '/status')).toBe(false);
-    const l4 = documents(configWith(true)).network;
-    expect(networkAllows(l4, frontend, watcher, 9102)).toBe(true);
-    expect(networkAllows(l4, workerPrimary, watcher, 9102)).toBe(false);
+  it('without readsWatcherStatus nobody may ask the watcher for /status, at L7 or at L4', () => {
+    const docs = mesh(false);
+    for (const from of [frontend, workerPrimary, ingressGateway])
+      expect(allows(docs, from, watcher, 9102, 'GET', '/status'), from.name).toBe(false);
     expect(networkAllows(documents(configWith(false)).network, frontend, watcher, 9102)).toBe(false);
+    expect(docs.some((d) => d.metadata.name === 'istiowatcher-allow-frontend-status')).toBe(false);
   });
 
   it('the namespace denies by default: a workload no policy names refuses everyone', () => {
-    const docs = mesh(false);
+    const docs = mesh();
     expect(docs.find((d) => d.kind === 'AuthorizationPolicy' && d.metadata.name === 'default-deny')?.spec).toEqual({});
     const newcomer = { namespace: 'default', labels: { app: 'something-new' } };
     expect(meshAllows(docs, newcomer, { principal: frontend.principal, port: 80, method: 'GET', path: '/' })).toBe(
@@ -307,7 +328,7 @@ describe('AuthorizationPolicies (L7): deny by default, one ALLOW per real path',
 });
 
 describe('the public Gateway', () => {
-  const { istio } = documents(configWith(false));
+  const { istio } = documents(committed());
   const gateway = istio.find((d) => d.kind === 'Gateway' && d.metadata.name === 'frontend-gateway') ?? {};
   const route =
     istio.find((d) => d.kind === 'VirtualService' && d.metadata.name === 'frontend-ingress-virtual-service') ?? {};
@@ -341,7 +362,7 @@ describe('the public Gateway', () => {
 });
 
 describe('the rest of the lock', () => {
-  const { network, install } = documents(configWith(false));
+  const { network, install } = documents(committed());
   it('Pod Security "restricted" is enforced (not only warned about) on the app namespace of both clusters', () => {
     for (const cluster of ['primary', 'burst'] as const) {
       const namespace = network[cluster].find((d) => d.kind === 'Namespace');
@@ -373,7 +394,7 @@ describe('the rest of the lock', () => {
   });
 
   it('no Secret is generated or committed: the manifests only refer to them', () => {
-    const all = [...network.primary, ...network.burst, ...documents(configWith(false)).istio];
+    const all = [...network.primary, ...network.burst, ...documents(committed()).istio];
     expect(all.filter((d) => d.kind === 'Secret')).toEqual([]);
   });
 });

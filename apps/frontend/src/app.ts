@@ -6,16 +6,20 @@ import type { Redis } from 'ioredis';
 import morgan from 'morgan';
 import { Counter, type Registry } from 'prom-client';
 import { Server as SocketServer } from 'socket.io';
+import { rateRule } from '@string-hashr/traffic';
 import { checkOrigin } from './access.js';
 import type { FrontendConfig } from './config.js';
 import { createRateControl } from './rate-control.js';
 import { createResultRelay } from './result-relay.js';
 import { type StaticDirs, staticDirs } from './static-files.js';
 import { TrafficMonitor, liveGauge } from './traffic-monitor.js';
+import { createWatcherRelay } from './watcher-relay.js';
 
 export interface FrontendDeps {
   config: Pick<FrontendConfig, 'maxRate' | 'maxInFlight' | 'initialRate' | 'burstPrefix' | 'logRequests'> &
-    Partial<Pick<FrontendConfig, 'redisStallMs' | 'rateControl' | 'controlKey' | 'allowedOrigins'>>;
+    Partial<
+      Pick<FrontendConfig, 'redisStallMs' | 'rateControl' | 'controlKey' | 'allowedOrigins' | 'watcherStatusUrl'>
+    >;
   log: Logger;
   /** A Redis connection for subscribing (connectRedis(url, 'subscriber')); the caller closes it. */
   subscriber: Redis;
@@ -25,6 +29,8 @@ export interface FrontendDeps {
   /** Length of a stats window; 1000 but for tests. */
   statsIntervalMs?: number;
   staticDirs?: StaticDirs;
+  /** How often the watcher's status is read, and the deadline of one read; 1000 and 2000 but for tests. */
+  watcherStatus?: { intervalMs?: number; timeoutMs?: number };
 }
 
 export interface FrontendApp {
@@ -74,7 +80,8 @@ export const MAX_SOCKET_MESSAGE_BYTES = 4 * 1024;
 
 /**
  * Wiring, one way: rate control (pages' `frequency`, the load generator) and the result relay
- * (Redis -> pages, stats) both report to the traffic monitor, which reports to nobody.
+ * (Redis -> pages, stats) both report to the traffic monitor, which reports to nobody; the
+ * watcher relay (WATCHER_STATUS_URL -> pages) stands apart and reports only to the pages.
  */
 export function createApp(deps: FrontendDeps): FrontendApp {
   const { config, log } = deps;
@@ -113,7 +120,11 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   const monitor = new TrafficMonitor(registry, config.burstPrefix);
   liveGauge(registry, 'frontend_socket_clients', 'Pages connected over socket.io', () => io.engine.clientsCount);
   io.on('connection', (socket) => {
-    socket.emit('settings', { maxRate: config.maxRate, burstPrefix: config.burstPrefix });
+    socket.emit('settings', {
+      maxRate: config.maxRate,
+      burstPrefix: config.burstPrefix,
+      rateRule: rateRule(config.maxRate),
+    });
   });
   const rateControl = createRateControl({
     io,
@@ -137,6 +148,16 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     historyLength: HISTORY_LENGTH,
     redisStallMs: config.redisStallMs ?? 1000,
   });
+  const watcherRelay = config.watcherStatusUrl
+    ? createWatcherRelay({
+        io,
+        log,
+        registry,
+        url: config.watcherStatusUrl,
+        intervalMs: deps.watcherStatus?.intervalMs ?? 1000,
+        timeoutMs: deps.watcherStatus?.timeoutMs ?? 2000,
+      })
+    : undefined;
 
   // socket.io answers /socket.io/ itself, before Express: its answers get the headers that matter there.
   io.engine.on('headers', (headers: Record<string, string>) => {
@@ -171,6 +192,7 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     async close() {
       rateControl.stop();
       relay.close();
+      watcherRelay?.close();
       io.disconnectSockets(true);
       io.engine.close();
       if (server.listening) await closeServer(server, 2000);

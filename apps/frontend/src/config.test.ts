@@ -18,6 +18,7 @@ describe('frontend config', () => {
       rateControl: 'open',
       controlKey: undefined,
       allowedOrigins: [],
+      watcherStatusUrl: undefined,
     });
   });
 
@@ -36,6 +37,7 @@ describe('frontend config', () => {
       RATE_CONTROL: 'key',
       CONTROL_KEY: 'k'.repeat(32),
       ALLOWED_ORIGINS: 'https://hashr.example.com, http://localhost:3000/',
+      WATCHER_STATUS_URL: 'http://istiowatcher.default.svc.cluster.local:9102/status',
     });
     expect(config).toEqual({
       port: 9000,
@@ -51,6 +53,7 @@ describe('frontend config', () => {
       rateControl: 'key',
       controlKey: 'k'.repeat(32),
       allowedOrigins: ['https://hashr.example.com', 'http://localhost:3000'],
+      watcherStatusUrl: 'http://istiowatcher.default.svc.cluster.local:9102/status',
     });
   });
 
@@ -73,6 +76,14 @@ describe('frontend config', () => {
     [{ ALLOWED_ORIGINS: 'https://a.example, ftp://b.example' }, /^ALLOWED_ORIGINS has "ftp:\/\/b.example"/],
     [{ ALLOWED_ORIGINS: 'https://a.example/path' }, /^ALLOWED_ORIGINS has "https:\/\/a.example\/path"/],
     [{ ALLOWED_ORIGINS: '*' }, /^ALLOWED_ORIGINS has "\*"/],
+    [
+      { WATCHER_STATUS_URL: 'istiowatcher:9102/status' },
+      /^WATCHER_STATUS_URL="istiowatcher:9102\/status" is not valid/,
+    ],
+    [
+      { WATCHER_STATUS_URL: 'file:///etc/passwd' },
+      /^WATCHER_STATUS_URL="file:\/\/\/etc\/passwd" is not valid: expected http: or https: URL/,
+    ],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => readConfig(env)).toThrow(ConfigError);
     expect(() => readConfig(env)).toThrow(message);

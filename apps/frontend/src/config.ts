@@ -48,6 +48,8 @@ export interface FrontendConfig {
   controlKey: string | undefined;
   /** Origins (scheme://host[:port]) whose pages may connect besides the page's own. */
   allowedOrigins: string[];
+  /** The watcher's GET /status, relayed to the pages as `watcher`; unset: the page has no watcher panel. */
+  watcherStatusUrl: string | undefined;
 }
 
 /** Reads and checks the environment once; a bad value throws a ConfigError naming the variable. */
@@ -80,6 +82,9 @@ export function readConfig(env: Env): FrontendConfig {
     rateControl,
     controlKey: readControlKey(env, rateControl),
     allowedOrigins: readAllowedOrigins(env),
+    // Configuration only: no page can point the frontend at another address.
+    watcherStatusUrl:
+      envOptional(env, 'WATCHER_STATUS_URL') === undefined ? undefined : envUrl(env, 'WATCHER_STATUS_URL', undefined),
   };
 }
 

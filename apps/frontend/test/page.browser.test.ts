@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CALCULATION_CHANNEL, isPublicPagePath } from '@string-hashr/contract';
 import { type TestRedis, chromiumLaunchOptions, http, startRedis, waitFor } from '@string-hashr/testing';
 import { Redis } from 'ioredis';
+import { rateRule } from '@string-hashr/traffic';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApp, connectPage, metric, startApp } from './support.js';
@@ -98,9 +99,18 @@ describe('the String Hashr page', () => {
     await publisher.publish(CALCULATION_CHANNEL, 'bursty-' + 'B'.repeat(43) + '=');
     const burstRow = page.locator('#hashes [data-origin="burst"]').first();
     await burstRow.waitFor({ timeout: 15_000 });
-    await expect(burstRow.locator('.badge').textContent()).resolves.toBe('burst');
+    await expect(burstRow.locator('.hash-origin').textContent()).resolves.toBe('burst');
     await expect(burstRow.getAttribute('class')).resolves.toContain('list-group-item-warning');
-    await expect(page.locator('#hashes [data-origin="primary"] .badge').first().textContent()).resolves.toBe('primary');
+    await expect(page.locator('#hashes [data-origin="primary"] .hash-origin').first().textContent()).resolves.toBe(
+      'primary',
+    );
+    // The legend is plain text beside swatches, not a badge that looks like a button.
+    expect(await page.locator('.hash-legend').textContent()).toMatch(/computed on primary\s+computed on burst/);
+    expect(await page.locator('#hashes-title .badge, .hash-legend .badge').count()).toBe(0);
+    // No WATCHER_STATUS_URL: no watcher panel, no phase.
+    expect(await page.locator('#watcher-state').isVisible()).toBe(false);
+    expect(await page.locator('#watcher-log').isVisible()).toBe(false);
+    expect(await page.locator('#nav-phase').isVisible()).toBe(false);
 
     // A second page opened afterwards shows the rate in force.
     const second = await context.newPage();
@@ -112,7 +122,18 @@ describe('the String Hashr page', () => {
     await second.fill('#frequency-input', '-5');
     await second.click('#frequency-submit');
     await second.locator('#frequency-error:not(.d-none)').waitFor({ timeout: 15_000 });
-    expect(await second.locator('#frequency-error').textContent()).toMatch(/from 0 to 1000/);
+    // One wording for every bad rate, in the page's words: the page says what the server says.
+    expect(await second.locator('#frequency-error').textContent()).toBe(rateRule(1000));
+    await second.fill('#frequency-input', '');
+    await second.click('#frequency-submit');
+    expect(await second.locator('#frequency-error').textContent()).toBe(rateRule(1000));
+    const refused = await connectPage(frontend.url);
+    try {
+      refused.socket.emit('frequency', { freq: -5 });
+      expect(await refused.next<{ message: string }>('error')).toEqual({ message: rateRule(1000) });
+    } finally {
+      refused.close();
+    }
     expect(await page.locator('#frequency-error').isVisible()).toBe(false);
     await expect(page.locator('#current-rate').textContent()).resolves.toBe('20');
 
@@ -160,6 +181,43 @@ describe('the String Hashr page', () => {
     expect([...requestedPaths].filter((p) => !isPublicPagePath(p))).toEqual([]);
     expect(requestedPaths).toContain('/favicon.svg');
     // Everything ran under the strict CSP: no violation, no console error (the favicon is found too).
+    expect(await problems()).toEqual([]);
+    await context.close();
+  });
+
+  it('the tiles that count results change in the same frame as the hash rows they count', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const problems = await watchForProblems(page);
+    await page.goto(frontend.url);
+    await page.locator('#connection-status', { hasText: 'connected' }).waitFor();
+    await page.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
+    // The totals known (a stats event came), and no result in the last seconds.
+    await page.locator('#stat-results-total', { hasText: /^[\d,]+$/ }).waitFor({ timeout: 15_000 });
+    await page.locator('#stat-burst-share', { hasText: /^–$/ }).waitFor({ timeout: 15_000 });
+    const before = Number((await page.locator('#stat-results-total').textContent())?.replace(/,/g, ''));
+    // What the tiles say at the very moment the tenth burst row is in the list.
+    await page.evaluate(() => {
+      const seen = window as unknown as { atTen?: { share: string; total: string; perSecond: string } };
+      const list = document.getElementById('hashes') as HTMLElement;
+      new MutationObserver(() => {
+        if (seen.atTen || list.querySelectorAll('li[data-origin="burst"]').length < 10) return;
+        const text = (id: string) => document.getElementById(id)?.textContent ?? '';
+        seen.atTen = {
+          share: text('stat-burst-share'),
+          total: text('stat-results-total'),
+          perSecond: text('stat-burst'),
+        };
+      }).observe(list, { childList: true });
+    });
+    for (let i = 0; i < 10; i++) await publisher.publish(CALCULATION_CHANNEL, `bursty-${String(i).repeat(43)}=`);
+    const atTen = await waitFor('ten burst rows', () =>
+      page.evaluate(() => (window as unknown as { atTen?: { share: string; total: string; perSecond: string } }).atTen),
+    );
+    expect(atTen.share).toBe('100%');
+    expect(Number(atTen.total.replace(/,/g, ''))).toBe(before + 10);
+    expect(atTen.perSecond).toBe('5.0');
+    expect(await page.locator('#watcher-share').textContent()).toBe('100%');
     expect(await problems()).toEqual([]);
     await context.close();
   });

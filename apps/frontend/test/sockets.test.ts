@@ -5,7 +5,7 @@
 // whole stats window) that anything earlier must have crossed first.
 import { CALCULATION_CHANNEL } from '@string-hashr/contract';
 import { type TestRedis, http, startRedis, waitFor } from '@string-hashr/testing';
-import type { TrafficStats } from '@string-hashr/traffic';
+import { type TrafficStats, rateRule } from '@string-hashr/traffic';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FrontendDeps } from '../src/app.js';
@@ -64,7 +64,7 @@ describe('frontend sockets (in-process)', () => {
     const second = await page();
     await first.next('frequency', (p: { freq: number }) => p.freq === 0);
     await second.next('frequency', (p: { freq: number }) => p.freq === 0);
-    expect(first.last('settings')).toEqual({ maxRate: 1000, burstPrefix: 'bursty-' });
+    expect(first.last('settings')).toEqual({ maxRate: 1000, burstPrefix: 'bursty-', rateRule: rateRule(1000) });
 
     await expect(setRate(first, 20)).resolves.toEqual({ ok: true, freq: 20 });
     await first.next('frequency', (p: { freq: number }) => p.freq === 20);
@@ -115,7 +115,8 @@ describe('frontend sockets (in-process)', () => {
 
     sender.socket.emit('frequency', ...args);
     const error = await sender.next<{ message: string }>('error', () => true, { from: mark });
-    expect(error.message).toMatch(/freq|frequency/);
+    // One wording for every bad rate, the page's own, with no field name of the protocol.
+    expect(error.message).toBe(rateRule(1000));
     // Barriers: the server handled the bad event before these acknowledgements.
     await expect(setRate(sender, 7)).resolves.toEqual({ ok: true, freq: 7 });
     await setRate(other, 7);

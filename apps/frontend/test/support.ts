@@ -277,7 +277,12 @@ export function metric(text: string, series: string): number | undefined {
 export async function startInProcessFrontend(
   redisUrl: string,
   cleanups: Array<() => Promise<unknown> | unknown>,
-  options: { config?: Partial<FrontendDeps['config']>; statsIntervalMs?: number; sinkStatus?: number | null } = {},
+  options: {
+    config?: Partial<FrontendDeps['config']>;
+    statsIntervalMs?: number;
+    sinkStatus?: number | null;
+    watcherStatus?: FrontendDeps['watcherStatus'];
+  } = {},
 ) {
   const lines: string[] = [];
   const log = createLogger('frontend', (line) => lines.push(line));
@@ -304,6 +309,7 @@ export async function startInProcessFrontend(
     subscriber,
     sendToProcessor: processor.send,
     statsIntervalMs: options.statsIntervalMs ?? 1000,
+    watcherStatus: options.watcherStatus,
   });
   cleanups.push(() => frontend.close());
   const url = `http://127.0.0.1:${await listen(frontend.server, 0, '127.0.0.1')}`;

@@ -60,6 +60,10 @@ export interface WatcherConfig {
   router: RouterConfig;
   virtualService: VirtualServiceRef;
   dryRun: boolean;
+  /** WATCHER_LOG_TICKS: a log line on every tick, not only changes and the summary. */
+  logTicks: boolean;
+  /** WATCHER_LOG_SUMMARY_SECONDS: a one-line summary this often (ms); 0: never. */
+  summaryMs: number;
   leaderElection: { enabled: boolean; leaseName: string; identity: string; leaseDurationSeconds: number };
 }
 
@@ -152,6 +156,8 @@ export function loadConfig(env: Env): WatcherConfig {
     router,
     virtualService,
     dryRun,
+    logTicks: envBoolean(env, 'WATCHER_LOG_TICKS', false),
+    summaryMs: envSeconds(env, 'WATCHER_LOG_SUMMARY_SECONDS', 30) * 1000,
     leaderElection: {
       // Only the Kubernetes router has replicas to coordinate; a dry run writes nothing, not even a Lease.
       enabled: envBoolean(env, 'WATCHER_LEADER_ELECTION', true) && routerKind === 'kubernetes' && !dryRun,

@@ -48,8 +48,12 @@ if (process.argv.includes('--once')) {
       resyncMs: config.resyncMs,
       log,
       metrics,
+      identity: config.leaderElection.identity,
+      dryRun: config.dryRun,
+      logTicks: config.logTicks,
+      summaryMs: config.summaryMs,
     });
-    const server = createServer(createAdminApp({ registry, isReady: watcher.isReady }));
+    const server = createServer(createAdminApp({ registry, isReady: watcher.isReady, status: watcher.status }));
     const port = await listen(server, config.port);
     log.info('started', {
       port,

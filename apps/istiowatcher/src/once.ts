@@ -44,7 +44,15 @@ export async function once(config: WatcherConfig, log: Logger): Promise<number> 
     router: config.router.kind,
     dryRun: true,
   });
-  const watcher = createWatcher({ ...parts, policy: config.policy, intervalMs: config.intervalMs, log, metrics });
+  const watcher = createWatcher({
+    ...parts,
+    policy: config.policy,
+    intervalMs: config.intervalMs,
+    log,
+    metrics,
+    logTicks: true,
+    summaryMs: 0,
+  });
   let report = await watcher.tick();
   if (report.outcome === 'warming-up') {
     // The scrape source needs two samples to make a rate.

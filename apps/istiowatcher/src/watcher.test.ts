@@ -36,6 +36,8 @@ function harness(options: {
   dryRun?: boolean;
   policy?: Partial<PolicySettings>;
   now?: number;
+  logTicks?: boolean;
+  summaryMs?: number;
 }) {
   const memory = memoryRouter({ weights: options.start ?? NATURAL, annotations: options.annotations });
   const lines: string[] = [];
@@ -68,6 +70,9 @@ function harness(options: {
     log,
     metrics: watcherMetrics(registry, { mode: 'switch', source: 'script', router: 'memory', dryRun: false }),
     now: () => now,
+    identity: 'test-host',
+    logTicks: options.logTicks ?? true,
+    summaryMs: options.summaryMs ?? 0,
   });
   const ticks = async (n: number) => {
     const reports = [];
@@ -437,5 +442,102 @@ describe('outside edits and the operator', () => {
     expect(h.memory.events).toEqual([
       expect.objectContaining({ reason: 'Suspended', message: expect.stringMatching(/pin="cloud"/) }),
     ]);
+  });
+});
+
+describe('a readable log (WATCHER_LOG_TICKS off, the default)', () => {
+  it('logs the changes, a line when the kind of tick changes, and a summary every 30 s; no line per tick', async () => {
+    const empty: Reading = { kind: 'no-data' };
+    const h = harness({
+      logTicks: false,
+      summaryMs: 30_000,
+      policy: { noDataHoldMs: 60_000 },
+      readings: [...many(20, rate(12)), ...many(5, rate(30)), ...many(10, empty), ...many(26, rate(30))],
+    });
+    await h.ticks(61);
+    const lines = h.lines.filter((l) => !/read the state in force|took ownership/.test(l));
+    expect(lines.map((l) => l.replace(/^\S+ (\w+) test: (\S+( \S+)*?) (rps|ticks)=.*/, '$1 $2'))).toEqual([
+      'info weights changed',
+      'warn no data: the weights are held',
+      'info summary',
+      'info summary',
+    ]);
+    // The summary says what the 30 ticks read and did.
+    expect(lines[2]).toMatch(
+      /summary ticks=30 role=leader rps=no-data rpsMin=12\.000 rpsMax=30\.000 unread=no-data:5 weights=0\/100 phase=burst changes=1 outcomes=held:29,changed:1 kind=no-data-hold reason=/,
+    );
+    expect(lines[3]).toMatch(
+      /summary ticks=30 role=leader rps=30\.000 rpsMin=30\.000 rpsMax=30\.000 unread=no-data:5 weights=0\/100 phase=burst changes=0 outcomes=held:30 kind=hold reason="30\.00 req\/s above high threshold 15: stay 0\/100"/,
+    );
+  });
+
+  it('with WATCHER_LOG_TICKS every tick has its line', async () => {
+    const h = harness({ logTicks: true, readings: many(5, rate(12)) });
+    await h.ticks(5);
+    expect(h.lines.filter((l) => / info test: tick rps=12\.000/.test(l))).toHaveLength(5);
+  });
+});
+
+describe('the status (GET /status)', () => {
+  it('says what the loop did: the weights, the decision, the pending change, and the changes made, newest first', async () => {
+    const h = harness({ readings: [rate(30), rate(30), rate(30), rate(3)], policy: { samplesDown: 3 } });
+    await h.ticks(1);
+    let status = h.watcher.status();
+    expect(status).toMatchObject({
+      leadership: { role: 'leader', identity: 'test-host', token: 'test-host' },
+      phase: 'natural',
+      weights: NATURAL,
+      pending: { direction: 'up', samples: 1, samplesNeeded: 2 },
+      changes: [],
+      rate: { reading: 'value', rps: 30 },
+    });
+    await h.ticks(3);
+    status = h.watcher.status();
+    expect(status).toMatchObject({
+      phase: 'burst',
+      weights: ALL_BURST,
+      pending: { direction: 'down', samples: 1, samplesNeeded: 3 },
+      changes: [
+        { from: NATURAL, to: ALL_BURST, reason: '30.00 req/s above high threshold 15', kind: 'change', by: 'watcher' },
+      ],
+    });
+    expect(status.changes[0]?.at).toBe(new Date(T0 + 1000).toISOString());
+  });
+
+  it('an outside edit is among the changes; the record read at start is too, once', async () => {
+    const h = harness({
+      start: ALL_BURST,
+      annotations: {
+        [A('phase')]: 'burst',
+        [A('changed-at')]: new Date(T0 - 5000).toISOString(),
+        [A('reason')]: '31.00 req/s above high threshold 15: 100/0 -> 0/100',
+      },
+      readings: many(6, rate(12)),
+    });
+    await h.ticks(2);
+    h.memory.failNext(new RouterError('timeout', 'no answer'));
+    await h.ticks(1);
+    expect(h.watcher.status().problem).toMatch(/cannot read the VirtualService: no answer/);
+    await h.ticks(1);
+    expect(h.watcher.status().problem).toBeNull();
+    h.memory.edit({ weights: { primary: 50, burst: 50 } });
+    await h.ticks(1);
+    expect(h.watcher.status().changes.map((c) => [c.by, c.kind, c.from, c.to])).toEqual([
+      ['outside', 'outside-edit', ALL_BURST, { primary: 50, burst: 50 }],
+      ['record', 'recorded', null, ALL_BURST],
+    ]);
+  });
+
+  it('a standby says so, with the rate it reads and no object', async () => {
+    const { leadership } = testLeadership({ leading: false, token: 'w-0/1', confirms: false });
+    const h = harness({ readings: many(2, rate(30)), leadership });
+    await h.ticks(2);
+    expect(h.watcher.status()).toMatchObject({
+      leadership: { role: 'standby', token: null },
+      phase: null,
+      weights: null,
+      pending: null,
+      rate: { reading: 'value', rps: 30 },
+    });
   });
 });

@@ -9,12 +9,15 @@ import {
 } from '@string-hashr/policy';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import type { OperatorControl, RouteState } from '@string-hashr/kube-objects';
-import type { Logger } from '@string-hashr/runtime';
+import type { LogFields, Logger } from '@string-hashr/runtime';
 import type { Leadership } from './leader.js';
 import type { WatcherMetrics } from './metrics.js';
 import { decisionLine, healthText, observationOf, readText } from './observe.js';
 import { RouterError, type RouteEvent, type Router } from './routers/router.js';
 import type { MetricSource } from './sources/source.js';
+import { buildStatus, type ChangeEntry, type LastTick } from './status.js';
+import { openSummary, summaryLine, summarizeTick, type TickSummary } from './tick-summary.js';
+import { WATCHER_STATUS_CHANGES, type WatcherStatus } from '@string-hashr/contract';
 
 export interface WatcherDeps {
   source: MetricSource;
@@ -28,6 +31,14 @@ export interface WatcherDeps {
   resyncMs?: number;
   /** Wall-clock ms: decisions, `changed-at` and the dwell across restarts. */
   now?: () => number;
+  /** This replica's name (the Lease holder identity), for the status. */
+  identity?: string;
+  /** WATCHER_DRY_RUN, for the status (the router is already wrapped). */
+  dryRun?: boolean;
+  /** A log line on every tick (WATCHER_LOG_TICKS); otherwise changes, a line when the kind of tick changes, and the summary. */
+  logTicks?: boolean;
+  /** A one-line summary this often (ms); 0: never. */
+  summaryMs?: number;
 }
 
 /** What one tick did, for the log, `--once` and tests. */
@@ -44,6 +55,8 @@ export interface TickReport {
   decision?: Decision;
   outcome:
     'standby' | 'warming-up' | 'held' | 'changed' | 'suspended' | 'router-error' | 'conflict' | 'lost-leadership';
+  /** When the policy decided (ms), when it did. */
+  at?: number;
 }
 
 const text = (w: Weights) => `${w.primary}/${w.burst}`;
@@ -83,6 +96,29 @@ export function createWatcher(deps: WatcherDeps) {
   let reportedProblems = '';
   let suspended = false;
   const recording = new Set<Promise<void>>();
+  const logTicks = deps.logTicks ?? false;
+  const summaryMs = deps.summaryMs ?? 30_000;
+  /** The last tick's reading and decision, and the changes made (newest last), for /status. */
+  let lastTick: LastTick | undefined;
+  const changes: ChangeEntry[] = [];
+  let summary: TickSummary | undefined;
+  /** The kind of the last tick logged without a change: a quiet log says only when it changes. */
+  let quietKind: string | undefined;
+  /** The last router failure's message, and the last tick's problem with the object (for /status). */
+  let routerProblem: string | undefined;
+  let problem: string | undefined;
+
+  function remember(change: ChangeEntry): void {
+    changes.push(change);
+    if (changes.length > WATCHER_STATUS_CHANGES) changes.shift();
+  }
+
+  /** A tick's line without a change: every tick with WATCHER_LOG_TICKS, else only when its kind is new and not a plain hold. */
+  function tickLine(kind: string, level: 'info' | 'warn', message: string, fields: LogFields): void {
+    const shown = logTicks || (kind !== quietKind && kind !== 'hold');
+    quietKind = kind;
+    if (shown) log[level](message, fields);
+  }
 
   function forget(): void {
     state = undefined;
@@ -99,6 +135,7 @@ export function createWatcher(deps: WatcherDeps) {
     const kind = err instanceof RouterError ? err.kind : 'api';
     metrics.errors.inc({ kind: `router_${kind}` });
     const message = `${doing}: ${(err as Error).message}`;
+    routerProblem = message;
     // The same failure every second would drown the log: repeat it at most every 30 s.
     if (message !== lastRouterError.message || now() - lastRouterError.at >= 30_000) {
       const repeats = message === lastRouterError.message ? lastRouterError.repeats : 0;
@@ -133,6 +170,9 @@ export function createWatcher(deps: WatcherDeps) {
     reportedProblems = problems;
     if (!known || !state) {
       state = resume(object);
+      const { changedAt, reason } = object.record;
+      if (changedAt !== undefined && reason !== undefined && !changes.some((c) => c.at === changedAt))
+        remember({ at: changedAt, to: object.weights, reason, kind: 'recorded', by: 'record' });
       log.info('read the state in force', {
         weights: text(object.weights),
         phase: object.record.phase ?? 'none',
@@ -149,6 +189,14 @@ export function createWatcher(deps: WatcherDeps) {
       });
       metrics.outsideEdits.inc();
       record({ type: 'Warning', reason: 'OutsideEdit', message });
+      remember({
+        at: now(),
+        from: known.weights,
+        to: object.weights,
+        reason: 'changed outside the watcher, taken as the new state',
+        kind: 'outside-edit',
+        by: 'outside',
+      });
       state = resume(object);
     } else if (!sameRecord(object, known)) {
       // Same weights, another record (e.g. another leader wrote): the record is the truth.
@@ -222,7 +270,7 @@ export function createWatcher(deps: WatcherDeps) {
     }
   }
 
-  async function tick(): Promise<TickReport> {
+  async function runTick(): Promise<TickReport> {
     const leading = leadership.isLeader();
     metrics.isLeader.set(leading ? 1 : 0);
     const token = leading ? leadership.token() : undefined;
@@ -260,7 +308,11 @@ export function createWatcher(deps: WatcherDeps) {
     const weights = object.weights;
     const control = object.control;
     if (!observation) {
-      log.info('tick', { rps: read, weights: text(weights), reason: 'source warming up, no decision' });
+      tickLine('warming-up', 'info', 'warming up', {
+        rps: read,
+        weights: text(weights),
+        reason: 'source warming up, no decision',
+      });
       succeeded();
       return { read, reading, health, weights, control, outcome: 'warming-up' };
     }
@@ -315,6 +367,15 @@ export function createWatcher(deps: WatcherDeps) {
       }
       const up = decision.weights.burst > weights.burst;
       metrics.transitions.inc({ direction: up ? 'up' : 'down' });
+      remember({
+        at,
+        from: weights,
+        to: decision.weights,
+        reason: decision.reason,
+        kind: decision.kind,
+        by: 'watcher',
+      });
+      quietKind = undefined;
       const line = decisionLine(decision);
       log[line.level](line.message, { ...fields, phase: decision.phase, owner: token });
       record({
@@ -332,14 +393,67 @@ export function createWatcher(deps: WatcherDeps) {
     } else {
       // A change the object already shows is logged as a tick, not as "weights changed".
       const line = decision.changed ? { level: 'info' as const, message: 'tick' } : decisionLine(decision);
-      log[line.level](line.message, fields);
+      tickLine(decision.kind, line.level, line.message, fields);
     }
     state = decision.state;
     metrics.setWeights(state.weights);
     metrics.setPhase(decision.phase);
     if (observation.traffic.kind !== 'failure') succeeded();
     const outcome = change ? 'changed' : decision.kind === 'suspended' ? 'suspended' : 'held';
-    return { read, reading, health, weights, control, decision, outcome };
+    return { read, reading, health, weights, control, decision, outcome, at };
+  }
+
+  /** One tick, remembered for /status and counted into the periodic summary. */
+  async function tick(): Promise<TickReport> {
+    const report = await runTick();
+    const at = report.at ?? now();
+    problem =
+      report.outcome === 'router-error'
+        ? routerProblem
+        : report.outcome === 'conflict'
+          ? 'the VirtualService changed while writing it; it is read again and the decision made again'
+          : report.outcome === 'lost-leadership'
+            ? 'lost leadership before acting; nothing was written'
+            : undefined;
+    if (report.reading) lastTick = { at, reading: report.reading, health: report.health, decision: report.decision };
+    if (summaryMs > 0) {
+      // The summary of the period that ends as this tick begins a new one.
+      if (summary && at - summary.since >= summaryMs) {
+        const { message, fields } = summaryLine(summary, {
+          weights: state?.weights,
+          phase: state?.phase,
+          leader: leadership.isLeader(),
+        });
+        log.info(message, fields);
+        summary = undefined;
+      }
+      summary = summarizeTick(summary ?? openSummary(at), report);
+    }
+    return report;
+  }
+
+  /** What GET /status says now. */
+  function status(): WatcherStatus {
+    const leader = leadership.isLeader();
+    return buildStatus({
+      now: now(),
+      policy: deps.policy,
+      dryRun: deps.dryRun ?? false,
+      leadership: { leader, identity: deps.identity ?? 'unknown', token: leadership.token() },
+      object:
+        leader && known
+          ? {
+              weights: known.weights,
+              phase: known.record.phase,
+              reason: known.record.reason,
+              control: known.control,
+            }
+          : undefined,
+      state: leader ? state : undefined,
+      last: lastTick,
+      problem,
+      changes,
+    });
   }
 
   async function loop(): Promise<void> {
@@ -373,6 +487,7 @@ export function createWatcher(deps: WatcherDeps) {
       return lastSuccessAt !== undefined && now() - lastSuccessAt <= Math.max(3 * deps.intervalMs, 5000);
     },
     weights: () => state?.weights,
+    status,
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);

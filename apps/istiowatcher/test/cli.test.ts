@@ -13,7 +13,7 @@ import {
   waitFor,
   type IstioExporter,
 } from '@string-hashr/testing';
-import { BURST_ANNOTATIONS } from '@string-hashr/contract';
+import { BURST_ANNOTATIONS, WATCHER_STATUS_PATH, parseWatcherStatus } from '@string-hashr/contract';
 import {
   MAIN_JS,
   VS_FILE_HEADER,
@@ -150,6 +150,8 @@ describe('istiowatcher (built)', () => {
       POD_NAME: 'local-watcher',
       WATCHER_SAMPLES: '2',
       WATCHER_MIN_DWELL_SECONDS: '1',
+      // This test counts the ticks that say what the orders do.
+      WATCHER_LOG_TICKS: 'true',
     });
     const ticksSaying = (text: string) =>
       proc
@@ -197,6 +199,107 @@ describe('istiowatcher (built)', () => {
       annotateVsFile(file, { [BURST_ANNOTATIONS.pin]: 'natural' });
       await waitFor('pinned natural', () => vsFileWeights(file).primary === 100, 10_000, 100);
       expect(vsFileAnnotations(file)[BURST_ANNOTATIONS.reason]).toMatch(/pinned natural/);
+    } finally {
+      exporter.setRate(30);
+      expect(await proc.stop()).toBe(0);
+    }
+  });
+
+  it('GET /status says what it does and why (the shape readers check), and the log stays quiet: changes and a summary', async () => {
+    const file = vsFile();
+    const port = await freePort();
+    const proc = startNodeApp(MAIN_JS, {
+      ...scrapeEnv(file),
+      PORT: String(port),
+      POD_NAME: 'status-watcher',
+      WATCHER_SAMPLES: '3',
+      WATCHER_SAMPLES_DOWN: '2',
+      WATCHER_MIN_DWELL_SECONDS: '1',
+      WATCHER_MIN_DWELL_DOWN_SECONDS: '30',
+      WATCHER_LOG_SUMMARY_SECONDS: '2',
+    });
+    const status = async () => {
+      const res = await http(`http://127.0.0.1:${port}${WATCHER_STATUS_PATH}`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const parsed = parseWatcherStatus(JSON.parse(res.body));
+      if (!parsed.ok) throw new Error(`not a status: ${parsed.problem}\n${res.body}`);
+      return parsed.status;
+    };
+    try {
+      // On its way up: samples so far of those needed, toward 0/100.
+      const climbing = await waitFor(
+        'a pending change up',
+        async () => {
+          const s = await status();
+          return s.pending?.direction === 'up' ? s : undefined;
+        },
+        20_000,
+        100,
+      );
+      expect(climbing).toMatchObject({
+        mode: 'switch',
+        dryRun: false,
+        leadership: { role: 'leader', identity: 'status-watcher', token: 'status-watcher' },
+        phase: 'natural',
+        weights: { primary: 100, burst: 0 },
+        thresholds: { highRps: 15, lowRps: 10, primaryCapacityRps: null, weightStep: null },
+        rate: { reading: 'value', error: null },
+        pending: { direction: 'up', to: { primary: 0, burst: 100 }, samplesNeeded: 3 },
+        health: { gate: 'off', failuresNeeded: 2, minSuccessRate: 0.95 },
+        suspend: false,
+        pin: null,
+      });
+      expect(climbing.rate.rps).toBeGreaterThan(20);
+      await waitFor('burst', () => vsFileWeights(file).burst === 100, 20_000, 100);
+
+      // Coming back is held by the 30 s dwell: the status counts it down.
+      exporter.setRate(3);
+      const held = await waitFor(
+        'a pending change down, held by the dwell',
+        async () => {
+          const s = await status();
+          return s.pending?.direction === 'down' && s.pending.samples >= 2 ? s : undefined;
+        },
+        20_000,
+        100,
+      );
+      expect(held).toMatchObject({
+        phase: 'burst',
+        weights: { primary: 0, burst: 100 },
+        reason: expect.stringMatching(/below low threshold 10: dwell \d+\.\ds of 30\.0s before 100\/0/),
+        pending: { direction: 'down', to: { primary: 100, burst: 0 }, samplesNeeded: 2 },
+        health: { gate: 'on' },
+        changes: [
+          {
+            from: { primary: 100, burst: 0 },
+            to: { primary: 0, burst: 100 },
+            reason: expect.stringMatching(/^\d+\.\d\d req\/s above high threshold 15$/),
+            kind: 'change',
+            by: 'watcher',
+          },
+        ],
+      });
+      expect(held.pending?.dwellLeftMs).toBeGreaterThan(0);
+      expect(held.pending?.dwellLeftMs).toBeLessThanOrEqual(30_000);
+      expect(Date.parse(held.changes[0]?.at ?? '')).toBe(
+        Date.parse(vsFileAnnotations(file)[BURST_ANNOTATIONS.changedAt] ?? ''),
+      );
+
+      // Other paths of the admin port are not the status; the status takes no method but GET (and HEAD).
+      expect((await http(`http://127.0.0.1:${port}/status/x`)).status).toBe(404);
+      expect((await http(`http://127.0.0.1:${port}/status`, { method: 'POST' })).status).toBe(404);
+
+      await waitFor(
+        'a summary line',
+        () => / info istiowatcher: summary ticks=\d+ role=leader /.test(proc.output()),
+        10_000,
+        100,
+      );
+      const lines = proc.output().split('\n');
+      expect(lines.filter((l) => / istiowatcher: tick /.test(l))).toEqual([]);
+      expect(lines.filter((l) => / istiowatcher: weights changed /.test(l))).toHaveLength(1);
     } finally {
       exporter.setRate(30);
       expect(await proc.stop()).toBe(0);

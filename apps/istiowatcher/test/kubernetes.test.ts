@@ -120,6 +120,8 @@ function watcher(options: {
     log,
     metrics,
     now: options.now,
+    // These tests count what each tick decided in the log.
+    logTicks: true,
   });
   cleanups.push(() => w.stop());
   return { ...w, registry };

@@ -136,6 +136,8 @@ export async function startFileWatcher(
     WATCHER_INTERVAL_SECONDS: '1',
     WATCHER_ROUTER: 'file',
     WATCHER_VS_FILE: file,
+    // These tests read the decisions of every tick from the log.
+    WATCHER_LOG_TICKS: 'true',
     ...env,
   });
   await waitFor(

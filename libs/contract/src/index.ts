@@ -2,4 +2,5 @@ export * from './workloads.js';
 export * from './results.js';
 export * from './mesh.js';
 export * from './watcher.js';
+export * from './watcher-status.js';
 export * from './security.js';

@@ -12,6 +12,8 @@ export const SERVICES = {
   worker: { name: 'worker-service', port: 80 },
   frontend: { name: 'frontend-service', port: 80 },
   redis: { name: 'redis-cache-service', port: PORTS.redis },
+  /** The watcher's admin port inside the mesh: the frontend reads its GET /status there. */
+  istiowatcher: { name: 'istiowatcher', port: PORTS.istiowatcher },
 } as const;
 
 export const DEPLOYMENTS = {

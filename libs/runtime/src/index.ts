@@ -14,3 +14,4 @@ export { listen, listenFailure, closeServer, runMain, StartError } from './lifec
 export { redactUrl, redactCredentials } from './redact.js';
 export { createMetricsRegistry, metricsHandler } from './metrics.js';
 export { loadDotenv } from './dotenv.js';
+export { fetchJson, type JsonRead } from './fetch-json.js';

@@ -19,3 +19,4 @@ export {
   type RecordedCall,
   type StalledRequest,
 } from './api-server-double.js';
+export { sampleWatcherStatus } from './watcher-status.js';

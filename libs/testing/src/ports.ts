@@ -43,7 +43,12 @@ export async function waitFor<T>(
 }
 
 /** GET/POST on loopback with fetch; resolves to status and body text, never throws on HTTP errors. */
-export async function http(url: string, init?: RequestInit): Promise<{ status: number; body: string }> {
+export async function http(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: string; headers: Record<string, string> }> {
   const res = await fetch(url, init);
-  return { status: res.status, body: await res.text() };
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => (headers[name] = value));
+  return { status: res.status, body: await res.text(), headers };
 }

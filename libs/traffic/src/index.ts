@@ -8,7 +8,7 @@ export {
   type Tick,
   type TickOptions,
 } from './scheduler.js';
-export { validateFrequency, type FrequencyCheck } from './frequency.js';
+export { rateRule, validateFrequency, type FrequencyCheck } from './frequency.js';
 export { RateCap } from './rate-cap.js';
 export { fullBucket, takeToken, type TokenBucket, type BucketLimits } from './token-bucket.js';
 export {

@@ -47,6 +47,7 @@ export const DURATION_BOUNDS = {
   WATCHER_HEALTH_COOLDOWN_SECONDS: { min: 0, max: DAY_SECONDS },
   WATCHER_STEP_SECONDS: { min: 0, max: 3600 },
   WATCHER_NO_DATA_HOLD_SECONDS: { min: 0, max: DAY_SECONDS },
+  WATCHER_LOG_SUMMARY_SECONDS: { min: 0, max: 3600 },
 } as const;
 
 /** A duration setting in seconds, within its DURATION_BOUNDS. */

@@ -15,7 +15,8 @@ import { PORT_VARIABLES, readStackConfig, type StackConfig, type StackPorts } fr
 import { planStack, prometheusConfig, statusBlock } from './plan.js';
 import { runningStack, takeLock } from './lock.js';
 import { launch, stopAll, waitHealthy, type Running } from './supervisor.js';
-import { WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
+import { followChanges } from './follow.js';
+import { WATCHER_STATUS_PATH, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const log = createLogger('local-stack');
@@ -69,6 +70,7 @@ async function checkPorts(config: StackConfig, withPrometheus: boolean): Promise
 }
 
 async function main(): Promise<void> {
+  const startedAt = Date.now();
   loadDotenv();
   const config = readStackConfig(process.env);
   const pageUrl = `http://127.0.0.1:${config.ports.frontend}`;
@@ -136,10 +138,12 @@ async function main(): Promise<void> {
   const releaseLock = takeLock(config.lockFile, pageUrl);
   const running: Running[] = [];
   let stopping = false;
+  let stopFollowing = () => {};
   const width = Math.max(...components.map((c) => c.name.length));
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    stopFollowing();
     log.info('stopping every component');
     await stopAll(running);
     releaseLock();
@@ -165,6 +169,8 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(statusBlock(config, components, off));
+  // Under the block, each weight change as one line with its reason.
+  stopFollowing = followChanges(`http://127.0.0.1:${config.ports.watcher}${WATCHER_STATUS_PATH}`, { since: startedAt });
 }
 
 main().catch((err) => {

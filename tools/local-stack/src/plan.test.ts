@@ -22,8 +22,11 @@ describe('planStack', () => {
       MESH_VS_FILE: '/state/vs.yaml',
       MESH_PRIMARY_URL: 'http://127.0.0.1:8081',
       MESH_BURST_URL: 'http://127.0.0.1:8082',
+      MESH_LOG_WEIGHTS: 'false',
     });
     expect(byName('frontend').env.PROCESSOR_URL).toBe('http://127.0.0.1:15001');
+    // The page shows the watcher's state: the frontend relays the watcher's status.
+    expect(byName('frontend').env.WATCHER_STATUS_URL).toBe('http://127.0.0.1:9102/status');
     expect(byName('istiowatcher').env).toMatchObject({
       WATCHER_ROUTER: 'file',
       WATCHER_VS_FILE: '/state/vs.yaml',
@@ -78,5 +81,6 @@ describe('prometheusConfig and statusBlock', () => {
     for (const name of ['worker', 'burst-worker', 'mesh', 'frontend', 'istiowatcher'])
       expect(block).toMatch(new RegExp(`\\n  ${name} +\\S`));
     expect(block).toContain('off: Prometheus (not installed)');
+    expect(block).toContain('Each weight change the watcher makes is printed below as one line');
   });
 });

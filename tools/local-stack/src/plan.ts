@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { StackConfig, StackPorts } from './config.js';
-import { BURST_PREFIX } from '@string-hashr/contract';
+import { BURST_PREFIX, WATCHER_STATUS_PATH } from '@string-hashr/contract';
 import { localRedisServerArgs } from '@string-hashr/redis';
 
 /** One process of the local stack: how to start it and how to know it is up. */
@@ -66,6 +66,8 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
       MESH_VS_FILE: facts.vsFile,
       MESH_PRIMARY_URL: local(ports.worker),
       MESH_BURST_URL: local(ports.burstWorker),
+      // The stack prints each change under its status block, from the watcher: one line, not two.
+      MESH_LOG_WEIGHTS: 'false',
     },
     health: { kind: 'http', url: `${local(ports.mesh)}/stats/prometheus` },
     shows: `${local(ports.mesh)} (weights from ${facts.vsFile})`,
@@ -74,7 +76,13 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
     name: 'frontend',
     command: facts.node,
     args: [app('frontend')],
-    env: { PORT: String(ports.frontend), REDIS_URL: facts.redisUrl, PROCESSOR_URL: local(ports.mesh) },
+    env: {
+      PORT: String(ports.frontend),
+      REDIS_URL: facts.redisUrl,
+      PROCESSOR_URL: local(ports.mesh),
+      // The page shows what the watcher decides and why.
+      WATCHER_STATUS_URL: `${local(ports.watcher)}${WATCHER_STATUS_PATH}`,
+    },
     health: { kind: 'http', url: `${local(ports.frontend)}/_healthz` },
     shows: local(ports.frontend),
   });
@@ -109,7 +117,7 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
         : { WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: scrapeUrl }),
     },
     health: { kind: 'http', url: `${local(ports.watcher)}/healthz` },
-    shows: `${local(ports.watcher)}/metrics (${facts.prometheusBinary ? 'reads Prometheus' : 'scrapes the mesh stand-in directly'}, file router)`,
+    shows: `${local(ports.watcher)}${WATCHER_STATUS_PATH} (${facts.prometheusBinary ? 'reads Prometheus' : 'scrapes the mesh stand-in directly'}, file router; also /metrics)`,
   });
   return components;
 }
@@ -149,6 +157,7 @@ export function statusBlock(config: StackConfig, components: Component[], off: s
     ...(off.length ? ['', ...off.map((o) => `  off: ${o}`)] : []),
     '',
     '  Type a rate above 15 req/s to see bursty- hashes; Ctrl-C stops everything.',
+    '  Each weight change the watcher makes is printed below as one line, with its reason.',
     '=================================================================',
     '',
   ];

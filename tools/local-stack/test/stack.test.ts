@@ -31,6 +31,21 @@ function newestOrigins(page: Page, n = 10): Promise<string[]> {
   );
 }
 
+/** The threshold lines on the page's rate chart: label, hidden, the level at each end. */
+function thresholdLines(page: Page) {
+  return page.evaluate(() => {
+    type Dataset = { label: string; hidden?: boolean; data: Array<{ y: number }> };
+    const chart = (
+      window as unknown as { Chart: { getChart(c: Element | null): { data: { datasets: Dataset[] } } } }
+    ).Chart.getChart(document.getElementById('rate-chart'));
+    return chart.data.datasets
+      .filter((d) => /threshold/.test(d.label))
+      .map((d) => ({ label: d.label, hidden: Boolean(d.hidden), levels: d.data.map((p) => p.y) }));
+  });
+}
+
+const PHONE = { width: 390, height: 844 };
+
 /** A short cool-down, so the test sees the burst come back. */
 const COOLDOWN_SECONDS = 10;
 
@@ -95,11 +110,52 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     expect(await page.locator('#hashes > li:first-child .hash-text').textContent()).toMatch(
       /^bursty-[A-Za-z0-9+/]{43}=$/,
     );
-    // The screenshot in the README: `UPDATE_SCREENSHOT=1 npx nx test local-stack` refreshes it.
-    await sleep(3000);
+
+    // Why: the watcher's phase and reason, the decision in its log, the thresholds on the chart.
+    await page.locator('#watcher-phase', { hasText: /^burst$/ }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#nav-phase').textContent()).toBe('burst');
+    expect(await page.locator('#watcher-reason').textContent()).toMatch(/req\/s above high threshold 15/);
+    expect(await page.locator('#watcher-weights').textContent()).toBe('0/100');
+    expect(await page.locator('#watcher-log li').first().textContent()).toMatch(
+      /^\d\d:\d\d:\d\d 100\/0 → 0\/100 \d+\.\d\d req\/s above high threshold 15$/,
+    );
+    expect(await thresholdLines(page)).toEqual([
+      { label: 'High threshold 15 req/s', hidden: false, levels: [15, 15] },
+      { label: 'Low threshold 10 req/s', hidden: false, levels: [10, 10] },
+    ]);
+
+    // The screenshots in the README: `UPDATE_SCREENSHOT=1 npx nx integration local-stack` refreshes them
+    // (after half a minute of the burst on the chart; a few seconds otherwise, for a look at tmp/).
+    await sleep(process.env.UPDATE_SCREENSHOT ? 30_000 : 3000);
     const dir = process.env.UPDATE_SCREENSHOT ? path.join(repoRoot, 'docs') : path.join(repoRoot, 'tmp');
     mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: path.join(dir, 'screenshot-burst.png') });
+    await page.screenshot({ path: path.join(dir, 'screenshot-wide.png') });
+
+    // On a phone the first screen shows the rate, the watcher's state and the newest hashes.
+    const phone = await (await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true })).newPage();
+    await phone.goto(stack.pageUrl);
+    await phone.locator('#watcher-phase', { hasText: /^burst$/ }).waitFor({ timeout: 10_000 });
+    await phone.locator('#hashes > li:nth-child(5)').waitFor({ timeout: 10_000 });
+    for (const selector of [
+      '#frequency-input',
+      '#current-rate',
+      '#watcher-phase',
+      '#watcher-reason',
+      '#hashes > li:first-child',
+      '#hashes > li:nth-child(3)',
+    ]) {
+      const box = await phone.locator(selector).boundingBox();
+      expect(box, selector).not.toBeNull();
+      expect(box && box.y >= 0 && box.y + box.height <= PHONE.height, `${selector} at ${JSON.stringify(box)}`).toBe(
+        true,
+      );
+    }
+    // A whole hash on one line: not cut short, not wrapped.
+    const row = await phone.locator('#hashes > li:first-child .hash-text').boundingBox();
+    expect(row?.height).toBeLessThan(20);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await phone.screenshot({ path: path.join(dir, 'screenshot-phone.png') });
+    await phone.context().close();
   });
 
   it('losing the burst worker at 30 req/s rolls back: within 15 s 100/0 and new hashes primary, and the watcher says why; a new one: after the cool-down it bursts again', async () => {
@@ -167,7 +223,7 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     expect(second).not.toMatch(/EADDRINUSE/);
   });
 
-  it('comes back at 3 req/s: within 60 s the newest hashes are all primary', async () => {
+  it('comes back at 3 req/s: within 60 s the newest hashes are all primary, and the page says natural and why', async () => {
     await setRate(page, 3);
     await waitFor(
       'the newest 5 hashes to be primary',
@@ -175,6 +231,13 @@ describe('npm start: the local burst stack, with Prometheus', () => {
       60_000,
       500,
     );
+    await page.locator('#watcher-phase', { hasText: /^natural$/ }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#watcher-weights').textContent()).toBe('100/0');
+    expect(await page.locator('#watcher-log li').first().textContent()).toMatch(
+      /^\d\d:\d\d:\d\d 0\/100 → 100\/0 \d+\.\d\d req\/s below low threshold 10$/,
+    );
+    // The rollback is in the log too, in its own words.
+    expect(await page.locator('#watcher-log').textContent()).toMatch(/burst side failing 2\/2: success rate/);
   });
 
   it('Ctrl-C stops every process and frees every port', async () => {

@@ -15,8 +15,9 @@ export interface ManifestConfig {
   frontend: {
     maxRate: number;
     /**
-     * Slot for issue 12: true once the frontend relays the watcher's `GET /status`. Then the
-     * AuthorizationPolicy and the NetworkPolicies let the frontend (and only it) reach that path.
+     * The frontend relays the watcher's `GET /status` to the pages: it gets WATCHER_STATUS_URL,
+     * the watcher gets a Service for its admin port, and the AuthorizationPolicy and the
+     * NetworkPolicies let the frontend (and only it) reach that path.
      */
     readsWatcherStatus?: boolean;
   };

@@ -2,7 +2,15 @@
  * Who talks to whom: the one list the AuthorizationPolicies (L7, istio.ts) and the NetworkPolicies
  * (L3/L4, network-policies.ts) are generated from. Everything not listed is denied at both layers.
  */
-import { APP_LABELS, MESH_PEERS, MESH_PORTS, PORTS, PUBLIC_PAGE_PATHS, SERVICE_ACCOUNTS } from '@string-hashr/contract';
+import {
+  APP_LABELS,
+  MESH_PEERS,
+  MESH_PORTS,
+  PORTS,
+  PUBLIC_PAGE_PATHS,
+  SERVICE_ACCOUNTS,
+  WATCHER_STATUS_PATH,
+} from '@string-hashr/contract';
 import type { ManifestConfig } from './config.js';
 import type { ClusterRole } from './workloads.js';
 
@@ -106,19 +114,19 @@ export function appFlows(config: ManifestConfig): Flow[] {
     metrics('frontend'),
     metrics('worker'),
     metrics('istiowatcher'),
-    // Slot for issue 12: the frontend relays the watcher's /status to the pages.
+    // The frontend relays the watcher's /status to the pages.
     ...(config.frontend.readsWatcherStatus ? [watcherStatusFlow()] : []),
   ];
 }
 
-/** Issue 12's path, off until config.frontend.readsWatcherStatus: frontend -> watcher GET /status. */
+/** With config.frontend.readsWatcherStatus: the frontend, and only it, may GET the watcher's /status. */
 export function watcherStatusFlow(): Flow {
   return {
     name: 'istiowatcher-allow-frontend-status',
     from: 'frontend',
     to: 'istiowatcher',
     port: PORTS.istiowatcher,
-    http: [{ methods: ['GET'], paths: ['/status'] }],
+    http: [{ methods: ['GET'], paths: [WATCHER_STATUS_PATH] }],
   };
 }
 

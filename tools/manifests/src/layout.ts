@@ -26,6 +26,7 @@ import {
   workerAutoscaler,
   workerDeployment,
   workerService,
+  watcherService,
   workerServiceAccount,
 } from './workloads.js';
 
@@ -65,7 +66,14 @@ export function layout(
         { name: 'worker-service.yaml', resources: [workerService(config)] },
         {
           name: 'istiowatcher.yaml',
-          resources: [watcher.serviceAccount, watcher.role, watcher.roleBinding, watcher.deployment],
+          resources: [
+            watcher.serviceAccount,
+            watcher.role,
+            watcher.roleBinding,
+            watcher.deployment,
+            // The frontend reads the watcher's /status through this Service.
+            ...(config.frontend.readsWatcherStatus ? [watcherService(config)] : []),
+          ],
         },
       ],
     },

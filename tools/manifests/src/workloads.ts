@@ -23,6 +23,7 @@ import {
   SERVICE_ACCOUNTS,
   SERVICES,
   WORKER_VIRTUAL_SERVICE,
+  watcherStatusUrl,
 } from '@string-hashr/contract';
 
 export type ClusterRole = 'primary' | 'burst';
@@ -197,6 +198,8 @@ export function frontendEnv(config: ManifestConfig): Record<string, string> {
     BURST_PREFIX: config.burstPrefix,
     // Pages without the key (CONTROL_KEY, from its Secret) watch read-only.
     RATE_CONTROL: 'key',
+    // The page shows what the watcher decides: the frontend reads its /status through the mesh.
+    ...(config.frontend.readsWatcherStatus ? { WATCHER_STATUS_URL: watcherStatusUrl(config.namespace) } : {}),
   };
 }
 
@@ -363,4 +366,21 @@ export function watcherResources(config: ManifestConfig) {
     roleBinding,
     deployment: deploy,
   };
+}
+
+/**
+ * The watcher's admin port as a Service, for the frontend's reads of GET /status (Prometheus
+ * scrapes the pods themselves). Not-ready watchers are in it too: a watcher that cannot read
+ * Prometheus is not ready, and that is when its status says most.
+ */
+export function watcherService(config: ManifestConfig): Service {
+  const svc = service(
+    config,
+    SERVICES.istiowatcher.name,
+    APP_LABELS.istiowatcher,
+    SERVICES.istiowatcher.port,
+    PORTS.istiowatcher,
+    'http-admin',
+  );
+  return new Service({ ...svc, spec: { ...svc.spec, publishNotReadyAddresses: true } });
 }

@@ -2,6 +2,7 @@
 import {
   closeServer,
   createLogger,
+  envBoolean,
   envNumber,
   envOptional,
   envPort,
@@ -26,11 +27,13 @@ void runMain(log, async () => {
     burst: envUrl(env, 'MESH_BURST_URL', undefined),
   };
   const timeoutMs = envNumber(env, 'MESH_TIMEOUT_MS', 5000, { min: 1, integer: true });
+  // `npm start` prints each change itself (from the watcher's status): one line there, not two.
+  const logWeights = envBoolean(env, 'MESH_LOG_WEIGHTS', true);
   let weights;
   try {
     weights = followWeights(
       vsFile,
-      (w) => log.info('weights changed', { primary: w.primary, burst: w.burst }),
+      (w) => logWeights && log.info('weights changed', { primary: w.primary, burst: w.burst }),
       (message) => log.warn(`keeping the last weights: ${message}`),
     );
   } catch (err) {

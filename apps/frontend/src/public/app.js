@@ -1,10 +1,14 @@
-// The String Hashr page: sets the one shared rate, shows the hashes as they arrive and the
-// server's `stats` once a second. Plain browser JS; socket.io and Chart.js come from the app.
+// The String Hashr page: sets the one shared rate, shows the hashes as they arrive, the
+// server's `stats` once a second, and (when the frontend relays it) what the watcher decides and
+// why. Plain browser JS served as is; socket.io and Chart.js come from the app. Everything it
+// writes into the page goes through textContent: nothing from the server is ever parsed as HTML.
 (() => {
   'use strict';
 
   const MAX_ROWS = 100;
-  const CHART_POINTS = 120; // one a second: the last 2 minutes
+  const CHART_WINDOW_MS = 120_000; // the chart slides: always the last 2 minutes
+  const SHARE_WINDOW_MS = 2000; // the stream's tiles count the hashes of the last 2 s
+  const LOG_ROWS = 8;
 
   const $ = (id) => document.getElementById(id);
   const form = $('frequency-form');
@@ -17,6 +21,7 @@
 
   let burstPrefix = 'bursty-';
   let maxRate = 1000;
+  let rateRule = 'Enter a rate from 0 to 1000 requests per second.';
 
   // --- the control key ------------------------------------------------------------------
   // It comes in the URL fragment (#key=...), which browsers never send to a server (so it is in no
@@ -67,6 +72,7 @@
   socket.on('settings', (settings) => {
     burstPrefix = typeof settings.burstPrefix === 'string' ? settings.burstPrefix : burstPrefix;
     maxRate = Number(settings.maxRate) || maxRate;
+    rateRule = typeof settings.rateRule === 'string' ? settings.rateRule : rateRule;
     input.max = String(maxRate);
     $('max-rate').textContent = String(maxRate);
   });
@@ -111,38 +117,76 @@
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = input.value.trim();
+    const freq = Number(text);
     // An empty (or, in some browsers, unparsable) number field reads as "": never turn it into 0.
-    if (text === '') {
-      showError(`Enter a number from 0 to ${maxRate}.`);
+    // The server's words for a bad rate, so the page and the server say the same thing.
+    if (text === '' || !Number.isFinite(freq) || freq < 0 || freq > maxRate) {
+      showError(rateRule);
       return;
     }
-    sendFrequency(Number(text));
+    sendFrequency(freq);
   });
   $('frequency-stop').addEventListener('click', () => sendFrequency(0));
   socket.on('frequency', ({ freq }) => {
     currentRate.textContent = String(freq);
     if (document.activeElement !== input) input.value = String(freq);
   });
-  socket.on('error', (error) => showError(error && error.message ? error.message : 'The server rejected that rate.'));
+  socket.on('error', (error) => showError(error && typeof error.message === 'string' ? error.message : rateRule));
 
-  // --- hashes, newest first; rendered at most once a frame so 1000/s does not thrash the DOM
+  // --- hashes, newest first; rendered at most once a frame so 1000/s does not thrash the DOM.
+  // The tiles that count results (per second, burst share, totals) are drawn in the same frame
+  // from the same stream, so they never lag the rows they describe.
   let pending = [];
   let frameRequested = false;
+  /** Arrival times of the recent hashes, by origin (the stream's tiles). */
+  const arrivals = { primary: [], burst: [] };
+  /** Totals since the frontend started: the server's at its last `stats`, plus what came since. */
+  let totals = null;
+  const sinceStats = { primary: 0, burst: 0 };
+  const isBurst = (hash) => burstPrefix !== '' && hash.startsWith(burstPrefix);
+
   const hashRow = (hash) => {
-    const burst = burstPrefix !== '' && hash.startsWith(burstPrefix);
+    const burst = isBurst(hash);
     const row = document.createElement('li');
     row.className = `list-group-item d-flex justify-content-between align-items-center hash-row ${burst ? 'hash-burst list-group-item-warning' : 'hash-primary'}`;
     row.dataset.origin = burst ? 'burst' : 'primary';
     row.dataset.testid = 'hash-row';
     const text = document.createElement('span');
-    text.className = 'hash-text text-truncate';
+    text.className = 'hash-text';
     text.textContent = hash;
-    const badge = document.createElement('span');
-    badge.className = `badge ms-2 ${burst ? 'text-bg-warning' : 'text-bg-secondary'}`;
-    badge.textContent = burst ? 'burst' : 'primary';
-    row.append(text, badge);
+    const origin = document.createElement('span');
+    origin.className = 'hash-origin';
+    origin.textContent = burst ? 'burst' : 'primary';
+    row.append(text, origin);
     return row;
   };
+
+  const recent = (origin, now) => {
+    const times = arrivals[origin];
+    while (times.length > 0 && times[0] < now - SHARE_WINDOW_MS) times.shift();
+    return times.length;
+  };
+  /** Burst share of the hashes of the last 2 s, 0..1, or null when none came. */
+  let streamShare = null;
+  const showStreamTiles = () => {
+    const now = performance.now();
+    const primary = recent('primary', now);
+    const burst = recent('burst', now);
+    const seconds = SHARE_WINDOW_MS / 1000;
+    streamShare = primary + burst > 0 ? burst / (primary + burst) : null;
+    const share = streamShare === null ? '–' : `${Math.round(streamShare * 100)}%`;
+    $('stat-primary').textContent = (primary / seconds).toFixed(1);
+    $('stat-burst').textContent = (burst / seconds).toFixed(1);
+    $('stat-burst-share').textContent = share;
+    $('watcher-share').textContent = share;
+    if (totals) {
+      const seen = { primary: totals.primary + sinceStats.primary, burst: totals.burst + sinceStats.burst };
+      $('stat-results-total').textContent = (seen.primary + seen.burst).toLocaleString('en-US');
+      $('total-primary').textContent = seen.primary.toLocaleString('en-US');
+      $('total-burst').textContent = seen.burst.toLocaleString('en-US');
+    }
+  };
+
   let frameHandle;
   let fallbackTimer;
   const render = () => {
@@ -156,9 +200,13 @@
     hashList.prepend(fragment);
     while (hashList.childElementCount > MAX_ROWS) hashList.lastElementChild.remove();
     hashesEmpty.classList.toggle('d-none', hashList.childElementCount > 0);
+    showStreamTiles();
   };
   socket.on('calculation', (hash) => {
     if (typeof hash !== 'string') return;
+    const origin = isBurst(hash) ? 'burst' : 'primary';
+    arrivals[origin].push(performance.now());
+    sinceStats[origin]++;
     pending.push(hash);
     // Only the newest MAX_ROWS can ever be shown; a hidden tab (no frames) keeps no more.
     if (pending.length > MAX_ROWS) pending = pending.slice(-MAX_ROWS);
@@ -169,6 +217,8 @@
       fallbackTimer = setTimeout(render, 250);
     }
   });
+  // When hashes stop coming, the stream's tiles fall back to nothing within the window.
+  setInterval(showStreamTiles, 500);
 
   // --- stats panel and chart --------------------------------------------------------------
   const fixed = (value, digits) => (value === null || value === undefined ? '–' : Number(value).toFixed(digits));
@@ -181,56 +231,49 @@
     'stat-in-flight': (s) => String(s.inFlight),
     'stat-p50': (s) => fixed(s.latencyP50Ms, 1),
     'stat-p99': (s) => fixed(s.latencyP99Ms, 1),
-    'stat-primary': (s) => fixed(s.primaryPerSecond, 1),
-    'stat-burst': (s) => fixed(s.burstPerSecond, 1),
-    'stat-burst-share': (s) => (s.burstShare === null ? '–' : `${Math.round(s.burstShare * 100)}%`),
-    'stat-results-total': (s) => String(s.totals.primary + s.totals.burst),
   };
 
+  const clock = (ms) =>
+    new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  const line = (label, color, extra) => ({
+    label,
+    data: [],
+    borderColor: color,
+    backgroundColor: color,
+    yAxisID: 'rate',
+    pointRadius: 0,
+    borderWidth: 2,
+    ...extra,
+  });
+  // Drawn in this order from the back: the share area, achieved, the thresholds, then the target on
+  // top (a lower `order` is drawn later), dashed and darker, so it never hides under the achieved line.
   const chart = new Chart($('rate-chart'), {
     type: 'line',
     data: {
-      labels: [],
       datasets: [
-        {
-          label: 'Achieved req/s',
-          data: [],
-          borderColor: '#0d6efd',
-          backgroundColor: '#0d6efd',
-          yAxisID: 'rate',
-          pointRadius: 0,
-          borderWidth: 2,
-        },
-        {
-          label: 'Target req/s',
-          data: [],
-          borderColor: '#6c757d',
-          backgroundColor: '#6c757d',
-          yAxisID: 'rate',
-          pointRadius: 0,
-          borderWidth: 1,
-          borderDash: [6, 4],
-          stepped: true,
-        },
-        {
-          label: 'Burst share %',
-          data: [],
-          borderColor: '#fd7e14',
-          backgroundColor: 'rgba(253,126,20,0.15)',
+        line('Achieved req/s', '#0d6efd', { order: 3 }),
+        line('Target req/s', '#212529', { order: 0, borderDash: [6, 4], stepped: true }),
+        line('Burst share %', '#fd7e14', {
           yAxisID: 'share',
-          pointRadius: 0,
-          borderWidth: 2,
+          backgroundColor: 'rgba(253,126,20,0.15)',
           fill: true,
           stepped: true,
-        },
+          order: 4,
+        }),
+        line('High threshold', '#dc3545', { borderWidth: 1.5, borderDash: [2, 3], order: 1, hidden: true }),
+        line('Low threshold', '#198754', { borderWidth: 1.5, borderDash: [2, 3], order: 1, hidden: true }),
+        line('Primary capacity', '#6f42c1', { borderWidth: 1.5, borderDash: [8, 3, 2, 3], order: 1, hidden: true }),
       ],
     },
     options: {
       animation: false,
       maintainAspectRatio: false,
-      interaction: { mode: 'index', intersect: false },
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: { ticks: { maxTicksLimit: 8, autoSkip: true } },
+        x: {
+          type: 'linear',
+          ticks: { maxTicksLimit: 7, callback: (value) => clock(value) },
+        },
         rate: { type: 'linear', position: 'left', beginAtZero: true, title: { display: true, text: 'req/s' } },
         share: {
           type: 'linear',
@@ -241,19 +284,56 @@
           title: { display: true, text: 'burst %' },
         },
       },
-      plugins: { legend: { position: 'bottom' } },
+      plugins: {
+        // Lines in the legend drawn as lines, not boxes; a line not drawn is not in the legend.
+        legend: {
+          position: 'bottom',
+          labels: {
+            usePointStyle: true,
+            pointStyle: 'line',
+            filter: (item, data) => !data.datasets[item.datasetIndex].hidden,
+          },
+        },
+        tooltip: { callbacks: { title: (items) => (items.length ? clock(items[0].parsed.x) : '') } },
+      },
     },
   });
-  const addPoint = (stats) => {
-    const [achieved, target, share] = chart.data.datasets;
-    chart.data.labels.push(new Date(stats.at).toLocaleTimeString());
-    achieved.data.push(stats.achievedRate);
-    target.data.push(stats.targetRate);
-    share.data.push(stats.burstShare === null ? null : Math.round(stats.burstShare * 1000) / 10);
-    if (chart.data.labels.length > CHART_POINTS) {
-      chart.data.labels.shift();
-      for (const dataset of chart.data.datasets) dataset.data.shift();
+  const [achievedSet, targetSet, shareSet, highSet, lowSet, capacitySet] = chart.data.datasets;
+  let thresholds = null;
+  let latestAt = null;
+
+  /** The window ends at the newest stats; the thresholds span it. */
+  const slideChart = () => {
+    if (latestAt === null) return;
+    const start = latestAt - CHART_WINDOW_MS;
+    for (const dataset of [achievedSet, targetSet, shareSet])
+      while (dataset.data.length > 0 && dataset.data[0].x < start) dataset.data.shift();
+    chart.options.scales.x.min = start;
+    chart.options.scales.x.max = latestAt;
+    const level = (dataset, value) => {
+      dataset.hidden = value === null || value === undefined;
+      dataset.data = dataset.hidden
+        ? []
+        : [
+            { x: start, y: value },
+            { x: latestAt, y: value },
+          ];
+    };
+    level(highSet, thresholds && thresholds.highRps);
+    level(lowSet, thresholds && thresholds.lowRps);
+    level(capacitySet, thresholds && thresholds.primaryCapacityRps);
+    if (thresholds) {
+      highSet.label = `High threshold ${thresholds.highRps} req/s`;
+      lowSet.label = `Low threshold ${thresholds.lowRps} req/s`;
+      capacitySet.label = `Primary capacity ${thresholds.primaryCapacityRps} req/s`;
     }
+    chart.update('none');
+  };
+  const addPoint = (stats) => {
+    latestAt = stats.at;
+    achievedSet.data.push({ x: stats.at, y: stats.achievedRate });
+    targetSet.data.push({ x: stats.at, y: stats.targetRate });
+    shareSet.data.push({ x: stats.at, y: stats.burstShare === null ? null : Math.round(stats.burstShare * 1000) / 10 });
   };
   const showStats = (stats) => {
     for (const [id, format] of Object.entries(statFields)) $(id).textContent = format(stats);
@@ -261,19 +341,141 @@
     $('stat-ok').classList.toggle('text-success', stats.okPerSecond > 0);
     $('stat-failed').classList.toggle('text-danger', stats.failedPerSecond > 0);
     $('stat-dropped').classList.toggle('text-danger', stats.droppedPerSecond > 0);
-    for (const key of ['sent', 'ok', 'failed', 'dropped', 'primary', 'burst'])
+    for (const key of ['sent', 'ok', 'failed', 'dropped'])
       $(`total-${key}`).textContent = stats.totals[key].toLocaleString('en-US');
+    // Every hash before this event is in its totals (socket.io keeps the order of one socket's events).
+    totals = { primary: stats.totals.primary, burst: stats.totals.burst };
+    sinceStats.primary = 0;
+    sinceStats.burst = 0;
+    showStreamTiles();
   };
   socket.on('history', (history) => {
-    chart.data.labels = [];
-    for (const dataset of chart.data.datasets) dataset.data = [];
+    for (const dataset of [achievedSet, targetSet, shareSet]) dataset.data = [];
     for (const stats of history) addPoint(stats);
-    chart.update('none');
     if (history.length > 0) showStats(history[history.length - 1]);
+    slideChart();
   });
   socket.on('stats', (stats) => {
     showStats(stats);
     addPoint(stats);
-    chart.update('none');
+    slideChart();
+  });
+
+  // --- the watcher: its phase and why, the weights beside the measured share, what it waits
+  // for, its decisions. Only when the frontend relays it (WATCHER_STATUS_URL); else hidden.
+  const PHASE_STYLES = { natural: 'text-bg-success', burst: 'text-bg-warning', unhealthy: 'text-bg-danger' };
+  const weightsText = (w) => (w ? `${w.primary}/${w.burst}` : '–');
+  const secondsLeft = (ms) => `${Math.ceil(ms / 1000)} s`;
+  const showPhase = (element, text, style) => {
+    element.textContent = text;
+    element.className = `badge phase-badge ${style}`;
+  };
+  const badge = (text, style) => {
+    const element = document.createElement('span');
+    element.className = `badge ${style}`;
+    element.textContent = text;
+    return element;
+  };
+
+  /** "3 of 4 samples / 12 s of dwell left" while a change is pending. */
+  const pendingText = (p) => {
+    if (!p) return 'No change pending.';
+    const where =
+      p.direction === 'up' ? `More to burst (${weightsText(p.to)})` : `Back to primary (${weightsText(p.to)})`;
+    const parts = [`${p.samples} of ${p.samplesNeeded} samples`];
+    if (p.dwellLeftMs > 0) parts.push(`${secondsLeft(p.dwellLeftMs)} of dwell left`);
+    if (p.cooldownLeftMs) parts.push(`${secondsLeft(p.cooldownLeftMs)} of cool-down left`);
+    if (p.nextStepInMs !== null && p.nextStepInMs !== undefined)
+      parts.push(`next step in ${secondsLeft(p.nextStepInMs)}`);
+    return `${where}: ${parts.join(' / ')}`;
+  };
+
+  const logRow = (change) => {
+    const row = document.createElement('li');
+    row.className = `watcher-change change-${change.by}`;
+    row.dataset.testid = 'watcher-change';
+    const when = document.createElement('time');
+    when.dateTime = change.at;
+    when.textContent = clock(Date.parse(change.at));
+    const weights = document.createElement('strong');
+    weights.textContent = `${change.from ? weightsText(change.from) : '?'} → ${weightsText(change.to)}`;
+    const why = document.createElement('span');
+    why.className = 'change-reason';
+    const by = change.by === 'outside' ? ' (changed by hand)' : change.by === 'record' ? ' (read back at start)' : '';
+    why.textContent = `${change.reason}${by}`;
+    row.append(when, ' ', weights, ' ', why);
+    if (change.kind === 'rollback') row.classList.add('text-danger');
+    return row;
+  };
+
+  const healthText = (h) => {
+    if (h.gate === 'off' && h.cooldownLeftMs === 0)
+      return `off (nothing on burst); rolls back below ${h.minSuccessRate} success`;
+    const parts = [h.gate === 'on' ? 'on' : 'off'];
+    const r = h.reading;
+    if (r && r.successRate !== null) parts.push(`success ${r.successRate.toFixed(3)} (at least ${h.minSuccessRate})`);
+    if (r && r.requests !== null) parts.push(`${Math.round(r.requests)} requests`);
+    if (r && r.error) parts.push(r.error);
+    parts.push(`${h.failures} of ${h.failuresNeeded} failures`);
+    if (h.cooldownLeftMs > 0) parts.push(`${secondsLeft(h.cooldownLeftMs)} of cool-down left`);
+    return parts.join(' · ');
+  };
+
+  const watcherCols = [$('watcher-state-col'), $('watcher-details-col')];
+  const navPhase = $('nav-phase');
+  socket.on('watcher', (view) => {
+    if (!view || typeof view !== 'object') return;
+    for (const col of watcherCols) col.classList.remove('d-none');
+    navPhase.classList.remove('d-none');
+    const unavailable = $('watcher-unavailable');
+    if (!view.available) {
+      showPhase($('watcher-phase'), 'unavailable', 'text-bg-secondary');
+      showPhase(navPhase, 'watcher unavailable', 'text-bg-secondary');
+      unavailable.textContent = `The watcher's status cannot be read: ${view.problem}.`;
+      unavailable.classList.remove('d-none');
+      return;
+    }
+    unavailable.classList.add('d-none');
+    const s = view.status;
+    const standby = s.leadership.role === 'standby';
+    const phase = s.phase || (standby ? 'standby' : 'unknown');
+    showPhase($('watcher-phase'), phase, PHASE_STYLES[s.phase] || 'text-bg-secondary');
+    showPhase(navPhase, phase, PHASE_STYLES[s.phase] || 'text-bg-secondary');
+    $('watcher-reason').textContent = standby
+      ? 'This watcher replica is a standby: the leader decides.'
+      : s.reason || 'No decision yet.';
+    const orders = [];
+    if (s.suspend) orders.push(badge('suspended by the operator', 'text-bg-dark'));
+    if (s.pin) orders.push(badge(`pinned ${s.pin}`, 'text-bg-dark'));
+    if (s.dryRun) orders.push(badge('dry run', 'text-bg-info'));
+    $('watcher-orders').replaceChildren(...orders);
+    const problem = $('watcher-problem');
+    problem.textContent = s.problem ? `The watcher could not act on the VirtualService: ${s.problem}` : '';
+    problem.classList.toggle('d-none', !s.problem);
+    $('watcher-weights').textContent = weightsText(s.weights);
+    const rate = s.rate;
+    $('watcher-rate').textContent =
+      rate.reading === 'value'
+        ? `${rate.rps.toFixed(1)} req/s at ${clock(Date.parse(rate.at))}`
+        : rate.reading === 'error'
+          ? `failed: ${rate.error}`
+          : rate.reading === 'no-data'
+            ? 'no data (an empty answer)'
+            : rate.reading === 'warming-up'
+              ? 'warming up'
+              : '–';
+    $('watcher-pending').textContent = pendingText(s.pending);
+    const changes = s.changes.slice(0, LOG_ROWS).map(logRow);
+    $('watcher-log').replaceChildren(...changes);
+    $('watcher-log-empty').classList.toggle('d-none', changes.length > 0);
+    const t = s.thresholds;
+    $('watcher-thresholds').textContent =
+      `${s.mode}: burst above ${t.highRps} req/s, back below ${t.lowRps} req/s` +
+      (t.primaryCapacityRps !== null ? `; primary keeps ${t.primaryCapacityRps} req/s, steps of ${t.weightStep}%` : '');
+    $('watcher-health').textContent = healthText(s.health);
+    $('watcher-leader').textContent =
+      `${s.leadership.role} ${s.leadership.identity}${s.leadership.token ? ` (term ${s.leadership.token})` : ''}`;
+    thresholds = t;
+    slideChart();
   });
 })();

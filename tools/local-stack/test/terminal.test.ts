@@ -1,0 +1,80 @@
+// `npm start` keeps its terminal readable: after the status block, a burst and a return print
+// few lines (the page URL stays on the last screen), and each weight change the watcher makes
+// is there as exactly one line with its reason.
+import { WATCHER_STATUS_PATH, parseWatcherStatus } from '@string-hashr/contract';
+import { http, startStack, waitFor, type Stack } from '@string-hashr/testing';
+import { type Socket, io } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** The budget of the issue: fewer than 40 lines in 3 minutes after the status block. */
+const LINES_PER_MINUTE = 40 / 3;
+
+describe('npm start: the terminal under a burst and its return', () => {
+  let stack: Stack;
+  let page: Socket;
+
+  beforeAll(async () => {
+    stack = await startStack({ viaNpm: true, env: { LOCAL_PROMETHEUS: 'on' } });
+    page = io(stack.pageUrl, { transports: ['websocket'] });
+    await waitFor('the page connected', () => page.connected, 10_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    page?.close();
+    if (stack && stack.child.exitCode === null) await stack.ctrlC();
+  });
+
+  const status = async () => {
+    const read = parseWatcherStatus(
+      JSON.parse((await http(`http://127.0.0.1:${stack.ports.WATCHER_PORT}${WATCHER_STATUS_PATH}`)).body),
+    );
+    if (!read.ok) throw new Error(read.problem);
+    return read.status;
+  };
+  const setRate = (freq: number) => page.timeout(5000).emitWithAck('frequency', { freq });
+
+  it('a burst at 30 req/s and a return at 3: few lines, and each weight change as one line with its reason', async () => {
+    const output = stack.output();
+    const blockEnd = output.lastIndexOf('='.repeat(20));
+    expect(blockEnd, 'the status block').toBeGreaterThan(0);
+    const after = () => stack.output().slice(stack.output().indexOf('\n', blockEnd) + 1);
+    const since = Date.now();
+
+    expect(await setRate(30)).toEqual({ ok: true, freq: 30 });
+    await waitFor('the burst', async () => (await status()).phase === 'burst', 60_000, 250);
+    // Hold the load past two summaries of the watcher (every 30 s): a minute of a steady burst.
+    const summaries = () => after().match(/istiowatcher +\| \S+ info istiowatcher: summary ticks=/g)?.length ?? 0;
+    await waitFor('two summaries of the watcher', () => summaries() >= 2, 80_000, 500);
+    expect(await setRate(3)).toEqual({ ok: true, freq: 3 });
+    await waitFor('the return', async () => (await status()).phase === 'natural', 60_000, 250);
+    const changes = (await status()).changes;
+    // The stack polls the status every second: its line for the last change comes within a few.
+    const lastLine = `weights ${changes[0]?.from?.primary}/${changes[0]?.from?.burst} -> 100/0: `;
+    await waitFor('the line of the return', () => after().includes(lastLine), 10_000, 250);
+    // And a steady half minute after it.
+    const returned = summaries();
+    await waitFor('a summary after the return', () => summaries() > returned, 45_000, 500);
+
+    const minutes = (Date.now() - since) / 60_000;
+    const lines = after().split('\n').filter(Boolean);
+    const changeLines = lines.filter((l) => /^\d\d:\d\d:\d\d {2}weights \d+\/\d+ -> \d+\/\d+: /.test(l));
+    console.log(
+      `${lines.length} lines in ${minutes.toFixed(2)} min after the status block (${(lines.length / minutes).toFixed(1)}/min, budget ${LINES_PER_MINUTE.toFixed(1)}/min):\n${lines.join('\n')}`,
+    );
+    expect(lines.length / minutes).toBeLessThan(LINES_PER_MINUTE);
+    // Every change the watcher made, once, with its reason; no other change line.
+    expect(changes.length).toBeGreaterThanOrEqual(2);
+    expect(changeLines).toHaveLength(changes.length);
+    for (const change of changes) {
+      const text = `weights ${change.from?.primary}/${change.from?.burst} -> ${change.to.primary}/${change.to.burst}: ${change.reason}`;
+      expect(
+        changeLines.filter((l) => l.endsWith(`  ${text}`)),
+        text,
+      ).toHaveLength(1);
+    }
+    expect(changeLines.some((l) => / -> 0\/100: \d+\.\d+ req\/s above high threshold 15$/.test(l))).toBe(true);
+    expect(changeLines.some((l) => / -> 100\/0: \d+\.\d+ req\/s below low threshold 10$/.test(l))).toBe(true);
+    // The watcher writes no line per tick.
+    expect(lines.filter((l) => / info istiowatcher: tick /.test(l))).toEqual([]);
+  }, 240_000);
+});
