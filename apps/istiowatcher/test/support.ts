@@ -103,6 +103,22 @@ export function weightChanges(output: string): string[] {
   ].map(([, weights]) => weights ?? '');
 }
 
+/**
+ * Waits until the watcher has logged `count` weight changes and returns them. A change is written
+ * (to the file or the API) before its log line, so a test that saw the weights waits for the line.
+ */
+export function loggedChanges(proc: { output(): string }, count: number, timeoutMs = 10_000): Promise<string[]> {
+  return waitFor(
+    `${count} logged weight changes`,
+    () => {
+      const changes = weightChanges(proc.output());
+      return changes.length >= count ? changes : undefined;
+    },
+    timeoutMs,
+    50,
+  );
+}
+
 /** The time (ms) of the first log line that matches `pattern`, or undefined. */
 export function firstLineAt(output: string, pattern: RegExp): number | undefined {
   const line = output.split('\n').find((l) => pattern.test(l));

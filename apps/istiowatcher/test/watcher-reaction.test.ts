@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { http, waitFor } from '@string-hashr/testing';
 import { usePrometheusLab } from './prometheus-lab.js';
-import { VS_FILE_HEADER, vsFileWeights, watcherMetrics, weightChanges } from './support.js';
+import { VS_FILE_HEADER, loggedChanges, vsFileWeights, watcherMetrics } from './support.js';
 
 const lab = usePrometheusLab();
 
@@ -67,7 +67,7 @@ describe('the built watcher on a real Prometheus, file router', () => {
     lab.exporter.setRate(5);
     await waitFor('back to natural', () => vsFileWeights(file).primary === 100, 30_000, 200);
     expect((await watcherMetrics(port)).get('istiowatcher_transitions_total{direction="down"}')).toBe(1);
-    expect(weightChanges(watcher.output())).toEqual(['0/100', '100/0']);
+    expect(await loggedChanges(watcher, 2)).toEqual(['0/100', '100/0']);
 
     expect(await watcher.stop()).toBe(0);
   });

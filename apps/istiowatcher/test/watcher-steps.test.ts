@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '@string-hashr/testing';
 import { usePrometheusLab } from './prometheus-lab.js';
-import { vsFileWeights, watcherMetrics, weightChanges } from './support.js';
+import { loggedChanges, vsFileWeights, watcherMetrics } from './support.js';
 
 const lab = usePrometheusLab();
 
@@ -22,19 +22,19 @@ describe('the built watcher on a real Prometheus, file router', () => {
     try {
       lab.exporter.setRate(30);
       await waitFor('burst 100', () => vsFileWeights(file).burst === 100, 60_000, 100);
-      expect(weightChanges(watcher.output())).toEqual(['75/25', '50/50', '25/75', '0/100']);
+      expect(await loggedChanges(watcher, 4)).toEqual(['75/25', '50/50', '25/75', '0/100']);
       expect(watcher.output()).toMatch(/weights changed .*weights=50\/50 .*step 75\/25 -> 50\/50.*kind=step/);
 
       lab.exporter.setRate(5);
       await waitFor('back to natural', () => vsFileWeights(file).primary === 100, 30_000, 100);
-      expect(weightChanges(watcher.output()).slice(4)).toEqual(['100/0']);
+      expect((await loggedChanges(watcher, 5)).slice(4)).toEqual(['100/0']);
 
       // The second climb: the burst side fails as soon as it gets its first 25%.
       lab.exporter.setRate(30);
       await waitFor('the first step', () => vsFileWeights(file).burst === 25, 30_000, 50);
       lab.exporter.setBurstFailure(1);
       await waitFor('rolled back', () => vsFileWeights(file).primary === 100, 30_000, 100);
-      expect(weightChanges(watcher.output()).slice(5)).toEqual(['75/25', '100/0']);
+      expect((await loggedChanges(watcher, 7)).slice(5)).toEqual(['75/25', '100/0']);
       expect(watcher.output()).toMatch(
         /warn istiowatcher: rolled back: the burst side failed the health gate .*reason="burst side failing 2\/2: success rate 0\.\d+ < 0\.95/,
       );
