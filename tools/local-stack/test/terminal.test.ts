@@ -42,18 +42,15 @@ describe('npm start: the terminal under a burst and its return', () => {
 
     expect(await setRate(30)).toEqual({ ok: true, freq: 30 });
     await waitFor('the burst', async () => (await status()).phase === 'burst', 60_000, 250);
-    // Hold the load past two summaries of the watcher (every 30 s): a minute of a steady burst.
+    // Hold the load past a summary of the watcher (every 30 s): half a minute of a steady burst.
     const summaries = () => after().match(/istiowatcher +\| \S+ info istiowatcher: summary ticks=/g)?.length ?? 0;
-    await waitFor('two summaries of the watcher', () => summaries() >= 2, 80_000, 500);
+    await waitFor('a summary of the watcher during the burst', () => summaries() >= 1, 45_000, 500);
     expect(await setRate(3)).toEqual({ ok: true, freq: 3 });
     await waitFor('the return', async () => (await status()).phase === 'natural', 60_000, 250);
     const changes = (await status()).changes;
     // The stack polls the status every second: its line for the last change comes within a few.
     const lastLine = `weights ${changes[0]?.from?.primary}/${changes[0]?.from?.burst} -> 100/0: `;
     await waitFor('the line of the return', () => after().includes(lastLine), 10_000, 250);
-    // And a steady half minute after it.
-    const returned = summaries();
-    await waitFor('a summary after the return', () => summaries() > returned, 45_000, 500);
 
     const minutes = (Date.now() - since) / 60_000;
     const lines = after().split('\n').filter(Boolean);

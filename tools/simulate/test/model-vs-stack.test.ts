@@ -2,30 +2,15 @@
 // (real frontend, mesh stand-in, Prometheus scraping every second, the built watcher) with
 // `npm run replay`, and through the simulator with the same watcher settings. The weight changes
 // must come in the same order, each within two scrape intervals of the other.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policySettingsFromEnv, readTimingFromEnv } from '@string-hashr/watcher-settings';
-import { processEnv, repoRoot, startStack, waitFor, type Stack } from '@string-hashr/testing';
+import { processEnv, startStack, waitFor, type Stack } from '@string-hashr/testing';
 import { localDeployment } from '../src/deployment.js';
 import { buildScenario } from '../src/scenarios.js';
 import { simulate, type WeightChange } from '../src/simulate.js';
+import { replay } from './support.js';
 
 const SCENARIO = 'steps';
-
-/** `npm run replay` as a user runs it; resolves with its output once it exits. */
-function replay(...args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'tools/simulate/run.mjs'), 'replay', ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
-}
 
 /**
  * Where in each second (0..1) events fall, relative to `startedAt`: the circular mean, so phases
@@ -133,23 +118,4 @@ describe('the model against the local stack (real Prometheus, real watcher)', ()
       expect(Math.abs(change.at - (simulated[i]?.at ?? Infinity)), report).toBeLessThanOrEqual(tolerance),
     );
   }, 300_000);
-});
-
-describe('npm run replay against a running frontend', () => {
-  let stack: Stack | undefined;
-  afterAll(async () => {
-    if (stack && stack.child.exitCode === null) await stack.ctrlC();
-  });
-
-  it("refuses a trace above the frontend's MAX_RATE naming the line, before sending anything", async () => {
-    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'off' } });
-    const dir = mkdtempSync(path.join(tmpdir(), 'replay-'));
-    const file = path.join(dir, 'too-fast.csv');
-    writeFileSync(file, 't,rps\n0,5\n1,12\n# the frontend allows 1000 by default\n2,5000\n3,5\n');
-    const run = await replay(file, '--url', stack.pageUrl);
-    expect(run.code).toBe(1);
-    expect(run.output).toContain(`replay: ${file} line 5: 5000 req/s is above the frontend's MAX_RATE (1000)`);
-    expect(run.output).not.toContain('started at');
-    expect(stack.output()).not.toMatch(/rate changed/);
-  }, 120_000);
 });
