@@ -8,16 +8,33 @@ import {
   openWindow,
   recordLatency,
   resultOrigin,
+  RESULT_ORIGINS,
   summarizeWindow,
 } from '@string-hashr/traffic';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DropReason, Outcome, TrafficEvents } from './traffic-events.js';
+import { DROP_REASONS, OUTCOMES, type DropReason, type Outcome, type TrafficEvents } from './traffic-events.js';
 
 /** A counter child with its labels bound once, so the hot path does no label lookup. */
 type Increment = { inc(value?: number): void };
 
-/** Binds each label value once and exports it at 0 from the start, as Prometheus prefers. */
-function children<L extends string>(counter: Counter<string>, values: readonly L[]): Record<L, Increment> {
+/** The HELP of each labelled counter: what it counts, by its one label. */
+const COUNTER_HELP = {
+  frontend_requests_total:
+    'Requests to the worker that ended, by outcome: ok (2xx) or failed (other status, timeout, connection error)',
+  frontend_requests_dropped_total:
+    'Requests due but not sent: in_flight_limit (MAX_IN_FLIGHT reached), behind_schedule (the process stalled over a second) or max_rate (MAX_RATE reached within the last second)',
+  frontend_results_total:
+    'Results received on the Redis calculation channel, by origin (burst: the hash has the burst prefix)',
+};
+
+/** A counter with one label, each of its `values` bound once and exported at 0 from the start. */
+function labelledCounter<L extends string>(
+  registry: Registry,
+  name: keyof typeof COUNTER_HELP,
+  label: string,
+  values: readonly L[],
+): Record<L, Increment> {
+  const counter = new Counter({ name, help: COUNTER_HELP[name], labelNames: [label], registers: [registry] });
   const bound = {} as Record<L, Increment>;
   for (const value of values) {
     bound[value] = counter.labels(value);
@@ -65,27 +82,9 @@ export class TrafficMonitor implements TrafficEvents {
       help: 'Requests sent to the worker (PROCESSOR_URL)',
       registers: [registry],
     });
-    const answered = new Counter({
-      name: 'frontend_requests_total',
-      help: 'Requests to the worker that ended, by outcome: ok (2xx) or failed (other status, timeout, connection error)',
-      labelNames: ['outcome'],
-      registers: [registry],
-    });
-    this.answeredTotal = children(answered, ['ok', 'failed'] as const);
-    const dropped = new Counter({
-      name: 'frontend_requests_dropped_total',
-      help: 'Requests due but not sent: in_flight_limit (MAX_IN_FLIGHT reached), behind_schedule (the process stalled over a second) or max_rate (MAX_RATE reached within the last second)',
-      labelNames: ['reason'],
-      registers: [registry],
-    });
-    this.droppedTotal = children(dropped, ['in_flight_limit', 'behind_schedule', 'max_rate'] as const);
-    const results = new Counter({
-      name: 'frontend_results_total',
-      help: 'Results received on the Redis calculation channel, by origin (burst: the hash has the burst prefix)',
-      labelNames: ['origin'],
-      registers: [registry],
-    });
-    this.resultsTotal = children(results, ['primary', 'burst'] as const);
+    this.answeredTotal = labelledCounter(registry, 'frontend_requests_total', 'outcome', OUTCOMES);
+    this.droppedTotal = labelledCounter(registry, 'frontend_requests_dropped_total', 'reason', DROP_REASONS);
+    this.resultsTotal = labelledCounter(registry, 'frontend_results_total', 'origin', RESULT_ORIGINS);
     this.latency = new Histogram({
       name: 'frontend_request_duration_seconds',
       help: 'Time from sending a request to the worker to its HTTP answer',

@@ -16,6 +16,7 @@ export {
   emptyCounters,
   openWindow,
   resultOrigin,
+  RESULT_ORIGINS,
   recordLatency,
   percentile,
   burstShare,

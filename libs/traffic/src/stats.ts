@@ -5,7 +5,8 @@
  */
 import { isBurstResult } from '@string-hashr/contract';
 
-export type ResultOrigin = 'primary' | 'burst';
+export const RESULT_ORIGINS = ['primary', 'burst'] as const;
+export type ResultOrigin = (typeof RESULT_ORIGINS)[number];
 
 export interface TrafficCounters {
   /** Requests handed to the connection pool. */
