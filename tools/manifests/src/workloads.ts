@@ -94,26 +94,44 @@ const APP_UID = 65532;
 /** The redis user of the official redis:alpine image. */
 const REDIS_UID = 999;
 
-function podSpec(
-  serviceAccountName: string,
-  uid: number,
-  container: IContainer,
-  scratch: { name: string; mountPath: string; sizeLimit: string },
-): IPodSpec {
-  return {
-    serviceAccountName,
+type Workload = keyof typeof DEPLOYMENTS;
+
+interface WorkloadSpec {
+  /** Absent when an autoscaler owns the count: a re-apply must not reset what the HPA chose. */
+  replicas?: number;
+  /** Labels on the pods only (not in the selector), e.g. cluster-type. */
+  podLabels?: Record<string, string>;
+  /** The port Istio's Prometheus addon scrapes `/metrics` on, when the app serves it. */
+  metricsPort?: number;
+  uid: number;
+  container: Omit<IContainer, 'name'>;
+  /** The one writable place; everything else is a read-only root filesystem. */
+  scratch?: { name: string; mountPath: string; sizeLimit: string };
+}
+
+/**
+ * One of the app's Deployments: its name, `app` label and ServiceAccount from the contract,
+ * Pod Security "restricted" for the pod and its one container, a scratch volume.
+ */
+function workloadDeployment(config: ManifestConfig, workload: Workload, w: WorkloadSpec): Deployment {
+  const app = APP_LABELS[workload];
+  const scratch = w.scratch ?? { name: 'tmp', mountPath: '/tmp', sizeLimit: '16Mi' };
+  const annotations = w.metricsPort === undefined ? undefined : scrapeAnnotations(w.metricsPort);
+  const spec: IPodSpec = {
+    serviceAccountName: SERVICE_ACCOUNTS[workload],
     // Only the watcher talks to the Kubernetes API; nobody else gets a token.
-    automountServiceAccountToken: serviceAccountName === SERVICE_ACCOUNTS.istiowatcher,
+    automountServiceAccountToken: workload === 'istiowatcher',
     securityContext: {
       runAsNonRoot: true,
-      runAsUser: uid,
-      runAsGroup: uid,
-      fsGroup: uid,
+      runAsUser: w.uid,
+      runAsGroup: w.uid,
+      fsGroup: w.uid,
       seccompProfile: { type: 'RuntimeDefault' },
     },
     containers: [
       {
-        ...container,
+        name: workload,
+        ...w.container,
         imagePullPolicy: 'IfNotPresent',
         securityContext: CONTAINER_SECURITY,
         volumeMounts: [{ name: scratch.name, mountPath: scratch.mountPath }],
@@ -121,34 +139,30 @@ function podSpec(
     ],
     volumes: [{ name: scratch.name, emptyDir: { sizeLimit: scratch.sizeLimit } }],
   };
-}
-
-interface WorkloadSpec {
-  name: string;
-  app: string;
-  /** Absent when an autoscaler owns the count: a re-apply must not reset what the HPA chose. */
-  replicas?: number;
-  /** Labels on the pods only (not in the selector), e.g. cluster-type. */
-  podLabels?: Record<string, string>;
-  podAnnotations?: Record<string, string>;
-  spec: IPodSpec;
-}
-
-function deployment(config: ManifestConfig, w: WorkloadSpec): Deployment {
   return new Deployment({
-    metadata: { name: w.name, namespace: config.namespace, labels: { app: w.app } },
+    metadata: { name: DEPLOYMENTS[workload], namespace: config.namespace, labels: { app } },
     spec: {
       ...(w.replicas !== undefined ? { replicas: w.replicas } : {}),
-      selector: { matchLabels: { app: w.app } },
-      template: {
-        metadata: {
-          labels: { app: w.app, ...w.podLabels },
-          ...(w.podAnnotations ? { annotations: w.podAnnotations } : {}),
-        },
-        spec: w.spec,
-      },
+      selector: { matchLabels: { app } },
+      template: { metadata: { labels: { app, ...w.podLabels }, ...(annotations ? { annotations } : {}) }, spec },
     },
   });
+}
+
+/** The container of one of our HTTP apps: its image, its port named `http`, the codelab's probes. */
+function httpApp(
+  config: ManifestConfig,
+  app: 'worker' | 'frontend',
+  env: IEnvVar[],
+  resources: IContainer['resources'],
+) {
+  return {
+    image: imageOf(config, app),
+    ports: [{ name: 'http', containerPort: PORTS[app] }],
+    env,
+    ...appProbes(PORTS[app]),
+    resources,
+  };
 }
 
 function serviceAccount(config: ManifestConfig, name: string, app: string): ServiceAccount {
@@ -217,26 +231,16 @@ export function workerServiceAccount(config: ManifestConfig) {
 }
 
 export function workerDeployment(config: ManifestConfig, cluster: ClusterRole): Deployment {
-  return deployment(config, {
-    name: DEPLOYMENTS.worker,
-    app: APP_LABELS.worker,
+  return workloadDeployment(config, 'worker', {
     // On burst the HPA owns the count (it starts at its minReplicas when the Deployment is created).
-    ...(cluster === 'primary' ? { replicas: config.replicas.workerPrimary } : {}),
+    replicas: cluster === 'primary' ? config.replicas.workerPrimary : undefined,
     podLabels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES[cluster] },
-    podAnnotations: scrapeAnnotations(PORTS.worker),
-    spec: podSpec(
-      SERVICE_ACCOUNTS.worker,
-      APP_UID,
-      {
-        name: 'worker',
-        image: imageOf(config, 'worker'),
-        ports: [{ name: 'http', containerPort: PORTS.worker }],
-        env: [redisPassword(), ...env(workerEnv(config, cluster))],
-        ...appProbes(PORTS.worker),
-        resources: { requests: { cpu: '100m', memory: '96Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-      },
-      { name: 'tmp', mountPath: '/tmp', sizeLimit: '16Mi' },
-    ),
+    metricsPort: PORTS.worker,
+    uid: APP_UID,
+    container: httpApp(config, 'worker', [redisPassword(), ...env(workerEnv(config, cluster))], {
+      requests: { cpu: '100m', memory: '96Mi' },
+      limits: { cpu: '500m', memory: '256Mi' },
+    }),
   });
 }
 
@@ -265,24 +269,15 @@ export function workerAutoscaler(config: ManifestConfig): HorizontalPodAutoscale
 }
 
 export function frontendResources(config: ManifestConfig) {
-  const deploy = deployment(config, {
-    name: DEPLOYMENTS.frontend,
-    app: APP_LABELS.frontend,
+  const frontendEnvVars = [redisPassword(), ...env(frontendEnv(config)), fromSecret('CONTROL_KEY', SECRETS.controlKey)];
+  const deploy = workloadDeployment(config, 'frontend', {
     replicas: config.replicas.frontend,
-    podAnnotations: scrapeAnnotations(PORTS.frontend),
-    spec: podSpec(
-      SERVICE_ACCOUNTS.frontend,
-      APP_UID,
-      {
-        name: 'frontend',
-        image: imageOf(config, 'frontend'),
-        ports: [{ name: 'http', containerPort: PORTS.frontend }],
-        env: [redisPassword(), ...env(frontendEnv(config)), fromSecret('CONTROL_KEY', SECRETS.controlKey)],
-        ...appProbes(PORTS.frontend),
-        resources: { requests: { cpu: '200m', memory: '128Mi' }, limits: { cpu: '1', memory: '384Mi' } },
-      },
-      { name: 'tmp', mountPath: '/tmp', sizeLimit: '16Mi' },
-    ),
+    metricsPort: PORTS.frontend,
+    uid: APP_UID,
+    container: httpApp(config, 'frontend', frontendEnvVars, {
+      requests: { cpu: '200m', memory: '128Mi' },
+      limits: { cpu: '1', memory: '384Mi' },
+    }),
   });
   return { serviceAccount: serviceAccount(config, SERVICE_ACCOUNTS.frontend, APP_LABELS.frontend), deployment: deploy };
 }
@@ -292,27 +287,21 @@ export function frontendService(config: ManifestConfig): Service {
 }
 
 export function redisResources(config: ManifestConfig) {
-  const deploy = deployment(config, {
-    name: DEPLOYMENTS.redis,
-    app: APP_LABELS.redis,
+  const deploy = workloadDeployment(config, 'redis', {
     replicas: config.replicas.redis,
-    spec: podSpec(
-      SERVICE_ACCOUNTS.redis,
-      REDIS_UID,
-      {
-        name: 'redis',
-        image: config.redisImage,
-        // Pub/sub only: no snapshots, so nothing is written but the working directory. No client
-        // without the password (NOAUTH), whatever the network lets through.
-        env: [redisPassword()],
-        args: ['redis-server', '--save', '', '--appendonly', 'no', '--requirepass', '$(REDIS_PASSWORD)'],
-        ports: [{ name: 'redis', containerPort: PORTS.redis }],
-        readinessProbe: { tcpSocket: { port: PORTS.redis }, periodSeconds: 5 },
-        livenessProbe: { tcpSocket: { port: PORTS.redis }, periodSeconds: 5, initialDelaySeconds: 5 },
-        resources: { requests: { cpu: '70m', memory: '200Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
-      },
-      { name: 'redis-data', mountPath: '/data', sizeLimit: '256Mi' },
-    ),
+    uid: REDIS_UID,
+    scratch: { name: 'redis-data', mountPath: '/data', sizeLimit: '256Mi' },
+    container: {
+      image: config.redisImage,
+      // Pub/sub only: no snapshots, so nothing is written but the working directory. No client
+      // without the password (NOAUTH), whatever the network lets through.
+      env: [redisPassword()],
+      args: ['redis-server', '--save', '', '--appendonly', 'no', '--requirepass', '$(REDIS_PASSWORD)'],
+      ports: [{ name: 'redis', containerPort: PORTS.redis }],
+      readinessProbe: { tcpSocket: { port: PORTS.redis }, periodSeconds: 5 },
+      livenessProbe: { tcpSocket: { port: PORTS.redis }, periodSeconds: 5, initialDelaySeconds: 5 },
+      resources: { requests: { cpu: '70m', memory: '200Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
+    },
   });
   return { serviceAccount: serviceAccount(config, SERVICE_ACCOUNTS.redis, APP_LABELS.redis), deployment: deploy };
 }
@@ -335,29 +324,19 @@ export function watcherResources(config: ManifestConfig) {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
   });
-  const deploy = deployment(config, {
-    name: DEPLOYMENTS.istiowatcher,
-    app: APP_LABELS.istiowatcher,
+  const deploy = workloadDeployment(config, 'istiowatcher', {
     replicas: config.replicas.istiowatcher,
-    podAnnotations: scrapeAnnotations(PORTS.istiowatcher),
-    spec: podSpec(
-      name,
-      APP_UID,
-      {
-        name: 'istiowatcher',
-        image: imageOf(config, 'istiowatcher'),
-        ports: [{ name: 'http-admin', containerPort: PORTS.istiowatcher }],
-        // POD_NAME: the watcher's identity in the leader Lease.
-        env: [
-          ...env(watcherEnv(config)),
-          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-        ],
-        readinessProbe: httpProbe('/readyz', PORTS.istiowatcher),
-        livenessProbe: httpProbe('/healthz', PORTS.istiowatcher),
-        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '192Mi' } },
-      },
-      { name: 'tmp', mountPath: '/tmp', sizeLimit: '16Mi' },
-    ),
+    metricsPort: PORTS.istiowatcher,
+    uid: APP_UID,
+    container: {
+      image: imageOf(config, 'istiowatcher'),
+      ports: [{ name: 'http-admin', containerPort: PORTS.istiowatcher }],
+      // POD_NAME: the watcher's identity in the leader Lease.
+      env: [...env(watcherEnv(config)), { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+      readinessProbe: httpProbe('/readyz', PORTS.istiowatcher),
+      livenessProbe: httpProbe('/healthz', PORTS.istiowatcher),
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '192Mi' } },
+    },
   });
   // Its own token is mounted (podSpec), but the ServiceAccount object keeps the default off.
   return {
