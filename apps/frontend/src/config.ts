@@ -8,11 +8,10 @@ import {
   envPort,
   envString,
   envUrl,
+  envLogRequests,
+  type LogRequests,
 } from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
-
-export const LOG_REQUESTS_CHOICES = ['errors', 'all'] as const;
-export type LogRequests = (typeof LOG_REQUESTS_CHOICES)[number];
 
 export const RATE_CONTROL_CHOICES = ['open', 'key'] as const;
 /** Who may change the rate: any page (`open`), or a page that presents CONTROL_KEY (`key`). */
@@ -77,7 +76,7 @@ export function readConfig(env: Env): FrontendConfig {
     initialRate: envNumber(env, 'INITIAL_RATE', 0, { min: 0, max: maxRate }),
     // An explicitly empty BURST_PREFIX would mark nothing as burst; envString treats it as unset.
     burstPrefix,
-    logRequests: envChoice(env, 'LOG_REQUESTS', LOG_REQUESTS_CHOICES, 'errors'),
+    logRequests: envLogRequests(env),
     redisStallMs: envNumber(env, 'REDIS_STALL_MS', 1000, { min: 50, max: 60_000, integer: true }),
     rateControl,
     controlKey: readControlKey(env, rateControl),

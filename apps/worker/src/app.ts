@@ -5,7 +5,7 @@ import type { Logger } from '@string-hashr/runtime';
 import { metricsHandler } from '@string-hashr/runtime';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Registry } from 'prom-client';
-import type { LogRequests } from './config.js';
+import type { LogRequests } from '@string-hashr/runtime';
 import { isHashPath } from './hash-request.js';
 import { createWorkerMetrics } from './metrics.js';
 import { createPublishHandler } from './publish-handler.js';

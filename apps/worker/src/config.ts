@@ -1,9 +1,6 @@
-import { ConfigError, type Env, envChoice, envNumber, envPort, envString } from '@string-hashr/runtime';
+import { ConfigError, type Env, envNumber, envPort, envString, envLogRequests, type LogRequests } from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
 import { MAX_PREFIX_LENGTH, PORTS, SERVICES, isValidPrefix } from '@string-hashr/contract';
-
-export const LOG_REQUESTS_CHOICES = ['errors', 'all'] as const;
-export type LogRequests = (typeof LOG_REQUESTS_CHOICES)[number];
 
 export interface WorkerConfig {
   port: number;
@@ -52,7 +49,7 @@ export function readConfig(env: Env): WorkerConfig {
     port: envPort(env, 'PORT', DEFAULTS.port),
     redisUrl,
     prefix,
-    logRequests: envChoice(env, 'LOG_REQUESTS', LOG_REQUESTS_CHOICES, DEFAULTS.logRequests),
+    logRequests: envLogRequests(env),
     maxBodyBytes: envNumber(env, 'MAX_BODY_BYTES', DEFAULTS.maxBodyBytes, { min: 64, max: 1024 * 1024, integer: true }),
     publishTimeoutMs: envNumber(env, 'PUBLISH_TIMEOUT_MS', DEFAULTS.publishTimeoutMs, {
       min: 1,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import morgan from 'morgan';
-import type { LogRequests } from './config.js';
+import type { LogRequests } from '@string-hashr/runtime';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 

@@ -9,7 +9,15 @@ export {
   envUrl,
   type Env,
 } from './env.js';
-export { createLogger, throttledLog, type Logger, type LogFields, type ThrottledLog } from './log.js';
+export {
+  createLogger,
+  throttledLog,
+  envLogRequests,
+  type Logger,
+  type LogFields,
+  type LogRequests,
+  type ThrottledLog,
+} from './log.js';
 export { listen, listenFailure, closeServer, runMain, StartError } from './lifecycle.js';
 export { redactUrl, redactCredentials } from './redact.js';
 export { createMetricsRegistry, metricsHandler } from './metrics.js';

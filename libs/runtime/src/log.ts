@@ -1,3 +1,4 @@
+import { envChoice, type Env } from './env.js';
 import { redactCredentials } from './redact.js';
 
 export type LogFields = Record<string, string | number | boolean | undefined | null>;
@@ -57,4 +58,12 @@ export function throttledLog(log: Logger, everyMs: number, now: () => number = (
       kinds.set(key, { at: time, held: 0 });
     },
   };
+}
+
+/** Which HTTP requests an app logs (`LOG_REQUESTS`): `errors` (4xx/5xx only, the default) or `all`. */
+export type LogRequests = 'errors' | 'all';
+
+/** `LOG_REQUESTS`, checked: `errors` unless set. */
+export function envLogRequests(env: Env): LogRequests {
+  return envChoice(env, 'LOG_REQUESTS', ['errors', 'all'] as const, 'errors');
 }
