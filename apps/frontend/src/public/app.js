@@ -11,6 +11,41 @@
   const LOG_ROWS = 8;
 
   const $ = (id) => document.getElementById(id);
+
+  // --- the traffic tiles: id, label, unit; `burst` ones in the burst colour ------------------
+  const STAT_TILES = [
+    ['stat-target', 'Target', 'req/s'],
+    ['stat-achieved', 'Achieved', 'req/s'],
+    ['stat-ok', 'OK', '/s'],
+    ['stat-failed', 'Failed', '/s'],
+    ['stat-dropped', 'Dropped', '/s'],
+    ['stat-in-flight', 'In flight', ''],
+    ['stat-p50', 'Latency p50', 'ms'],
+    ['stat-p99', 'Latency p99', 'ms'],
+    ['stat-primary', 'Primary results', '/s'],
+    ['stat-burst', 'Burst results', '/s', 'burst'],
+    ['stat-burst-share', 'Burst share', '', 'burst'],
+    ['stat-results-total', 'Results seen', ''],
+  ];
+  const element = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  for (const [id, label, unit, tone] of STAT_TILES) {
+    const value = element('div', tone === 'burst' ? 'stat-value text-warning-emphasis' : 'stat-value');
+    const figure = element('span', '', '–');
+    figure.id = id;
+    figure.dataset.testid = id;
+    value.append(figure);
+    if (unit) value.append(' ', element('small', '', unit));
+    const stat = element('div', 'stat');
+    stat.append(element('div', 'stat-label', label), value);
+    const col = element('div', 'col');
+    col.append(stat);
+    $('stat-tiles').append(col);
+  }
   const form = $('frequency-form');
   const input = $('frequency-input');
   const errorBox = $('frequency-error');
