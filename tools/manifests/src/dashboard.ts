@@ -115,17 +115,31 @@ export function dashboardQueries(namespace: string) {
   };
 }
 
-interface PanelSpec {
-  title: string;
-  description: string;
+/** The y axis of a panel: its unit and range. */
+interface Axis {
   unit: string;
   min?: number;
   max?: number;
+}
+const AXES = {
+  rate: { unit: 'reqps', min: 0 },
+  percent: { unit: 'percent', min: 0, max: 100 },
+  count: { unit: 'short', min: 0 },
+  share: { unit: 'percentunit', min: 0, max: 1 },
+  ms: { unit: 'ms', min: 0 },
+} satisfies Record<string, Axis>;
+
+interface PanelSpec {
+  title: string;
+  description: string;
+  axis: Axis;
   bars?: boolean;
   /** Series whose legend matches this regular expression are drawn dashed (thresholds). */
   dashed?: string;
   targets: Array<{ expr: string; legend: string }>;
 }
+
+const series = (expr: string, legend: string) => ({ expr, legend });
 
 const PANEL_WIDTH = 12;
 const PANEL_HEIGHT = 8;
@@ -154,9 +168,9 @@ function panel(spec: PanelSpec, index: number): DashboardPanel {
     })),
     fieldConfig: {
       defaults: {
-        unit: spec.unit,
-        ...(spec.min !== undefined ? { min: spec.min } : {}),
-        ...(spec.max !== undefined ? { max: spec.max } : {}),
+        unit: spec.axis.unit,
+        ...(spec.axis.min !== undefined ? { min: spec.axis.min } : {}),
+        ...(spec.axis.max !== undefined ? { max: spec.axis.max } : {}),
         custom,
       },
       overrides: spec.dashed
@@ -183,67 +197,49 @@ export function burstDashboard(options: { namespace: string; note: string }): Da
     {
       title: 'Worker requests by destination cluster',
       description: `Requests per second from ${DEPLOYMENTS.frontend} to ${SERVICES.worker.name}, by the cluster that served them (the frontend sidecar's view). During a burst the burst line takes over.`,
-      unit: 'reqps',
-      min: 0,
-      targets: [{ expr: q.requestsByCluster, legend: byCluster }],
+      axis: AXES.rate,
+      targets: [series(q.requestsByCluster, byCluster)],
     },
     {
       title: 'Weights in force',
       description: 'The worker VirtualService weights the watcher (its leader) has in force, in percent.',
-      unit: 'percent',
-      min: 0,
-      max: 100,
-      targets: [
-        { expr: q.primaryWeight, legend: 'primary' },
-        { expr: q.burstWeight, legend: 'burst' },
-      ],
+      axis: AXES.percent,
+      targets: [series(q.primaryWeight, 'primary'), series(q.burstWeight, 'burst')],
     },
     {
       title: 'Observed rate against the thresholds',
       description:
         'The rate the watcher last read, with its thresholds: above high it moves traffic to burst, below low it brings it back (spill mode adds the capacity primary keeps).',
-      unit: 'reqps',
-      min: 0,
+      axis: AXES.rate,
       dashed: '.*threshold',
-      targets: [
-        { expr: q.observedRps, legend: 'observed' },
-        { expr: q.thresholds, legend: '{{threshold}} threshold' },
-      ],
+      targets: [series(q.observedRps, 'observed'), series(q.thresholds, '{{threshold}} threshold')],
     },
     {
       title: 'Weight changes',
       description: 'Changes the watcher made: up moves traffic toward burst, down back to primary.',
-      unit: 'short',
-      min: 0,
+      axis: AXES.count,
       bars: true,
-      targets: [{ expr: q.transitions, legend: '{{direction}}' }],
+      targets: [series(q.transitions, '{{direction}}')],
     },
     {
       title: 'Watcher failures by kind',
       description:
         'Failed metric reads (http, network, timeout, prometheus, not-finite, multiple-series, parse) and router calls (router_*), and the failed reads in a row the failsafe counts.',
-      unit: 'short',
-      min: 0,
-      targets: [
-        { expr: q.errorsByKind, legend: '{{kind}}' },
-        { expr: q.failedReadsInARow, legend: 'failed reads in a row' },
-      ],
+      axis: AXES.count,
+      targets: [series(q.errorsByKind, '{{kind}}'), series(q.failedReadsInARow, 'failed reads in a row')],
     },
     {
       title: 'Success rate by destination cluster',
       description: 'Share of worker calls answered without a 5xx (or a reset), by the cluster that served them.',
-      unit: 'percentunit',
-      min: 0,
-      max: 1,
-      targets: [{ expr: q.successByCluster, legend: byCluster }],
+      axis: AXES.share,
+      targets: [series(q.successByCluster, byCluster)],
     },
     {
       title: 'p99 latency by destination cluster',
       description:
         "99th percentile of the worker call's duration as the frontend sidecar measures it, by the cluster that served it.",
-      unit: 'ms',
-      min: 0,
-      targets: [{ expr: q.p99ByCluster, legend: byCluster }],
+      axis: AXES.ms,
+      targets: [series(q.p99ByCluster, byCluster)],
     },
   ];
   return {
