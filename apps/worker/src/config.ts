@@ -1,4 +1,12 @@
-import { ConfigError, type Env, envNumber, envPort, envString, envLogRequests, type LogRequests } from '@string-hashr/runtime';
+import {
+  ConfigError,
+  type Env,
+  envNumber,
+  envPort,
+  envString,
+  envLogRequests,
+  type LogRequests,
+} from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
 import { MAX_PREFIX_LENGTH, PORTS, SERVICES, isValidPrefix } from '@string-hashr/contract';
 
