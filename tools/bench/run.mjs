@@ -41,8 +41,9 @@ for (const bench of ['worker.mjs', 'frontend.mjs', 'watcher.mjs', 'simulate.mjs'
   console.log(`\n=== ${bench} ===`);
   const { code, text } = await runBench(bench);
   if (code !== 0) failed++;
+  // Each benchmark's own output, as it printed it (its tables are text, not Markdown).
   sections.push(
-    `## ${bench.replace('.mjs', '')}\n\n${code === 0 ? '' : `(failed with exit code ${code})\n\n`}${text.trim()}\n`,
+    `## ${bench.replace('.mjs', '')}\n\n${code === 0 ? '' : `(failed with exit code ${code})\n\n`}\`\`\`text\n${text.trim()}\n\`\`\`\n`,
   );
 }
 if (write) {
