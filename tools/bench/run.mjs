@@ -35,15 +35,36 @@ function runBench(file) {
   });
 }
 
+/**
+ * A benchmark's output as it printed it: its Markdown tables (lines starting with `|`) as they
+ * are, everything else (progress lines, console.table boxes) fenced as text.
+ */
+function asMarkdown(text) {
+  const blocks = [];
+  for (const line of text.trim().split('\n')) {
+    const markdown = line.startsWith('|');
+    const last = blocks.at(-1);
+    if (last && last.markdown === markdown) last.lines.push(line);
+    else blocks.push({ markdown, lines: [line] });
+  }
+  return blocks
+    .map(({ markdown, lines }) => {
+      const body = lines.join('\n').trim();
+      if (!body) return '';
+      return markdown ? body : `\`\`\`text\n${body}\n\`\`\``;
+    })
+    .filter(Boolean)
+    .join('\n\n');
+}
+
 const sections = [];
 let failed = 0;
 for (const bench of ['worker.mjs', 'frontend.mjs', 'watcher.mjs', 'simulate.mjs']) {
   console.log(`\n=== ${bench} ===`);
   const { code, text } = await runBench(bench);
   if (code !== 0) failed++;
-  // Each benchmark's own output, as it printed it (its tables are text, not Markdown).
   sections.push(
-    `## ${bench.replace('.mjs', '')}\n\n${code === 0 ? '' : `(failed with exit code ${code})\n\n`}\`\`\`text\n${text.trim()}\n\`\`\`\n`,
+    `## ${bench.replace('.mjs', '')}\n\n${code === 0 ? '' : `(failed with exit code ${code})\n\n`}${asMarkdown(text)}\n`,
   );
 }
 if (write) {

@@ -180,7 +180,7 @@ async function until(check, timeoutMs = 60_000) {
 }
 
 async function deathRuns() {
-  const { startStack, processEnv, repoRoot } = await tsImport('../local-stack/test/stack.ts', import.meta.url);
+  const { startStack, processEnv, repoRoot } = await tsImport('../../libs/testing/src/index.ts', import.meta.url);
   const { io } = await import('socket.io-client');
   const stack = await startStack({
     env: { LOCAL_PROMETHEUS: 'on', WATCHER_HEALTH_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS) },
