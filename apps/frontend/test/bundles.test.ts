@@ -18,6 +18,7 @@ import {
   startSink,
   startTrickler,
 } from './support.js';
+import { DROP_REASONS, type DropReason } from '../src/traffic-events.js';
 
 const HASH = /^[A-Za-z0-9+/]{43}=$/;
 
@@ -129,7 +130,10 @@ describe('frontend bundle', () => {
     expect(hung.requests()).toBe(16);
     const metrics = (await http(`${frontend.url}/metrics`)).body;
     expect(metric(metrics, 'frontend_requests_in_flight')).toBe(16);
-    expect(metric(metrics, 'frontend_requests_dropped_total{reason="in_flight_limit"}')).toBeGreaterThanOrEqual(
+    // Most drops are for the in-flight limit; a busy machine can also put some behind schedule.
+    const dropped = (reason: DropReason) => metric(metrics, `frontend_requests_dropped_total{reason="${reason}"}`) ?? 0;
+    expect(dropped('in_flight_limit')).toBeGreaterThan(0);
+    expect(DROP_REASONS.reduce((sum, reason) => sum + dropped(reason), 0)).toBeGreaterThanOrEqual(
       late.at(-1)!.totals.dropped,
     );
     // Dropping costs no memory: generous bound, the machine is shared.

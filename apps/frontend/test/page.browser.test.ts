@@ -6,8 +6,16 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CALCULATION_CHANNEL, isPublicPagePath } from '@string-hashr/contract';
-import { type TestRedis, chromiumLaunchOptions, http, startRedis, waitFor } from '@string-hashr/testing';
+import { CALCULATION_CHANNEL, STATUS_TEXT_MAX_LENGTH, isPublicPagePath } from '@string-hashr/contract';
+import {
+  type TestRedis,
+  PHONE,
+  chromiumLaunchOptions,
+  http,
+  sampleWatcherStatus,
+  startRedis,
+  waitFor,
+} from '@string-hashr/testing';
 import { Redis } from 'ioredis';
 import { rateRule } from '@string-hashr/traffic';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -220,6 +228,53 @@ describe('the String Hashr page', () => {
     expect(await page.locator('#watcher-share').textContent()).toBe('100%');
     expect(await problems()).toEqual([]);
     await context.close();
+  });
+
+  it("on a phone, the watcher's longest texts take two lines each and the newest hashes stay on the first screen", async () => {
+    // A watcher whose rate reading failed and whose last write failed, with texts as long as
+    // /status allows (a busy machine's timeouts carry a URL and a query).
+    const long = (what: string) =>
+      `${what}: http://127.0.0.1:9090/api/v1/query?query=`.padEnd(STATUS_TEXT_MAX_LENGTH, 'x');
+    const status = {
+      ...sampleWatcherStatus(),
+      reason: long('no decision'),
+      problem: long('write failed'),
+      rate: { reading: 'error', rps: null, at: null, dataAt: null, error: long('timeout: rate query') },
+    };
+    const watcher: Server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status)),
+    );
+    await new Promise<void>((resolve) => watcher.listen(0, '127.0.0.1', resolve));
+    const watched = await startApp('frontend', {
+      REDIS_URL: redis.url,
+      PROCESSOR_URL: worker.url,
+      WATCHER_STATUS_URL: `http://127.0.0.1:${(watcher.address() as AddressInfo).port}/status`,
+    });
+    const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    try {
+      const page = await context.newPage();
+      const problems = await watchForProblems(page);
+      await page.goto(watched.url);
+      await page.locator('#watcher-problem:not(.d-none)').waitFor({ timeout: 15_000 });
+      await page.locator('#connection-status', { hasText: 'connected' }).waitFor();
+      for (let i = 0; i < 5; i++) await publisher.publish(CALCULATION_CHANNEL, `bursty-${String(i).repeat(43)}=`);
+      await page.locator('#hashes > li:nth-child(5)').waitFor({ timeout: 15_000 });
+      const lineHeight = await page.$eval('#watcher-problem', (e) => parseFloat(getComputedStyle(e).lineHeight));
+      for (const id of ['watcher-reason', 'watcher-problem', 'watcher-rate', 'watcher-pending']) {
+        const box = await page.locator(`#${id}`).boundingBox();
+        expect(box?.height, id).toBeLessThanOrEqual(2 * lineHeight + 16); // two lines and the alert's padding
+        expect(await page.locator(`#${id}`).getAttribute('title'), id).toBe(await page.locator(`#${id}`).textContent());
+      }
+      expect(await page.locator('#watcher-rate').textContent()).toBe(`failed: ${status.rate.error}`);
+      const first = await page.locator('#hashes > li:first-child').boundingBox();
+      expect(first && first.y + first.height <= PHONE.height, `first hash at ${JSON.stringify(first)}`).toBe(true);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+      expect(await problems()).toEqual([]);
+    } finally {
+      await context.close();
+      await watched.stop();
+      await new Promise<void>((resolve) => watcher.close(() => resolve()));
+    }
   });
 
   it('a page on another origin cannot open a socket (WebSocket or polling) nor change the rate', async () => {

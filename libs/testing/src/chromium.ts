@@ -19,3 +19,6 @@ export function chromiumLaunchOptions() {
     ],
   };
 }
+
+/** A phone's viewport (an iPhone 12-14's CSS pixels): the page's first screen must fit in it. */
+export const PHONE = { width: 390, height: 844 } as const;

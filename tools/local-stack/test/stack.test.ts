@@ -16,6 +16,7 @@ import {
   processEnv,
   repoRoot,
   startStack,
+  PHONE,
 } from '@string-hashr/testing';
 
 async function setRate(page: Page, rate: number) {
@@ -43,8 +44,6 @@ function thresholdLines(page: Page) {
       .map((d) => ({ label: d.label, hidden: Boolean(d.hidden), levels: d.data.map((p) => p.y) }));
   });
 }
-
-const PHONE = { width: 390, height: 844 };
 
 /** A short cool-down, so the test sees the burst come back. */
 const COOLDOWN_SECONDS = 10;
@@ -168,9 +167,9 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     ]) {
       const box = await phone.locator(selector).boundingBox();
       expect(box, selector).not.toBeNull();
-      expect(box && box.y >= 0 && box.y + box.height <= PHONE.height, `${selector} at ${JSON.stringify(box)}`).toBe(
-        true,
-      );
+      const onScreen = box !== null && box.y >= 0 && box.y + box.height <= PHONE.height;
+      const watcherCard = onScreen ? '' : await phone.locator('#watcher-state').innerText();
+      expect(onScreen, `${selector} at ${JSON.stringify(box)}; the watcher's card: ${watcherCard}`).toBe(true);
     }
     // A whole hash on one line: not cut short, not wrapped.
     const row = await phone.locator('#hashes > li:first-child .hash-text').boundingBox();

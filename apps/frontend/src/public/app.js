@@ -456,6 +456,12 @@
     return parts.join(' · ');
   };
 
+  /** Text shown in at most two lines (class clamp-2); the whole of it on hover. */
+  const setClamped = (element, text) => {
+    element.textContent = text;
+    element.title = text;
+  };
+
   const watcherCols = [$('watcher-state-col'), $('watcher-details-col')];
   const navPhase = $('nav-phase');
   socket.on('watcher', (view) => {
@@ -466,7 +472,7 @@
     if (!view.available) {
       showPhase($('watcher-phase'), 'unavailable', 'text-bg-secondary');
       showPhase(navPhase, 'watcher unavailable', 'text-bg-secondary');
-      unavailable.textContent = `The watcher's status cannot be read: ${view.problem}.`;
+      setClamped(unavailable, `The watcher's status cannot be read: ${view.problem}.`);
       unavailable.classList.remove('d-none');
       return;
     }
@@ -476,20 +482,22 @@
     const phase = s.phase || (standby ? 'standby' : 'unknown');
     showPhase($('watcher-phase'), phase, PHASE_STYLES[s.phase] || 'text-bg-secondary');
     showPhase(navPhase, phase, PHASE_STYLES[s.phase] || 'text-bg-secondary');
-    $('watcher-reason').textContent = standby
-      ? 'This watcher replica is a standby: the leader decides.'
-      : s.reason || 'No decision yet.';
+    setClamped(
+      $('watcher-reason'),
+      standby ? 'This watcher replica is a standby: the leader decides.' : s.reason || 'No decision yet.',
+    );
     const orders = [];
     if (s.suspend) orders.push(badge('suspended by the operator', 'text-bg-dark'));
     if (s.pin) orders.push(badge(`pinned ${s.pin}`, 'text-bg-dark'));
     if (s.dryRun) orders.push(badge('dry run', 'text-bg-info'));
     $('watcher-orders').replaceChildren(...orders);
     const problem = $('watcher-problem');
-    problem.textContent = s.problem ? `The watcher could not act on the VirtualService: ${s.problem}` : '';
+    setClamped(problem, s.problem ? `The watcher could not act on the VirtualService: ${s.problem}` : '');
     problem.classList.toggle('d-none', !s.problem);
     $('watcher-weights').textContent = weightsText(s.weights);
     const rate = s.rate;
-    $('watcher-rate').textContent =
+    setClamped(
+      $('watcher-rate'),
       rate.reading === 'value'
         ? `${rate.rps.toFixed(1)} req/s at ${clock(Date.parse(rate.at))}`
         : rate.reading === 'error'
@@ -498,8 +506,9 @@
             ? 'no data (an empty answer)'
             : rate.reading === 'warming-up'
               ? 'warming up'
-              : '–';
-    $('watcher-pending').textContent = pendingText(s.pending);
+              : '–',
+    );
+    setClamped($('watcher-pending'), pendingText(s.pending));
     const changes = s.changes.slice(0, LOG_ROWS).map(logRow);
     $('watcher-log').replaceChildren(...changes);
     $('watcher-log-empty').classList.toggle('d-none', changes.length > 0);
