@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gkeDeployment, localDeployment, shippedFiles } from './deployment.js';
 import { lineup, type PolicySpec } from './policies.js';
 import { buildScenario } from './scenarios.js';
-import { simulate } from './simulate.js';
+import { simulate, type WeightChange } from './simulate.js';
 import type { Trace } from './trace.js';
 
 const gke = gkeDeployment(shippedFiles());
@@ -92,5 +92,27 @@ describe('simulate: the real policy against the model of the shipped deployment'
     expect(run.figures.overloadRequests).toBe(0);
     expect(run.changes.map((c) => c.burst)).toEqual([100, 0, 100, 0]);
     expect((run.changes[0]?.at ?? Infinity) - 20).toBeLessThan(6);
+  });
+
+  it("a run's own tick times: the changes fall on them; a drifting loop decides on other ticks than the grid", () => {
+    const local = localDeployment();
+    const [, localOurs] = lineup(local.watcherEnv) as [PolicySpec, PolicySpec];
+    const trace = buildScenario('steps', { seed: 1, days: 1 });
+    const seconds = trace.rps.length;
+    const onGrid = simulate(trace, localOurs, local.model);
+    const gridTicks = Array.from({ length: seconds }, (_, n) => local.model.tickOffsetSeconds + n);
+    expect(simulate(trace, localOurs, local.model, { tickTimes: gridTicks }).changes).toEqual(onGrid.changes);
+    // Each tick 5 ms later than the one before, as a loop whose timers fire late drifts.
+    const drifting = gridTicks.map((t, n) => t + n * 0.005);
+    const drifted = simulate(trace, localOurs, local.model, { tickTimes: drifting }).changes;
+    expect(drifted.map((c) => c.burst)).toEqual(onGrid.changes.map((c) => c.burst));
+    for (const change of drifted) expect(drifting).toContain(change.at);
+    // Its ticks cross the scrapes' phase, so some change comes a tick sooner or later than on the grid.
+    const tickNumbers = (changes: WeightChange[], ticks: number[]) => changes.map((c) => ticks.indexOf(c.at));
+    expect(tickNumbers(drifted, drifting)).not.toEqual(tickNumbers(onGrid.changes, gridTicks));
+    // No tick given after 30 s: nothing decided after it.
+    const cut = simulate(trace, localOurs, local.model, { tickTimes: gridTicks.filter((t) => t < 30) }).changes;
+    expect(cut.every((c) => c.at < 30)).toBe(true);
+    expect(cut.length).toBe(onGrid.changes.filter((c) => c.at < 30).length);
   });
 });

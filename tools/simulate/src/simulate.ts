@@ -43,6 +43,13 @@ export interface RunOptions {
   episodes?: Episode[];
   /** Called now and then with the seconds simulated so far. */
   progress?: (seconds: number) => void;
+  /**
+   * When the watcher ticked (seconds since the trace's start, ascending), as a real run logged it:
+   * a real loop drifts (each tick is timed from the last one's start, and timers fire late), so
+   * checking the model against a run needs that run's ticks, not a tick every interval from
+   * `tickOffsetSeconds`. No tick after the last one given.
+   */
+  tickTimes?: readonly number[];
 }
 
 const PROGRESS_EVERY = 1 << 18;
@@ -85,7 +92,9 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
   const scrapeOffset = model.scrapeOffsetSeconds;
   const tickOffset = model.tickOffsetSeconds % tickInterval;
   let nextScrape = scrapeOffset;
-  let nextTick = tickOffset;
+  const tickAt = (n: number) =>
+    options.tickTimes ? (options.tickTimes[n] ?? Infinity) : tickOffset + n * tickInterval;
+  let nextTick = tickAt(0);
   let total = 0;
 
   const burstHealth = (t: number): ReturnType<ModelView['burstHealth']> => {
@@ -158,7 +167,7 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
             delays[episode] ??= at - current.start;
         }
         burst = step.burst;
-        nextTick = tickOffset + ++ticks * tickInterval;
+        nextTick = tickAt(++ticks);
       }
     }
     send(s + 1);

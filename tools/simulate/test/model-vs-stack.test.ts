@@ -1,7 +1,8 @@
 // The model checked against the real thing: the `steps` scenario replayed through the local stack
 // (real frontend, mesh stand-in, Prometheus scraping every second, the built watcher) with
-// `npm run replay`, and through the simulator with the same watcher settings. The weight changes
-// must come in the same order, each within two scrape intervals of the other.
+// `npm run replay`, and through the simulator with the same watcher settings and the real run's
+// timing (the phase of Prometheus's scrapes, the watcher's own tick times: its loop drifts). The
+// weight changes must come in the same order, each within two scrape intervals of the other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policySettingsFromEnv, readTimingFromEnv } from '@string-hashr/watcher-settings';
 import { processEnv, startStack, waitFor, type Stack } from '@string-hashr/testing';
@@ -25,7 +26,7 @@ function phaseOf(times: number[], startedAt: number): number {
   return (((mean / (2 * Math.PI)) % 1) + 1) % 1;
 }
 
-/** The watcher's tick times (its log lines), epoch ms. */
+/** The watcher's tick times (a line each with WATCHER_LOG_TICKS), epoch ms. */
 function tickTimes(output: string): number[] {
   return [...output.matchAll(/istiowatcher\S* \| (\S+Z) info istiowatcher: (?:tick|weights changed) /g)].map((m) =>
     Date.parse(m[1] ?? ''),
@@ -55,7 +56,7 @@ describe('the model against the local stack (real Prometheus, real watcher)', ()
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'on' } });
+    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'on', WATCHER_LOG_TICKS: 'true' } });
   }, 120_000);
 
   afterAll(async () => {
@@ -83,16 +84,17 @@ describe('the model against the local stack (real Prometheus, real watcher)', ()
     });
     const real = loggedChanges(stack.output(), startedAt);
 
-    // The phases of the real scrapes and ticks against the trace's start are parameters of the
-    // model like any other; read them from this run.
+    // The phase of the real scrapes against the trace's start is a parameter of the model like any
+    // other, read from this run; so are the ticks, each where it came (a tick every interval on a
+    // grid drifts away from a real loop's by up to a second over these minutes).
     const deployment = localDeployment();
     const ticks = tickTimes(stack.output()).filter((t) => t >= startedAt);
+    expect(ticks.length, 'a tick a second in the log').toBeGreaterThan(100);
     const scrapedAt = await lastScrape(stack.ports.PROMETHEUS_PORT!);
     expect(Number.isFinite(scrapedAt), 'the mesh target in Prometheus').toBe(true);
     const model = {
       ...deployment.model,
       scrapeOffsetSeconds: phaseOf([scrapedAt], startedAt),
-      tickOffsetSeconds: phaseOf(ticks, startedAt),
     };
     const simulated = simulate(
       buildScenario(SCENARIO, { seed: 1, days: 1 }),
@@ -104,9 +106,10 @@ describe('the model against the local stack (real Prometheus, real watcher)', ()
         reporter: 'source',
       },
       model,
+      { tickTimes: ticks.map((t) => (t - startedAt) / 1000) },
     ).changes;
 
-    const report = `real: ${JSON.stringify(real)}\nmodel: ${JSON.stringify(simulated)}\nscrape phase ${model.scrapeOffsetSeconds.toFixed(3)} s, tick phase ${model.tickOffsetSeconds.toFixed(3)} s`;
+    const report = `real: ${JSON.stringify(real)}\nmodel: ${JSON.stringify(simulated)}\nscrape phase ${model.scrapeOffsetSeconds.toFixed(3)} s; ${ticks.length} ticks, their phase ${phaseOf(ticks.slice(0, 10), startedAt).toFixed(3)} s at first, ${phaseOf(ticks.slice(-10), startedAt).toFixed(3)} s at last`;
     console.log(report);
     expect(real.length, report).toBeGreaterThanOrEqual(4);
     expect(
