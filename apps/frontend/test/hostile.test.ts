@@ -2,35 +2,20 @@
 // rate, who may connect at all, floods of changes, oversized and odd messages. Every test starts
 // its own app; none sleeps: "nothing happened" is shown after a barrier (an acknowledged event).
 import { CALCULATION_CHANNEL } from '@string-hashr/contract';
-import { type TestRedis, http, startRedis, waitFor } from '@string-hashr/testing';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { http, waitFor } from '@string-hashr/testing';
+import { describe, expect, it } from 'vitest';
 import type { FrontendDeps } from '../src/app.js';
 import { READ_ONLY_MESSAGE, TOO_MANY_MESSAGE } from '../src/rate-control.js';
-import { type PageClient, metric, refusedHandshake, startInProcessFrontend } from './support.js';
+import { type PageClient, inProcessSuite, metric, refusedHandshake, startInProcessFrontend } from './support.js';
 
 const KEY = 'a-control-key-0123456789abcdef';
 const HASH = 'Zl8q' + 'A'.repeat(39) + '=';
 
 describe('the frontend under attack (in-process)', () => {
-  let redis: TestRedis;
-  let publisher: Redis;
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    publisher = new Redis(redis.port, '127.0.0.1');
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(async () => {
-    publisher?.disconnect();
-    await redis?.stop();
-  });
+  const suite = inProcessSuite();
 
   const start = (config: Partial<FrontendDeps['config']> = {}) =>
-    startInProcessFrontend(redis.url, cleanups, { config });
+    startInProcessFrontend(suite.redis.url, suite.cleanups, { config });
   const ask = (client: PageClient, payload: unknown) =>
     client.socket.timeout(5000).emitWithAck('frequency', payload) as Promise<{ ok: boolean; message?: string }>;
   const heard = (client: PageClient, event: string, from = 0) =>
@@ -220,9 +205,9 @@ describe('the frontend under attack (in-process)', () => {
       const { page, url } = await start();
       const client = await page();
       const mark = client.heard.length;
-      await publisher.publish(CALCULATION_CHANNEL, 'x'.repeat(5 * 1024 * 1024));
-      await publisher.publish(CALCULATION_CHANNEL, '<img src=x onerror=alert(1)>');
-      await publisher.publish(CALCULATION_CHANNEL, 'bursty-' + HASH);
+      await suite.publisher.publish(CALCULATION_CHANNEL, 'x'.repeat(5 * 1024 * 1024));
+      await suite.publisher.publish(CALCULATION_CHANNEL, '<img src=x onerror=alert(1)>');
+      await suite.publisher.publish(CALCULATION_CHANNEL, 'bursty-' + HASH);
       // In order on one subscription: once the last one is here, the first two were handled.
       await client.next('calculation', () => true, { from: mark });
       expect(heard(client, 'calculation', mark).map((h) => h.args[0])).toEqual(['bursty-' + HASH]);

@@ -4,32 +4,17 @@
 // for what it expects, and "nothing happened" is shown after a barrier (an acknowledged event, a
 // whole stats window) that anything earlier must have crossed first.
 import { CALCULATION_CHANNEL } from '@string-hashr/contract';
-import { type TestRedis, http, startRedis, waitFor } from '@string-hashr/testing';
+import { http, waitFor } from '@string-hashr/testing';
 import { type TrafficStats, rateRule } from '@string-hashr/traffic';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FrontendDeps } from '../src/app.js';
-import { type PageClient, metric, startInProcessFrontend } from './support.js';
+import { type PageClient, inProcessSuite, metric, startInProcessFrontend } from './support.js';
 
 describe('frontend sockets (in-process)', () => {
-  let redis: TestRedis;
-  let publisher: Redis;
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    publisher = new Redis(redis.port, '127.0.0.1');
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(async () => {
-    publisher?.disconnect();
-    await redis?.stop();
-  });
+  const suite = inProcessSuite();
 
   const startFrontend = (config: Partial<FrontendDeps['config']> = {}, statsIntervalMs = 1000) =>
-    startInProcessFrontend(redis.url, cleanups, { config, statsIntervalMs });
+    startInProcessFrontend(suite.redis.url, suite.cleanups, { config, statsIntervalMs });
 
   /** Sets the rate from `client` and waits for its acknowledgement (a barrier on that socket). */
   const setRate = (client: PageClient, freq: number) =>
@@ -144,8 +129,8 @@ describe('frontend sockets (in-process)', () => {
     const mark = client.heard.length;
     const primary = 'A'.repeat(43) + '=';
     const burst = 'bursty-' + 'B'.repeat(43) + '=';
-    for (let i = 0; i < 30; i++) await publisher.publish(CALCULATION_CHANNEL, primary);
-    for (let i = 0; i < 10; i++) await publisher.publish(CALCULATION_CHANNEL, burst);
+    for (let i = 0; i < 30; i++) await suite.publisher.publish(CALCULATION_CHANNEL, primary);
+    for (let i = 0; i < 10; i++) await suite.publisher.publish(CALCULATION_CHANNEL, burst);
     await waitFor('40 calculation events', () => heardAfter(client, mark, 'calculation').length >= 40);
     expect(heardAfter(client, mark, 'calculation').map((h) => h.args)).toEqual([
       ...Array(30).fill([primary]),

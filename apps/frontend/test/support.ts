@@ -8,7 +8,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeRedis, connectRedis } from '@string-hashr/redis';
 import { createLogger, listen } from '@string-hashr/runtime';
-import { type RunningProcess, freePort, http, startNodeApp, startProcess, waitFor } from '@string-hashr/testing';
+import {
+  type RunningProcess,
+  type TestRedis,
+  freePort,
+  http,
+  startNodeApp,
+  startProcess,
+  startRedis,
+  waitFor,
+} from '@string-hashr/testing';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { TrafficStats } from '@string-hashr/traffic';
 import { type Socket, io } from 'socket.io-client';
 import { type FrontendApp, type FrontendDeps, createApp } from '../src/app.js';
@@ -320,4 +331,32 @@ export async function startInProcessFrontend(
     return client;
   };
   return { frontend, url, sink, page, lines };
+}
+
+/**
+ * For a file of in-process frontend tests: one redis-server and a publisher on it for all of them,
+ * and `cleanups` that each test pushes to, run newest first after it.
+ */
+export function inProcessSuite(): {
+  redis: TestRedis;
+  publisher: Redis;
+  cleanups: Array<() => Promise<unknown> | unknown>;
+} {
+  const suite = { cleanups: [] } as unknown as {
+    redis: TestRedis;
+    publisher: Redis;
+    cleanups: Array<() => Promise<unknown> | unknown>;
+  };
+  beforeAll(async () => {
+    suite.redis = await startRedis();
+    suite.publisher = new Redis(suite.redis.port, '127.0.0.1');
+  });
+  afterEach(async () => {
+    for (const cleanup of suite.cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    suite.publisher?.disconnect();
+    await suite.redis?.stop();
+  });
+  return suite;
 }
