@@ -89,7 +89,9 @@ describe('frontend bundle', () => {
     });
     const client = await page(frontend.url);
     client.socket.emit('frequency', { freq: 500 });
-    const stats = await settledStats(client, 3, 0);
+    // Full windows at the new rate only: after the stats of the window the rate took effect in.
+    await client.next<TrafficStats>('stats', (s) => s.targetRate === 500);
+    const stats = await settledStats(client, 3, client.heard.length);
     for (const s of stats) {
       expect(s.inFlight).toBeLessThanOrEqual(32);
       expect(s.okPerSecond).toBe(0);
@@ -117,7 +119,10 @@ describe('frontend bundle', () => {
     });
     const client = await page(frontend.url);
     client.socket.emit('frequency', { freq: 1000 });
-    const early = await settledStats(client, 2, 0);
+    // The first 16 sends fall in whichever window was open when the rate took effect: start after
+    // the stats that count them, so every window compared below sent nothing.
+    await client.next<TrafficStats>('stats', (s) => s.totals.sent >= 16);
+    const early = await settledStats(client, 2, client.heard.length);
     const rssEarly = metric((await http(`${frontend.url}/metrics`)).body, 'frontend_process_resident_memory_bytes')!;
     const from = client.heard.length;
     const late = await settledStats(client, 4, from);
