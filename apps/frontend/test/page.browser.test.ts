@@ -11,6 +11,7 @@ import {
   type TestRedis,
   PHONE,
   chromiumLaunchOptions,
+  openConnectedPage,
   http,
   sampleWatcherStatus,
   startRedis,
@@ -197,8 +198,7 @@ describe('the String Hashr page', () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     const problems = await watchForProblems(page);
-    await page.goto(frontend.url);
-    await page.locator('#connection-status', { hasText: 'connected' }).waitFor();
+    await openConnectedPage(page, frontend.url);
     await page.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
     // The totals known (a stats event came), and no result in the last seconds.
     await page.locator('#stat-results-total', { hasText: /^[\d,]+$/ }).waitFor({ timeout: 15_000 });

@@ -1,3 +1,4 @@
+import type { Page, Response } from 'playwright-core';
 import { existsSync } from 'node:fs';
 
 /** Debian's chromium; the flags keep it off the network this machine does not have. */
@@ -22,3 +23,36 @@ export function chromiumLaunchOptions() {
 
 /** A phone's viewport (an iPhone 12-14's CSS pixels): the page's first screen must fit in it. */
 export const PHONE = { width: 390, height: 844 } as const;
+
+/**
+ * Opens the String Hashr page at `url` and waits until its socket says `connected`. When it does
+ * not, the error says what the page showed and what went wrong in it (console errors, uncaught
+ * errors, failed requests), and `explain()` adds what the servers said (e.g. a stack's output).
+ */
+export async function openConnectedPage(
+  page: Page,
+  url: string,
+  options: { timeoutMs?: number; explain?: () => string } = {},
+): Promise<Response | null> {
+  const trouble: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') trouble.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (err) => trouble.push(`page error: ${err.message}`));
+  page.on('requestfailed', (r) => trouble.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
+  const response = await page.goto(url);
+  const status = page.locator('#connection-status');
+  try {
+    await status.filter({ hasText: /^connected$/ }).waitFor({ timeout: options.timeoutMs ?? 30_000 });
+  } catch (err) {
+    const shown = await status.textContent({ timeout: 1000 }).catch(() => '(no #connection-status)');
+    throw new Error(
+      [
+        `the page at ${url} did not connect: its status says "${shown}" (${(err as Error).message.split('\n')[0]})`,
+        ...trouble.slice(-20),
+        options.explain?.() ?? '',
+      ].join('\n'),
+    );
+  }
+  return response;
+}

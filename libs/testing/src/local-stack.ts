@@ -20,6 +20,8 @@ export interface Stack {
   lockFile: string;
   env: Record<string, string>;
   output(): string;
+  /** The last lines of its output, headed as such: for a failure's message. */
+  tail(lines?: number): string;
   exited: Promise<number | null>;
   /** Ctrl-C: SIGINT to the whole process group, as a terminal sends it; resolves with the exit code. */
   ctrlC(): Promise<number | null>;
@@ -113,6 +115,7 @@ export async function startStack(options: { env?: Record<string, string>; viaNpm
     lockFile,
     env,
     output: () => text,
+    tail: (lines = 40) => `--- the stack's last ${lines} lines ---\n${text.split('\n').slice(-lines).join('\n')}`,
     exited,
     async ctrlC() {
       try {

@@ -1,12 +1,39 @@
 import { createServer } from 'node:net';
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/**
+ * Ports for test servers. Inside a vitest worker, each worker hands out ports in turn from its own
+ * block below the kernel's ephemeral range (32768-60999 on Linux): two files running at once can
+ * never be given the same port, and nothing the kernel picks (a server on port 0, the local end of
+ * an outgoing connection) can take one between the pick and the bind. Six files at a time, each
+ * with a load generator opening connections, made that happen. Elsewhere (a script), the kernel
+ * picks.
+ */
+const BLOCK_SIZE = 1000;
+const FIRST_BLOCK = 20_000;
+const MAX_BLOCKS = 12;
+let nextInBlock = Math.floor(Math.random() * BLOCK_SIZE);
+
+/** A TCP port on 127.0.0.1 that was free a moment ago and that no other test file is given. */
+export async function freePort(): Promise<number> {
+  const pool = Number(process.env.VITEST_POOL_ID);
+  if (!Number.isInteger(pool) || pool < 1 || pool > MAX_BLOCKS) return bindPort(0);
+  const first = FIRST_BLOCK + (pool - 1) * BLOCK_SIZE;
+  for (let tried = 0; tried < BLOCK_SIZE; tried++) {
+    const port = first + (nextInBlock++ % BLOCK_SIZE);
+    // Something else on the machine may hold it (a service, a server a test has not stopped).
+    const free = await bindPort(port).catch(() => undefined);
+    if (free !== undefined) return free;
+  }
+  throw new Error(`no free port in ${first}-${first + BLOCK_SIZE - 1}: stop what holds them and run the tests again`);
+}
+
+/** Binds `port` (0: any) on 127.0.0.1, lets it go, and says which port it was. */
+function bindPort(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
         typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chromiumLaunchOptions, waitFor, type Stack, startStack } from '@string-hashr/testing';
+import { chromiumLaunchOptions, openConnectedPage, waitFor, type Stack, startStack } from '@string-hashr/testing';
 
 let stack: Stack | undefined;
 let socket: Socket | undefined;
@@ -42,8 +42,7 @@ describe('the local stack in spill mode', () => {
     stack = await startStack({ env: { WATCHER_MODE: 'spill', PRIMARY_CAPACITY_RPS: '15', LOCAL_PROMETHEUS: 'off' } });
     browser = await chromium.launch(chromiumLaunchOptions());
     const page = await browser.newPage();
-    await page.goto(stack.pageUrl);
-    await page.locator('#connection-status', { hasText: 'connected' }).waitFor();
+    await openConnectedPage(page, stack.pageUrl, { explain: stack.tail });
     await page.fill('#frequency-input', '30');
     await page.click('#frequency-submit');
     const share = async () => Number((await page.locator('#stat-burst-share').textContent())?.replace('%', '') ?? NaN);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '@string-hashr/metric-reading';
 import {
   chromiumLaunchOptions,
+  openConnectedPage,
   http,
   sleep,
   startNodeApp,
@@ -64,8 +65,7 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     });
     browser = await chromium.launch(chromiumLaunchOptions());
     page = await (await browser.newContext({ viewport: { width: 1400, height: 1100 } })).newPage();
-    await page.goto(stack.pageUrl);
-    await page.locator('#connection-status', { hasText: 'connected' }).waitFor();
+    await openConnectedPage(page, stack.pageUrl, { explain: stack.tail });
   }, 120_000);
 
   /** A value of the watcher's /metrics (`name` or `name{label="v"}`). */
