@@ -4,9 +4,8 @@ import { createServer } from 'node:net';
  * Ports for test servers. Inside a vitest worker, each worker hands out ports in turn from its own
  * block below the kernel's ephemeral range (32768-60999 on Linux): two files running at once can
  * never be given the same port, and nothing the kernel picks (a server on port 0, the local end of
- * an outgoing connection) can take one between the pick and the bind. Six files at a time, each
- * with a load generator opening connections, made that happen. Elsewhere (a script), the kernel
- * picks.
+ * an outgoing connection) can take one between the pick and the bind, which can be seconds for a
+ * whole stack. Elsewhere (a script), the kernel picks.
  */
 const BLOCK_SIZE = 1000;
 const FIRST_BLOCK = 20_000;
