@@ -12,6 +12,7 @@ import {
   PHONE,
   chromiumLaunchOptions,
   openConnectedPage,
+  recordPageTrouble,
   http,
   sampleWatcherStatus,
   startRedis,
@@ -25,12 +26,7 @@ import { type RunningApp, connectPage, metric, startApp } from './support.js';
 
 /** Records what would show a broken page: console errors and CSP violations (reported by the page itself). */
 async function watchForProblems(page: Page): Promise<() => Promise<string[]>> {
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning')
-      problems.push(`console ${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  const problems = recordPageTrouble(page);
   await page.addInitScript(() => {
     const seen: string[] = [];
     (window as unknown as { cspViolations: string[] }).cspViolations = seen;

@@ -24,6 +24,16 @@ export function chromiumLaunchOptions() {
 /** A phone's viewport (an iPhone 12-14's CSS pixels): the page's first screen must fit in it. */
 export const PHONE = { width: 390, height: 844 } as const;
 
+/** What the page reports going wrong from now on: console errors and warnings, uncaught errors. */
+export function recordPageTrouble(page: Page): string[] {
+  const trouble: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') trouble.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (err) => trouble.push(`page error: ${err.message}`));
+  return trouble;
+}
+
 /**
  * Opens the String Hashr page at `url` and waits until its socket says `connected`. When it does
  * not, the error says what the page showed and what went wrong in it (console errors, uncaught
@@ -34,11 +44,7 @@ export async function openConnectedPage(
   url: string,
   options: { timeoutMs?: number; explain?: () => string } = {},
 ): Promise<Response | null> {
-  const trouble: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') trouble.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (err) => trouble.push(`page error: ${err.message}`));
+  const trouble = recordPageTrouble(page);
   page.on('requestfailed', (r) => trouble.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
   const response = await page.goto(url);
   const status = page.locator('#connection-status');
