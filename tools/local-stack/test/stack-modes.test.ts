@@ -34,10 +34,11 @@ describe('the local stack without Prometheus', () => {
       20_000,
       200,
     );
-  });
+  }, 120_000);
 });
 
 describe('the local stack in spill mode', () => {
+  // A stack start, a Chromium, up to 30 s to spill and 15 s of readings: over 60 s on a busy run.
   it('with primary capacity 15 and 30 req/s, the burst share settles between 35% and 65%', async () => {
     stack = await startStack({ env: { WATCHER_MODE: 'spill', PRIMARY_CAPACITY_RPS: '15', LOCAL_PROMETHEUS: 'off' } });
     browser = await chromium.launch(chromiumLaunchOptions());
@@ -63,7 +64,7 @@ describe('the local stack in spill mode', () => {
     );
     expect(origins).toContain('primary');
     expect(origins).toContain('burst');
-  });
+  }, 120_000);
 });
 
 describe('npm start without redis-server', () => {
