@@ -1,4 +1,6 @@
 // The stack without Prometheus (the watcher scrapes the mesh stand-in directly) and in spill mode.
+// Each stack test has 120 s, as in stack.test.ts: a stack start, a Chromium and the waits for the
+// burst (up to 30 s, then 15 s of readings in spill mode) go past 60 s when both cores are busy.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +40,6 @@ describe('the local stack without Prometheus', () => {
 });
 
 describe('the local stack in spill mode', () => {
-  // A stack start, a Chromium, up to 30 s to spill and 15 s of readings: over 60 s on a busy run.
   it('with primary capacity 15 and 30 req/s, the burst share settles between 35% and 65%', async () => {
     stack = await startStack({ env: { WATCHER_MODE: 'spill', PRIMARY_CAPACITY_RPS: '15', LOCAL_PROMETHEUS: 'off' } });
     browser = await chromium.launch(chromiumLaunchOptions());
