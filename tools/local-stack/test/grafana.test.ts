@@ -65,7 +65,7 @@ describe('the Grafana dashboard on the local stack, during a burst', () => {
   beforeAll(async () => {
     stack = await startStack({ env: { LOCAL_PROMETHEUS: 'on' } });
     prometheus = `http://127.0.0.1:${stack.ports.PROMETHEUS_PORT}`;
-  }, 120_000);
+  });
 
   afterAll(async () => {
     socket?.close();

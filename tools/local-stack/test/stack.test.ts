@@ -66,7 +66,7 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     browser = await chromium.launch(chromiumLaunchOptions());
     page = await (await browser.newContext({ viewport: { width: 1400, height: 1100 } })).newPage();
     await openConnectedPage(page, stack.pageUrl, { explain: stack.tail });
-  }, 120_000);
+  });
 
   /** A value of the watcher's /metrics (`name` or `name{label="v"}`). */
   async function watcherMetric(name: string): Promise<number | undefined> {

@@ -8,7 +8,7 @@ describe('npm start: Ctrl-C', () => {
 
   beforeAll(async () => {
     stack = await startStack({ viaNpm: true, env: { LOCAL_PROMETHEUS: 'on' } });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     if (stack && stack.child.exitCode === null) await stack.ctrlC();

@@ -17,7 +17,7 @@ describe('npm start: the terminal under a burst and its return', () => {
     stack = await startStack({ viaNpm: true, env: { LOCAL_PROMETHEUS: 'on' } });
     page = io(stack.pageUrl, { transports: ['websocket'] });
     await waitFor('the page connected', () => page.connected, 10_000);
-  }, 120_000);
+  });
 
   afterAll(async () => {
     page?.close();

@@ -74,7 +74,7 @@ describe('npm run simulate', () => {
     expect(image.subarray(1, 4).toString()).toBe('PNG');
     // IHDR: width and height, big-endian, at bytes 16 and 20.
     expect([image.readUInt32BE(16), image.readUInt32BE(20)]).toEqual([1200, 640]);
-  }, 60_000);
+  });
 
   it.each<[string, string[], Record<string, string>, RegExp]>([
     [
@@ -144,14 +144,14 @@ describe('npm run replay', () => {
       await frontend.stop();
       await redis.stop();
     }
-  }, 60_000);
+  });
 
   it('with no frontend to drive, says where it looked', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const { code, stderr } = await run('replay', ['--scenario', 'steps', '--url', url]);
     expect(code).toBe(1);
     expect(stderr).toContain(`replay: no frontend answered at ${url} within 10 s (is the stack running? npm start)`);
-  }, 30_000);
+  });
 
   it.each<[string[], RegExp]>([
     [[], /give a trace file or --scenario NAME/],

@@ -57,7 +57,7 @@ describe('the model against the local stack (real Prometheus, real watcher)', ()
 
   beforeAll(async () => {
     stack = await startStack({ env: { LOCAL_PROMETHEUS: 'on', WATCHER_LOG_TICKS: 'true' } });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     if (stack && stack.child.exitCode === null) await stack.ctrlC();

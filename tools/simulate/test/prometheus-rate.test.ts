@@ -63,7 +63,7 @@ describe("the model's rate() against a real Prometheus", () => {
       scrapeTargets: [],
       backfill: ['# TYPE istio_requests counter', ...lines, '# EOF', ''].join('\n'),
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await prometheus?.stop();

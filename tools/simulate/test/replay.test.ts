@@ -23,5 +23,5 @@ describe('npm run replay against a running frontend', () => {
     expect(run.output).toContain(`replay: ${file} line 5: 5000 req/s is above the frontend's MAX_RATE (1000)`);
     expect(run.output).not.toContain('started at');
     expect(stack.output()).not.toMatch(/rate changed/);
-  }, 120_000);
+  });
 });
