@@ -199,7 +199,10 @@ describe('the built worker when Redis freezes (SIGSTOP: the socket stays open, n
 
   beforeAll(async () => {
     redis = await startRedis();
-    worker = await startWorker({ REDIS_URL: redis.url, PUBLISH_TIMEOUT_MS: '300', REDIS_STALL_MS: '500' });
+    // The stall is seen 1 to 2 times REDIS_STALL_MS after the freeze. 3 s leaves the 200 requests
+    // time to reach the worker and be written to the frozen Redis first, even on a busy machine
+    // (with 500 ms, one CI run saw the stall first and none of them were written).
+    worker = await startWorker({ REDIS_URL: redis.url, PUBLISH_TIMEOUT_MS: '300', REDIS_STALL_MS: '3000' });
     subscriber = await subscribe(redis.port);
     admin = new Redis({ host: '127.0.0.1', port: redis.port });
   });
@@ -237,7 +240,7 @@ describe('the built worker when Redis freezes (SIGSTOP: the socket stays open, n
     // Sent at once, before the worker can know: these reach the frozen Redis and wait in its socket.
     const during = await Promise.all(Array.from({ length: 200 }, (_, i) => post(`frozen ${i}`)));
     expect(during.every((status) => status === 503)).toBe(true);
-    await waitFor('readiness 503', async () => (await readiness()) === 503);
+    await waitFor('readiness 503', async () => (await readiness()) === 503, 20_000);
     expect(await post('while known frozen')).toBe(503);
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
     // Some of them were really written to the frozen Redis: the case that used to publish late.
