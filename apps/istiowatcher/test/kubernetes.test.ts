@@ -734,6 +734,8 @@ describe('the built watcher against the double (KUBECONFIG, leader election, fre
       10_000,
       200,
     );
+    // The leader posts its Event after its patch: killed in between, it would never post it.
+    await waitFor("the leader's Event", () => api.events.some((e) => e.reason === 'BurstIncreased'));
     // The leader dies without releasing the lease: the standby waits out the lease, then acts.
     leader.proc.child.kill('SIGKILL');
     await leader.proc.exited;

@@ -21,7 +21,14 @@ describe('the built watcher on a real Prometheus, file router', () => {
     // The frontend's scrape breaks: Prometheus marks its series stale and the query answers empty.
     lab.exporter.setAvailable(false);
     try {
-      await waitFor('back to natural after the hold', () => vsFileWeights(file).primary === 100, 60_000, 200);
+      // The file first, then the log line: the line comes through the watcher's stdout after it.
+      await waitFor(
+        'back to natural after the hold, and its log line',
+        () =>
+          vsFileWeights(file).primary === 100 && /weights changed rps=no-data weights=100\/0/.test(watcher.output()),
+        60_000,
+        200,
+      );
     } finally {
       lab.exporter.setAvailable(true);
     }
