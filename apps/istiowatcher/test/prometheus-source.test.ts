@@ -31,7 +31,11 @@ describe('prometheus source', () => {
         10_000,
         200,
       );
-      expect(within10(reading, 20), JSON.stringify(reading)).toBe(true);
+      // Near 20, not 10% near: Prometheus dates a sample when it starts the scrape and the exporter
+      // counts when it answers, and on a busy machine that gap moves (16.9 req/s was read once).
+      // A wrong series (destination-reported, another workload) would read 60 or more.
+      expect(reading.rps, JSON.stringify(reading)).toBeGreaterThan(20 * 0.75);
+      expect(reading.rps, JSON.stringify(reading)).toBeLessThan(20 * 1.25);
       dated.push(reading.dataAt ?? NaN);
     }
     // Data times are those of scrapes the exporter served: never later than now, never before the first.
