@@ -15,7 +15,7 @@ import { writeVsFile } from './support.js';
 const lab = usePrometheusLab();
 
 describe('prometheus source', () => {
-  it('reads the source-reported rate within 10% with the default query, each scrape dated once', async () => {
+  it('reads the source-reported rate (near 20 req/s, not a wrong series) with the default query, each scrape dated once', async () => {
     lab.exporter.setRate(20);
     const rate = lab.source();
     // The 5 s window must fill with samples at the new rate first.
