@@ -42,7 +42,7 @@ describe('scenarios', () => {
         expect(mean).toBeLessThan(16);
       },
     ],
-    ['steps', (rps) => expect([rps[10], rps[30], rps[70], rps[110], rps[170]]).toEqual([5, 30, 5, 25, 3])],
+    ['steps', (rps) => expect([rps[5], rps[15], rps[35], rps[55], rps[85]]).toEqual([5, 30, 5, 25, 3])],
   ])('%s has its shape', (name, check) => check(buildScenario(name, { seed: 1, days: 1 }).rps));
 
   it('daily lasts --days days', () => {

@@ -113,15 +113,14 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'steps',
-    description:
-      '3 minutes of load steps, no noise: 5, 30, 5, 25, 3 req/s (the model is checked against the stack on it)',
+    description: '90 s of load steps, no noise: 5, 30, 5, 25, 3 req/s (the model is checked against the stack on it)',
     build: () => {
       const levels: Array<[number, number]> = [
+        [5, 10],
+        [30, 20],
         [5, 20],
-        [30, 40],
-        [5, 40],
-        [25, 40],
-        [3, 40],
+        [25, 20],
+        [3, 20],
       ];
       const rps = new Float64Array(levels.reduce((n, [, s]) => n + s, 0));
       let t = 0;

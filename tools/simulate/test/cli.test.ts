@@ -58,7 +58,7 @@ describe('npm run simulate', () => {
   it('a table by default, one block per scenario, with the oracle beside the policies', async () => {
     const { code, stdout, stderr } = await run('main', ['--scenario', 'steps', '--scenario', 'hover-high']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/\| steps \(3 min\) +\| codelab/);
+    expect(stdout).toMatch(/\| steps \(90 s\) +\| codelab/);
     expect(stdout).toMatch(/\| hover-high \(60 min\) +\| codelab/);
     expect(stdout.match(/\*oracle\*/g)).toHaveLength(2);
     expect(stderr).toMatch(/simulate: 2 trace\(s\) x 3 policies \+ oracle, .* simulated in \d+\.\d s/);
