@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles one app into dist/apps/<app>/main.js with esbuild. Workspace libs are bundled in;
+// Bundles one app into dist/apps/<app>/main.js (and chunks/ for what it imports lazily) with esbuild. Workspace libs are bundled in;
 // npm packages stay external and are listed, with the exact installed versions, in a pruned
 // dist/apps/<app>/package.json, and pinned with the workspace's resolved versions and integrity
 // hashes in dist/apps/<app>/package-lock.json (prune-lockfile.mjs), so `npm ci --omit=dev` beside
@@ -32,7 +32,12 @@ mkdirSync(outdir, { recursive: true });
 
 const result = await build({
   entryPoints: [path.join(root, 'apps', app, 'src/main.ts')],
-  outfile: path.join(outdir, 'main.js'),
+  outdir,
+  // A module imported with import() becomes a chunk of its own (chunks/), loaded only when it is
+  // imported: the watcher loads the Kubernetes client only when its router is the API server.
+  splitting: true,
+  entryNames: 'main',
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',

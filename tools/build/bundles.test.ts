@@ -97,4 +97,28 @@ describe('pruned production bundles', () => {
       }
     },
   );
+
+  it("the watcher's main.js does not load the Kubernetes client: only its kubernetes router's chunk does", () => {
+    const dist = path.join(root, 'dist/apps/istiowatcher');
+    const staticImports = (file: string) =>
+      [...readFileSync(file, 'utf8').matchAll(/^import [^;]*?from "([^"]+)"/gms)].map((m) => m[1]);
+    const main = path.join(dist, 'main.js');
+    const loaded = new Set<string>();
+    // What main.js loads before it runs: its static imports, and theirs, through the chunks.
+    const visit = (file: string) => {
+      for (const spec of staticImports(file)) {
+        if (!spec?.startsWith('.')) loaded.add(spec ?? '');
+        else if (!loaded.has(path.resolve(path.dirname(file), spec))) {
+          loaded.add(path.resolve(path.dirname(file), spec));
+          visit(path.resolve(path.dirname(file), spec));
+        }
+      }
+    };
+    visit(main);
+    expect([...loaded]).toContain('express');
+    expect([...loaded]).not.toContain('@kubernetes/client-node');
+    const lazy = readFileSync(main, 'utf8').match(/import\("(\.\/chunks\/kubernetes-parts-[^"]+)"\)/)?.[1];
+    expect(lazy, 'a lazy import of the kubernetes parts').toBeDefined();
+    expect(staticImports(path.resolve(dist, lazy ?? ''))).toContain('@kubernetes/client-node');
+  });
 });

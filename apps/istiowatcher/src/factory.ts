@@ -1,11 +1,9 @@
 // Builds the watcher's parts from its configuration: the metric source, the router and the
 // leadership. The one place that knows which implementation each setting picks.
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@string-hashr/runtime';
 import type { WatcherConfig } from './config.js';
-import { alwaysLeader, leaseLeadership, type Leadership } from './leader.js';
+import { alwaysLeader, type Leadership } from './leadership.js';
 import { fileRouter } from './routers/file.js';
-import { kubernetesRouter } from './routers/kubernetes.js';
 import { dryRunRouter, type Router } from './routers/router.js';
 import { prometheusSource } from './sources/prometheus.js';
 import { scrapeSource } from './sources/scrape.js';
@@ -13,13 +11,6 @@ import type { MetricSource } from './sources/source.js';
 
 export function buildSource(config: WatcherConfig): MetricSource {
   return config.source.kind === 'prometheus' ? prometheusSource(config.source) : scrapeSource(config.source);
-}
-
-/** In-cluster service account, or KUBECONFIG / ~/.kube/config (exec auth such as gke-gcloud-auth-plugin works). */
-export function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return kc;
 }
 
 export interface WatcherParts {
@@ -33,37 +24,26 @@ export interface WatcherParts {
  * `--once`); leader election runs only when it is on and the router is the Kubernetes API;
  * `watch: false` (for `--once`) reads the VirtualService with a GET instead of watching it.
  */
-export function buildParts(
+export async function buildParts(
   config: WatcherConfig,
   log: Logger,
   options: { dryRun?: boolean; watch?: boolean } = {},
-): WatcherParts {
+): Promise<WatcherParts> {
   const dryRun = options.dryRun ?? config.dryRun;
   let router: Router;
-  let kc: KubeConfig | undefined;
+  let leadership: Leadership;
   if (config.router.kind === 'file') {
     router = fileRouter({
       path: config.router.path,
       name: config.virtualService.name,
       subsets: config.virtualService.subsets,
     });
+    leadership = alwaysLeader(config.leaderElection.identity);
   } else {
-    kc = kubeConfig();
-    router = kubernetesRouter(kc, config.virtualService, log, {
-      identity: config.leaderElection.identity,
-      watch: options.watch ?? true,
-    });
+    // Loaded only here: the Kubernetes client takes a second of CPU to load, which a watcher on
+    // the file router (the local stack, a dry run against a file) has no use for.
+    const { kubernetesParts } = await import('./kubernetes-parts.js');
+    ({ router, leadership } = kubernetesParts(config, log, { dryRun, watch: options.watch ?? true }));
   }
-  const { leaderElection: election, virtualService } = config;
-  const leadership =
-    kc && election.enabled && !dryRun
-      ? leaseLeadership(kc, {
-          namespace: virtualService.namespace,
-          name: election.leaseName,
-          identity: election.identity,
-          leaseDurationSeconds: election.leaseDurationSeconds,
-          log,
-        })
-      : alwaysLeader(election.identity);
   return { source: buildSource(config), router: dryRun ? dryRunRouter(router, log) : router, leadership };
 }

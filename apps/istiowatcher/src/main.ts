@@ -30,7 +30,7 @@ if (process.argv.includes('--once')) {
 } else {
   void runMain(log, async () => {
     const config = loadConfig(process.env);
-    const { source, router, leadership } = buildParts(config, log);
+    const { source, router, leadership } = await buildParts(config, log);
     const registry = createMetricsRegistry('istiowatcher');
     const metrics = watcherMetrics(registry, {
       mode: config.policy.mode,

@@ -37,7 +37,7 @@ export function describeTick(report: TickReport, parts: { source: string; router
 
 /** Exit code 1 when the read failed or the weights could not be read. */
 export async function once(config: WatcherConfig, log: Logger): Promise<number> {
-  const parts = buildParts(config, log, { dryRun: true, watch: false });
+  const parts = await buildParts(config, log, { dryRun: true, watch: false });
   const metrics = watcherMetrics(new Registry(), {
     mode: config.policy.mode,
     source: config.source.kind,

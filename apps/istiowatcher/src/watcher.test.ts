@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_BURST, DEFAULT_POLICY, NATURAL, type PolicySettings, type Weights } from '@string-hashr/policy';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { createLogger } from '@string-hashr/runtime';
-import { alwaysLeader, type Leadership } from './leader.js';
+import { alwaysLeader, type Leadership } from './leadership.js';
 import { watcherMetrics } from './metrics.js';
 import { memoryRouter } from './routers/memory.js';
 import { RouterError, dryRunRouter } from './routers/router.js';

@@ -10,7 +10,7 @@ import {
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import type { OperatorControl, RouteState } from '@string-hashr/kube-objects';
 import type { LogFields, Logger } from '@string-hashr/runtime';
-import type { Leadership } from './leader.js';
+import type { Leadership } from './leadership.js';
 import type { WatcherMetrics } from './metrics.js';
 import { decisionLine, healthText, observationOf, readText } from './observe.js';
 import { RouterError, type RouteEvent, type Router } from './routers/router.js';

@@ -24,7 +24,8 @@ import {
   type RunningProcess,
 } from '@string-hashr/testing';
 import type { VirtualServiceRef } from '../src/config.js';
-import { alwaysLeader, leaseLeadership, type Leadership } from '../src/leader.js';
+import { leaseLeadership } from '../src/leader.js';
+import { alwaysLeader, type Leadership } from '../src/leadership.js';
 import { watcherMetrics } from '../src/metrics.js';
 import { kubernetesRouter, type KubernetesRouterOptions } from '../src/routers/kubernetes.js';
 import { createWatcher } from '../src/watcher.js';
