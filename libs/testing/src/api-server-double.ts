@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 export interface RecordedCall {
   apiGroup: string;
@@ -233,6 +233,9 @@ export interface StalledRequest {
 }
 
 export async function startApiServerDouble() {
+  // Loaded here, not at the top: every integration file imports this library, and the client takes
+  // a second of CPU to load in each test worker; only the files that start a double need it.
+  const { KubeConfig } = await import('@kubernetes/client-node');
   let resourceVersion = 1000;
   const nextVersion = () => ++resourceVersion;
   /** bucket (group/plural/namespace) -> name -> object */
