@@ -1,6 +1,6 @@
 // What the two vitest configs share: the Nx projects' folders (found from the project.json files,
-// so a new project needs no entry here; the unit config makes a vitest project of each, the
-// integration config one project of them all) and the @string-hashr/* aliases
+// so a new project needs no entry here; each config makes one vitest project of them all, and an
+// Nx target runs its own folder) and the @string-hashr/* aliases
 // (from tsconfig.base.json's paths, their one home).
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
