@@ -23,3 +23,4 @@ export { redactUrl, redactCredentials } from './redact.js';
 export { createMetricsRegistry, metricsHandler } from './metrics.js';
 export { loadDotenv } from './dotenv.js';
 export { fetchJson, type JsonRead } from './fetch-json.js';
+export { findRepoRoot } from './repo-root.js';

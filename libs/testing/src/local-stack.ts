@@ -94,7 +94,7 @@ export async function startStack(options: { env?: Record<string, string>; viaNpm
   };
   const [command, args] = options.viaNpm
     ? ['npm', ['start', '--silent']]
-    : [process.execPath, ['--import', 'tsx', 'tools/local-stack/src/main.ts']];
+    : [process.execPath, ['tools/build/run-ts.mjs', 'tools/local-stack/src/main.ts']];
   const child = spawn(command, args, {
     cwd: repoRoot,
     env: { ...process.env, ...env },

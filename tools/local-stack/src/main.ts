@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { NATURAL } from '@string-hashr/policy';
 import { findVirtualService, withWeights } from '@string-hashr/kube-objects';
-import { ConfigError, createLogger, loadDotenv } from '@string-hashr/runtime';
+import { ConfigError, createLogger, findRepoRoot, loadDotenv } from '@string-hashr/runtime';
 import { parseRedisUrl, redisAnswers } from '@string-hashr/redis';
 import { PORT_VARIABLES, readStackConfig, type StackConfig, type StackPorts } from './config.js';
 import { planStack, prometheusConfig, statusBlock } from './plan.js';
@@ -18,7 +18,7 @@ import { launch, stopAll, waitHealthy, type Running } from './supervisor.js';
 import { followChanges } from './follow.js';
 import { WATCHER_STATUS_PATH, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 const log = createLogger('local-stack');
 
 function which(binary: string): string | undefined {

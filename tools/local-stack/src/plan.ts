@@ -60,7 +60,7 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
   components.push({
     name: 'mesh',
     command: facts.node,
-    args: ['--import', 'tsx', path.join(facts.repoRoot, 'tools/mesh/src/main.ts')],
+    args: [path.join(facts.repoRoot, 'tools/build/run-ts.mjs'), path.join(facts.repoRoot, 'tools/mesh/src/main.ts')],
     env: {
       MESH_PORT: String(ports.mesh),
       MESH_VS_FILE: facts.vsFile,

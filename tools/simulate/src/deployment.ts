@@ -4,21 +4,13 @@
  * and `local` (tools/local-stack: `npm start` on one machine). What no file states is a named
  * constant here with the reason for its value (README.md has the table).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
-import type { Env } from '@string-hashr/runtime';
+import { findRepoRoot, type Env } from '@string-hashr/runtime';
 import { LOCAL_STACK_WATCHER_ENV, policySettingsFromEnv } from '@string-hashr/watcher-settings';
 import { SettingError, checkModel, type ModelSettings } from './model.js';
-
-/** The repository holding this module (found by its nx.json, so a bundled copy in dist/ finds it too). */
-export function findRepoRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'nx.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no nx.json above ${from}: run the simulator inside the repository`);
-  }
-}
 
 /** Facts of GKE, Kubernetes and Istio that no file of ours states. */
 export const PLATFORM_FACTS = {
@@ -172,7 +164,9 @@ export function localDeployment(): Deployment {
 }
 
 /** The texts of the files that define the shipped deployment, from the repository. */
-export function shippedFiles(root = findRepoRoot()): Parameters<typeof gkeDeployment>[0] {
+export function shippedFiles(
+  root = findRepoRoot(path.dirname(fileURLToPath(import.meta.url))),
+): Parameters<typeof gkeDeployment>[0] {
   const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
   return {
     configYaml: read(CONFIG_FILE),
