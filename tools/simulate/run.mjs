@@ -10,10 +10,5 @@ if (entry !== 'main' && entry !== 'replay') {
   console.error('usage: node tools/simulate/run.mjs <main|replay> [args...]');
   process.exit(2);
 }
-process.argv = [
-  process.argv[0],
-  'run-ts.mjs',
-  path.join(import.meta.dirname, 'src', `${entry}.ts`),
-  ...args,
-];
+process.argv = [process.argv[0], 'run-ts.mjs', path.join(import.meta.dirname, 'src', `${entry}.ts`), ...args];
 await import('../build/run-ts.mjs');
