@@ -43,15 +43,21 @@ function bindPort(port: number): Promise<number> {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it returns a truthy value (returned) or `timeoutMs` passes (throws `what`). */
+/**
+ * Polls `check` until it returns a truthy value (returned) or `timeoutMs` passes (throws `what`).
+ * Every `everyMs` when given; otherwise every 50 ms at first, each gap half again as long up to
+ * 250 ms: most conditions come within a few polls, and a minute's wait (a burst, a scrape) does
+ * not cost the machine a request every 50 ms while the other test files need the CPU.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => T | Promise<T>,
   timeoutMs = 10_000,
-  everyMs = 50,
+  everyMs?: number,
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
+  let gapMs = everyMs ?? 50;
   for (;;) {
     try {
       const value = await check();
@@ -64,7 +70,8 @@ export async function waitFor<T>(
         `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
       );
     }
-    await sleep(everyMs);
+    await sleep(gapMs);
+    if (everyMs === undefined) gapMs = Math.min(250, gapMs * 1.5);
   }
 }
 
