@@ -1,5 +1,5 @@
 // The cluster scripts cannot meet a real GKE here. What is checked: shellcheck, and each script
-// run against fake gcloud/kubectl/istioctl/curl/npx that record every call: with --dry-run none
+// run against fake gcloud/kubectl/istioctl/curl/node that record every call: with --dry-run none
 // may be called and the key commands must be printed; for real, checks come before creates and
 // an existing resource is not created again. deploy.sh also runs with the real kubectl against
 // two API server doubles (primary and burst), to show that deploying again during a burst leaves
@@ -25,7 +25,7 @@ import { startApiServerDouble } from '@string-hashr/testing';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = path.join(root, 'tools/cluster');
 const scripts = readdirSync(dir).filter((f) => f.endsWith('.sh'));
-const FAKED = ['gcloud', 'kubectl', 'istioctl', 'curl', 'npx'];
+const FAKED = ['gcloud', 'kubectl', 'istioctl', 'curl', 'node'];
 
 const fakes = mkdtempSync(path.join(tmpdir(), 'cluster-fakes-'));
 const log = path.join(fakes, 'calls.log');
@@ -478,7 +478,9 @@ describe('for real (against the fakes): idempotent', () => {
       'k8s/primary',
       'manifests-t1/istio-manifests',
     ]);
-    expect(calls[0]).toMatch(/^npx .*--registry us-west1-docker\.pkg\.dev\/demo\/string-hashr --tag t1 --out /);
+    expect(calls[0]).toMatch(
+      /^node \S*tools\/build\/run-ts\.mjs \S*tools\/manifests\/src\/main\.ts .*--registry us-west1-docker\.pkg\.dev\/demo\/string-hashr --tag t1 --out /,
+    );
     // The secrets exist (the fake answers every get): kept, and the link without the key.
     // Only burst's copy of the Redis password is rendered (client side) and applied, every time.
     expect(calls.filter((c) => c.includes('create secret') && !c.includes('--dry-run=client'))).toEqual([]);
@@ -499,7 +501,7 @@ describe('for real (against the fakes): idempotent', () => {
 describe('deploy.sh again during a burst (the real kubectl against API server doubles)', () => {
   const realKubectl = spawnSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
 
-  /** Runs deploy.sh with the real kubectl and npx; only gcloud, istioctl, curl and the waits are faked. */
+  /** Runs deploy.sh with the real kubectl and node; only gcloud, istioctl, curl and the waits are faked. */
   async function deploy(kubeconfig: string, tag: string) {
     const bin = mkdtempSync(path.join(tmpdir(), 'deploy-bin-'));
     const calls = path.join(bin, 'calls.log');
