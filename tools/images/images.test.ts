@@ -177,7 +177,7 @@ describe('cloudbuild.yaml', () => {
   it('renders the manifests for that tag with flags the generator accepts, and keeps them as an artifact', () => {
     const render = steps.find((s) => s.id === 'render-manifests')!;
     const script = render.args.join(' ');
-    const command = (script.match(/npx tsx tools\/manifests\/src\/main\.ts (.+)/)?.[1] ?? '')
+    const command = (script.match(/node tools\/build\/run-ts\.mjs tools\/manifests\/src\/main\.ts (.+)/)?.[1] ?? '')
       .split(/\s+/)
       .map((a) => a.replace(/'/g, ''));
     const resolved = command.map((a) =>
@@ -189,10 +189,14 @@ describe('cloudbuild.yaml', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'cloudbuild-manifests-'));
     resolved[outAt + 1] = out;
     try {
-      const generated = spawnSync('npx', ['tsx', 'tools/manifests/src/main.ts', ...resolved], {
-        cwd: root,
-        encoding: 'utf8',
-      });
+      const generated = spawnSync(
+        process.execPath,
+        ['tools/build/run-ts.mjs', 'tools/manifests/src/main.ts', ...resolved],
+        {
+          cwd: root,
+          encoding: 'utf8',
+        },
+      );
       expect(generated.status, generated.stderr).toBe(0);
       expect(readFileSync(path.join(out, 'k8s/primary/frontend.yaml'), 'utf8')).toContain(
         'image: us-west1-docker.pkg.dev/p/string-hashr/frontend:abc1234',
