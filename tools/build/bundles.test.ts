@@ -107,11 +107,10 @@ describe('pruned production bundles', () => {
     // What main.js loads before it runs: its static imports, and theirs, through the chunks.
     const visit = (file: string) => {
       for (const spec of staticImports(file)) {
-        if (!spec?.startsWith('.')) loaded.add(spec ?? '');
-        else if (!loaded.has(path.resolve(path.dirname(file), spec))) {
-          loaded.add(path.resolve(path.dirname(file), spec));
-          visit(path.resolve(path.dirname(file), spec));
-        }
+        const module = spec?.startsWith('.') ? path.resolve(path.dirname(file), spec) : (spec ?? '');
+        if (loaded.has(module)) continue;
+        loaded.add(module);
+        if (spec?.startsWith('.')) visit(module);
       }
     };
     visit(main);

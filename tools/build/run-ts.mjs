@@ -3,7 +3,8 @@
 // packages left external. Through tsx a process spends half a second more CPU starting (its loader
 // sees every import) and every function carries a name-keeping wrapper that made the simulator's
 // loop three times slower; the bundle builds in about 0.1 s and runs at full speed. The local
-// stack, its mesh stand-in and the simulator start this way.
+// stack, its mesh stand-in, the simulator and the manifest generator (deploy.sh, Cloud Build)
+// start this way.
 //
 //   node tools/build/run-ts.mjs <entry.ts> [args...]
 //

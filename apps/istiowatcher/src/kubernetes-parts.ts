@@ -9,7 +9,7 @@ import { kubernetesRouter } from './routers/kubernetes.js';
 import type { Router } from './routers/router.js';
 
 /** In-cluster service account, or KUBECONFIG / ~/.kube/config (exec auth such as gke-gcloud-auth-plugin works). */
-export function kubeConfig(): KubeConfig {
+function kubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   return kc;
