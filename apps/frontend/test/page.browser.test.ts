@@ -178,6 +178,24 @@ describe('the String Hashr page', () => {
     const atHundred = await seen();
     await waitFor('100 more results', async () => (await seen()) >= atHundred + 100, 10_000);
     expect(await page.locator('#hashes > li').count()).toBe(100);
+    // They are drawn in batches, at most one every 250 ms (the page's RENDER_EVERY_MS), not a draw per hash.
+    await page.evaluate(() => {
+      const draws: number[] = [];
+      (window as unknown as { draws: number[] }).draws = draws;
+      new MutationObserver(() => draws.push(performance.now())).observe(
+        document.getElementById('hashes') as HTMLElement,
+        { childList: true },
+      );
+    });
+    const draws = await waitFor('five draws of the list', () =>
+      page.evaluate(() => {
+        const { draws } = window as unknown as { draws: number[] };
+        return draws.length >= 5 ? draws : undefined;
+      }),
+    );
+    const gaps = draws.slice(1).map((at, i) => at - (draws[i] ?? 0));
+    // A timer set for 250 ms may fire a little early by the page's clock, never a whole draw early.
+    expect(Math.min(...gaps)).toBeGreaterThan(200);
     await page.click('#frequency-stop');
     await second.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
 
