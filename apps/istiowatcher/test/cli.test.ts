@@ -135,7 +135,8 @@ describe('istiowatcher (built)', () => {
       expect(metrics.get('istiowatcher_burst_weight')).toBe(100);
       expect(metrics.get('istiowatcher_primary_weight')).toBe(0);
       expect(metrics.get('istiowatcher_is_leader')).toBe(1);
-      expect(metrics.get('istiowatcher_observed_rps')).toBeGreaterThan(20);
+      // What it burst on: a reading above the high threshold (15), not a band around the exporter's 30.
+      expect(metrics.get('istiowatcher_observed_rps')).toBeGreaterThan(15);
       expect(metrics.get('istiowatcher_transitions_total{direction="up"}')).toBe(1);
     } finally {
       expect(await proc.stop()).toBe(0);
@@ -253,7 +254,10 @@ describe('istiowatcher (built)', () => {
         suspend: false,
         pin: null,
       });
-      expect(climbing.rate.rps).toBeGreaterThan(20);
+      // The reading that makes the change pending: above the high threshold. Not a band around the
+      // exporter's 30 req/s: on a busy machine a 2 s window of live scrapes read 19.6 (speed and
+      // accuracy are `npm run bench`'s).
+      expect(climbing.rate.rps).toBeGreaterThan(15);
       await waitFor('burst', () => vsFileWeights(file).burst === 100, 20_000, 100);
 
       // Coming back is held by the 30 s dwell: the status counts it down.
