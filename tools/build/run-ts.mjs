@@ -10,7 +10,7 @@
 //
 // Each run bundles into its own directory, dist/tools/<tool>/run-<pid>/ (inside the repository, so
 // the bundle finds node_modules), removed when the process exits: two runs at once never share one.
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,6 +50,9 @@ await build({
   tsconfig: path.join(root, 'tsconfig.base.json'),
   logLevel: 'warning',
 });
+// esbuild's service process is not needed once the bundle is written: it would live as long as the
+// tool (the whole local stack), a child process waking every second.
+await stop();
 const outfile = path.join(outdir, `${path.basename(entry, '.ts')}.mjs`);
 process.argv = [process.argv[0], outfile, ...args];
 await import(pathToFileURL(outfile).href);
