@@ -35,9 +35,10 @@ export default defineConfig({
   test: {
     // Eight files at a time on two cores: most of their time is waiting on processes, scrapes and
     // sockets, and no test asserts a duration (speed is measured by `npm run bench`). With four or
-    // six, the short files queued behind the long ones while the cores idled (`npm test`, the unit
-    // tests in the same run: 145 s with eight against 172 s with six, the same machine in turn);
-    // with twelve, the workers' own imports took more than the waits gave back.
+    // six, the short files queued behind the long ones while the cores idled (`npm test` with eight
+    // and the unit tests in the same run: 145 and 147 s; with six and the unit tests first: 174 and
+    // 170 s, in turn on one machine); with twelve, the workers' own imports cost more than the
+    // waits gave back.
     maxWorkers: 8,
     sequence: { sequencer: LongestFirst },
     // One vitest project for every Nx project's files (`nx integration <project>` filters by its

@@ -171,7 +171,7 @@
   // --- hashes, newest first; drawn at once when they come slowly, and at most every
   // RENDER_EVERY_MS when they come fast: no one reads rows faster, and each draw costs the browser a
   // layout and a paint of the list (at 30 req/s, a draw per hash kept a headless Chromium's renderer
-  // at half a core; four draws a second, a fifth). The tiles that count results (per second, burst
+  // at half a core; four draws a second, a quarter). The tiles that count results (per second, burst
   // share, totals) are drawn with the rows from the same stream, so they never lag the rows they describe.
   const RENDER_EVERY_MS = 250;
   let pending = [];
