@@ -1,7 +1,7 @@
 // `npm test`: the unit and the integration tests in one vitest run, as two projects with their own
-// configs (vitest.config.ts, vitest.integration.config.ts). One run shares its workers: the unit
-// files fill the cores while the integration files wait on scrapes, sockets and processes, instead
-// of running alone before them (that phase left a core idle for seconds), and vitest starts once.
+// configs (vitest.config.ts, vitest.integration.config.ts). One run shares its workers and starts
+// vitest once: the unit files take workers as they free up (vitest queues them after the
+// integration files) instead of running alone first, a phase that left a core idle for seconds.
 import { defineConfig } from 'vitest/config';
 import integration from './vitest.integration.config.js';
 
