@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pruneLockfile } from './src/prune-lockfile.mjs';
+import { REQUIRE_BANNER, packageOf, requirePackages } from './src/require-packages.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const [app, ...rest] = process.argv.slice(2);
@@ -43,15 +44,14 @@ const result = await build({
   target: 'node20',
   format: 'esm',
   packages: 'external',
+  plugins: [requirePackages(root)],
+  banner: { js: REQUIRE_BANNER },
   sourcemap: true,
   metafile: true,
   tsconfig: path.join(root, 'tsconfig.base.json'),
   logLevel: 'warning',
 });
 
-// The package name of every bare import left external, e.g. "@kubernetes/client-node/dist/x" -> "@kubernetes/client-node".
-const packageOf = (spec) =>
-  (spec.startsWith('@') ? spec.split('/').slice(0, 2) : spec.split('/').slice(0, 1)).join('/');
 const imported = new Set();
 // The output's imports, not the inputs': what tree-shaking dropped is not a runtime dependency.
 for (const output of Object.values(result.metafile.outputs)) {

@@ -102,11 +102,14 @@ describe('pruned production bundles', () => {
     const dist = path.join(root, 'dist/apps/istiowatcher');
     const staticImports = (file: string) =>
       [...readFileSync(file, 'utf8').matchAll(/^import [^;]*?from "([^"]+)"/gms)].map((m) => m[1]);
+    // A CommonJS package is loaded with require() (tools/build/src/require-packages.mjs).
+    const required = (file: string) =>
+      [...readFileSync(file, 'utf8').matchAll(/__require\("([^"]+)"\)/g)].map((m) => m[1]);
     const main = path.join(dist, 'main.js');
     const loaded = new Set<string>();
-    // What main.js loads before it runs: its static imports, and theirs, through the chunks.
+    // What main.js loads before it runs: its static imports and required packages, and theirs, through the chunks.
     const visit = (file: string) => {
-      for (const spec of staticImports(file)) {
+      for (const spec of [...staticImports(file), ...required(file)]) {
         const module = spec?.startsWith('.') ? path.resolve(path.dirname(file), spec) : (spec ?? '');
         if (loaded.has(module)) continue;
         loaded.add(module);
