@@ -101,7 +101,7 @@ describe('istiowatcher (built)', () => {
         ),
       ).toBe(1);
     } finally {
-      expect(await proc.stop()).toBe(0);
+      expect(await proc.stop(), proc.output()).toBe(0);
     }
   });
 
@@ -139,7 +139,7 @@ describe('istiowatcher (built)', () => {
       expect(metrics.get('istiowatcher_observed_rps')).toBeGreaterThan(15);
       expect(metrics.get('istiowatcher_transitions_total{direction="up"}')).toBe(1);
     } finally {
-      expect(await proc.stop()).toBe(0);
+      expect(await proc.stop(), proc.output()).toBe(0);
     }
     expect(proc.output()).toMatch(/SIGTERM received/);
   });
@@ -204,7 +204,7 @@ describe('istiowatcher (built)', () => {
       expect(vsFileAnnotations(file)[BURST_ANNOTATIONS.reason]).toMatch(/pinned natural/);
     } finally {
       exporter.setRate(30);
-      expect(await proc.stop()).toBe(0);
+      expect(await proc.stop(), proc.output()).toBe(0);
     }
   });
 
@@ -308,7 +308,7 @@ describe('istiowatcher (built)', () => {
       expect(lines.filter((l) => / istiowatcher: weights changed /.test(l))).toHaveLength(1);
     } finally {
       exporter.setRate(30);
-      expect(await proc.stop()).toBe(0);
+      expect(await proc.stop(), proc.output()).toBe(0);
     }
   });
 });

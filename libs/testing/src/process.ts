@@ -22,7 +22,12 @@ export interface RunningProcess {
   output(): string;
   /** Resolves with the exit code (or null if killed by a signal) when it ends. */
   exited: Promise<number | null>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
+  /**
+   * SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. The default is longer than an
+   * app's own shutdown deadline (runMain's 10 s), so the exit code is the app's, not the test's
+   * impatience: on a busy machine the watcher's tick in flight (a 3 s query) and its server's close
+   * (2 s) took longer than the 5 s given before, and a clean exit read as null.
+   */
   stop(graceMs?: number): Promise<number | null>;
 }
 
@@ -55,7 +60,7 @@ export function startProcess(
     child,
     output: () => text,
     exited,
-    async stop(graceMs = 5000) {
+    async stop(graceMs = 12_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
