@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pruneLockfile } from './src/prune-lockfile.mjs';
-import { REQUIRE_BANNER, packageOf, requirePackages } from './src/require-packages.mjs';
+import { packageOf, requirePackages } from './src/require-packages.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const [app, ...rest] = process.argv.slice(2);
@@ -44,8 +44,7 @@ const result = await build({
   target: 'node20',
   format: 'esm',
   packages: 'external',
-  plugins: [requirePackages(root)],
-  banner: { js: REQUIRE_BANNER },
+  ...requirePackages(root),
   sourcemap: true,
   metafile: true,
   tsconfig: path.join(root, 'tsconfig.base.json'),

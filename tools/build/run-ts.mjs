@@ -14,7 +14,7 @@ import { build, stop } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REQUIRE_BANNER, requirePackages } from './src/require-packages.mjs';
+import { requirePackages } from './src/require-packages.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const [entryArg, ...args] = process.argv.slice(2);
@@ -47,8 +47,7 @@ await build({
   target: 'node20',
   format: 'esm',
   packages: 'external',
-  plugins: [requirePackages(root)],
-  banner: { js: REQUIRE_BANNER },
+  ...requirePackages(root),
   sourcemap: 'inline',
   tsconfig: path.join(root, 'tsconfig.base.json'),
   logLevel: 'warning',

@@ -25,8 +25,8 @@ export interface RunningProcess {
   /**
    * SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. The default is longer than an
    * app's own shutdown deadline (runMain's 10 s), so the exit code is the app's, not the test's
-   * impatience: on a busy machine the watcher's tick in flight (a 3 s query) and its server's close
-   * (2 s) took longer than the 5 s given before, and a clean exit read as null.
+   * impatience: a watcher's shutdown waits for its tick in flight (a query of up to 3 s) and its
+   * server's close (up to 2 s), and on a busy machine the 5 s given before ran out: its exit read as null.
    */
   stop(graceMs?: number): Promise<number | null>;
 }

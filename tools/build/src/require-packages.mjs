@@ -38,28 +38,34 @@ export function loadsAsCommonJs(root, name) {
   return target.endsWith('.cjs') || pkg.type !== 'module';
 }
 
-/** What the bundle starts with: the require() its CommonJS packages are loaded through. */
-export const REQUIRE_BANNER =
-  "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
-
-/** The esbuild plugin; the build needs `banner: { js: REQUIRE_BANNER }` with it. */
+/**
+ * The esbuild options, spread into a build: the plugin, and the banner that gives each output file
+ * the require() its CommonJS packages are loaded through.
+ */
 export function requirePackages(root) {
   return {
-    name: 'require-packages',
-    setup(build) {
-      build.onResolve({ filter: /^[^./]/ }, (args) => {
-        if (args.namespace === 'required-package') return { path: args.path, external: true };
-        if (args.kind !== 'import-statement' || args.path.startsWith('node:') || packageOf(args.path) !== args.path)
-          return undefined;
-        return loadsAsCommonJs(root, args.path) ? { path: args.path, namespace: 'required-package' } : undefined;
-      });
-      // A CommonJS module of one line: esbuild maps the importer's default and named imports onto
-      // its exports as Node does (the default is module.exports).
-      build.onLoad({ filter: /.*/, namespace: 'required-package' }, (args) => ({
-        contents: `module.exports = require(${JSON.stringify(args.path)});`,
-        loader: 'js',
-        resolveDir: root,
-      }));
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
     },
+    plugins: [
+      {
+        name: 'require-packages',
+        setup(build) {
+          build.onResolve({ filter: /^[^./]/ }, (args) => {
+            if (args.namespace === 'required-package') return { path: args.path, external: true };
+            if (args.kind !== 'import-statement' || args.path.startsWith('node:') || packageOf(args.path) !== args.path)
+              return undefined;
+            return loadsAsCommonJs(root, args.path) ? { path: args.path, namespace: 'required-package' } : undefined;
+          });
+          // A CommonJS module of one line: esbuild maps the importer's default and named imports onto
+          // its exports as Node does (the default is module.exports).
+          build.onLoad({ filter: /.*/, namespace: 'required-package' }, (args) => ({
+            contents: `module.exports = require(${JSON.stringify(args.path)});`,
+            loader: 'js',
+            resolveDir: root,
+          }));
+        },
+      },
+    ],
   };
 }

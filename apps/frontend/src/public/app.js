@@ -13,7 +13,7 @@
   const $ = (id) => document.getElementById(id);
   // The panels are rewritten every second or half second, mostly with what they already show:
   // an unchanged write still costs a layout and a repaint (an idle page did four a second, 8% of a
-  // core in headless Chromium; writing only changes does one, 5%).
+  // core in headless Chromium; writing only changes does one, 6%).
   const setText = (node, text) => {
     if (node.textContent !== text) node.textContent = text;
   };
