@@ -38,8 +38,14 @@ describe('frontend bundle', () => {
 
   it('relays the real worker results to a page, and exits 0 on SIGTERM while sending', async () => {
     const redis = await redisServer();
-    const worker = await app('worker', { REDIS_URL: redis.url });
-    const frontend = await app('frontend', { REDIS_URL: redis.url, PROCESSOR_URL: worker.url });
+    // Deadlines well past a starved machine's stalls (the defaults are 2 s): this test is about the
+    // relay, not latency, and a CI run on a starved 2-core machine counted one failed request of 20/s.
+    const worker = await app('worker', { REDIS_URL: redis.url, PUBLISH_TIMEOUT_MS: '8000' });
+    const frontend = await app('frontend', {
+      REDIS_URL: redis.url,
+      PROCESSOR_URL: worker.url,
+      REQUEST_TIMEOUT_MS: '10000',
+    });
     await waitFor('frontend healthy', async () => (await http(`${frontend.url}/_healthz`)).status === 200);
     const client = await page(frontend.url);
 
@@ -51,7 +57,7 @@ describe('frontend bundle', () => {
     for (const s of stats) {
       expect(s.targetRate).toBe(20);
       expect(s.achievedRate).toBeGreaterThan(0);
-      expect(s.failedPerSecond).toBe(0);
+      expect(s.failedPerSecond, `worker output:\n${worker.output()}`).toBe(0);
     }
     expect(mean(stats.map((s) => s.primaryPerSecond))).toBeGreaterThan(0);
     expect(stats.at(-1)!.burstShare).toBe(0);
