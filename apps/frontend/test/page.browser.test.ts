@@ -21,7 +21,7 @@ import {
 import { Redis } from 'ioredis';
 import { rateRule } from '@string-hashr/traffic';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApp, connectPage, metric, startApp } from './support.js';
 
 /** Records what would show a broken page: console errors and CSP violations (reported by the page itself). */
@@ -54,6 +54,17 @@ describe('the String Hashr page', () => {
     await waitFor('frontend healthy', async () => (await http(`${frontend.url}/_healthz`)).status === 200);
     publisher = new Redis(redis.port, '127.0.0.1');
     browser = await chromium.launch(chromiumLaunchOptions());
+  });
+
+  // Each test stands alone: one that fails while the rate is up does not leave the others hashes.
+  afterEach(async () => {
+    const client = await connectPage(frontend.url);
+    try {
+      client.socket.emit('frequency', { freq: 0 });
+      await client.next<{ freq: number }>('frequency', (f) => f.freq === 0);
+    } finally {
+      client.close();
+    }
   });
 
   afterAll(async () => {
@@ -194,8 +205,10 @@ describe('the String Hashr page', () => {
       }),
     );
     const gaps = draws.slice(1).map((at, i) => at - (draws[i] ?? 0));
-    // A timer set for 250 ms may fire a little early by the page's clock, never a whole draw early.
-    expect(Math.min(...gaps)).toBeGreaterThan(200);
+    // The observer sees a draw when it ends, and the next is due 250 ms after the last one began: on
+    // a starved machine a slow draw followed by a quick one lands under 250 ms apart (199.9 ms was
+    // seen). What is checked is batching: a draw per hash at 400/s would be 2.5 ms apart.
+    expect(Math.min(...gaps)).toBeGreaterThan(125);
     await page.click('#frequency-stop');
     await second.locator('#current-rate', { hasText: /^0$/ }).waitFor({ timeout: 15_000 });
 
