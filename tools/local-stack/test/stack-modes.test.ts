@@ -36,8 +36,8 @@ describe('the local stack without Prometheus', () => {
 
 describe('the local stack in spill mode', () => {
   // The subject is the split, so the results are counted as they reach a page's socket; the page's
-  // own burst share tile is stack.test.ts's (in Chromium). What the watcher reads is its own (a
-  // starved machine's late scrape once read 30 req/s as over 43, and the weights followed): the
+  // own burst share tile is stack.test.ts's (in Chromium). What the watcher reads on a starved
+  // machine is not (a full run once counted 72% burst, where 30 req/s read right spills 50%): the
   // split is checked against the weights it set, each result against the weights in effect when it
   // came; the weights for a reading are libs/policy's spill tests.
   it('with primary capacity 15 and 30 req/s, the watcher splits the traffic and the results follow its weights', async () => {
