@@ -651,10 +651,16 @@ describe('the built watcher against the double (KUBECONFIG, leader election, fre
   const holder = () =>
     (api.lease('default', LEADER_LEASE_NAME)?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
   const LEASE_SECONDS = 4;
+  /**
+   * The exporter's load while a test wants a burst: four times the high threshold (15), as in
+   * cli.test.ts. A live scrape reads what the exporter counted between two answers, and on a starved
+   * CI run 30 req/s did not read above 15 for two samples within 30 s.
+   */
+  const BURSTING_RPS = 60;
 
   async function twoReplicas() {
     api.putVirtualService(workerVirtualService(NATURAL));
-    const exporter = await startIstioExporter(30);
+    const exporter = await startIstioExporter(BURSTING_RPS);
     exporters.push(exporter);
     const dir = mkdtempSync(path.join(tmpdir(), 'istiowatcher-kube-'));
     const start = async (pod: string) => {
@@ -678,7 +684,9 @@ describe('the built watcher against the double (KUBECONFIG, leader election, fre
       return { pod, port, proc };
     };
     const replicas = [await start('istiowatcher-0'), await start('istiowatcher-1')];
-    await waitFor('burst', () => current().burst === 100, 30_000, 200);
+    await waitFor('burst', () => current().burst === 100, 30_000, 200).catch((err: Error) => {
+      throw new Error([err.message, ...replicas.map((r) => `--- ${r.pod} ---\n${r.proc.output()}`)].join('\n'));
+    });
     const leader = replicas.find((r) => r.pod === holder())!;
     const standby = replicas.find((r) => r !== leader)!;
     expect(leader).toBeDefined();
@@ -711,7 +719,7 @@ describe('the built watcher against the double (KUBECONFIG, leader election, fre
       100,
     );
     // The load moves again: the new leader acts again; the old one still writes nothing.
-    exporter.setRate(30);
+    exporter.setRate(BURSTING_RPS);
     await waitFor('burst again, by the new leader', () => current().burst === 100, 30_000, 100);
     const after = api.calls.slice(callsAtFreeze);
     const vsWrites = (user: string) =>
