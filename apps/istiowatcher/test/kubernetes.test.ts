@@ -684,9 +684,17 @@ describe('the built watcher against the double (KUBECONFIG, leader election, fre
       return { pod, port, proc };
     };
     const replicas = [await start('istiowatcher-0'), await start('istiowatcher-1')];
-    await waitFor('burst', () => current().burst === 100, 30_000, 200).catch((err: Error) => {
+    const told = (err: Error) => {
       throw new Error([err.message, ...replicas.map((r) => `--- ${r.pod} ---\n${r.proc.output()}`)].join('\n'));
-    });
+    };
+    // Limits, not durations under test: on a starved CI run one replica had not even said it started
+    // after 30 s (it loads the Kubernetes client first).
+    await waitFor(
+      'both replicas started',
+      () => replicas.every((r) => r.proc.output().includes('istiowatcher: started')),
+      60_000,
+    ).catch(told);
+    await waitFor('burst', () => current().burst === 100, 30_000, 200).catch(told);
     const leader = replicas.find((r) => r.pod === holder())!;
     const standby = replicas.find((r) => r !== leader)!;
     expect(leader).toBeDefined();
