@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePort,
   http,
+  BURSTING_RPS,
   startIstioExporter,
   startNodeApp,
   startProcess,
@@ -23,13 +24,6 @@ import {
   watcherMetrics,
   writeVsFile,
 } from './support.js';
-
-/**
- * What the exporter serves while a test wants a burst: four times the high threshold (15). A 2 s
- * window of live scrapes reads what the exporter counted between serving them, and on a starved
- * machine a late first answer read 30 req/s as 13.4, below the threshold.
- */
-const BURSTING_RPS = 60;
 
 let exporter: IstioExporter;
 beforeAll(async () => {

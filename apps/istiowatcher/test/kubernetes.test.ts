@@ -16,6 +16,7 @@ import {
   http,
   sleep,
   startApiServerDouble,
+  BURSTING_RPS,
   startIstioExporter,
   startNodeApp,
   waitFor,
@@ -651,12 +652,6 @@ describe('the built watcher against the double (KUBECONFIG, leader election, fre
   const holder = () =>
     (api.lease('default', LEADER_LEASE_NAME)?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
   const LEASE_SECONDS = 4;
-  /**
-   * The exporter's load while a test wants a burst: four times the high threshold (15), as in
-   * cli.test.ts. A live scrape reads what the exporter counted between two answers: on a starved
-   * machine a late answer reads less (cli.test.ts saw 30 req/s read as 13.4).
-   */
-  const BURSTING_RPS = 60;
 
   async function twoReplicas() {
     api.putVirtualService(workerVirtualService(NATURAL));

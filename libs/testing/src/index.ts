@@ -9,9 +9,18 @@ export {
   PROMETHEUS_BINARY,
   type TestPrometheus,
   type IstioExporter,
+  BURSTING_RPS,
 } from './prometheus.js';
 export { workerVirtualServiceYaml } from './virtual-service.js';
-export { startStack, portOpen, groupMembers, processEnv, repoRoot, type Stack } from './local-stack.js';
+export {
+  startStack,
+  loggedWeightChanges,
+  portOpen,
+  groupMembers,
+  processEnv,
+  repoRoot,
+  type Stack,
+} from './local-stack.js';
 export {
   startApiServerDouble,
   applyJsonPatch,

@@ -9,6 +9,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from './ports.js';
 
+/**
+ * The watcher's `weights changed` log lines in a stack's output (or a watcher's own): when (epoch
+ * ms, the watcher's clock) and the burst weight it set.
+ */
+export function loggedWeightChanges(output: string): Array<{ at: number; burst: number }> {
+  return [
+    ...output.matchAll(/(\d{4}-\d\d-\d\dT[\d:.]+Z) info istiowatcher: weights changed .*?weights=(\d+)\/(\d+)/g),
+  ].map((m) => ({ at: Date.parse(m[1] ?? ''), burst: Number(m[3]) }));
+}
+
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface Stack {

@@ -99,6 +99,13 @@ export interface IstioExporter {
 }
 
 /**
+ * The exporter's load while a test wants a burst: four times the watcher's default high threshold
+ * (15). A live scrape reads what the exporter counted between two answers, and on a starved
+ * machine a late first answer read 30 req/s as 13.4, below the threshold.
+ */
+export const BURSTING_RPS = 60;
+
+/**
  * A stand-in for a sidecar's metrics endpoint: istio_requests_total with Istio's labels, growing
  * at a rate the test sets. Requests go to the primary or the burst cluster by `weights` (read at
  * each scrape; default all primary); primary answers split 90/10 between 200 and 503, the burst

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor, type Stack, startStack } from '@string-hashr/testing';
+import { loggedWeightChanges, waitFor, type Stack, startStack } from '@string-hashr/testing';
 
 let stack: Stack | undefined;
 let socket: Socket | undefined;
@@ -54,13 +54,7 @@ describe('the local stack in spill mode', () => {
     await waitFor('450 results after the first spill', () => results.length >= first + 450, 60_000, 200);
     const settled = results.slice(first + 150, first + 450);
     // The watcher's weight changes, from its log lines: when, and the burst weight.
-    const changes = stack
-      .output()
-      .split('\n')
-      .flatMap((line) => {
-        const m = /(\d{4}-\d\d-\d\dT[\d:.]+Z) info istiowatcher: weights changed .*weights=(\d+)\/(\d+)/.exec(line);
-        return m ? [{ at: Date.parse(m[1]!), burst: Number(m[3]) }] : [];
-      });
+    const changes = loggedWeightChanges(stack.output());
     const burstWeightAt = (at: number) => changes.filter((c) => c.at <= at).at(-1)?.burst ?? 0;
     const expected = settled.reduce((sum, r) => sum + burstWeightAt(r.at), 0) / settled.length;
     const share = (100 * settled.filter(isBurst).length) / settled.length;

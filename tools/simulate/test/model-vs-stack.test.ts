@@ -5,7 +5,7 @@
 // weight changes must come in the same order, each within two scrape intervals of the other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policySettingsFromEnv, readTimingFromEnv } from '@string-hashr/watcher-settings';
-import { processEnv, startStack, waitFor, type Stack } from '@string-hashr/testing';
+import { loggedWeightChanges, processEnv, startStack, waitFor, type Stack } from '@string-hashr/testing';
 import { localDeployment } from '../src/deployment.js';
 import { buildScenario } from '../src/scenarios.js';
 import { simulate, type WeightChange } from '../src/simulate.js';
@@ -44,12 +44,9 @@ async function lastScrape(prometheusPort: number): Promise<number> {
 
 /** The watcher's `weights changed` log lines as changes, in seconds since `startedAt`. */
 function loggedChanges(output: string, startedAt: number): WeightChange[] {
-  const changes: WeightChange[] = [];
-  for (const match of output.matchAll(
-    /istiowatcher\S* \| (\S+Z) info istiowatcher: weights changed .*?weights=(\d+)\/(\d+)/g,
-  ))
-    changes.push({ at: (Date.parse(match[1] ?? '') - startedAt) / 1000, burst: Number(match[3]) });
-  return changes.filter((c) => c.at >= 0);
+  return loggedWeightChanges(output)
+    .map((c) => ({ at: (c.at - startedAt) / 1000, burst: c.burst }))
+    .filter((c) => c.at >= 0);
 }
 
 describe('the model against the local stack (real Prometheus, real watcher)', () => {
