@@ -7,14 +7,17 @@ import { type Socket, io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** The budget of the issue: fewer than 40 lines in 3 minutes after the status block. */
-const LINES_PER_MINUTE = 40 / 3;
+const BUDGET = { lines: 40, minutes: 3 };
 
 describe('npm start: the terminal under a burst and its return', () => {
   let stack: Stack;
   let page: Socket;
+  /** When the status block was there: the lines are counted from it, and so is the time. */
+  let blockAt: number;
 
   beforeAll(async () => {
     stack = await startStack({ viaNpm: true, env: { LOCAL_PROMETHEUS: 'on' } });
+    blockAt = Date.now();
     page = io(stack.pageUrl, { transports: ['websocket'] });
     await waitFor('the page connected', () => page.connected, 10_000);
   });
@@ -38,7 +41,6 @@ describe('npm start: the terminal under a burst and its return', () => {
     const blockEnd = output.lastIndexOf('='.repeat(20));
     expect(blockEnd, 'the status block').toBeGreaterThan(0);
     const after = () => stack.output().slice(stack.output().indexOf('\n', blockEnd) + 1);
-    const since = Date.now();
 
     expect(await setRate(30)).toEqual({ ok: true, freq: 30 });
     await waitFor('the burst', async () => (await status()).phase === 'burst', 60_000, 250);
@@ -52,13 +54,15 @@ describe('npm start: the terminal under a burst and its return', () => {
     const lastLine = `weights ${changes[0]?.from?.primary}/${changes[0]?.from?.burst} -> 100/0: `;
     await waitFor('the line of the return', () => after().includes(lastLine), 10_000, 250);
 
-    const minutes = (Date.now() - since) / 60_000;
+    const minutes = (Date.now() - blockAt) / 60_000;
     const lines = after().split('\n').filter(Boolean);
     const changeLines = lines.filter((l) => /^\d\d:\d\d:\d\d {2}weights \d+\/\d+ -> \d+\/\d+: /.test(l));
     console.log(
-      `${lines.length} lines in ${minutes.toFixed(2)} min after the status block (${(lines.length / minutes).toFixed(1)}/min, budget ${LINES_PER_MINUTE.toFixed(1)}/min):\n${lines.join('\n')}`,
+      `${lines.length} lines in ${minutes.toFixed(2)} min after the status block (budget ${BUDGET.lines} in ${BUDGET.minutes} min):\n${lines.join('\n')}`,
     );
-    expect(lines.length / minutes).toBeLessThan(LINES_PER_MINUTE);
+    // The budget is a count in 3 minutes, pro rata past them. Not a rate over a shorter story: the
+    // few lines a burst and its return always print (8) read as 13.3 a minute when they took 36 s.
+    expect(lines.length).toBeLessThan((BUDGET.lines * Math.max(minutes, BUDGET.minutes)) / BUDGET.minutes);
     // Every change the watcher made, once, with its reason; no other change line.
     expect(changes.length).toBeGreaterThanOrEqual(2);
     expect(changeLines).toHaveLength(changes.length);
