@@ -14,6 +14,7 @@ export {
 export { workerVirtualServiceYaml } from './virtual-service.js';
 export {
   startStack,
+  explainFailure,
   loggedWeightChanges,
   portOpen,
   groupMembers,

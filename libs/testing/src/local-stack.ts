@@ -1,12 +1,13 @@
 // Runs the whole local stack as a user does (`npm start`, or the same entry point without npm),
 // on free ports, in its own process group so a test can press "Ctrl-C" (SIGINT to the group).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WATCHER_STATUS_PATH } from '@string-hashr/contract';
+import type { TestContext } from 'vitest';
 import { freePort, waitFor } from './ports.js';
 
 /**
@@ -32,11 +33,39 @@ export interface Stack {
   output(): string;
   /** The last lines of its output, headed as such: for a failure's message. */
   tail(lines?: number): string;
+  /** What the watcher reads and decides now, and the last lines of the output: why a test failed. */
+  explain(): Promise<string>;
   exited: Promise<number | null>;
   /** Ctrl-C: SIGINT to the whole process group, as a terminal sends it; resolves with the exit code. */
   ctrlC(): Promise<number | null>;
   /** Pids of the processes in the stack's group still alive. */
   processes(): number[];
+}
+
+/**
+ * An afterEach hook: when the test failed, fails it again with what the stack's watcher read and
+ * decided and the stack's last lines, so a run's summary says why (a burst that never came: a low
+ * reading, a scrape error, a process gone).
+ */
+export function explainFailure(stack: () => Stack | undefined) {
+  return async ({ task }: TestContext): Promise<void> => {
+    const failed = stack();
+    if (task.result?.state === 'fail' && failed)
+      throw new Error(`the stack, after the failure:\n${await failed.explain()}`);
+  };
+}
+
+/** The watcher's status, the parts that say why it did what it did, on one line each. */
+async function watcherNow(port: number | undefined): Promise<string> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}${WATCHER_STATUS_PATH}`, { signal: AbortSignal.timeout(3000) });
+    const status = (await res.json()) as Record<string, unknown>;
+    return ['at', 'phase', 'weights', 'reason', 'problem', 'rate', 'pending', 'health']
+      .map((key) => `--- the watcher's ${key}: ${JSON.stringify(status[key])}`)
+      .join('\n');
+  } catch (err) {
+    return `--- the watcher's status: unreadable (${(err as Error).message})`;
+  }
 }
 
 export function portOpen(port: number): Promise<boolean> {
@@ -127,6 +156,9 @@ export async function startStack(options: { env?: Record<string, string>; viaNpm
     output: () => text,
     tail: (lines = 40) => `--- the stack's last ${lines} lines ---\n${text.split('\n').slice(-lines).join('\n')}`,
     exited,
+    async explain() {
+      return `${await watcherNow(ports.WATCHER_PORT)}\n${stack.tail(40)}`;
+    },
     async ctrlC() {
       try {
         process.kill(-pgid, 'SIGINT');

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Socket, io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '@string-hashr/metric-reading';
 import { CLUSTER_NAMES, ISTIO_METRIC_LABELS, WATCHER_METRICS, WORKER_TRAFFIC_METRIC } from '@string-hashr/contract';
-import { type Stack, repoRoot, startStack, waitFor } from '@string-hashr/testing';
+import { type Stack, explainFailure, repoRoot, startStack, waitFor } from '@string-hashr/testing';
 
 interface Target {
   expr: string;
@@ -66,6 +66,8 @@ describe('the Grafana dashboard on the local stack, during a burst', () => {
     stack = await startStack({ env: { LOCAL_PROMETHEUS: 'on' } });
     prometheus = `http://127.0.0.1:${stack.ports.PROMETHEUS_PORT}`;
   });
+
+  afterEach(explainFailure(() => stack));
 
   afterAll(async () => {
     socket?.close();

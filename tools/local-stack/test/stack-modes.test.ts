@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loggedWeightChanges, waitFor, type Stack, startStack } from '@string-hashr/testing';
+import { explainFailure, loggedWeightChanges, waitFor, type Stack, startStack } from '@string-hashr/testing';
 
 let stack: Stack | undefined;
 let socket: Socket | undefined;
@@ -14,6 +14,8 @@ afterEach(async () => {
   if (stack && stack.child.exitCode === null) expect(await stack.ctrlC()).toBe(0);
   stack = socket = undefined;
 });
+// Hooks run last registered first: this one while the stack still runs.
+afterEach(explainFailure(() => stack));
 
 describe('the local stack without Prometheus', () => {
   it('bursts by scraping the stand-in directly', async () => {

@@ -2,10 +2,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '@string-hashr/metric-reading';
 import {
   chromiumLaunchOptions,
+  explainFailure,
   openConnectedPage,
   http,
   sleep,
@@ -77,6 +78,8 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     }
     return undefined;
   }
+
+  afterEach(explainFailure(() => stack));
 
   afterAll(async () => {
     await browser?.close();
@@ -206,16 +209,21 @@ describe('npm start: the local burst stack, with Prometheus', () => {
       left(),
       100,
     );
-    // Why, in the watcher's log and metrics; what the page saw, in the stand-in's counters.
-    const rollbacks = [
-      ...stack
-        .output()
-        .matchAll(
-          /istiowatcher +\| (\S+) warn istiowatcher: rolled back: the burst side failed the health gate .*reason="burst side failing 2\/2: success rate (0\.\d+) < 0\.95/g,
-        ),
-    ];
-    const rollback = rollbacks.find(([, at]) => Date.parse(at ?? '') >= killedAt - 1000);
-    expect(rollback, stack.output().slice(-3000)).not.toBeNull();
+    // Why, in the watcher's log and metrics; what the page saw, in the stand-in's counters. The
+    // watcher's lines reach the stack's output through a pipe: they may come after what they say.
+    const rollback = await waitFor(
+      "the watcher's line for the rollback",
+      () =>
+        [
+          ...stack
+            .output()
+            .matchAll(
+              /istiowatcher +\| (\S+) warn istiowatcher: rolled back: the burst side failed the health gate .*reason="burst side failing 2\/2: success rate (0\.\d+) < 0\.95/g,
+            ),
+        ].find(([, at]) => Date.parse(at ?? '') >= killedAt - 1000),
+      10_000,
+      200,
+    );
     expect(await watcherMetric('istiowatcher_rollbacks_total')).toBeGreaterThanOrEqual(1);
     expect(await watcherMetric('istiowatcher_phase{phase="unhealthy"}')).toBe(1);
     // The page's decision log has it too, in its own words.
@@ -243,13 +251,17 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     // Not before the cool-down: the change back to burst comes at least that long after the rollback.
     // Each log line is stamped after its write, so the two stamps may sit up to a tick closer than
     // the decisions were; without a cool-down the burst would come back within a few seconds.
-    const rolledBackAt = Date.parse(rollback?.[1] ?? '');
-    const burstAgain = [
-      ...stack.output().matchAll(/istiowatcher +\| (\S+) info istiowatcher: weights changed .*weights=0\/100/g),
-    ]
-      .map(([, at]) => Date.parse(at ?? ''))
-      .find((at) => at > rolledBackAt);
-    expect((burstAgain ?? 0) - rolledBackAt).toBeGreaterThanOrEqual(COOLDOWN_SECONDS * 1000 - 1000);
+    const rolledBackAt = Date.parse(rollback[1] ?? '');
+    const burstAgain = await waitFor(
+      "the watcher's line for the burst again",
+      () =>
+        [...stack.output().matchAll(/istiowatcher +\| (\S+) info istiowatcher: weights changed .*weights=0\/100/g)]
+          .map(([, at]) => Date.parse(at ?? ''))
+          .find((at) => at > rolledBackAt),
+      10_000,
+      200,
+    );
+    expect(burstAgain - rolledBackAt).toBeGreaterThanOrEqual(COOLDOWN_SECONDS * 1000 - 1000);
   });
 
   it('says so when a second npm start runs while this one does', async () => {

@@ -2,9 +2,9 @@
 // few lines (the page URL stays on the last screen), and each weight change the watcher makes
 // is there as exactly one line with its reason.
 import { WATCHER_STATUS_PATH, parseWatcherStatus } from '@string-hashr/contract';
-import { http, startStack, waitFor, type Stack } from '@string-hashr/testing';
+import { explainFailure, http, startStack, waitFor, type Stack } from '@string-hashr/testing';
 import { type Socket, io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /** The budget of the issue: fewer than 40 lines in 3 minutes after the status block. */
 const BUDGET = { lines: 40, minutes: 3 };
@@ -21,6 +21,8 @@ describe('npm start: the terminal under a burst and its return', () => {
     page = io(stack.pageUrl, { transports: ['websocket'] });
     await waitFor('the page connected', () => page.connected, 10_000);
   });
+
+  afterEach(explainFailure(() => stack));
 
   afterAll(async () => {
     page?.close();

@@ -3,9 +3,16 @@
 // `npm run replay`, and through the simulator with the same watcher settings and the real run's
 // timing (the phase of Prometheus's scrapes, the watcher's own tick times: its loop drifts). The
 // weight changes must come in the same order, each within two scrape intervals of the other.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { policySettingsFromEnv, readTimingFromEnv } from '@string-hashr/watcher-settings';
-import { loggedWeightChanges, processEnv, startStack, waitFor, type Stack } from '@string-hashr/testing';
+import {
+  explainFailure,
+  loggedWeightChanges,
+  processEnv,
+  startStack,
+  waitFor,
+  type Stack,
+} from '@string-hashr/testing';
 import { localDeployment } from '../src/deployment.js';
 import { buildScenario } from '../src/scenarios.js';
 import { simulate, type WeightChange } from '../src/simulate.js';
@@ -55,6 +62,8 @@ describe('the model against the local stack (real Prometheus, real watcher)', ()
   beforeAll(async () => {
     stack = await startStack({ env: { LOCAL_PROMETHEUS: 'on', WATCHER_LOG_TICKS: 'true' } });
   });
+
+  afterEach(explainFailure(() => stack));
 
   afterAll(async () => {
     if (stack && stack.child.exitCode === null) await stack.ctrlC();
