@@ -57,6 +57,8 @@ describe('the String Hashr page', () => {
   });
 
   // Each test stands alone: one that fails while the rate is up does not leave the others hashes.
+  // Rate 0 stops new requests; the ones in flight still bring results (a starved run saw 120 come
+  // after two quiet seconds, into the next test's count), so the next test waits for none in flight.
   afterEach(async () => {
     const client = await connectPage(frontend.url);
     try {
@@ -65,6 +67,11 @@ describe('the String Hashr page', () => {
     } finally {
       client.close();
     }
+    await waitFor(
+      'no request to the worker in flight',
+      async () => metric((await http(`${frontend.url}/metrics`)).body, 'frontend_requests_in_flight') === 0,
+      30_000,
+    );
   });
 
   afterAll(async () => {
