@@ -10,7 +10,8 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pruneLockfile } from './src/prune-lockfile.mjs';
-import { packageOf, requirePackages } from './src/require-packages.mjs';
+import { nodeBundleOptions } from './src/node-bundle.mjs';
+import { packageOf } from './src/require-packages.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const [app, ...rest] = process.argv.slice(2);
@@ -34,21 +35,11 @@ mkdirSync(outdir, { recursive: true });
 const result = await build({
   entryPoints: [path.join(root, 'apps', app, 'src/main.ts')],
   outdir,
-  // A module imported with import() becomes a chunk of its own (chunks/), loaded only when it is
-  // imported: the watcher loads the Kubernetes client only when its router is the API server.
-  splitting: true,
+  ...nodeBundleOptions(root),
   entryNames: 'main',
   chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  ...requirePackages(root),
   sourcemap: true,
   metafile: true,
-  tsconfig: path.join(root, 'tsconfig.base.json'),
-  logLevel: 'warning',
 });
 
 const imported = new Set();

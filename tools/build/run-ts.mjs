@@ -14,7 +14,7 @@ import { build, stop } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { requirePackages } from './src/require-packages.mjs';
+import { nodeBundleOptions } from './src/node-bundle.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const [entryArg, ...args] = process.argv.slice(2);
@@ -40,17 +40,8 @@ await build({
   entryPoints: [entry],
   outdir,
   outExtension: { '.js': '.mjs' },
-  // Chunks: what is imported on demand (Chromium for the simulator's --png) is loaded only then.
-  splitting: true,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  ...requirePackages(root),
+  ...nodeBundleOptions(root),
   sourcemap: 'inline',
-  tsconfig: path.join(root, 'tsconfig.base.json'),
-  logLevel: 'warning',
 });
 // esbuild's service process is not needed once the bundle is written: it would live as long as the
 // tool (the whole local stack), a child process waking every second.
