@@ -26,7 +26,7 @@ describe("the watcher's status in the page's words", () => {
       'failed: timeout: rate query',
     ],
     // Idle: nothing sent to the worker yet, which is no fault.
-    ['an empty answer', rate({ reading: 'no-data', rps: null }), 'no data (an empty answer)'],
+    ['an empty answer', rate({ reading: 'no-data', rps: null }), 'no traffic measured yet'],
     ['too few scrapes', rate({ reading: 'warming-up', rps: null }), 'warming up'],
     ['no read yet', rate({ reading: 'none', rps: null, at: null }), '–'],
   ])('the rate read: %s', (_what, reading, text) => {

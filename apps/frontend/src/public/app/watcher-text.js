@@ -28,8 +28,9 @@ export const rateText = (rate) => {
       return `${rate.rps.toFixed(1)} req/s at ${clock(Date.parse(rate.at))}`;
     case 'error':
       return `failed: ${rate.error}`;
+    // An empty answer: nothing measured, mostly because nothing was sent yet; no fault.
     case 'no-data':
-      return 'no data (an empty answer)';
+      return 'no traffic measured yet';
     case 'warming-up':
       return 'warming up';
     default:
