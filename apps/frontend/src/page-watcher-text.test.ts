@@ -3,16 +3,7 @@ import type { WatcherStatus } from '@string-hashr/contract';
 import { sampleWatcherStatus } from '@string-hashr/testing';
 import { describe, expect, it } from 'vitest';
 import { clock } from './public/app/figures.js';
-import {
-  changeTexts,
-  healthText,
-  leaderText,
-  pendingText,
-  phaseBadge,
-  rateText,
-  reasonText,
-  thresholdsText,
-} from './public/app/watcher-text.js';
+import * as words from './public/app/watcher-text.js';
 
 const sample = sampleWatcherStatus();
 const rate = (over: Partial<WatcherStatus['rate']>) => ({ ...sample.rate, ...over });
@@ -30,7 +21,7 @@ describe("the watcher's status in the page's words", () => {
     ['too few scrapes', rate({ reading: 'warming-up', rps: null }), 'warming up'],
     ['no read yet', rate({ reading: 'none', rps: null, at: null }), '–'],
   ])('the rate read: %s', (_what, reading, text) => {
-    expect(rateText(reading)).toBe(text);
+    expect(words.rateText(reading)).toBe(text);
   });
 
   it.each([
@@ -48,8 +39,8 @@ describe("the watcher's status in the page's words", () => {
       'No decision yet.',
     ],
   ])('phase and reason of %s', (_what, status, badge, reason) => {
-    expect(phaseBadge(status as WatcherStatus)).toEqual(badge);
-    expect(reasonText(status as WatcherStatus)).toBe(reason);
+    expect(words.phaseBadge(status as WatcherStatus)).toEqual(badge);
+    expect(words.reasonText(status as WatcherStatus)).toBe(reason);
   });
 
   it.each([
@@ -69,7 +60,7 @@ describe("the watcher's status in the page's words", () => {
       'More to burst (60/40): 3 of 3 samples / 5 s of cool-down left / next step in 2 s',
     ],
   ])('a pending change: %s', (_what, pending, text) => {
-    expect(pendingText(pending)).toBe(text);
+    expect(words.pendingText(pending)).toBe(text);
   });
 
   it.each([
@@ -91,24 +82,24 @@ describe("the watcher's status in the page's words", () => {
       'off · success 0.500 (at least 0.95) · 150 requests · HTTP 503 · 2 of 2 failures · 30 s of cool-down left',
     ],
   ])('the health gate: %s', (_what, health, text) => {
-    expect(healthText(health)).toBe(text);
+    expect(words.healthText(health)).toBe(text);
   });
 
   it('thresholds, leadership and a change of the log', () => {
-    expect(thresholdsText(sample)).toBe('switch: burst above 15 req/s, back below 10 req/s');
+    expect(words.thresholdsText(sample)).toBe('switch: burst above 15 req/s, back below 10 req/s');
     expect(
-      thresholdsText({
+      words.thresholdsText({
         ...sample,
         mode: 'spill',
         thresholds: { highRps: 15, lowRps: 10, primaryCapacityRps: 12, weightStep: 20 },
       }),
     ).toBe('spill: burst above 15 req/s, back below 10 req/s; primary keeps 12 req/s, steps of 20%');
-    expect(leaderText(sample.leadership)).toBe('leader istiowatcher-0 (term istiowatcher-0/3)');
-    expect(changeTexts(sample.changes[0])).toEqual({
+    expect(words.leaderText(sample.leadership)).toBe('leader istiowatcher-0 (term istiowatcher-0/3)');
+    expect(words.changeTexts(sample.changes[0])).toEqual({
       weights: '100/0 → 0/100',
       reason: '30.00 req/s above high threshold 15',
     });
-    expect(changeTexts({ ...sample.changes[0], from: null, by: 'outside' })).toEqual({
+    expect(words.changeTexts({ ...sample.changes[0], from: null, by: 'outside' })).toEqual({
       weights: '? → 0/100',
       reason: '30.00 req/s above high threshold 15 (changed by hand)',
     });
