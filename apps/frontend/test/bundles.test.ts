@@ -52,8 +52,9 @@ describe('frontend bundle', () => {
     // Rate accuracy is measured by `npm run bench`; here: sent, answered, published, relayed.
     const answered = await client.next<TrafficStats>('stats', (s) => s.okPerSecond > 0);
     expect(answered.targetRate).toBe(20);
-    expect(answered.burstShare).toBe(0);
     expect(answered.latencyP50Ms).toBeGreaterThan(0);
+    const relayed = await client.next<TrafficStats>('stats', (s) => s.primaryPerSecond > 0);
+    expect(relayed.burstShare).toBe(0);
     const [last] = await settledStats(client, 1, client.heard.length);
     expect(last!.totals.ok).toBeGreaterThan(0);
     expect(last!.totals.primary).toBeGreaterThan(0);
@@ -203,11 +204,10 @@ describe('frontend bundle', () => {
     const mark = client.heard.length;
     expect(await client.next<string>('calculation', () => true, { from: mark })).toMatch(HASH);
     // The first window after the restart may still hold failures; a whole clean one follows.
-    const recovered = await client.next<TrafficStats>('stats', (s) => s.failedPerSecond === 0 && s.okPerSecond > 0, {
+    await client.next<TrafficStats>('stats', (s) => s.failedPerSecond === 0 && s.okPerSecond > 0, {
       from: mark,
       timeoutMs: 10_000,
     });
-    expect(recovered.primaryPerSecond).toBeGreaterThan(0);
     expect(worker.child.exitCode).toBeNull();
     expect(frontend.child.exitCode).toBeNull();
   });
