@@ -1,4 +1,4 @@
-import { DEFAULT_SUBSETS } from '@string-hashr/contract';
+import { DEFAULT_SUBSETS, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
 import { readRouteState, writtenAnnotations, type VirtualServiceLike } from '@string-hashr/kube-objects';
 import { checkWeights, NATURAL, type Weights } from '@string-hashr/policy';
 import { RouterError, type RouteEvent, type Router } from './router.js';
@@ -17,7 +17,7 @@ export function memoryRouter(initial: { weights?: Weights; annotations?: Record<
   let failNext: RouterError | undefined;
 
   const object = (): VirtualServiceLike => ({
-    metadata: { name: 'worker-virtual-service', resourceVersion: String(version), annotations: { ...annotations } },
+    metadata: { name: WORKER_VIRTUAL_SERVICE, resourceVersion: String(version), annotations: { ...annotations } },
     spec: {
       http: [
         {
