@@ -211,6 +211,32 @@ describe('createWatcher', () => {
     expect(await h.metric('istiowatcher_errors_total')).toMatch(/kind="router_forbidden"} 1/);
   });
 
+  it.each([
+    ['a word', 'abc', 0],
+    ['a fraction', 50.5, 49.5],
+    ['a sum that is not 100', 60, 60],
+  ])(
+    'an object whose weights are %s is router_invalid: logged, counted, never acted on; fixed, the watcher acts',
+    async (_, primary, burst) => {
+      const h = harness({ readings: many(6, rate(30)) });
+      await h.ticks(1);
+      // As kubectl could write it: the object's weights are whatever its YAML says.
+      h.memory.edit({ weights: { primary, burst } as unknown as Weights });
+      const reports = await h.ticks(3);
+      expect(reports.map((r) => r.outcome)).toEqual(['router-error', 'router-error', 'router-error']);
+      expect(h.changes()).toEqual([]);
+      expect(await h.metric('istiowatcher_errors_total')).toMatch(/kind="router_invalid"} 3/);
+      const logged = h.lines.filter((l) => l.includes('cannot read the VirtualService'));
+      // Logged once, not on every tick.
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(/weights primary=.* burst=.*: expected whole numbers 0-100 that sum to 100/);
+      expect(h.watcher.status().problem).toMatch(/expected whole numbers 0-100/);
+      h.memory.edit({ weights: NATURAL });
+      await h.ticks(2);
+      expect(h.changes()).toEqual([ALL_BURST]);
+    },
+  );
+
   it('is not ready while reads fail', async () => {
     const h = harness({ readings: many(7, fail) });
     await h.ticks(7);

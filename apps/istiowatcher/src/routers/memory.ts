@@ -30,6 +30,15 @@ export function memoryRouter(initial: { weights?: Weights; annotations?: Record<
     },
   });
 
+  /** As the Kubernetes router reads it: an object it cannot take is `invalid`. */
+  const stateOf = () => {
+    try {
+      return readRouteState(object());
+    } catch (err) {
+      throw new RouterError('invalid', (err as Error).message);
+    }
+  };
+
   const router: Router = {
     description: 'memory',
     async read() {
@@ -38,7 +47,7 @@ export function memoryRouter(initial: { weights?: Weights; annotations?: Record<
         failNext = undefined;
         throw err;
       }
-      return readRouteState(object());
+      return stateOf();
     },
     async write(write) {
       if (failNext) {
@@ -57,7 +66,7 @@ export function memoryRouter(initial: { weights?: Weights; annotations?: Record<
       annotations = { ...annotations, ...writtenAnnotations(write) };
       version++;
       writes.push({ owner: write.owner, version: String(version), ...(write.change ? { weights } : {}) });
-      return readRouteState(object());
+      return stateOf();
     },
     async record(event) {
       events.push(event);
