@@ -49,7 +49,11 @@ describe('the built watcher on a real Prometheus, file router', () => {
     // Once its series went stale, no rate was read from their old samples: after the first empty
     // answer every reading is empty until the change back.
     expect(lines.slice(firstEmpty, back + 1).filter((l) => / rps=\d/.test(l))).toEqual([]);
-    expect((await watcherMetrics(port)).get('istiowatcher_decisions_total{kind="no-data-hold"}')).toBeGreaterThan(3);
+    // Every hold logged so far was counted (it goes on ticking: the count may have grown since).
+    const held = lines.filter((l) => /warn istiowatcher: no data: the weights are held/.test(l)).length;
+    expect(
+      (await watcherMetrics(port)).get('istiowatcher_decisions_total{kind="no-data-hold"}'),
+    ).toBeGreaterThanOrEqual(held);
     expect(await watcher.stop()).toBe(0);
   });
 });
