@@ -176,6 +176,8 @@ describe('createApp', () => {
     app.redis.behaviour = 'hang';
     await app.post('{"str":"slow"}');
     await app.get('/missing');
+    app.redis.isAnswering = false;
+    expect((await app.get('/_healthz')).status).toBe(503);
     expect(app.lines).toHaveLength(3);
     expect(app.lines[0]).toMatch(/^\S+Z warn worker: POST \/ 400 ms=[\d.]+ bytes=\d+ remote=\S+\n?$/);
     const slowMs = Number(/ms=([\d.]+)/.exec(app.lines[1] ?? '')?.[1]);
@@ -188,10 +190,13 @@ describe('createApp', () => {
     await app.post('{"str":"fine"}');
     await app.get('/_healthz');
     await app.post('nope');
+    app.redis.isAnswering = false;
+    await app.get('/_healthz');
     expect(app.lines.map((line) => line.split(' ').slice(1, 6).join(' '))).toEqual([
       'info worker: POST / 200',
       'info worker: GET /_healthz 200',
       'warn worker: POST / 400',
+      'info worker: GET /_healthz 503',
     ]);
   });
 });
