@@ -108,7 +108,7 @@ say(`watching apps/${app} and the libs it imports`);
 
 // esbuild watches what the bundle reads; the env file is read by the app, at its start.
 const envWatch = watch(appDir, (_event, name) => {
-  if (name === '.env') restart('.env changed');
+  if (name === '.env' && outputs.size > 0) restart('.env changed');
 });
 
 async function shutdown() {

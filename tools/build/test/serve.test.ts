@@ -1,6 +1,7 @@
 // `nx serve worker` (tools/build/serve-app.mjs) on a copy of the workspace in a temp folder, so the
 // edits the test makes never touch the repository: the app reads its .env, follows a change to its
-// own sources and to a lib, keeps the last good build through a broken one, and stops with serve.
+// own sources, to a lib and to its .env, keeps the last good build through a broken one, and stops
+// with serve.
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -112,6 +113,12 @@ describe('nx serve worker', () => {
     expect(await answer('/')).toBe('ok, changed while served');
     edit('apps/worker/src/app.ts', (source) => source.replace("send('ok, broken'", "send('ok, mended');"));
     await waitFor('the mended answer', async () => (await answer('/').catch(() => '')) === 'ok, mended', WAIT_MS);
+  });
+
+  it('restarts on a change to its .env', async () => {
+    writeFileSync(path.join(workspace, 'apps/worker/.env'), `PORT=${port}\nREDIS_URL=${redis.url}\nPREFIX=bursty-\n`);
+    await waitFor('the worker started with the new .env', () => serve.output().includes('prefix=bursty-'), WAIT_MS);
+    expect(serve.output()).toContain('[serve worker] .env changed: restarting worker');
   });
 
   it('stops the worker when serve stops', async () => {
