@@ -1,5 +1,5 @@
-// The cluster scripts cannot meet a real GKE here. What is checked: shellcheck, and each script
-// run against fake gcloud/kubectl/istioctl/curl/node that record every call: with --dry-run none
+// The cluster scripts cannot meet a real GKE here. What is checked (shellcheck: tools/build/test/lint.test.ts):
+// each script run against fake gcloud/kubectl/istioctl/curl/node that record every call: with --dry-run none
 // may be called and the key commands must be printed; for real, checks come before creates and
 // an existing resource is not created again. deploy.sh also runs with the real kubectl against
 // two API server doubles (primary and burst), to show that deploying again during a burst leaves
@@ -12,7 +12,6 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
-  readdirSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -24,7 +23,6 @@ import { startApiServerDouble } from '@string-hashr/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = path.join(root, 'tools/cluster');
-const scripts = readdirSync(dir).filter((f) => f.endsWith('.sh'));
 const FAKED = ['gcloud', 'kubectl', 'istioctl', 'curl', 'node'];
 
 const fakes = mkdtempSync(path.join(tmpdir(), 'cluster-fakes-'));
@@ -80,18 +78,6 @@ function runScript(script: string, args: string[], env: Record<string, string> =
   const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   return { status: result.status, output: result.stdout + result.stderr, calls };
 }
-
-const hasShellcheck = spawnSync('shellcheck', ['--version'], { stdio: 'ignore' }).status === 0;
-
-describe('shellcheck', () => {
-  it('has shellcheck to check with (apt-get install shellcheck)', () => expect(hasShellcheck).toBe(true));
-
-  it.each(scripts)('%s is clean', (script) => {
-    const result = spawnSync('shellcheck', ['-x', path.join(dir, script)], { encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
-});
 
 describe('--dry-run prints the commands and runs none of them', () => {
   const dry = (script: string, ...args: string[]) => {

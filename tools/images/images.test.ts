@@ -130,18 +130,6 @@ describe('Dockerfile (one for every app)', () => {
   });
 });
 
-const hasShellcheck = spawnSync('shellcheck', ['--version'], { stdio: 'ignore' }).status === 0;
-
-describe('tools/images/build-and-check.sh', () => {
-  it('has shellcheck to check with (apt-get install shellcheck)', () => expect(hasShellcheck).toBe(true));
-
-  it('is shellcheck clean', () => {
-    const result = spawnSync('shellcheck', ['tools/images/build-and-check.sh'], { cwd: root, encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
-});
-
 describe('cloudbuild.yaml', () => {
   const build = parse(read('cloudbuild.yaml'));
   const steps: Array<{ id: string; name: string; args: string[]; waitFor?: string[] }> = build.steps;

@@ -1,7 +1,7 @@
 export { freePort, sleep, waitFor, http } from './ports.js';
 export { startProcess, startNodeApp, type RunningProcess, type TestServer } from './process.js';
 export { startRedis, pingRedis, redisServerPath, type TestRedis } from './redis-server.js';
-export { PHONE, chromiumLaunchOptions, openConnectedPage, recordPageTrouble } from './chromium.js';
+export { PHONE, chromiumLaunchOptions, openConnectedPage, recordPageTrouble, saveScreenshot } from './chromium.js';
 export {
   startPrometheus,
   startIstioExporter,

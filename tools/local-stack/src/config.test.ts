@@ -45,6 +45,8 @@ describe('readStackConfig', () => {
     [{ REDIS_URL: 'http://x' }, /REDIS_URL "http:\/\/x" has scheme http/],
     [{ LOCAL_PROMETHEUS: 'maybe' }, /LOCAL_PROMETHEUS="maybe" is not valid: expected one of auto, on, off/],
     [{ LOCAL_STACK_BUILD: 'x' }, /LOCAL_STACK_BUILD="x"/],
+    [{ BURST_HIGH_RPS: 'abc' }, /BURST_HIGH_RPS="abc" is not valid/],
+    [{ BURST_HIGH_RPS: '8' }, /BURST_LOW_RPS is not valid: must be below BURST_HIGH_RPS \(8\)/],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => readStackConfig(env)).toThrow(message);
   });

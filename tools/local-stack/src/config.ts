@@ -3,7 +3,8 @@ import path from 'node:path';
 import { type Env, envBoolean, envChoice, envPort, envString, ConfigError } from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
 import { PORTS } from '@string-hashr/contract';
-import { LOCAL_STACK_WATCHER_ENV } from '@string-hashr/watcher-settings';
+import { LOCAL_STACK_WATCHER_ENV, policySettingsFromEnv } from '@string-hashr/watcher-settings';
+import type { PolicySettings } from '@string-hashr/policy';
 
 export interface StackPorts {
   frontend: number;
@@ -21,6 +22,8 @@ export interface StackConfig {
   prometheus: 'auto' | 'on' | 'off';
   /** Settings for the watcher; the user's WATCHER_* etc. win over the snappy local defaults. */
   watcherEnv: Record<string, string>;
+  /** The policy the watcher runs with, read from watcherEnv: a bad value stops `npm start` before anything starts. */
+  watcherPolicy: PolicySettings;
   lockFile: string;
   build: boolean;
 }
@@ -80,6 +83,7 @@ export function readStackConfig(env: Env): StackConfig {
     ports,
     prometheus: envChoice(env, 'LOCAL_PROMETHEUS', ['auto', 'on', 'off'], 'auto'),
     watcherEnv,
+    watcherPolicy: policySettingsFromEnv(watcherEnv),
     lockFile: envString(env, 'LOCAL_STACK_LOCK', path.join(tmpdir(), 'string-hashr-local-stack.lock')),
     build: envBoolean(env, 'LOCAL_STACK_BUILD', true),
   };

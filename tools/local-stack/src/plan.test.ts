@@ -83,4 +83,16 @@ describe('prometheusConfig and statusBlock', () => {
     expect(block).toContain('off: Prometheus (not installed)');
     expect(block).toContain('Each weight change the watcher makes is printed below as one line');
   });
+
+  it.each([
+    [{}, 'Type a rate above 15 req/s to see bursty- hashes;'],
+    [{ BURST_HIGH_RPS: '20', BURST_LOW_RPS: '12' }, 'Type a rate above 20 req/s to see bursty- hashes;'],
+    [
+      { WATCHER_MODE: 'spill', BURST_HIGH_RPS: '8', BURST_LOW_RPS: '5', PRIMARY_CAPACITY_RPS: '12' },
+      'Type a rate above 8 req/s to see bursty- hashes (spill: primary keeps 12 req/s);',
+    ],
+  ])('tells the rate that bursts from the watcher settings it runs with: %o', (env, line) => {
+    const config = readStackConfig(env);
+    expect(statusBlock(config, planStack(config, facts), [])).toContain(line);
+  });
 });

@@ -148,6 +148,8 @@ export function prometheusConfig(ports: Pick<StackPorts, 'mesh' | 'watcher' | 'f
 /** The block printed once everything is up. */
 export function statusBlock(config: StackConfig, components: Component[], off: string[]): string {
   const width = Math.max(...components.map((c) => c.name.length));
+  const policy = config.watcherPolicy;
+  const spill = policy.mode === 'spill' ? ` (spill: primary keeps ${policy.primaryCapacityRps} req/s)` : '';
   const lines = [
     '',
     '==================== String Hashr is running ====================',
@@ -156,7 +158,7 @@ export function statusBlock(config: StackConfig, components: Component[], off: s
     ...components.map((c) => `  ${c.name.padEnd(width)}  ${c.shows}`),
     ...(off.length ? ['', ...off.map((o) => `  off: ${o}`)] : []),
     '',
-    '  Type a rate above 15 req/s to see bursty- hashes; Ctrl-C stops everything.',
+    `  Type a rate above ${policy.highRps} req/s to see bursty- hashes${spill}; Ctrl-C stops everything.`,
     '  Each weight change the watcher makes is printed below as one line, with its reason.',
     '=================================================================',
     '',
