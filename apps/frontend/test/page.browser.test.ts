@@ -1,10 +1,9 @@
 // The page in a real (headless) Chromium, served by the built frontend with the real worker and Redis:
 // it works under its strict CSP (no violation, no console error), a page on another origin cannot
 // open a socket, and with RATE_CONTROL=key a page needs the key (from the URL fragment) to change the rate.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CALCULATION_CHANNEL, STATUS_TEXT_MAX_LENGTH, isPublicPagePath } from '@string-hashr/contract';
 import {
@@ -13,6 +12,7 @@ import {
   chromiumLaunchOptions,
   openConnectedPage,
   recordPageTrouble,
+  saveScreenshot,
   http,
   sampleWatcherStatus,
   startRedis,
@@ -184,10 +184,7 @@ describe('the String Hashr page', () => {
         ).join() === 'burst,burst,burst',
       15_000,
     );
-    const shots = mkdtempSync(path.join(tmpdir(), 'string-hashr-page-'));
-    const shot = path.join(shots, 'page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    console.log(`screenshot: ${shot}`);
+    console.log(`screenshot: ${await saveScreenshot(page, 'page')}`);
 
     // At a high rate the list keeps at most 100 rows.
     await page.fill('#frequency-input', '400');
