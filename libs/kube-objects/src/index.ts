@@ -1,4 +1,6 @@
 export * from './virtual-service.js';
-export * from './virtual-service-yaml.js';
+export * from './http-route.js';
+export * from './route-flavour.js';
+export * from './route-yaml.js';
 export * from './rbac.js';
 export * from './route-state.js';
