@@ -23,6 +23,12 @@ import { startApiServerDouble } from '@string-hashr/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = path.join(root, 'tools/cluster');
+/** The defaults pinned in lib.sh, the one place they are set. */
+const pinned = (name: string) =>
+  new RegExp(`^${name}=\\$\\{${name}:-([^}]+)\\}$`, 'm').exec(readFileSync(path.join(dir, 'lib.sh'), 'utf8'))?.[1] ??
+  '';
+const ISTIO_VERSION = pinned('ISTIO_VERSION');
+const GATEWAY_API_VERSION = pinned('GATEWAY_API_VERSION');
 const FAKED = ['gcloud', 'kubectl', 'istioctl', 'curl', 'node'];
 
 const fakes = mkdtempSync(path.join(tmpdir(), 'cluster-fakes-'));
@@ -42,7 +48,8 @@ case "$*" in
   *"instances list"*) printf 'gke-primary-1a2b-node\\ngke-burst-3c4d-node\\n' ;;
   *"config get-value project"*) echo from-gcloud ;;
   *"jsonpath={.status.loadBalancer"*) echo 203.0.113.7 ;;
-  *"version --remote=false"*) echo 1.28.0 ;;
+  *"get crd httproutes.gateway.networking.k8s.io"*) echo "\${FAKE_GATEWAY_API:-}" ;;
+  *"version --remote=false"*) echo ${ISTIO_VERSION} ;;
 esac
 exit 0
 `,
@@ -68,7 +75,8 @@ function runScript(script: string, args: string[], env: Record<string, string> =
       ...process.env,
       PATH: `${fakes}:${process.env.PATH}`,
       PROJECT_ID: '',
-      ISTIO_VERSION: '1.28.0',
+      ISTIO_VERSION: '',
+      GATEWAY_API_VERSION: '',
       ISTIO_ARCH: '',
       TAG: '',
       ...env,
@@ -78,6 +86,16 @@ function runScript(script: string, args: string[], env: Record<string, string> =
   const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   return { status: result.status, output: result.stdout + result.stderr, calls };
 }
+
+describe('the versions, pinned in lib.sh', () => {
+  it('Istio 1.31, a patch release of the current minor (never 1.30.0-1.30.2: istio/istio#60629)', () => {
+    expect(ISTIO_VERSION).toMatch(/^1\.31\.\d+$/);
+  });
+
+  it('the Gateway API CRDs of the version Istio 1.31 is built against', () => {
+    expect(GATEWAY_API_VERSION).toBe('v1.6.0');
+  });
+});
 
 describe('--dry-run prints the commands and runs none of them', () => {
   const dry = (script: string, ...args: string[]) => {
@@ -110,9 +128,20 @@ describe('--dry-run prints the commands and runs none of them', () => {
 
   it('install-istio.sh: primary, east-west gateway, remote, remote secret, Prometheus, injection', () => {
     const out = dry('install-istio.sh');
-    const istioctl = path.join(root, 'tmp/istio/istio-1.28.0/bin/istioctl');
-    const istioDir = path.join(root, 'tmp/istio/istio-1.28.0');
-    expect(out).toContain('curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=1.28.0');
+    const istioctl = path.join(root, `tmp/istio/istio-${ISTIO_VERSION}/bin/istioctl`);
+    const istioDir = path.join(root, `tmp/istio/istio-${ISTIO_VERSION}`);
+    expect(out).toContain(`curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=${ISTIO_VERSION}`);
+    // Before anything is installed: Istio's precheck, then the Gateway API CRDs, on both clusters.
+    const firstInstall = out.indexOf(`${istioctl} install`);
+    for (const ctx of ['primary', 'burst']) {
+      const precheck = out.indexOf(`+ ${istioctl} x precheck --context gke_demo_us-west1-a_${ctx}\n`);
+      const crds = out.indexOf(
+        `+ kubectl --context gke_demo_us-west1-a_${ctx} apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml\n`,
+      );
+      expect(precheck, ctx).toBeGreaterThanOrEqual(0);
+      expect(precheck).toBeLessThan(crds);
+      expect(crds).toBeLessThan(firstInstall);
+    }
     expect(out).toContain(
       `+ ${istioctl} install -y --context gke_demo_us-west1-a_primary -f ${root}/istio-manifests/install/primary.yaml`,
     );
@@ -152,9 +181,9 @@ describe('--dry-run prints the commands and runs none of them', () => {
 
   it('install-istio.sh --with-kiali-jaeger: also Jaeger, Kiali and the Telemetry that turns tracing on, and how to open them', () => {
     const out = dry('install-istio.sh', '--with-kiali-jaeger');
-    const istioctl = path.join(root, 'tmp/istio/istio-1.28.0/bin/istioctl');
+    const istioctl = path.join(root, `tmp/istio/istio-${ISTIO_VERSION}/bin/istioctl`);
     const apply = (file: string) => `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${file}`;
-    const addons = path.join(root, 'tmp/istio/istio-1.28.0/samples/addons');
+    const addons = path.join(root, `tmp/istio/istio-${ISTIO_VERSION}/samples/addons`);
     expect(out).toContain(apply(`${addons}/jaeger.yaml`));
     expect(out).toContain(apply(`${addons}/kiali.yaml`));
     expect(out).toContain(apply(`${root}/istio-manifests/addons/tracing.yaml`));
@@ -323,7 +352,7 @@ describe('Istio download architecture', () => {
   ])('downloads istioctl for %s', (_, env, arch) => {
     const { status, output } = download(env);
     expect(status, output).toBe(0);
-    expect(output).toContain(`| ISTIO_VERSION=1.28.0 TARGET_ARCH=${arch} sh -`);
+    expect(output).toContain(`| ISTIO_VERSION=${ISTIO_VERSION} TARGET_ARCH=${arch} sh -`);
   });
 
   it.each([
@@ -384,6 +413,50 @@ describe('the tag deploy.sh deploys', () => {
       rmSync(copy, { recursive: true, force: true });
     }
   });
+
+  it.each([
+    [
+      'gateway-api',
+      'httproutes.gateway.networking.k8s.io worker-route',
+      'istio-manifests/states/gateway-api/natural.yaml',
+    ],
+    [
+      'virtualservice',
+      'virtualservices.networking.istio.io worker-virtual-service',
+      'istio-manifests/states/natural.yaml',
+    ],
+  ])(
+    'routing: %s in config.yaml: the worker route of that flavour, created only when absent',
+    (routing, route, state) => {
+      const copy = mkdtempSync(path.join(tmpdir(), 'cluster-routing-'));
+      try {
+        mkdirSync(path.join(copy, 'tools/cluster'), { recursive: true });
+        mkdirSync(path.join(copy, 'tools/manifests'), { recursive: true });
+        for (const script of ['lib.sh', 'deploy.sh'])
+          copyFileSync(path.join(dir, script), path.join(copy, 'tools/cluster', script));
+        const config = readFileSync(path.join(root, 'tools/manifests/config.yaml'), 'utf8');
+        writeFileSync(
+          path.join(copy, 'tools/manifests/config.yaml'),
+          config.replace(/^routing: .*$/m, `routing: ${routing}`),
+        );
+        const { status, output } = runScript(
+          'deploy.sh',
+          ['--dry-run', '--project', 'demo', '--tag', 't1'],
+          { FAKE_FORBID: '1' },
+          path.join(copy, 'tools/cluster'),
+        );
+        expect(status, output).toBe(0);
+        expect(output).toContain(
+          `+ kubectl --context gke_demo_us-west1-a_primary -n default get ${route} -o name  # check`,
+        );
+        expect(output).toContain(
+          `+ kubectl --context gke_demo_us-west1-a_primary create -f ${path.join(copy, 'tmp/manifests-t1', state)}\n`,
+        );
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.each(['../../etc', 'a b', '-x', '.hidden'])('refuses %j, which is not an image tag', (tag) => {
     const { status, output } = runScript('deploy.sh', ['--dry-run', '--project', 'demo'], {
@@ -453,6 +526,22 @@ describe('for real (against the fakes): idempotent', () => {
     expect(
       calls.indexOf('kubectl --context gke_demo_us-west1-a_primary create namespace istio-system'),
     ).toBeGreaterThanOrEqual(0);
+  });
+
+  it.each([
+    ['absent', '', true],
+    ['older', 'v1.5.1', true],
+    ['the same', GATEWAY_API_VERSION, false],
+    ['newer (GKE manages them)', 'v1.7.0', false],
+  ])('install-istio.sh: Gateway API CRDs %s on the clusters: applied %s', (_, installed, applied) => {
+    const { status, calls, output } = runScript('install-istio.sh', ['--project', 'demo'], {
+      FAKE_GATEWAY_API: installed,
+    });
+    expect(status, output).toBe(0);
+    const applies = calls.filter((c) => c.includes('gateway-api/releases/download'));
+    expect(applies).toHaveLength(applied ? 2 : 0);
+    if (!applied) expect(output).toContain(`# Gateway API ${installed} on gke_demo_us-west1-a_primary: kept`);
+    expect(calls).toContainEqual('istioctl x precheck --context gke_demo_us-west1-a_burst');
   });
 
   it('deploy.sh runs through: renders, applies burst before primary, prints the page address', () => {

@@ -86,6 +86,11 @@ const RESOURCES: Record<string, Array<[plural: string, kind: string, namespaced:
     ['peerauthentications', 'PeerAuthentication', true],
     ['authorizationpolicies', 'AuthorizationPolicy', true],
   ],
+  'gateway.networking.k8s.io/v1': [
+    ['gateways', 'Gateway', true],
+    ['httproutes', 'HTTPRoute', true],
+    ['referencegrants', 'ReferenceGrant', true],
+  ],
 };
 
 const groupOf = (gv: string) => (gv.includes('/') ? (gv.split('/')[0] ?? '') : '');

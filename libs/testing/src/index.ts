@@ -11,7 +11,7 @@ export {
   type IstioExporter,
   BURSTING_RPS,
 } from './prometheus.js';
-export { workerVirtualServiceYaml } from './virtual-service.js';
+export { workerRouteYaml, workerVirtualServiceYaml } from './virtual-service.js';
 export {
   startStack,
   explainFailure,
