@@ -12,14 +12,14 @@ const log = (line: string) => console.error(line);
 
 async function main(): Promise<void> {
   const command = parseCommandLine(process.argv.slice(2));
-  let starting: Promise<RunningControlPlane> | undefined;
+  const start: { running?: Promise<RunningControlPlane> } = {};
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping kube-apiserver and etcd`);
     // Stopped while starting: the start finishes (or fails and cleans up), then it stops.
-    await starting?.then(
+    await start.running?.then(
       (running) => running.stop(),
       () => undefined,
     );
@@ -35,8 +35,8 @@ async function main(): Promise<void> {
     apiServer: command.ports.apiServer ?? (await freeLoopbackPort()),
   };
   if (stopping) return;
-  starting = startControlPlane(build, ports, command.options, log);
-  const running = await starting;
+  start.running = startControlPlane(build, ports, command.options, log);
+  const running = await start.running;
   if (stopping) return;
   log(`kubectl of the same version: ${running.endpoints.bin}/kubectl; Ctrl-C stops everything`);
   console.log(announceControlPlane(running.endpoints).join('\n'));
