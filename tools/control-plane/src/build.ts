@@ -100,6 +100,23 @@ export function findBuild(env: NodeJS.ProcessEnv = process.env): ControlPlaneBui
 
 type Log = (line: string) => void;
 
+/** The complete build, or an error that says how to make it (and what is missing for that). */
+export function requireBuild(): ControlPlaneBuild {
+  const build = findBuild();
+  if (build) return build;
+  let missingGo = '';
+  try {
+    goVersion();
+  } catch (err) {
+    missingGo = `\n${(err as Error).message}`;
+  }
+  throw new Error(
+    `The control plane is not built for the pins of tools/control-plane/versions.json in ${cacheRoot()}.\n` +
+      `Build it with \`npx nx run control-plane:build\` (\`npm test\` and \`npm run control-plane\` do it first).` +
+      missingGo,
+  );
+}
+
 /** Builds what is missing (printing each step) and returns the complete build. */
 export async function ensureBuilt(log: Log = (line) => console.error(line)): Promise<ControlPlaneBuild> {
   const go = goVersion();

@@ -4,10 +4,12 @@ import type { ControlPlaneOptions, ControlPlanePorts } from './flags.js';
 export interface ControlPlaneCommand {
   ports: Partial<ControlPlanePorts>;
   options: ControlPlaneOptions;
+  /** Use the build that is there, or fail: a test must not start a build of many minutes. */
+  build: boolean;
 }
 
 export const USAGE =
-  'usage: npm run control-plane -- [--etcd-port N] [--etcd-peer-port N] [--apiserver-port N] [--no-watch-cache]';
+  'usage: npm run control-plane -- [--etcd-port N] [--etcd-peer-port N] [--apiserver-port N] [--no-watch-cache] [--no-build]';
 
 const PORT_FLAGS: Record<string, keyof ControlPlanePorts> = {
   '--etcd-port': 'etcdClient',
@@ -16,7 +18,7 @@ const PORT_FLAGS: Record<string, keyof ControlPlanePorts> = {
 };
 
 export function parseCommandLine(args: string[]): ControlPlaneCommand {
-  const command: ControlPlaneCommand = { ports: {}, options: { watchCache: true } };
+  const command: ControlPlaneCommand = { ports: {}, options: { watchCache: true }, build: true };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     const port = PORT_FLAGS[arg];
@@ -27,6 +29,7 @@ export function parseCommandLine(args: string[]): ControlPlaneCommand {
       }
       command.ports[port] = value;
     } else if (arg === '--no-watch-cache') command.options.watchCache = false;
+    else if (arg === '--no-build') command.build = false;
     else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
   }
   return command;

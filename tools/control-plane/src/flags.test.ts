@@ -60,10 +60,10 @@ describe('the control plane flags', () => {
 
 describe('the command line', () => {
   it.each([
-    [[], { ports: {}, options: { watchCache: true } }],
+    [[], { ports: {}, options: { watchCache: true }, build: true }],
     [
-      ['--etcd-port', '1', '--etcd-peer-port', '2', '--apiserver-port', '3', '--no-watch-cache'],
-      { ports: { etcdClient: 1, etcdPeer: 2, apiServer: 3 }, options: { watchCache: false } },
+      ['--etcd-port', '1', '--etcd-peer-port', '2', '--apiserver-port', '3', '--no-watch-cache', '--no-build'],
+      { ports: { etcdClient: 1, etcdPeer: 2, apiServer: 3 }, options: { watchCache: false }, build: false },
     ],
   ])('%j', (args, expected) => {
     expect(parseCommandLine(args)).toEqual(expected);
