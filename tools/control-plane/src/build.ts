@@ -44,8 +44,9 @@ export interface ControlPlaneBuild {
 const GO_MISSING = [
   'The local control plane (etcd, kube-apiserver, kubectl, istioctl) is built from upstream Go modules,',
   'and `go` (1.26 or newer) is not on PATH.',
-  'Install Go 1.26 (https://go.dev/doc/install: its tarball under /usr/local/go, with /usr/local/go/bin on PATH)',
-  'and run the command again; the build then fetches the modules from the Go module proxy.',
+  'Install Go 1.26 from https://go.dev/dl (its tarball under /usr/local/go, /usr/local/go/bin on PATH;',
+  "Debian bookworm's golang-go is 1.19, too old) and run the command again: the build then fetches",
+  'the modules from the Go module proxy and builds them once into the cache (many minutes on 2 cores).',
 ].join('\n');
 
 /** `go version`'s answer, or a clear error naming what is missing. */
