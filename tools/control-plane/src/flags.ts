@@ -82,6 +82,8 @@ export function apiServerArgs(
     `--service-account-signing-key-file=${files.serviceAccountKey}`,
     `--token-auth-file=${files.tokens}`,
     '--authorization-mode=RBAC',
+    // As on GKE: privileged pods are PodSecurity's to refuse, not the API server's.
+    '--allow-privileged=true',
     // On by default since 1.25; named so that a change of defaults cannot turn it off unseen.
     '--enable-admission-plugins=PodSecurity',
     `--audit-policy-file=${files.auditPolicy}`,

@@ -116,6 +116,8 @@ describe('the local control plane without its watch cache', () => {
     const before = (await cp.kubectl(['get', 'configmap', 'compacted', '-o', 'jsonpath={.metadata.resourceVersion}']))
       .stdout;
     await cp.kubectl(['patch', 'configmap', 'compacted', '-p', '{"data":{"n":"2"}}']);
+    // A watch from `before` starts at the revision after it: that one must be gone too.
+    await cp.kubectl(['patch', 'configmap', 'compacted', '-p', '{"data":{"n":"3"}}']);
     const compactedAt = await cp.compactEtcd();
     expect(compactedAt).toBeGreaterThan(Number(before));
 
@@ -133,7 +135,7 @@ describe('the local control plane without its watch cache', () => {
     }
     body.destroy();
     const event = JSON.parse(first.split('\n')[0] ?? '') as { type: string; object: { code: number; reason: string } };
-    expect(event).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
+    expect(event, first).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
   });
 
   it('SIGTERM stops etcd and kube-apiserver and removes every file', async () => {
