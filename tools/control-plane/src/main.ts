@@ -4,7 +4,7 @@
  * on Ctrl-C or SIGTERM stops both and removes every file it made.
  */
 import { announceControlPlane } from '@string-hashr/contract';
-import { ensureBuilt, requireBuild } from './build.js';
+import { ensureBuilt, findBuild, requireBuild } from './build.js';
 import { parseCommandLine } from './cli.js';
 import { freeLoopbackPort, startControlPlane, type RunningControlPlane } from './control-plane.js';
 
@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  const build = command.build ? await ensureBuilt(log) : requireBuild();
+  // A complete build needs no Go: only a missing one is built.
+  const build = command.build ? (findBuild() ?? (await ensureBuilt(log))) : requireBuild();
   const ports = {
     etcdClient: command.ports.etcdClient ?? (await freeLoopbackPort()),
     etcdPeer: command.ports.etcdPeer ?? (await freeLoopbackPort()),

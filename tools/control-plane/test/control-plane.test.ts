@@ -1,6 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { describeResult, startControlPlane, type TestControlPlane } from '@string-hashr/testing';
@@ -149,5 +152,32 @@ describe('the local control plane without its watch cache', () => {
     expect(await listening(cp.apiServer)).toBe(false);
     expect(await listening(cp.etcd)).toBe(false);
     expect(cp.process.output()).toContain('SIGTERM: stopping kube-apiserver and etcd');
+  });
+});
+
+describe('a machine without Go', () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+  it.each([
+    ['the build', 'tools/control-plane/src/build-main.ts', []],
+    ['npm run control-plane', 'tools/control-plane/src/main.ts', []],
+    ['the test support', 'tools/control-plane/src/main.ts', ['--no-build']],
+  ])('%s: one message names what is missing and how to get it', async (_, entry, args) => {
+    const cache = mkdtempSync(path.join(tmpdir(), 'control-plane-cache-'));
+    try {
+      const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['tools/build/run-ts.mjs', entry, ...args],
+          { cwd: root, env: { ...process.env, PATH: '/nonexistent', STRING_HASHR_CACHE: cache } },
+          (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }),
+        );
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain('`go` (1.26 or newer) is not on PATH');
+      expect(stderr).toContain('Install Go 1.26 from https://go.dev/dl');
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });
