@@ -74,7 +74,7 @@ export async function startControlPlane(
   let stopping = false;
   const stop = async () => {
     stopping = true;
-    for (const child of children.reverse()) await stopChild(child);
+    for (const child of [...children].reverse()) await stopChild(child);
     rmSync(files.dir, { recursive: true, force: true });
   };
   try {
