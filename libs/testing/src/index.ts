@@ -30,3 +30,11 @@ export {
   type StalledRequest,
 } from './api-server-double.js';
 export { sampleWatcherStatus } from './watcher-status.js';
+export {
+  startControlPlane,
+  runTool,
+  describeResult,
+  type TestControlPlane,
+  type AuditEvent,
+  type CommandResult,
+} from './control-plane.js';
