@@ -4,3 +4,4 @@ export * from './mesh.js';
 export * from './watcher.js';
 export * from './watcher-status.js';
 export * from './security.js';
+export * from './alerts.js';

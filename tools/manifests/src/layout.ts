@@ -1,4 +1,5 @@
 import { ALL_BURST, NATURAL } from '@string-hashr/policy';
+import { alertFiles, PROMETHEUS_OPERATOR_DIR } from './alerts.js';
 import type { ManifestConfig } from './config.js';
 import { ADDONS_DIR, grafanaFiles } from './grafana.js';
 import { meshTracing } from './tracing.js';
@@ -148,6 +149,8 @@ export function generate(config: ManifestConfig, command: string): GeneratedFile
   }
   // Istio's Grafana addon with the burst dashboard: tools/cluster/install-istio.sh.
   out.push(...grafanaFiles(config, command));
+  // The alerting rules: Istio's Prometheus addon (install-istio.sh) and prometheus-operator.
+  out.push(...alertFiles(config, command));
   return out;
 }
 
@@ -159,4 +162,5 @@ export const OUTPUT_DIRS = [
   'istio-manifests/states',
   'istio-manifests/install',
   ADDONS_DIR,
+  PROMETHEUS_OPERATOR_DIR,
 ];
