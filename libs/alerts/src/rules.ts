@@ -99,7 +99,11 @@ export function watcherSeries(namespace: string) {
 }
 
 /** The seven rules for the app in `namespace`, with the thresholds these settings give. */
-export function burstAlertRules(options: { namespace: string; alerts: AlertSettings; policy: WatcherPolicy }): RuleFile {
+export function burstAlertRules(options: {
+  namespace: string;
+  alerts: AlertSettings;
+  policy: WatcherPolicy;
+}): RuleFile {
   const { namespace, alerts, policy } = options;
   const w = watcherSeries(namespace);
   const m = WATCHER_METRICS;

@@ -45,6 +45,8 @@ export function alertSettingsProblems(settings: unknown, where = 'alerts'): stri
     problems.push(`${where}.burstCyclesPerHour must be a whole number >= 1, got ${String(cycles)}`);
   const url = s.runbookUrl;
   if (typeof url !== 'string' || url === '' || url.includes('#') || /\s/.test(url))
-    problems.push(`${where}.runbookUrl must be the address of docs/operate.md without a #fragment, got "${String(url)}"`);
+    problems.push(
+      `${where}.runbookUrl must be the address of docs/operate.md without a #fragment, got "${String(url)}"`,
+    );
   return problems;
 }

@@ -81,7 +81,8 @@ export class PrometheusRule {
           ['labels', rule.labels],
           ['annotations', rule.annotations],
         ] as const)
-          if (Object.values(map ?? {}).some((v) => typeof v !== 'string')) problems.push(`${at}.${key} must be strings`);
+          if (Object.values(map ?? {}).some((v) => typeof v !== 'string'))
+            problems.push(`${at}.${key} must be strings`);
       }
     }
     if (problems.length) throw new Error(problems.join('; '));

@@ -216,7 +216,10 @@ describe.skipIf(!hasKubectl)("the patch on Istio's Prometheus addon and the Prom
         env,
       );
       expect(patched.code, patched.stderr).toBe(0);
-      const live = await kubectl(['-n', PROMETHEUS_ADDON.namespace, 'get', 'configmap', 'prometheus', '-o', 'yaml'], env);
+      const live = await kubectl(
+        ['-n', PROMETHEUS_ADDON.namespace, 'get', 'configmap', 'prometheus', '-o', 'yaml'],
+        env,
+      );
       expect((parse(live.stdout) as Doc).data[PROMETHEUS_ADDON.rulesKey]).toBe(ruleFileText);
 
       const applied = await kubectl(['apply', '--validate=false', '-f', ALERT_FILES.prometheusRule], env);
