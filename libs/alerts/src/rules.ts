@@ -9,7 +9,6 @@ import {
   BURST_ALERTS,
   POD_SCRAPE_JOB,
   POD_SCRAPE_LABELS,
-  SCRAPE_UP_METRIC,
   WATCHER_METRICS,
   type BurstAlertName,
 } from '@string-hashr/contract';
@@ -93,8 +92,11 @@ export function watcherSeries(namespace: string) {
     ofLeader: (metric: string) => `max(${series(metric)} and ${podOf} ${leader})`,
     /** How much a counter grew over `window`, summed over the replicas (each counts from its own start). */
     grown: (metric: string, window: string) => `sum(increase(${series(metric)}[${window}]))`,
-    /** Replicas whose last scrape worked. */
-    up: `count(${series(SCRAPE_UP_METRIC)} == 1)`,
+    /**
+     * Replicas whose last scrape brought the watcher's own metrics. Not `up`: with Istio's metrics
+     * merging the sidecar answers the scrape (up 1) even while the watcher's container is down.
+     */
+    up: `count(${series(WATCHER_METRICS.isLeader)})`,
   };
 }
 
@@ -139,7 +141,7 @@ export function burstAlertRules(options: {
             `(${w.up} or vector(0)) == 0`,
             alerts.watcherDownFor,
             `{{ $value }} ${replicas} scraped for ${alerts.watcherDownFor}`,
-            `Prometheus (job ${POD_SCRAPE_JOB}) has scraped no pod labelled app=${APP_LABELS.istiowatcher} in ${namespace} for ${alerts.watcherDownFor}. Nobody moves the worker route's weights: they stay as they are, whatever the load.`,
+            `Prometheus (job ${POD_SCRAPE_JOB}) has scraped no metrics of a pod labelled app=${APP_LABELS.istiowatcher} in ${namespace} for ${alerts.watcherDownFor}. Nobody moves the worker route's weights: they stay as they are, whatever the load.`,
           ),
           rule(
             BURST_ALERTS.noLeader,

@@ -19,6 +19,3 @@ export type BurstAlertName = (typeof BURST_ALERTS)[keyof typeof BURST_ALERTS];
 export const POD_SCRAPE_JOB = 'kubernetes-pods';
 /** The labels that job adds besides the pod's own. */
 export const POD_SCRAPE_LABELS = { namespace: 'namespace', pod: 'pod' } as const;
-
-/** Prometheus's own series per scrape target: 1 when the last scrape worked. */
-export const SCRAPE_UP_METRIC = 'up';
