@@ -96,7 +96,7 @@ export function watcherSeries(namespace: string) {
      * Replicas whose last scrape brought the watcher's own metrics. Not `up`: with Istio's metrics
      * merging the sidecar answers the scrape (up 1) even while the watcher's container is down.
      */
-    up: `count(${series(WATCHER_METRICS.isLeader)})`,
+    reporting: `count(${series(WATCHER_METRICS.isLeader)})`,
   };
 }
 
@@ -138,7 +138,7 @@ export function burstAlertRules(options: {
           rule(
             BURST_ALERTS.watcherDown,
             'critical',
-            `(${w.up} or vector(0)) == 0`,
+            `(${w.reporting} or vector(0)) == 0`,
             alerts.watcherDownFor,
             `{{ $value }} ${replicas} scraped for ${alerts.watcherDownFor}`,
             `Prometheus (job ${POD_SCRAPE_JOB}) has scraped no metrics of a pod labelled app=${APP_LABELS.istiowatcher} in ${namespace} for ${alerts.watcherDownFor}. Nobody moves the worker route's weights: they stay as they are, whatever the load.`,
@@ -146,7 +146,7 @@ export function burstAlertRules(options: {
           rule(
             BURST_ALERTS.noLeader,
             'critical',
-            `${w.up} unless on () (max(${w.series(m.isLeader)}) == 1)`,
+            `${w.reporting} unless on () (max(${w.series(m.isLeader)}) == 1)`,
             alerts.noLeaderFor,
             `{{ $value }} ${replicas} up, none leading for ${alerts.noLeaderFor}`,
             `The replicas answer but none holds the leader Lease (${m.isLeader} is 0 everywhere) for ${alerts.noLeaderFor}: they read and never act, so the worker route's weights stay as they are.`,
