@@ -17,6 +17,7 @@ const LONGEST_FIRST = [
   'tools/local-stack/test/terminal.test.ts',
   'tools/local-stack/test/stack.test.ts',
   'tools/local-stack/test/stack-modes.test.ts',
+  'tools/local-stack/test/alerts.test.ts',
   'apps/frontend/test/bundles.test.ts',
 ];
 

@@ -158,7 +158,10 @@ describe('--dry-run prints the commands and runs none of them', () => {
     expect(out).toContain(
       `+ ${istioctl} create-remote-secret --context gke_demo_us-west1-a_burst --name burst | kubectl --context gke_demo_us-west1-a_primary apply -f -`,
     );
-    expect(out).toContain('samples/addons/prometheus.yaml');
+    expect(out).toContain(
+      `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${istioDir}/samples/addons/prometheus.yaml\n` +
+        `+ kubectl --context gke_demo_us-west1-a_primary -n istio-system patch configmap prometheus --type merge --patch-file ${root}/istio-manifests/addons/prometheus-patch.yaml\n`,
+    );
     expect(out).toContain(
       `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${istioDir}/samples/addons/grafana.yaml\n` +
         `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${root}/istio-manifests/addons/grafana-dashboards.yaml\n` +

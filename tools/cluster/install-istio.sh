@@ -3,9 +3,9 @@
 # (https://istio.io/latest/docs/setup/install/multicluster/primary-remote/). First `istioctl x
 # precheck` on both clusters, and the Gateway API CRDs Istio's release expects. istiod runs on
 # primary and serves burst through an east-west gateway; a remote secret lets it watch burst's
-# API server. Then Istio's addons on primary: Prometheus, Grafana with the burst dashboard, and
-# with --with-kiali-jaeger Kiali and Jaeger (tracing on); sidecar injection in the app's namespace
-# on both. The IstioOperator files and the addons' files are generated: istio-manifests/install/, addons/.
+# API server. Then Istio's addons on primary: Prometheus with the burst alerting rules, Grafana
+# with the burst dashboard, and with --with-kiali-jaeger Kiali and Jaeger (tracing on); sidecar
+# injection in the app's namespace on both. The IstioOperator files and the addons' files are generated: istio-manifests/install/, addons/.
 # Idempotent: istioctl install and kubectl apply/label converge; namespaces are looked up first.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -91,8 +91,10 @@ run "$ISTIOCTL" install -y --context "$BURST_CONTEXT" -f "$INSTALL/remote.yaml" 
 step "remote secret: primary's istiod watches burst's services and endpoints"
 run_pipe "$(quote "$ISTIOCTL" create-remote-secret --context "$BURST_CONTEXT" --name "$BURST_CLUSTER") | $(quote kubectl --context "$PRIMARY_CONTEXT" apply -f -)"
 
-step "Prometheus (Istio addon) on primary: the watcher's metric source"
+step "Prometheus (Istio addon) on primary: the watcher's metric source, with the burst alerting rules"
 run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ISTIO_DIR/samples/addons/prometheus.yaml"
+# The rules go in the addon's alerting_rules.yml key; its config reloader reloads Prometheus.
+run kubectl --context "$PRIMARY_CONTEXT" -n istio-system patch configmap prometheus --type merge --patch-file "$ADDONS/prometheus-patch.yaml"
 
 step "Grafana (Istio addon) on primary, with the burst dashboard provisioned"
 run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ISTIO_DIR/samples/addons/grafana.yaml"

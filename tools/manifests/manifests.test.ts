@@ -25,6 +25,7 @@ import { deployedDirs, generate, KUSTOMIZATION_FILE, layout } from './src/layout
 import { GatewayApiObject } from './src/gateway-api.js';
 import { generateFromArgs } from './src/cli.js';
 import { ADDONS_DIR, GRAFANA_FILES } from './src/grafana.js';
+import * as prometheusOperator from './src/alerts.js';
 import { PROMOTED_API_VERSIONS } from './src/render.js';
 
 const execFileAsync = promisify(execFile);
@@ -66,6 +67,7 @@ for (const module of [
   security,
   securityBeta,
   telemetry,
+  prometheusOperator,
 ]) {
   for (const value of Object.values(module) as unknown[]) {
     const model = value as { apiVersion?: string; kind?: string };
@@ -171,9 +173,10 @@ describe('generation', () => {
 });
 
 describe('every document', () => {
-  // The Grafana patch is a fragment for `kubectl patch` (test/grafana.test.ts applies it), not an object.
+  // The addon patches are fragments for `kubectl patch` (test/grafana.test.ts, test/alerts.test.ts apply them), not objects.
+  const patches = [`${ADDONS_DIR}/${GRAFANA_FILES.patch}`, prometheusOperator.ALERT_FILES.patch];
   const all = committed
-    .filter((f) => f.path.endsWith('.yaml') && f.path !== `${ADDONS_DIR}/${GRAFANA_FILES.patch}`)
+    .filter((f) => f.path.endsWith('.yaml') && !patches.includes(f.path))
     .flatMap((f) => docsOf(f.content).map((doc) => ({ path: f.path, doc })));
 
   it('parses and passes its Kubernetes or Istio schema', () => {
@@ -194,6 +197,7 @@ describe('every document', () => {
       'telemetry.istio.io/v1',
       'install.istio.io/v1alpha1',
       'gateway.networking.k8s.io/v1',
+      'monitoring.coreos.com/v1',
     ];
     for (const { path: p, doc } of all) expect(allowed, `${p} ${doc.kind}`).toContain(doc.apiVersion);
     // IstioOperator is istioctl's input only, never applied to a cluster.

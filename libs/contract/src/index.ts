@@ -5,3 +5,4 @@ export * from './watcher.js';
 export * from './watcher-status.js';
 export * from './security.js';
 export * from './control-plane.js';
+export * from './alerts.js';

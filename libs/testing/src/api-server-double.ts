@@ -63,6 +63,7 @@ const RESOURCES: Record<string, Array<[plural: string, kind: string, namespaced:
     ['serviceaccounts', 'ServiceAccount', true],
     ['events', 'Event', true],
     ['secrets', 'Secret', true],
+    ['configmaps', 'ConfigMap', true],
   ],
   'apps/v1': [['deployments', 'Deployment', true]],
   'autoscaling/v2': [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]],
@@ -91,6 +92,7 @@ const RESOURCES: Record<string, Array<[plural: string, kind: string, namespaced:
     ['httproutes', 'HTTPRoute', true],
     ['referencegrants', 'ReferenceGrant', true],
   ],
+  'monitoring.coreos.com/v1': [['prometheusrules', 'PrometheusRule', true]],
 };
 
 const groupOf = (gv: string) => (gv.includes('/') ? (gv.split('/')[0] ?? '') : '');

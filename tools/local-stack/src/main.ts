@@ -16,6 +16,7 @@ import { planStack, prometheusConfig, statusBlock } from './plan.js';
 import { runningStack, takeLock } from './lock.js';
 import { launch, stopAll, waitHealthy, type Running } from './supervisor.js';
 import { followChanges } from './follow.js';
+import { followAlerts, LOCAL_RULE_FILE, localAlertRules } from './alerts.js';
 import { WATCHER_STATUS_PATH, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
 
 const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -119,7 +120,10 @@ async function main(): Promise<void> {
 
   const stateDir = mkdtempSync(path.join(tmpdir(), 'string-hashr-stack-'));
   const vsFile = writeVirtualServiceFile(stateDir);
-  if (prometheusBinary) writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports));
+  if (prometheusBinary) {
+    writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports));
+    writeFileSync(path.join(stateDir, LOCAL_RULE_FILE), localAlertRules(config.watcherEnv));
+  }
   const components = planStack(config, {
     repoRoot,
     stateDir,
@@ -169,8 +173,12 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(statusBlock(config, components, off));
-  // Under the block, each weight change as one line with its reason.
-  stopFollowing = followChanges(`http://127.0.0.1:${config.ports.watcher}${WATCHER_STATUS_PATH}`, { since: startedAt });
+  // Under the block, each weight change as one line with its reason, and each alert that starts or stops firing.
+  const stopChanges = followChanges(`http://127.0.0.1:${config.ports.watcher}${WATCHER_STATUS_PATH}`, {
+    since: startedAt,
+  });
+  const stopAlerts = prometheusBinary ? followAlerts(`http://127.0.0.1:${config.ports.prometheus}`) : () => {};
+  stopFollowing = () => (stopChanges(), stopAlerts());
 }
 
 main().catch((err) => {

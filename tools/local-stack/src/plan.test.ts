@@ -69,9 +69,17 @@ describe('prometheusConfig and statusBlock', () => {
     );
     expect(jobs).toEqual([
       ['mesh', '/stats/prometheus', '127.0.0.1:15001'],
-      ['istiowatcher', '/metrics', '127.0.0.1:9102'],
+      ['kubernetes-pods', '/metrics', '127.0.0.1:9102'],
       ['frontend', '/metrics', '127.0.0.1:8080'],
     ]);
+  });
+
+  it('loads the alert rules and scrapes the watcher with the labels Istio addon gives its pod', () => {
+    const text = prometheusConfig({ mesh: 15001, watcher: 9102, frontend: 8080 });
+    expect(text).toContain('rule_files:\n  - alerts.rules.yml\n');
+    expect(text).toContain(
+      '      - targets: [\'127.0.0.1:9102\']\n        labels: {"app":"istiowatcher","namespace":"default","pod":"istiowatcher-local"}\n',
+    );
   });
 
   it('shows the page URL, every component and what is off', () => {

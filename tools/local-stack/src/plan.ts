@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { StackConfig, StackPorts } from './config.js';
-import { BURST_PREFIX, WATCHER_STATUS_PATH } from '@string-hashr/contract';
+import { BURST_PREFIX, POD_SCRAPE_JOB, WATCHER_STATUS_PATH } from '@string-hashr/contract';
+import { LOCAL_RULE_FILE, LOCAL_WATCHER_POD_LABELS } from './alerts.js';
 import { localRedisServerArgs } from '@string-hashr/redis';
 
 /** One process of the local stack: how to start it and how to know it is up. */
@@ -99,7 +100,7 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
       ],
       env: {},
       health: { kind: 'http', url: `${local(ports.prometheus)}/-/ready` },
-      shows: `${local(ports.prometheus)} (scrapes the mesh stand-in, the watcher and the frontend every 1 s)`,
+      shows: `${local(ports.prometheus)} (scrapes the mesh stand-in, the watcher and the frontend every 1 s; burst alert rules loaded)`,
     });
   }
   components.push({
@@ -125,21 +126,26 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
 /**
  * Prometheus's configuration, every second: the stand-in's Envoy-style metrics (what the watcher
  * reads), and the watcher's and the frontend's own /metrics (what the Grafana dashboard also shows).
+ * The watcher is scraped as Istio's addon scrapes its pod (job and labels), so the burst alert
+ * rules (LOCAL_RULE_FILE, beside this file) select it as in a cluster.
  */
 export function prometheusConfig(ports: Pick<StackPorts, 'mesh' | 'watcher' | 'frontend'>): string {
-  const job = (name: string, metricsPath: string, port: number) => [
+  const job = (name: string, metricsPath: string, port: number, labels: Record<string, string> = {}) => [
     `  - job_name: ${name}`,
     `    metrics_path: ${metricsPath}`,
     '    static_configs:',
     `      - targets: ['127.0.0.1:${port}']`,
+    ...(Object.keys(labels).length ? [`        labels: ${JSON.stringify(labels)}`] : []),
   ];
   return [
     'global:',
     '  scrape_interval: 1s',
     '  evaluation_interval: 1s',
+    'rule_files:',
+    `  - ${LOCAL_RULE_FILE}`,
     'scrape_configs:',
     ...job('mesh', '/stats/prometheus', ports.mesh),
-    ...job('istiowatcher', '/metrics', ports.watcher),
+    ...job(POD_SCRAPE_JOB, '/metrics', ports.watcher, LOCAL_WATCHER_POD_LABELS),
     ...job('frontend', '/metrics', ports.frontend),
     '',
   ].join('\n');
@@ -159,7 +165,8 @@ export function statusBlock(config: StackConfig, components: Component[], off: s
     ...(off.length ? ['', ...off.map((o) => `  off: ${o}`)] : []),
     '',
     `  Type a rate above ${policy.highRps} req/s to see bursty- hashes${spill}; Ctrl-C stops everything.`,
-    '  Each weight change the watcher makes is printed below as one line, with its reason.',
+    '  Each weight change the watcher makes is printed below as one line, with its reason,',
+    '  and each burst alert that starts or stops firing (with Prometheus).',
     '=================================================================',
     '',
   ];

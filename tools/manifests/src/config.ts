@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { alertSettingsProblems, type AlertSettings } from '@string-hashr/alerts';
 
 /** The generator's whole input: tools/manifests/config.yaml, then any flags over it. */
 export interface ManifestConfig {
@@ -32,6 +33,8 @@ export interface ManifestConfig {
   safetyNet: SafetyNet;
   /** The watcher's environment, by variable name. */
   watcher: Record<string, string>;
+  /** The alerting rules' timings and runbook (libs/alerts). */
+  alerts: AlertSettings;
 }
 
 /** The worker route: an Istio VirtualService with subsets, or a Gateway API HTTPRoute with a backend Service per cluster. */
@@ -198,6 +201,7 @@ export function loadConfig(path: string, overrides: CliOptions['overrides'] = {}
   problems.push(...safetyNetProblems(config.safetyNet));
   for (const [key, value] of Object.entries(config.watcher ?? {}))
     if (typeof value !== 'string') problems.push(`watcher.${key} must be a string (quote numbers and booleans)`);
+  problems.push(...alertSettingsProblems(config.alerts));
   if (problems.length) throw new Error(`${path}: ${problems.join('; ')}`);
   config.tag = String(config.tag);
   return config;

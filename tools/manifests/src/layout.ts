@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ALL_BURST, NATURAL } from '@string-hashr/policy';
+import { alertFiles, PROMETHEUS_OPERATOR_DIR } from './alerts.js';
 import { ROUTINGS, type ManifestConfig, type Routing } from './config.js';
 import { frontendGatewayApi, workerHttpRoute } from './gateway-api.js';
 import { ADDONS_DIR, grafanaFiles } from './grafana.js';
@@ -237,6 +238,8 @@ export function generate(config: ManifestConfig, command: string): GeneratedFile
   }
   // Istio's Grafana addon with the burst dashboard: tools/cluster/install-istio.sh.
   out.push(...grafanaFiles(config, command));
+  // The alerting rules: Istio's Prometheus addon (install-istio.sh) and prometheus-operator.
+  out.push(...alertFiles(config, command));
   return out;
 }
 
@@ -253,4 +256,5 @@ export const OUTPUT_DIRS = [
   ]),
   'istio-manifests/install',
   ADDONS_DIR,
+  PROMETHEUS_OPERATOR_DIR,
 ];
