@@ -95,6 +95,15 @@ describe('the versions, pinned in lib.sh', () => {
   it('the Gateway API CRDs of the version Istio 1.31 is built against', () => {
     expect(GATEWAY_API_VERSION).toBe('v1.6.0');
   });
+
+  it('the same Istio and Gateway API releases as the CRDs the local control plane installs', () => {
+    const pins = JSON.parse(readFileSync(path.join(root, 'tools/control-plane/versions.json'), 'utf8')) as {
+      istioApi: string;
+      gatewayApi: string;
+    };
+    expect(`v${ISTIO_VERSION}`).toBe(pins.istioApi);
+    expect(GATEWAY_API_VERSION).toBe(pins.gatewayApi);
+  });
 });
 
 describe('--dry-run prints the commands and runs none of them', () => {
