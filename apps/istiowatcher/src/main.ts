@@ -62,7 +62,7 @@ if (process.argv.includes('--once')) {
       router: router.description,
       dryRun: config.dryRun,
       leaderElection: config.leaderElection.enabled
-        ? `${config.virtualService.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}`
+        ? `${config.route.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}`
         : 'off',
     });
     watcher.start();
