@@ -206,6 +206,7 @@ describe('loadConfig', () => {
       rateWindowSeconds: 5,
       timeoutMs: 3000,
       burstCluster: 'burst',
+      routeKind: 'VirtualService',
     });
   });
 

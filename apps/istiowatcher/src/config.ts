@@ -59,7 +59,14 @@ export type SourceConfig =
       timeoutMs: number;
       rateWindowSeconds: number;
     }
-  | { kind: 'scrape'; url: string; rateWindowSeconds: number; timeoutMs: number; burstCluster: string };
+  | {
+      kind: 'scrape';
+      url: string;
+      rateWindowSeconds: number;
+      timeoutMs: number;
+      burstCluster: string;
+      routeKind: RouteKind;
+    };
 
 export type RouterConfig = { kind: 'kubernetes' } | { kind: 'file'; path: string };
 
@@ -184,6 +191,7 @@ export function loadConfig(env: Env): WatcherConfig {
           rateWindowSeconds,
           timeoutMs,
           burstCluster: cluster,
+          routeKind: route.kind,
         };
 
   const routerKind = envChoice(env, 'WATCHER_ROUTER', ['kubernetes', 'file'] as const, 'kubernetes');
