@@ -48,8 +48,8 @@ describe('planStack', () => {
       WATCHER_ROUTE_FILE: '/state/worker-httproute.yaml',
     });
     const block = statusBlock(config, plan, []);
-    expect(block).toMatch(/\n  mesh +\S+ \(weights from the HTTPRoute in \/state\/worker-httproute\.yaml\)/);
-    expect(block).toMatch(/\n  istiowatcher +\S+ .*file router on the HTTPRoute/);
+    expect(block).toMatch(/\n {2}mesh +\S+ \(weights from the HTTPRoute in \/state\/worker-httproute\.yaml\)/);
+    expect(block).toMatch(/\n {2}istiowatcher +\S+ .*file router on the HTTPRoute/);
   });
 
   it('adds its own Redis first and Prometheus before the watcher, which then reads Prometheus', () => {
