@@ -8,8 +8,14 @@ import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ALL_BURST, DEFAULT_POLICY, NATURAL, type PolicySettings, type Weights } from '@string-hashr/policy';
-import { BURST_ANNOTATIONS, DEFAULT_SUBSETS, LEADER_LEASE_NAME } from '@string-hashr/contract';
-import { isAllowed, readWeights, watcherRbacRules, withWeights } from '@string-hashr/kube-objects';
+import {
+  BURST_ANNOTATIONS,
+  DEFAULT_SUBSETS,
+  LEADER_LEASE_NAME,
+  WORKER_HTTP_ROUTE,
+  routeApiVersion,
+} from '@string-hashr/contract';
+import { isAllowed, readWeights, routeFlavour, watcherRbacRules, withWeights } from '@string-hashr/kube-objects';
 import { createLogger } from '@string-hashr/runtime';
 import {
   freePort,
@@ -20,25 +26,29 @@ import {
   startIstioExporter,
   startNodeApp,
   waitFor,
+  workerRouteYaml,
   type ApiServerDouble,
   type RecordedCall,
   type RunningProcess,
 } from '@string-hashr/testing';
-import type { VirtualServiceRef } from '../src/config.js';
+import { parse } from 'yaml';
+import type { RouteRef } from '../src/config.js';
 import { leaseLeadership } from '../src/kubernetes/lease.js';
 import { alwaysLeader, type Leadership } from '../src/leadership.js';
 import { watcherMetrics } from '../src/metrics.js';
-import { kubernetesRouter, type KubernetesRouterOptions } from '../src/kubernetes/virtual-service-router.js';
+import { kubernetesRouter, type KubernetesRouterOptions } from '../src/kubernetes/route-router.js';
 import { createWatcher } from '../src/watcher.js';
 import { MAIN_JS, workerVirtualService, watcherMetrics as scrapeWatcherMetrics } from './support.js';
 
-const VS: VirtualServiceRef = {
+const VS: RouteRef = {
+  kind: 'VirtualService',
   name: 'worker-virtual-service',
   namespace: 'default',
   apiVersion: 'networking.istio.io/v1',
   subsets: DEFAULT_SUBSETS,
 };
-const rules = watcherRbacRules(VS.name, LEADER_LEASE_NAME);
+/** What the generated Role allows: the VirtualService's, unless a test is on another route. */
+let rules = watcherRbacRules(VS.name, LEADER_LEASE_NAME);
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 
 let api: ApiServerDouble;
@@ -49,6 +59,7 @@ const cleanups: Array<() => Promise<void>> = [];
 beforeEach(async () => {
   api = await startApiServerDouble();
   lines.length = 0;
+  rules = watcherRbacRules(VS.name, LEADER_LEASE_NAME);
 });
 
 afterEach(async () => {
@@ -82,8 +93,8 @@ function editAsSomeoneElse(weights: Weights, extra: Record<string, string | unde
   });
 }
 
-function router(user = 'watcher-a', options: Partial<KubernetesRouterOptions> = {}) {
-  const r = kubernetesRouter(api.kubeConfig(user), VS, log, { identity: user, ...options });
+function router(user = 'watcher-a', options: Partial<KubernetesRouterOptions> = {}, route = VS) {
+  const r = kubernetesRouter(api.kubeConfig(user), route, log, { identity: user, ...options });
   cleanups.push(() => r.close());
   return r;
 }
@@ -108,13 +119,14 @@ function watcher(options: {
   policy?: Partial<PolicySettings>;
   now?: () => number;
   watch?: boolean;
+  route?: RouteRef;
 }) {
   const registry = new Registry();
   const metrics = watcherMetrics(registry, { mode: 'switch', source: 'test', router: 'kubernetes', dryRun: false });
   const user = options.user ?? 'watcher-a';
   const w = createWatcher({
     source: { description: 'test', read: async () => ({ kind: 'value', rps: options.rps() }) },
-    router: router(user, { watch: options.watch ?? true }),
+    router: router(user, { watch: options.watch ?? true }, options.route),
     policy: { ...DEFAULT_POLICY, samplesUp: 1, samplesDown: 1, minDwellUpMs: 0, minDwellDownMs: 0, ...options.policy },
     leadership: options.leadership ?? alwaysLeader(user),
     intervalMs: 100,
@@ -770,5 +782,84 @@ describe('the built watcher against the double (KUBECONFIG, leader election, fre
     expect(await standby.proc.stop()).toBe(0);
     expect(holder()).toBe('');
     expect(standby.proc.output()).toMatch(/released the leader lease/);
+  });
+});
+
+describe('the same on an HTTPRoute', () => {
+  const ROUTE: RouteRef = {
+    kind: 'HTTPRoute',
+    name: WORKER_HTTP_ROUTE,
+    namespace: 'default',
+    apiVersion: routeApiVersion('HTTPRoute'),
+    subsets: DEFAULT_SUBSETS,
+  };
+  const collection = `/apis/${ROUTE.apiVersion}/namespaces/default/httproutes`;
+  const routeNow = () =>
+    (api.object('gateway.networking.k8s.io', 'httproutes', 'default', ROUTE.name) ?? {}) as {
+      metadata?: { annotations?: Record<string, string> };
+    };
+  const weightsNow = () => routeFlavour('HTTPRoute').read(routeNow());
+  /** As someone else (kubectl, no watcher token): a call the Role check leaves out. */
+  const asSomeoneElse = (method: string, path: string, body: unknown, type = 'application/json') =>
+    fetch(`${api.url}${path}`, { method, headers: { 'content-type': type }, body: JSON.stringify(body) });
+
+  beforeEach(async () => {
+    rules = watcherRbacRules(ROUTE.name, LEADER_LEASE_NAME, 'HTTPRoute');
+    expect((await asSomeoneElse('POST', collection, parse(workerRouteYaml('HTTPRoute')))).status).toBe(201);
+  });
+
+  it('bursts and returns: each change one fenced JSON Patch on the backendRefs and the annotations, with Events on the HTTPRoute', async () => {
+    let rps = 30;
+    const w = watcher({ rps: () => rps, route: ROUTE });
+    await w.tick();
+    await waitFor('burst', () => weightsNow().burst === 100);
+    expect(routeNow().metadata?.annotations).toMatchObject({
+      [BURST_ANNOTATIONS.phase]: 'burst',
+      [BURST_ANNOTATIONS.owner]: 'watcher-a',
+    });
+    rps = 3;
+    await w.tick();
+    await waitFor('natural', () => weightsNow().primary === 100);
+    const patches = api.writes('httproutes').filter((c) => c.verb === 'patch' && c.status === 200);
+    const weightPatches = patches.filter((c) => JSON.stringify(c.body).includes('/spec/rules/0/backendRefs/1/weight'));
+    expect(weightPatches).toHaveLength(2);
+    for (const patch of weightPatches)
+      expect(patch.body).toEqual(
+        expect.arrayContaining([
+          { op: 'test', path: '/metadata/resourceVersion', value: expect.any(String) },
+          { op: 'test', path: '/spec/rules/0/backendRefs/0/weight', value: expect.any(Number) },
+        ]),
+      );
+    expect(api.writes('virtualservices')).toEqual([]);
+    await waitFor('the Events', () => api.events.length >= 2);
+    expect(api.events.map((e) => [e.reason, e.involvedObject])).toEqual([
+      [
+        'BurstIncreased',
+        expect.objectContaining({ kind: 'HTTPRoute', apiVersion: ROUTE.apiVersion, name: ROUTE.name }),
+      ],
+      [
+        'BurstDecreased',
+        expect.objectContaining({ kind: 'HTTPRoute', apiVersion: ROUTE.apiVersion, name: ROUTE.name }),
+      ],
+    ]);
+  });
+
+  it('an outside edit of the backendRefs is seen through the watch (no GET) and taken as the state', async () => {
+    const w = watcher({ rps: () => 12, resyncMs: 300_000, route: ROUTE });
+    w.start();
+    await waitFor('watching', () => api.openWatches() === 1 && w.weights() !== undefined);
+    await waitFor('claimed', () => routeNow().metadata?.annotations?.[BURST_ANNOTATIONS.owner] === 'watcher-a');
+    const callsBefore = api.calls.length;
+    const edit = [
+      { op: 'replace', path: '/spec/rules/0/backendRefs/0/weight', value: 50 },
+      { op: 'replace', path: '/spec/rules/0/backendRefs/1/weight', value: 50 },
+    ];
+    const answer = await asSomeoneElse('PATCH', `${collection}/${ROUTE.name}`, edit, 'application/json-patch+json');
+    expect(answer.status).toBe(200);
+    await waitFor('the edit noticed', () =>
+      lines.some((l) => l.includes('the weights were changed outside the watcher') && l.includes('weights=50/50')),
+    );
+    expect(api.calls.slice(callsBefore).filter((c) => c.resource === 'httproutes' && c.verb === 'get')).toEqual([]);
+    expect(w.weights()).toEqual({ primary: 50, burst: 50 });
   });
 });

@@ -26,6 +26,7 @@ describe('readStackConfig', () => {
       WATCHER_SAMPLES: '5',
       WATCHER_ROUTER: 'kubernetes',
       WATCHER_VS_FILE: '/etc/x',
+      WATCHER_ROUTE_FILE: '/etc/y',
       PATH: '/bin',
     });
     expect(config.ports.frontend).toBe(3000);
@@ -36,10 +37,23 @@ describe('readStackConfig', () => {
     });
     expect(config.watcherEnv).not.toHaveProperty('WATCHER_ROUTER');
     expect(config.watcherEnv).not.toHaveProperty('WATCHER_VS_FILE');
+    expect(config.watcherEnv).not.toHaveProperty('WATCHER_ROUTE_FILE');
     expect(config.watcherEnv).not.toHaveProperty('PATH');
   });
 
   it.each([
+    [{}, 'VirtualService'],
+    [{ WATCHER_ROUTE_KIND: 'VirtualService' }, 'VirtualService'],
+    [{ WATCHER_ROUTE_KIND: 'HTTPRoute' }, 'HTTPRoute'],
+  ] as const)('%j runs the stack on a %s', (env, kind) => {
+    expect(readStackConfig(env).routeKind).toBe(kind);
+  });
+
+  it.each([
+    [
+      { WATCHER_ROUTE_KIND: 'Ingress' },
+      /WATCHER_ROUTE_KIND="Ingress" is not valid: expected one of VirtualService, HTTPRoute/,
+    ],
     [{ FRONTEND_PORT: 'abc' }, /FRONTEND_PORT="abc" is not valid/],
     [{ WORKER_PORT: '8080' }, /WORKER_PORT=8080 is also FRONTEND_PORT/],
     [{ REDIS_URL: 'http://x' }, /REDIS_URL "http:\/\/x" has scheme http/],

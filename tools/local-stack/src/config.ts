@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Env, envBoolean, envChoice, envPort, envString, ConfigError } from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
-import { PORTS } from '@string-hashr/contract';
+import { DEFAULT_ROUTE_KIND, PORTS, ROUTE_KIND_NAMES, type RouteKind } from '@string-hashr/contract';
 import { LOCAL_STACK_WATCHER_ENV, policySettingsFromEnv } from '@string-hashr/watcher-settings';
 import type { PolicySettings } from '@string-hashr/policy';
 
@@ -24,6 +24,8 @@ export interface StackConfig {
   watcherEnv: Record<string, string>;
   /** The policy the watcher runs with, read from watcherEnv: a bad value stops `npm start` before anything starts. */
   watcherPolicy: PolicySettings;
+  /** WATCHER_ROUTE_KIND: the worker route the stand-in follows and the watcher rewrites. */
+  routeKind: RouteKind;
   lockFile: string;
   build: boolean;
 }
@@ -52,7 +54,7 @@ export const LOCAL_WATCHER_DEFAULTS: Record<string, string> = LOCAL_STACK_WATCHE
 
 /** Watcher variables a user may pass through `npm start` (e.g. WATCHER_MODE=spill). */
 const WATCHER_PASSTHROUGH =
-  /^(WATCHER_(?!ROUTER$|VS_FILE$|SOURCE$|SCRAPE_URL$|LEADER_ELECTION$|PORT$).+|BURST_HIGH_RPS|BURST_LOW_RPS|PRIMARY_CAPACITY_RPS|WEIGHT_STEP)$/;
+  /^(WATCHER_(?!ROUTER$|VS_FILE$|ROUTE_FILE$|ROUTE_KIND$|SOURCE$|SCRAPE_URL$|LEADER_ELECTION$|PORT$).+|BURST_HIGH_RPS|BURST_LOW_RPS|PRIMARY_CAPACITY_RPS|WEIGHT_STEP)$/;
 
 export function readStackConfig(env: Env): StackConfig {
   const redisUrl = envString(env, 'REDIS_URL', '127.0.0.1:6379');
@@ -84,6 +86,7 @@ export function readStackConfig(env: Env): StackConfig {
     prometheus: envChoice(env, 'LOCAL_PROMETHEUS', ['auto', 'on', 'off'], 'auto'),
     watcherEnv,
     watcherPolicy: policySettingsFromEnv(watcherEnv),
+    routeKind: envChoice(env, 'WATCHER_ROUTE_KIND', ROUTE_KIND_NAMES, DEFAULT_ROUTE_KIND),
     lockFile: envString(env, 'LOCAL_STACK_LOCK', path.join(tmpdir(), 'string-hashr-local-stack.lock')),
     build: envBoolean(env, 'LOCAL_STACK_BUILD', true),
   };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { NATURAL } from '@string-hashr/policy';
-import { findVirtualService, withWeights } from '@string-hashr/kube-objects';
+import { findRoute, routeFlavour, withRouteWeights } from '@string-hashr/kube-objects';
 import { ConfigError, createLogger, findRepoRoot, loadDotenv } from '@string-hashr/runtime';
 import { parseRedisUrl, redisAnswers } from '@string-hashr/redis';
 import { PORT_VARIABLES, readStackConfig, type StackConfig, type StackPorts } from './config.js';
@@ -17,7 +17,7 @@ import { runningStack, takeLock } from './lock.js';
 import { launch, stopAll, waitHealthy, type Running } from './supervisor.js';
 import { followChanges } from './follow.js';
 import { followAlerts, LOCAL_RULE_FILE, localAlertRules } from './alerts.js';
-import { WATCHER_STATUS_PATH, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
+import { WATCHER_STATUS_PATH, WORKER_ROUTE_NAMES, type RouteKind } from '@string-hashr/contract';
 
 const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 const log = createLogger('local-stack');
@@ -48,15 +48,21 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The worker VirtualService from istio-manifests/, at natural weights: the file the watcher edits. */
-function writeVirtualServiceFile(stateDir: string): string {
-  const source = path.join(repoRoot, 'istio-manifests/states/natural.yaml');
+/** Where `npm run manifests` writes each kind's natural state (STATES_DIRS in tools/manifests/src/layout.ts). */
+const NATURAL_STATES: Readonly<Record<RouteKind, string>> = {
+  VirtualService: 'istio-manifests/states/natural.yaml',
+  HTTPRoute: 'istio-manifests/states/gateway-api/natural.yaml',
+};
+
+/** The worker route of `kind` from istio-manifests/, at natural weights: the file the watcher edits. */
+function writeRouteFile(stateDir: string, kind: RouteKind): string {
+  const source = path.join(repoRoot, NATURAL_STATES[kind]);
   if (!existsSync(source)) throw new Error(`${source} is missing; run \`npm run manifests\` to generate it`);
-  const { vs } = findVirtualService(readFileSync(source, 'utf8'), WORKER_VIRTUAL_SERVICE);
-  const file = path.join(stateDir, 'worker-virtualservice.yaml');
+  const { route } = findRoute(readFileSync(source, 'utf8'), { kind, name: WORKER_ROUTE_NAMES[kind] });
+  const file = path.join(stateDir, `worker-${kind.toLowerCase()}.yaml`);
   writeFileSync(
     file,
-    `# Local copy of istio-manifests/states/natural.yaml; the istiowatcher rewrites its weights and burst.string-hashr.dev annotations.\n${stringify(withWeights(vs, NATURAL))}`,
+    `# Local copy of ${NATURAL_STATES[kind]}; the istiowatcher rewrites its weights and burst.string-hashr.dev annotations.\n${stringify(withRouteWeights(route, NATURAL, routeFlavour(kind)))}`,
   );
   return file;
 }
@@ -119,7 +125,7 @@ async function main(): Promise<void> {
   }
 
   const stateDir = mkdtempSync(path.join(tmpdir(), 'string-hashr-stack-'));
-  const vsFile = writeVirtualServiceFile(stateDir);
+  const routeFile = writeRouteFile(stateDir, config.routeKind);
   if (prometheusBinary) {
     writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports));
     writeFileSync(path.join(stateDir, LOCAL_RULE_FILE), localAlertRules(config.watcherEnv));
@@ -131,7 +137,7 @@ async function main(): Promise<void> {
     ownRedis,
     redisUrl,
     prometheusBinary,
-    vsFile,
+    routeFile,
   });
   const off = prometheusBinary
     ? []

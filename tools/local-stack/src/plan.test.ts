@@ -7,7 +7,7 @@ const facts = {
   stateDir: '/state',
   node: '/usr/bin/node',
   redisUrl: '127.0.0.1:6379',
-  vsFile: '/state/vs.yaml',
+  routeFile: '/state/vs.yaml',
 };
 
 describe('planStack', () => {
@@ -19,7 +19,7 @@ describe('planStack', () => {
     expect(byName('burst-worker').env).toEqual({ PORT: '8082', REDIS_URL: '127.0.0.1:6379', PREFIX: 'bursty-' });
     expect(byName('mesh').env).toEqual({
       MESH_PORT: '15001',
-      MESH_VS_FILE: '/state/vs.yaml',
+      MESH_ROUTE_FILE: '/state/vs.yaml',
       MESH_PRIMARY_URL: 'http://127.0.0.1:8081',
       MESH_BURST_URL: 'http://127.0.0.1:8082',
       MESH_LOG_WEIGHTS: 'false',
@@ -29,12 +29,27 @@ describe('planStack', () => {
     expect(byName('frontend').env.WATCHER_STATUS_URL).toBe('http://127.0.0.1:9102/status');
     expect(byName('istiowatcher').env).toMatchObject({
       WATCHER_ROUTER: 'file',
-      WATCHER_VS_FILE: '/state/vs.yaml',
+      WATCHER_ROUTE_KIND: 'VirtualService',
+      WATCHER_ROUTE_FILE: '/state/vs.yaml',
       WATCHER_SOURCE: 'scrape',
       WATCHER_SCRAPE_URL: 'http://127.0.0.1:15001/stats/prometheus',
       WATCHER_LEADER_ELECTION: 'false',
       PORT: '9102',
     });
+  });
+
+  it('WATCHER_ROUTE_KIND=HTTPRoute: the stand-in follows and the watcher rewrites the HTTPRoute, and the block says so', () => {
+    const config = readStackConfig({ WATCHER_ROUTE_KIND: 'HTTPRoute' });
+    const plan = planStack(config, { ...facts, routeFile: '/state/worker-httproute.yaml' });
+    const byName = (name: string) => plan.find((c) => c.name === name)!;
+    expect(byName('mesh').env.MESH_ROUTE_FILE).toBe('/state/worker-httproute.yaml');
+    expect(byName('istiowatcher').env).toMatchObject({
+      WATCHER_ROUTE_KIND: 'HTTPRoute',
+      WATCHER_ROUTE_FILE: '/state/worker-httproute.yaml',
+    });
+    const block = statusBlock(config, plan, []);
+    expect(block).toMatch(/\n {2}mesh +\S+ \(weights from the HTTPRoute in \/state\/worker-httproute\.yaml\)/);
+    expect(block).toMatch(/\n {2}istiowatcher +\S+ .*file router on the HTTPRoute/);
   });
 
   it('adds its own Redis first and Prometheus before the watcher, which then reads Prometheus', () => {

@@ -25,7 +25,8 @@ export interface StackFacts {
   redisUrl: string;
   /** Set when Prometheus runs. */
   prometheusBinary?: string;
-  vsFile: string;
+  /** The worker route (of config.routeKind) the stand-in follows and the watcher rewrites. */
+  routeFile: string;
 }
 
 const local = (port: number) => `http://127.0.0.1:${port}`;
@@ -33,7 +34,8 @@ const local = (port: number) => `http://127.0.0.1:${port}`;
 /**
  * The processes of the local burst stack, in start order. The frontend talks to the mesh
  * stand-in as it would to `worker-service`; the watcher reads Prometheus (or scrapes the stand-in
- * directly when there is no Prometheus) and rewrites the VirtualService file the stand-in follows.
+ * directly when there is no Prometheus) and rewrites the route file (a VirtualService or an
+ * HTTPRoute) the stand-in follows.
  */
 export function planStack(config: StackConfig, facts: StackFacts): Component[] {
   const { ports } = config;
@@ -64,14 +66,14 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
     args: [path.join(facts.repoRoot, 'tools/build/run-ts.mjs'), path.join(facts.repoRoot, 'tools/mesh/src/main.ts')],
     env: {
       MESH_PORT: String(ports.mesh),
-      MESH_VS_FILE: facts.vsFile,
+      MESH_ROUTE_FILE: facts.routeFile,
       MESH_PRIMARY_URL: local(ports.worker),
       MESH_BURST_URL: local(ports.burstWorker),
       // The stack prints each change under its status block, from the watcher: one line, not two.
       MESH_LOG_WEIGHTS: 'false',
     },
     health: { kind: 'http', url: `${local(ports.mesh)}/stats/prometheus` },
-    shows: `${local(ports.mesh)} (weights from ${facts.vsFile})`,
+    shows: `${local(ports.mesh)} (weights from the ${config.routeKind} in ${facts.routeFile})`,
   });
   components.push({
     name: 'frontend',
@@ -111,14 +113,15 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
       ...config.watcherEnv,
       PORT: String(ports.watcher),
       WATCHER_ROUTER: 'file',
-      WATCHER_VS_FILE: facts.vsFile,
+      WATCHER_ROUTE_KIND: config.routeKind,
+      WATCHER_ROUTE_FILE: facts.routeFile,
       WATCHER_LEADER_ELECTION: 'false',
       ...(facts.prometheusBinary
         ? { WATCHER_SOURCE: 'prometheus', PROMETHEUS_URL: local(ports.prometheus) }
         : { WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: scrapeUrl }),
     },
     health: { kind: 'http', url: `${local(ports.watcher)}/healthz` },
-    shows: `${local(ports.watcher)}${WATCHER_STATUS_PATH} (${facts.prometheusBinary ? 'reads Prometheus' : 'scrapes the mesh stand-in directly'}, file router; also /metrics)`,
+    shows: `${local(ports.watcher)}${WATCHER_STATUS_PATH} (${facts.prometheusBinary ? 'reads Prometheus' : 'scrapes the mesh stand-in directly'}, file router on the ${config.routeKind}; also /metrics)`,
   });
   return components;
 }

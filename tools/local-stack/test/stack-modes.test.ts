@@ -21,8 +21,9 @@ afterEach(explainFailure(() => stack));
 const HANG_MS = 120_000;
 
 describe('the local stack without Prometheus', () => {
-  it('bursts by scraping the stand-in directly', async () => {
-    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'off' } });
+  it.each(['VirtualService', 'HTTPRoute'])('bursts by scraping the stand-in directly, on a %s', async (kind) => {
+    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'off', WATCHER_ROUTE_KIND: kind } });
+    expect(stack.output()).toContain(`weights from the ${kind} in`);
     expect(stack.output()).toMatch(/off: Prometheus/);
     expect(stack.output()).toContain('scrapes the mesh stand-in directly');
     socket = io(stack.pageUrl, { transports: ['websocket'] });

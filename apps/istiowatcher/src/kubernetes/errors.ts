@@ -67,7 +67,7 @@ export function describeApiError(
   if (code === 404)
     return new RouterError(
       'not-found',
-      `not found: ${what} does not exist; apply the worker VirtualService or set VS_NAME / VS_NAMESPACE / VS_API_VERSION: ${message}`,
+      `not found: ${what} does not exist; apply the worker route or set WATCHER_ROUTE_KIND / ROUTE_NAME / ROUTE_NAMESPACE: ${message}`,
     );
   if (code === 409 || isFailedTest(failure))
     return new RouterError('conflict', `conflict on ${what}: it changed since it was read: ${detail}`);
