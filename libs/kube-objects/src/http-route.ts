@@ -5,7 +5,7 @@
  */
 import { WORKER_BACKENDS, type BackendNames } from '@string-hashr/contract';
 import { checkWeights, type Weights } from '@string-hashr/policy';
-import type { RouteFlavour, RouteObject } from './route-flavour.js';
+import type { RouteFlavour, RouteObject } from './route-object.js';
 
 type BackendRef = { group?: string; kind?: string; name?: string; weight?: number; [key: string]: unknown };
 

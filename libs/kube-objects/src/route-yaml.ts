@@ -1,6 +1,6 @@
 import { type Document, parseAllDocuments } from 'yaml';
 import type { RouteKind } from '@string-hashr/contract';
-import type { RouteObject } from './route-flavour.js';
+import type { RouteObject } from './route-object.js';
 import type { VirtualServiceLike } from './virtual-service.js';
 
 export interface RouteInYaml<T extends RouteObject = RouteObject> {
