@@ -97,8 +97,9 @@ describe('Dockerfile (one for every app)', () => {
   it('runs main.js as the non-root uid the manifests run it as', () => {
     expect(all(runtime, 'USER').at(-1)).toBe('65532:65532');
     expect(all(runtime, 'CMD').at(-1)).toBe('["main.js"]');
-    for (const app of ['worker-primary', 'frontend', 'istiowatcher']) {
-      expect(read(`k8s/primary/${app}.yaml`), app).toMatch(/runAsUser: 65532\n\s+runAsGroup: 65532/);
+    const deployments = ['primary/worker-primary', 'primary/frontend', 'routing/virtualservice/primary/istiowatcher'];
+    for (const file of [...deployments, 'routing/gateway-api/primary/istiowatcher']) {
+      expect(read(`k8s/${file}.yaml`), file).toMatch(/runAsUser: 65532\n\s+runAsGroup: 65532/);
     }
   });
 
