@@ -306,6 +306,9 @@ function envNamesRead(app: string): Set<string> {
   const names = new Set<string>();
   for (const text of [...own, ...[...libs].flatMap((lib) => sourcesOf(path.join('libs', lib, 'src')))]) {
     for (const m of text.matchAll(/\benv[A-Z]\w*\(\s*\w+\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g)) names.add(m[1]!);
+    // A setting read under its name or its older one: renamed(env, kind, 'NAME', 'OLDER_NAME').
+    for (const m of text.matchAll(/\brenamed\(\s*\w+\s*,\s*\w+\s*,\s*'([A-Z][A-Z0-9_]*)'\s*,\s*'([A-Z][A-Z0-9_]*)'/g))
+      names.add(m[1]!).add(m[2]!);
     for (const m of text.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])/g))
       names.add((m[1] ?? m[2])!);
   }
@@ -458,7 +461,7 @@ describe('invariants', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'istiowatcher', namespace: 'default' }]);
     const pod = find(primary, 'Deployment', 'istiowatcher').spec.template.spec;
     expect(pod.serviceAccountName).toBe('istiowatcher');
-    expect(envOf(pod.containers[0]).VS_NAME).toBe('worker-virtual-service');
+    expect(envOf(pod.containers[0]).ROUTE_NAME).toBe('worker-virtual-service');
     expect([...primary, ...burst].filter((d) => d.kind === 'ClusterRole' || d.kind === 'ClusterRoleBinding')).toEqual(
       [],
     );

@@ -90,11 +90,7 @@ describe.each(ROUTINGS)('the %s flavour', (routing) => {
   it("the watcher's Role is exactly watcherRbacRules for its route, named in its environment", () => {
     const name = route(states).metadata.name;
     expect(find(primary, 'Role', 'istiowatcher').rules).toEqual(watcherRbacRules(name, 'istiowatcher-leader', kind));
-    expect(envOf(primary)).toMatchObject(
-      kind === 'VirtualService'
-        ? { VS_NAME: name, VS_NAMESPACE: 'default' }
-        : { WATCHER_ROUTE_KIND: 'HTTPRoute', ROUTE_NAME: name, ROUTE_NAMESPACE: 'default' },
-    );
+    expect(envOf(primary)).toMatchObject({ WATCHER_ROUTE_KIND: kind, ROUTE_NAME: name, ROUTE_NAMESPACE: 'default' });
   });
 
   it('the safety net: outlier ejection on every worker DestinationRule, a timeout, safe retries', () => {

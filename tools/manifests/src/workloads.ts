@@ -226,13 +226,10 @@ export const ROUTE_KIND_OF: Readonly<Record<Routing, RouteKind>> = {
   'gateway-api': 'HTTPRoute',
 };
 
-/** The watcher's environment: the settings, and the route it moves (VS_* for a VirtualService, as ever). */
+/** The watcher's environment: the settings, and the route it moves, by the current names. */
 export function watcherEnv(config: ManifestConfig, routing: Routing = config.routing): Record<string, string> {
   const kind = ROUTE_KIND_OF[routing];
-  const route: Record<string, string> =
-    kind === 'VirtualService'
-      ? { VS_NAME: WORKER_ROUTE_NAMES[kind], VS_NAMESPACE: config.namespace }
-      : { WATCHER_ROUTE_KIND: kind, ROUTE_NAME: WORKER_ROUTE_NAMES[kind], ROUTE_NAMESPACE: config.namespace };
+  const route = { WATCHER_ROUTE_KIND: kind, ROUTE_NAME: WORKER_ROUTE_NAMES[kind], ROUTE_NAMESPACE: config.namespace };
   return { ...config.watcher, ...route, PORT: String(PORTS.istiowatcher) };
 }
 
