@@ -57,8 +57,7 @@ describe('the String Hashr page', () => {
   });
 
   // Each test stands alone: one that fails while the rate is up does not leave the others hashes.
-  // Rate 0 stops new requests; the ones in flight still bring results (a starved run saw 120 come
-  // after two quiet seconds, into the next test's count), so the next test waits for none in flight.
+  // Rate 0 stops new requests, not the ones in flight, whose results would count in the next test.
   afterEach(async () => {
     const client = await connectPage(frontend.url);
     try {
