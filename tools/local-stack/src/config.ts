@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Env, envBoolean, envChoice, envPort, envString, ConfigError } from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
-import { PORTS } from '@string-hashr/contract';
+import { DEFAULT_ROUTE_KIND, PORTS, ROUTE_KIND_NAMES, type RouteKind } from '@string-hashr/contract';
 import { LOCAL_STACK_WATCHER_ENV, policySettingsFromEnv } from '@string-hashr/watcher-settings';
 import type { PolicySettings } from '@string-hashr/policy';
 
@@ -26,6 +26,15 @@ export interface StackConfig {
   watcherPolicy: PolicySettings;
   lockFile: string;
   build: boolean;
+  /** Where the watcher writes its weights: a file, or a real API server on this machine (tools/control-plane). */
+  router: 'file' | 'kubernetes';
+  /** The worker route's kind, as the watcher reads it (WATCHER_ROUTE_KIND). */
+  routeKind: RouteKind;
+}
+
+/** The route kind the watcher is given (WATCHER_ROUTE_KIND, passed on to it), read in one place. */
+export function localRouteKind(env: Env): RouteKind {
+  return envChoice(env, 'WATCHER_ROUTE_KIND', ROUTE_KIND_NAMES, DEFAULT_ROUTE_KIND);
 }
 
 /** The variable that sets each port, for messages that tell the user what to change. */
@@ -86,5 +95,7 @@ export function readStackConfig(env: Env): StackConfig {
     watcherPolicy: policySettingsFromEnv(watcherEnv),
     lockFile: envString(env, 'LOCAL_STACK_LOCK', path.join(tmpdir(), 'string-hashr-local-stack.lock')),
     build: envBoolean(env, 'LOCAL_STACK_BUILD', true),
+    router: envChoice(env, 'LOCAL_ROUTER', ['file', 'kubernetes'], 'file'),
+    routeKind: localRouteKind(env),
   };
 }

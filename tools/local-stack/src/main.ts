@@ -12,12 +12,18 @@ import { findVirtualService, withWeights } from '@string-hashr/kube-objects';
 import { ConfigError, createLogger, findRepoRoot, loadDotenv } from '@string-hashr/runtime';
 import { parseRedisUrl, redisAnswers } from '@string-hashr/redis';
 import { PORT_VARIABLES, readStackConfig, type StackConfig, type StackPorts } from './config.js';
-import { planStack, prometheusConfig, statusBlock } from './plan.js';
+import { CONTROL_PLANE, planStack, prometheusConfig, statusBlock } from './plan.js';
+import { localClusterFiles, prepareLocalCluster } from './local-cluster.js';
 import { runningStack, takeLock } from './lock.js';
 import { launch, stopAll, waitHealthy, type Running } from './supervisor.js';
 import { followChanges } from './follow.js';
 import { followAlerts, LOCAL_RULE_FILE, localAlertRules } from './alerts.js';
-import { WATCHER_STATUS_PATH, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
+import {
+  WATCHER_STATUS_PATH,
+  WORKER_VIRTUAL_SERVICE,
+  readControlPlaneAnnouncement,
+  type ControlPlaneEndpoints,
+} from '@string-hashr/contract';
 
 const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 const log = createLogger('local-stack');
@@ -119,7 +125,9 @@ async function main(): Promise<void> {
   }
 
   const stateDir = mkdtempSync(path.join(tmpdir(), 'string-hashr-stack-'));
-  const vsFile = writeVirtualServiceFile(stateDir);
+  // With the API server, the route file is written from the route object (local-cluster.ts).
+  const clusterFiles = config.router === 'kubernetes' ? localClusterFiles(stateDir) : undefined;
+  const vsFile = clusterFiles?.routeFile ?? writeVirtualServiceFile(stateDir);
   if (prometheusBinary) {
     writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports));
     writeFileSync(path.join(stateDir, LOCAL_RULE_FILE), localAlertRules(config.watcherEnv));
@@ -132,6 +140,9 @@ async function main(): Promise<void> {
     redisUrl,
     prometheusBinary,
     vsFile,
+    ...(clusterFiles
+      ? { kubernetes: { apiServerPort: await freePort(), watcherKubeconfig: clusterFiles.watcherKubeconfig } }
+      : {}),
   });
   const off = prometheusBinary
     ? []
@@ -143,11 +154,14 @@ async function main(): Promise<void> {
   const running: Running[] = [];
   let stopping = false;
   let stopFollowing = () => {};
+  let stopFollowingRoute = () => {};
+  let apiServer: ControlPlaneEndpoints | undefined;
   const width = Math.max(...components.map((c) => c.name.length));
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     stopFollowing();
+    stopFollowingRoute();
     log.info('stopping every component');
     await stopAll(running);
     releaseLock();
@@ -166,13 +180,23 @@ async function main(): Promise<void> {
       });
       running.push(r);
       await waitHealthy(r);
+      if (component.name === CONTROL_PLANE && clusterFiles) {
+        apiServer = readControlPlaneAnnouncement(r.output());
+        if (!apiServer) throw new Error('the control plane said it was ready without its KUBECONFIG= line');
+        stopFollowingRoute = await prepareLocalCluster(apiServer, {
+          repoRoot,
+          files: clusterFiles,
+          kind: config.routeKind,
+          log,
+        });
+      }
     }
   } catch (err) {
     log.error((err as Error).message);
     await stop(1);
     return;
   }
-  process.stdout.write(statusBlock(config, components, off));
+  process.stdout.write(statusBlock(config, components, off, apiServer));
   // Under the block, each weight change as one line with its reason, and each alert that starts or stops firing.
   const stopChanges = followChanges(`http://127.0.0.1:${config.ports.watcher}${WATCHER_STATUS_PATH}`, {
     since: startedAt,

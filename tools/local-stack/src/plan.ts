@@ -1,6 +1,15 @@
 import path from 'node:path';
 import type { StackConfig, StackPorts } from './config.js';
-import { BURST_PREFIX, POD_SCRAPE_JOB, WATCHER_STATUS_PATH } from '@string-hashr/contract';
+import {
+  BURST_PREFIX,
+  CONTROL_PLANE_LINES,
+  POD_SCRAPE_JOB,
+  ROUTE_KINDS,
+  WATCHER_STATUS_PATH,
+  WORKER_ROUTE_NAMES,
+  readControlPlaneAnnouncement,
+  type ControlPlaneEndpoints,
+} from '@string-hashr/contract';
 import { LOCAL_RULE_FILE, LOCAL_WATCHER_POD_LABELS } from './alerts.js';
 import { localRedisServerArgs } from '@string-hashr/redis';
 
@@ -10,8 +19,15 @@ export interface Component {
   command: string;
   args: string[];
   env: Record<string, string>;
-  /** Polled until it answers 2xx (or, for Redis, PONG). */
-  health: { kind: 'http'; url: string } | { kind: 'redis'; host: string; port: number };
+  /** Polled until it answers 2xx (or, for Redis, PONG; or until what it printed says it is ready). */
+  health:
+    | { kind: 'http'; url: string }
+    | { kind: 'redis'; host: string; port: number }
+    | { kind: 'output'; ready: (output: string) => boolean };
+  /** A hang guard on its start, when 30 s is not one (a first build of the control plane). */
+  readyWithinMs?: number;
+  /** How long its SIGTERM may take before SIGKILL, when 8 s is too short (the control plane stops two servers). */
+  stopWithinMs?: number;
   /** What the status block shows for it. */
   shows: string;
 }
@@ -25,8 +41,14 @@ export interface StackFacts {
   redisUrl: string;
   /** Set when Prometheus runs. */
   prometheusBinary?: string;
+  /** The route file the mesh stand-in follows (with LOCAL_ROUTER=kubernetes, written from the route object). */
   vsFile: string;
+  /** Set with LOCAL_ROUTER=kubernetes: the control plane's port and the watcher's kubeconfig. */
+  kubernetes?: { apiServerPort: number; watcherKubeconfig: string };
 }
+
+/** The control plane's component name: main.ts creates the watcher's objects once it is up. */
+export const CONTROL_PLANE = 'control-plane';
 
 const local = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -39,6 +61,25 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
   const { ports } = config;
   const app = (name: string) => path.join(facts.repoRoot, 'dist/apps', name, 'main.js');
   const components: Component[] = [];
+  if (facts.kubernetes) {
+    // `npm run control-plane`'s own code: it builds once if needed (many minutes), then starts.
+    components.push({
+      name: CONTROL_PLANE,
+      command: facts.node,
+      args: [
+        path.join(facts.repoRoot, 'tools/build/run-ts.mjs'),
+        path.join(facts.repoRoot, 'tools/control-plane/src/main.ts'),
+        '--apiserver-port',
+        String(facts.kubernetes.apiServerPort),
+      ],
+      env: {},
+      health: { kind: 'output', ready: (output) => readControlPlaneAnnouncement(output) !== undefined },
+      readyWithinMs: 60 * 60_000,
+      // Its own stop gives each server 15 s before SIGKILL; killed early, it would leave them running.
+      stopWithinMs: 40_000,
+      shows: `https://127.0.0.1:${facts.kubernetes.apiServerPort} (etcd and kube-apiserver, tools/control-plane)`,
+    });
+  }
   if (facts.ownRedis) {
     components.push({
       name: 'redis',
@@ -71,7 +112,7 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
       MESH_LOG_WEIGHTS: 'false',
     },
     health: { kind: 'http', url: `${local(ports.mesh)}/stats/prometheus` },
-    shows: `${local(ports.mesh)} (weights from ${facts.vsFile})`,
+    shows: `${local(ports.mesh)} (weights from ${facts.kubernetes ? `the ${config.routeKind} on the API server, followed into ` : ''}${facts.vsFile})`,
   });
   components.push({
     name: 'frontend',
@@ -110,15 +151,20 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
     env: {
       ...config.watcherEnv,
       PORT: String(ports.watcher),
-      WATCHER_ROUTER: 'file',
-      WATCHER_VS_FILE: facts.vsFile,
-      WATCHER_LEADER_ELECTION: 'false',
+      ...(facts.kubernetes
+        ? // As in a cluster: its ServiceAccount, its Lease, its Events.
+          {
+            WATCHER_ROUTER: 'kubernetes',
+            KUBECONFIG: facts.kubernetes.watcherKubeconfig,
+            POD_NAME: 'istiowatcher-local',
+          }
+        : { WATCHER_ROUTER: 'file', WATCHER_VS_FILE: facts.vsFile, WATCHER_LEADER_ELECTION: 'false' }),
       ...(facts.prometheusBinary
         ? { WATCHER_SOURCE: 'prometheus', PROMETHEUS_URL: local(ports.prometheus) }
         : { WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: scrapeUrl }),
     },
     health: { kind: 'http', url: `${local(ports.watcher)}/healthz` },
-    shows: `${local(ports.watcher)}${WATCHER_STATUS_PATH} (${facts.prometheusBinary ? 'reads Prometheus' : 'scrapes the mesh stand-in directly'}, file router; also /metrics)`,
+    shows: `${local(ports.watcher)}${WATCHER_STATUS_PATH} (${facts.prometheusBinary ? 'reads Prometheus' : 'scrapes the mesh stand-in directly'}, ${facts.kubernetes ? 'kubernetes router as ServiceAccount istiowatcher' : 'file router'}; also /metrics)`,
   });
   return components;
 }
@@ -151,8 +197,13 @@ export function prometheusConfig(ports: Pick<StackPorts, 'mesh' | 'watcher' | 'f
   ].join('\n');
 }
 
-/** The block printed once everything is up. */
-export function statusBlock(config: StackConfig, components: Component[], off: string[]): string {
+/** The block printed once everything is up; with the local API server, the kubeconfig to use it with. */
+export function statusBlock(
+  config: StackConfig,
+  components: Component[],
+  off: string[],
+  apiServer?: Pick<ControlPlaneEndpoints, 'kubeconfig' | 'bin'>,
+): string {
   const width = Math.max(...components.map((c) => c.name.length));
   const policy = config.watcherPolicy;
   const spill = policy.mode === 'spill' ? ` (spill: primary keeps ${policy.primaryCapacityRps} req/s)` : '';
@@ -163,6 +214,14 @@ export function statusBlock(config: StackConfig, components: Component[], off: s
     '',
     ...components.map((c) => `  ${c.name.padEnd(width)}  ${c.shows}`),
     ...(off.length ? ['', ...off.map((o) => `  off: ${o}`)] : []),
+    ...(apiServer
+      ? [
+          '',
+          `  kubectl (${apiServer.bin}/kubectl is of the server's version) with this admin kubeconfig:`,
+          `${CONTROL_PLANE_LINES.kubeconfig}=${apiServer.kubeconfig}`,
+          `  e.g. kubectl get ${ROUTE_KINDS[config.routeKind].plural} ${WORKER_ROUTE_NAMES[config.routeKind]} -o yaml`,
+        ]
+      : []),
     '',
     `  Type a rate above ${policy.highRps} req/s to see bursty- hashes${spill}; Ctrl-C stops everything.`,
     '  Each weight change the watcher makes is printed below as one line, with its reason,',
