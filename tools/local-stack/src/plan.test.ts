@@ -127,6 +127,9 @@ describe('planStack with LOCAL_ROUTER=kubernetes', () => {
       '--apiserver-port',
       '6443',
     ]);
+    // Without the apps' build, no control plane build either: it must be there.
+    const unbuilt = planStack(readStackConfig({ LOCAL_ROUTER: 'kubernetes', LOCAL_STACK_BUILD: 'false' }), kubeFacts);
+    expect(unbuilt[0]!.args).toContain('--no-build');
     const watcher = byName('istiowatcher').env;
     expect(watcher).toMatchObject({ WATCHER_ROUTER: 'kubernetes', KUBECONFIG: '/state/istiowatcher.kubeconfig' });
     // Leader election stays on (its Lease); no route file for the watcher.

@@ -71,6 +71,8 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
         path.join(facts.repoRoot, 'tools/control-plane/src/main.ts'),
         '--apiserver-port',
         String(facts.kubernetes.apiServerPort),
+        // LOCAL_STACK_BUILD=false: use the build that is there, or stop naming how to make it.
+        ...(config.build ? [] : ['--no-build']),
       ],
       env: {},
       health: { kind: 'output', ready: (output) => readControlPlaneAnnouncement(output) !== undefined },
