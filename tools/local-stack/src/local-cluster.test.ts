@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findRepoRoot } from '@string-hashr/runtime';
 import type { RouteKind } from '@string-hashr/contract';
 import { serviceAccountKubeconfig, watcherManifests, watcherObjects } from './local-cluster.js';
 
-const root = findRepoRoot(__dirname);
+const root = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
 describe('watcherObjects, from the generated manifests', () => {
