@@ -1,9 +1,9 @@
 // The cluster scripts cannot meet a real GKE here. What is checked (shellcheck: tools/build/test/lint.test.ts):
 // each script run against fake gcloud/kubectl/istioctl/curl/node that record every call: with --dry-run none
 // may be called and the key commands must be printed; for real, checks come before creates and
-// an existing resource is not created again. deploy.sh also runs with the real kubectl against
-// two API server doubles (primary and burst), to show that deploying again during a burst leaves
-// the worker VirtualService as the istiowatcher set it.
+// an existing resource is not created again. deploy.sh also runs with the built kubectl against
+// two real API servers (primary and burst, tools/control-plane), to show that deploying again
+// during a burst leaves the worker VirtualService as the istiowatcher set it.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -18,8 +18,9 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startApiServerDouble } from '@string-hashr/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { describeResult, startControlPlane, type AuditEvent, type TestControlPlane } from '@string-hashr/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = path.join(root, 'tools/cluster');
@@ -585,19 +586,34 @@ describe('for real (against the fakes): idempotent', () => {
   });
 });
 
-describe('deploy.sh again during a burst (the real kubectl against API server doubles)', () => {
-  const realKubectl = spawnSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+describe('deploy.sh again during a burst (the built kubectl against two real API servers)', () => {
+  // Two clusters, two control planes: both deploy into `default`, with objects of the same names.
+  let primary: TestControlPlane;
+  let burst: TestControlPlane;
+  let kubeconfig: string;
+  const kubeDir = mkdtempSync(path.join(tmpdir(), 'deploy-kubeconfig-'));
+  beforeAll(async () => {
+    [primary, burst] = await Promise.all([startControlPlane(), startControlPlane()]);
+    // install-istio.sh makes istio-system, where deploy.sh puts the ingress's TLS secret.
+    const namespace = await primary.kubectl(['create', 'namespace', 'istio-system']);
+    if (namespace.code !== 0) throw new Error(describeResult(namespace));
+    kubeconfig = path.join(kubeDir, 'config');
+    writeFileSync(kubeconfig, twoClusterKubeconfig({ primary, burst }), { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await Promise.all([primary?.stop(), burst?.stop()]);
+    rmSync(kubeDir, { recursive: true, force: true });
+    rmSync(path.join(root, 'tmp/manifests-deploytest'), { recursive: true, force: true });
+  });
 
-  /** Runs deploy.sh with the real kubectl and node; only gcloud, istioctl, curl and the waits are faked. */
-  async function deploy(kubeconfig: string, tag: string) {
+  /** Runs deploy.sh with the built kubectl and the real node; only gcloud, istioctl, curl and the waits are faked. */
+  async function deploy(tag: string) {
     const bin = mkdtempSync(path.join(tmpdir(), 'deploy-bin-'));
     const calls = path.join(bin, 'calls.log');
     for (const tool of ['gcloud', 'istioctl', 'curl'])
       writeFileSync(path.join(bin, tool), `#!/usr/bin/env bash\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
-    // kubectl: rollouts and the ingress address are faked (the doubles run no pods); the rest is
-    // real, with schema validation off as the doubles serve no OpenAPI (tools/manifests checks the
-    // schemas). \`create secret\` sends protobuf, which the doubles do not speak: it is rendered
-    // (--dry-run=client -o json) and created from that JSON, the same object by the same verb.
+    // kubectl: rollouts and the ingress address are faked (no controller or kubelet runs pods, no
+    // cloud gives an address); every other call is the built kubectl against the two servers.
     writeFileSync(
       path.join(bin, 'kubectl'),
       `#!/usr/bin/env bash
@@ -605,11 +621,8 @@ echo "kubectl $*" >> "${calls}"
 case "$*" in
   *"rollout status"*) exit 0 ;;
   *"jsonpath={.status.loadBalancer"*) echo 203.0.113.7; exit 0 ;;
-  *" create secret "*"--dry-run=client"*) exec "${realKubectl}" "$@" ;;
-  *" create secret "*) "${realKubectl}" "$@" --dry-run=client -o json | "${realKubectl}" "$1" "$2" create -f - --validate=false; exit ;;
-  *" apply "*|*" create "*) exec "${realKubectl}" "$@" --validate=false ;;
 esac
-exec "${realKubectl}" "$@"
+exec "${primary.kubectlPath}" "$@"
 `,
       { mode: 0o755 },
     );
@@ -632,79 +645,90 @@ exec "${realKubectl}" "$@"
     return { status, output, calls: log };
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const get = async (cp: TestControlPlane, args: string[]): Promise<Record<string, any> | undefined> => {
+    const got = await cp.kubectl(['-n', 'default', 'get', ...args, '-o', 'json']);
+    return got.code === 0 ? JSON.parse(got.stdout) : undefined;
+  };
+  const vs = ['virtualservices.networking.istio.io', 'worker-virtual-service'];
+  const weights = (object: Awaited<ReturnType<typeof get>>) =>
+    (object?.spec?.http?.[0]?.route as Array<{ weight: number }> | undefined)?.map((r) => r.weight);
+  const isWrite = (verb: string) => !['get', 'list', 'watch'].includes(verb);
+
   it('creates the worker VirtualService once; a deploy during a burst leaves its weights and annotations', async () => {
-    const primary = await startApiServerDouble();
-    const burst = await startApiServerDouble();
-    const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'deploy-kubeconfig-')), 'config');
-    const cluster = (name: string, url: string) =>
-      `  - name: ${name}\n    cluster:\n      server: ${url}\n      insecure-skip-tls-verify: true`;
-    const context = (name: string, clusterName: string) =>
-      `  - name: ${name}\n    context:\n      cluster: ${clusterName}\n      user: deployer`;
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        cluster('primary', primary.url),
-        cluster('burst', burst.url),
-        'users:',
-        '  - name: deployer\n    user:\n      token: deployer',
-        'contexts:',
-        context('gke_demo_us-west1-a_primary', 'primary'),
-        context('gke_demo_us-west1-a_burst', 'burst'),
-        'current-context: gke_demo_us-west1-a_primary',
-        '',
-      ].join('\n'),
-    );
-    try {
-      const first = await deploy(kubeconfig, 'deploytest');
-      expect(first.status, first.output).toBe(0);
-      const created = primary.virtualService('default', 'worker-virtual-service');
-      expect(created, first.output).toBeDefined();
-      const route = (vs: typeof created) =>
-        (vs as { spec: { http: Array<{ route: Array<{ weight: number }> }> } }).spec.http[0]!.route.map(
-          (r) => r.weight,
-        );
-      expect(route(created)).toEqual([100, 0]);
-      expect(burst.object('apps', 'deployments', 'default', 'worker-deployment')).toBeDefined();
-      expect(
-        primary.object('networking.istio.io', 'destinationrules', 'default', 'worker-destination-rule'),
-      ).toBeDefined();
+    const first = await deploy('deploytest');
+    expect(first.status, first.output).toBe(0);
+    expect(weights(await get(primary, vs)), first.output).toEqual([100, 0]);
+    expect(await get(burst, ['deployment', 'worker-deployment'])).toBeDefined();
+    expect(await get(primary, ['destinationrules.networking.istio.io', 'worker-destination-rule'])).toBeDefined();
+    expect(await get(burst, ['secret', 'redis-password'])).toBeDefined();
 
-      // A burst, as the watcher writes it: weights and its annotations in one edit.
-      primary.editVirtualService('default', 'worker-virtual-service', (vs) => {
-        const r = (vs as { spec: { http: Array<{ route: Array<{ weight: number }> }> } }).spec.http[0]!.route;
-        r[0]!.weight = 0;
-        r[1]!.weight = 100;
-        (vs.metadata as { annotations?: Record<string, string> }).annotations = {
-          'burst.string-hashr.dev/phase': 'burst',
-          'burst.string-hashr.dev/changed-at': '2025-03-01T12:00:00.000Z',
-          'burst.string-hashr.dev/reason': '30.00 req/s above high threshold 15',
-          'burst.string-hashr.dev/owner': 'istiowatcher-0/1',
-        };
-      });
-      const during = primary.virtualService('default', 'worker-virtual-service');
-      const writesBefore = primary.writes().length;
+    // A burst, as the watcher writes it: weights and its annotations in one edit; and the
+    // autoscaler's replica count on the burst workers.
+    const annotations = {
+      'burst.string-hashr.dev/phase': 'burst',
+      'burst.string-hashr.dev/changed-at': '2025-03-01T12:00:00.000Z',
+      'burst.string-hashr.dev/reason': '30.00 req/s above high threshold 15',
+      'burst.string-hashr.dev/owner': 'istiowatcher-0/1',
+    };
+    const edit = [
+      { op: 'replace', path: '/spec/http/0/route/0/weight', value: 0 },
+      { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 },
+      { op: 'add', path: '/metadata/annotations', value: annotations },
+    ];
+    const burstEdit = await primary.kubectl([
+      ...['-n', 'default', 'patch', ...vs, '--type', 'json', '--field-manager', 'istiowatcher'],
+      ...['-p', JSON.stringify(edit)],
+    ]);
+    expect(burstEdit.code, describeResult(burstEdit)).toBe(0);
+    const scaled = await burst.kubectl(['-n', 'default', 'scale', 'deployment/worker-deployment', '--replicas=3']);
+    expect(scaled.code, describeResult(scaled)).toBe(0);
+    const during = await get(primary, vs);
+    expect(weights(during)).toEqual([0, 100]);
+    const vsWrites = (events: AuditEvent[]) =>
+      events
+        .filter((e) => e.objectRef?.resource === 'virtualservices' && e.objectRef.name === vs[1] && isWrite(e.verb))
+        .map((e) => e.verb);
+    // The log does show writes to it: the first deploy's create and the burst's patch.
+    expect(vsWrites(primary.auditEvents())).toEqual(['create', 'patch']);
+    const auditedBefore = primary.auditEvents().length;
 
-      const again = await deploy(kubeconfig, 'deploytest');
-      expect(again.status, again.output).toBe(0);
-      expect(again.output).toContain('worker-virtual-service exists: left as it is');
-      // The object is exactly as the watcher left it (same resourceVersion: nothing wrote it).
-      expect(primary.virtualService('default', 'worker-virtual-service')).toEqual(during);
-      expect(primary.writes().slice(writesBefore)).toEqual([]);
-      // Everything else was applied again (and found unchanged).
-      expect(again.calls.filter((c) => c.includes(' apply -k ')).map((c) => c.split('/').slice(-2).join('/'))).toEqual([
-        'k8s/burst',
-        'k8s/primary',
-        'manifests-deploytest/istio-manifests',
-      ]);
-      // The burst Deployment carries no replica count for the apply to reset: the HPA's stays.
-      expect(burst.object('apps', 'deployments', 'default', 'worker-deployment')?.spec).not.toHaveProperty('replicas');
-    } finally {
-      await primary.stop();
-      await burst.stop();
-      rmSync(path.join(root, 'tmp/manifests-deploytest'), { recursive: true, force: true });
-    }
+    const again = await deploy('deploytest');
+    expect(again.status, again.output).toBe(0);
+    expect(again.output).toContain('worker-virtual-service exists: left as it is');
+    // The object is exactly as the watcher left it (same resourceVersion), and the audit log
+    // shows no write to it during the second deploy.
+    expect(await get(primary, vs)).toEqual(during);
+    expect(vsWrites(primary.auditEvents().slice(auditedBefore))).toEqual([]);
+    // Everything else was applied again.
+    expect(again.calls.filter((c) => c.includes(' apply -k ')).map((c) => c.split('/').slice(-2).join('/'))).toEqual([
+      'k8s/burst',
+      'k8s/primary',
+      'manifests-deploytest/istio-manifests',
+    ]);
+    // The burst Deployment carries no replica count for the apply to reset: the autoscaler's stays.
+    expect((await get(burst, ['deployment', 'worker-deployment']))?.spec?.replicas).toBe(3);
   });
 });
+
+/** One kubeconfig with GKE's context names for the two control planes' admins, as get-credentials writes them. */
+function twoClusterKubeconfig(clusters: Record<'primary' | 'burst', TestControlPlane>): string {
+  const entries = Object.entries(clusters).map(([name, cp]) => {
+    const admin = parse(readFileSync(cp.kubeconfig, 'utf8')) as {
+      clusters: Array<{ cluster: Record<string, unknown> }>;
+      users: Array<{ user: Record<string, unknown> }>;
+    };
+    return { name, cluster: admin.clusters[0]!.cluster, user: admin.users[0]!.user };
+  });
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: entries.map(({ name, cluster }) => ({ name, cluster })),
+    users: entries.map(({ name, user }) => ({ name: `${name}-admin`, user })),
+    contexts: entries.map(({ name }) => ({
+      name: `gke_demo_us-west1-a_${name}`,
+      context: { cluster: name, user: `${name}-admin` },
+    })),
+    'current-context': 'gke_demo_us-west1-a_primary',
+  });
+}

@@ -171,7 +171,12 @@ async function buildIstioctl(dir: string, layout: ControlPlaneBuild, log: Log): 
   await goBuild(src, ISTIOCTL_PACKAGE, layout.bin.istioctl, istioctlLdflags(PINS), log);
 }
 
-/** Istio's CRDs and the Gateway API's standard channel, read from their modules, never committed. */
+const PROMETHEUS_OPERATOR = 'github.com/prometheus-operator/prometheus-operator';
+
+/**
+ * Istio's CRDs, the Gateway API's standard channel and prometheus-operator's PrometheusRule, read
+ * from their modules, never committed.
+ */
 async function gatherCrds(dir: string, log: Log): Promise<void> {
   const crds = path.join(dir, 'crds');
   if (existsSync(crds)) return;
@@ -191,9 +196,15 @@ async function gatherCrds(dir: string, log: Log): Promise<void> {
       path.join(partial, `gateway-api-${name.replace(/^gateway\.networking\.k8s\.io_/, '')}`),
     );
   }
+  const operator = await download(`${PROMETHEUS_OPERATOR}@${PINS.prometheusOperator}`, log);
+  copyFileSync(
+    path.join(operator.Dir, 'example', 'prometheus-operator-crd', 'monitoring.coreos.com_prometheusrules.yaml'),
+    path.join(partial, 'prometheus-operator-prometheusrules.yaml'),
+  );
   renameSync(partial, crds);
   log(
-    `  crds: ${readdirSync(crds).length} files from istio.io/api ${PINS.istioApi}, sigs.k8s.io/gateway-api ${PINS.gatewayApi}`,
+    `  crds: ${readdirSync(crds).length} files from istio.io/api ${PINS.istioApi}, sigs.k8s.io/gateway-api ${PINS.gatewayApi}, ` +
+      `${PROMETHEUS_OPERATOR} ${PINS.prometheusOperator}`,
   );
 }
 

@@ -20,6 +20,7 @@ const pins: Pins = {
   istioLabel: '1.31-dev',
   istioApi: 'v1.31.4',
   gatewayApi: 'v1.6.0',
+  prometheusOperator: 'v0.85.0',
 };
 
 const UPSTREAM_GO_MOD = `module k8s.io/kubernetes

@@ -18,10 +18,12 @@ export interface Pins {
   istioApi: string;
   /** sigs.k8s.io/gateway-api: the standard channel CRDs. */
   gatewayApi: string;
+  /** github.com/prometheus-operator/prometheus-operator: the PrometheusRule CRD. */
+  prometheusOperator: string;
 }
 
 const SEMVER = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const FIELDS = ['kubernetes', 'etcd', 'istio', 'istioLabel', 'istioApi', 'gatewayApi'] as const;
+const FIELDS = ['kubernetes', 'etcd', 'istio', 'istioLabel', 'istioApi', 'gatewayApi', 'prometheusOperator'] as const;
 
 /** Reads versions.json's content; a missing or malformed pin is an error naming it. */
 export function parsePins(value: unknown): Pins {

@@ -59,6 +59,7 @@ describe('the local control plane', () => {
     ['authorizationpolicies'],
     ['httproutes'],
     ['gateways.gateway.networking.k8s.io'],
+    ['prometheusrules'],
   ])('knows %s (the CRDs are installed and established)', async (resource) => {
     const result = await cp.kubectl(['get', resource, '-A']);
     expect(result.code, describeResult(result)).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOCAL_WATCHER_DEFAULTS, readStackConfig } from './config.js';
+import { LOCAL_WATCHER_DEFAULTS, localRouteKind, readStackConfig } from './config.js';
 
 describe('readStackConfig', () => {
   it('has the documented defaults', () => {
@@ -62,6 +62,26 @@ describe('readStackConfig', () => {
     [{ BURST_HIGH_RPS: 'abc' }, /BURST_HIGH_RPS="abc" is not valid/],
     [{ BURST_HIGH_RPS: '8' }, /BURST_LOW_RPS is not valid: must be below BURST_HIGH_RPS \(8\)/],
   ])('rejects %j naming the variable', (env, message) => {
+    expect(() => readStackConfig(env)).toThrow(message);
+  });
+});
+
+describe('LOCAL_ROUTER and the route kind', () => {
+  it.each([
+    [{}, 'file', 'VirtualService'],
+    [{ LOCAL_ROUTER: 'kubernetes' }, 'kubernetes', 'VirtualService'],
+    [{ LOCAL_ROUTER: 'kubernetes', WATCHER_ROUTE_KIND: 'HTTPRoute' }, 'kubernetes', 'HTTPRoute'],
+  ])('%j: router %s, route %s', (env, router, kind) => {
+    const config = readStackConfig(env);
+    expect(config.router).toBe(router);
+    expect(config.routeKind).toBe(kind);
+    expect(localRouteKind(env)).toBe(kind);
+  });
+
+  it.each([
+    [{ LOCAL_ROUTER: 'cluster' }, /LOCAL_ROUTER/],
+    [{ WATCHER_ROUTE_KIND: 'Ingress' }, /WATCHER_ROUTE_KIND/],
+  ])('refuses %j, naming the variable', (env, message) => {
     expect(() => readStackConfig(env)).toThrow(message);
   });
 });

@@ -28,6 +28,13 @@ export interface StackConfig {
   routeKind: RouteKind;
   lockFile: string;
   build: boolean;
+  /** Where the watcher writes its weights: a file, or a real API server on this machine (tools/control-plane). */
+  router: 'file' | 'kubernetes';
+}
+
+/** The route kind the watcher is given (WATCHER_ROUTE_KIND, passed on to it), read in one place. */
+export function localRouteKind(env: Env): RouteKind {
+  return envChoice(env, 'WATCHER_ROUTE_KIND', ROUTE_KIND_NAMES, DEFAULT_ROUTE_KIND);
 }
 
 /** The variable that sets each port, for messages that tell the user what to change. */
@@ -86,8 +93,9 @@ export function readStackConfig(env: Env): StackConfig {
     prometheus: envChoice(env, 'LOCAL_PROMETHEUS', ['auto', 'on', 'off'], 'auto'),
     watcherEnv,
     watcherPolicy: policySettingsFromEnv(watcherEnv),
-    routeKind: envChoice(env, 'WATCHER_ROUTE_KIND', ROUTE_KIND_NAMES, DEFAULT_ROUTE_KIND),
+    routeKind: localRouteKind(env),
     lockFile: envString(env, 'LOCAL_STACK_LOCK', path.join(tmpdir(), 'string-hashr-local-stack.lock')),
     build: envBoolean(env, 'LOCAL_STACK_BUILD', true),
+    router: envChoice(env, 'LOCAL_ROUTER', ['file', 'kubernetes'], 'file'),
   };
 }

@@ -12,12 +12,19 @@ import { findRoute, routeFlavour, withRouteWeights } from '@string-hashr/kube-ob
 import { ConfigError, createLogger, findRepoRoot, loadDotenv } from '@string-hashr/runtime';
 import { parseRedisUrl, redisAnswers } from '@string-hashr/redis';
 import { PORT_VARIABLES, readStackConfig, type StackConfig, type StackPorts } from './config.js';
-import { planStack, prometheusConfig, statusBlock } from './plan.js';
+import { CONTROL_PLANE, planStack, prometheusConfig, statusBlock } from './plan.js';
+import { localClusterFiles, prepareLocalCluster, watcherManifests } from './local-cluster.js';
 import { runningStack, takeLock } from './lock.js';
 import { launch, stopAll, waitHealthy, type Running } from './supervisor.js';
 import { followChanges } from './follow.js';
 import { followAlerts, LOCAL_RULE_FILE, localAlertRules } from './alerts.js';
-import { WATCHER_STATUS_PATH, WORKER_ROUTE_NAMES, type RouteKind } from '@string-hashr/contract';
+import {
+  WATCHER_STATUS_PATH,
+  WORKER_ROUTE_NAMES,
+  readControlPlaneAnnouncement,
+  type ControlPlaneEndpoints,
+  type RouteKind,
+} from '@string-hashr/contract';
 
 const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 const log = createLogger('local-stack');
@@ -48,21 +55,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Where `npm run manifests` writes each kind's natural state (STATES_DIRS in tools/manifests/src/layout.ts). */
-const NATURAL_STATES: Readonly<Record<RouteKind, string>> = {
-  VirtualService: 'istio-manifests/states/natural.yaml',
-  HTTPRoute: 'istio-manifests/states/gateway-api/natural.yaml',
-};
-
 /** The worker route of `kind` from istio-manifests/, at natural weights: the file the watcher edits. */
 function writeRouteFile(stateDir: string, kind: RouteKind): string {
-  const source = path.join(repoRoot, NATURAL_STATES[kind]);
+  const natural = watcherManifests(kind).route;
+  const source = path.join(repoRoot, natural);
   if (!existsSync(source)) throw new Error(`${source} is missing; run \`npm run manifests\` to generate it`);
   const { route } = findRoute(readFileSync(source, 'utf8'), { kind, name: WORKER_ROUTE_NAMES[kind] });
   const file = path.join(stateDir, `worker-${kind.toLowerCase()}.yaml`);
   writeFileSync(
     file,
-    `# Local copy of ${NATURAL_STATES[kind]}; the istiowatcher rewrites its weights and burst.string-hashr.dev annotations.\n${stringify(withRouteWeights(route, NATURAL, routeFlavour(kind)))}`,
+    `# Local copy of ${natural}; the istiowatcher rewrites its weights and burst.string-hashr.dev annotations.\n${stringify(withRouteWeights(route, NATURAL, routeFlavour(kind)))}`,
   );
   return file;
 }
@@ -125,7 +127,9 @@ async function main(): Promise<void> {
   }
 
   const stateDir = mkdtempSync(path.join(tmpdir(), 'string-hashr-stack-'));
-  const routeFile = writeRouteFile(stateDir, config.routeKind);
+  // With the API server, the route file is written from the route object (local-cluster.ts).
+  const clusterFiles = config.router === 'kubernetes' ? localClusterFiles(stateDir) : undefined;
+  const routeFile = clusterFiles?.routeFile ?? writeRouteFile(stateDir, config.routeKind);
   if (prometheusBinary) {
     writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports));
     writeFileSync(path.join(stateDir, LOCAL_RULE_FILE), localAlertRules(config.watcherEnv));
@@ -138,6 +142,9 @@ async function main(): Promise<void> {
     redisUrl,
     prometheusBinary,
     routeFile,
+    ...(clusterFiles
+      ? { kubernetes: { apiServerPort: await freePort(), watcherKubeconfig: clusterFiles.watcherKubeconfig } }
+      : {}),
   });
   const off = prometheusBinary
     ? []
@@ -149,11 +156,14 @@ async function main(): Promise<void> {
   const running: Running[] = [];
   let stopping = false;
   let stopFollowing = () => {};
+  let stopFollowingRoute = () => {};
+  let apiServer: ControlPlaneEndpoints | undefined;
   const width = Math.max(...components.map((c) => c.name.length));
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     stopFollowing();
+    stopFollowingRoute();
     log.info('stopping every component');
     await stopAll(running);
     releaseLock();
@@ -172,13 +182,23 @@ async function main(): Promise<void> {
       });
       running.push(r);
       await waitHealthy(r);
+      if (component.name === CONTROL_PLANE && clusterFiles) {
+        apiServer = readControlPlaneAnnouncement(r.output());
+        if (!apiServer) throw new Error('the control plane said it was ready without its KUBECONFIG= line');
+        stopFollowingRoute = await prepareLocalCluster(apiServer, {
+          repoRoot,
+          files: clusterFiles,
+          kind: config.routeKind,
+          log,
+        });
+      }
     }
   } catch (err) {
     log.error((err as Error).message);
     await stop(1);
     return;
   }
-  process.stdout.write(statusBlock(config, components, off));
+  process.stdout.write(statusBlock(config, components, off, apiServer));
   // Under the block, each weight change as one line with its reason, and each alert that starts or stops firing.
   const stopChanges = followChanges(`http://127.0.0.1:${config.ports.watcher}${WATCHER_STATUS_PATH}`, {
     since: startedAt,

@@ -119,3 +119,57 @@ describe('prometheusConfig and statusBlock', () => {
     expect(statusBlock(config, planStack(config, facts), [])).toContain(line);
   });
 });
+
+describe('planStack with LOCAL_ROUTER=kubernetes', () => {
+  const kubeFacts = {
+    ...facts,
+    kubernetes: { apiServerPort: 6443, watcherKubeconfig: '/state/istiowatcher.kubeconfig' },
+  };
+
+  it('starts the control plane first, and runs the watcher with its kubernetes router as its ServiceAccount', () => {
+    const plan = planStack(readStackConfig({ LOCAL_ROUTER: 'kubernetes' }), kubeFacts);
+    expect(plan.map((c) => c.name)).toEqual([
+      'control-plane',
+      'worker',
+      'burst-worker',
+      'mesh',
+      'frontend',
+      'istiowatcher',
+    ]);
+    const byName = (name: string) => plan.find((c) => c.name === name)!;
+    expect(byName('control-plane').args.slice(1)).toEqual([
+      '/repo/tools/control-plane/src/main.ts',
+      '--apiserver-port',
+      '6443',
+    ]);
+    // Without the apps' build, no control plane build either: it must be there.
+    const unbuilt = planStack(readStackConfig({ LOCAL_ROUTER: 'kubernetes', LOCAL_STACK_BUILD: 'false' }), kubeFacts);
+    expect(unbuilt[0]!.args).toContain('--no-build');
+    const watcher = byName('istiowatcher').env;
+    expect(watcher).toMatchObject({ WATCHER_ROUTER: 'kubernetes', KUBECONFIG: '/state/istiowatcher.kubeconfig' });
+    // Leader election stays on (its Lease); no route file for the watcher.
+    expect(watcher).not.toHaveProperty('WATCHER_LEADER_ELECTION');
+    expect(watcher).not.toHaveProperty('WATCHER_ROUTE_FILE');
+    // The stand-in reads the file the follower writes from the route object.
+    expect(byName('mesh').env.MESH_ROUTE_FILE).toBe('/state/vs.yaml');
+  });
+
+  it('is ready when it prints its KUBECONFIG= line, not before', () => {
+    const health = planStack(readStackConfig({ LOCAL_ROUTER: 'kubernetes' }), kubeFacts)[0]!.health;
+    if (health.kind !== 'output') throw new Error(`expected an output health check, got ${health.kind}`);
+    const lines = ['ETCD_ENDPOINT=http://x', 'KUBE_APISERVER=https://y', 'AUDIT_LOG=/a', 'CONTROL_PLANE_BIN=/b'];
+    expect(health.ready(`building...\n${lines.join('\n')}\n`)).toBe(false);
+    expect(health.ready(`${lines.join('\n')}\nKUBECONFIG=/k\n`)).toBe(true);
+  });
+
+  it('the status block prints the KUBECONFIG= line on its own, and how to read the route', () => {
+    const config = readStackConfig({ LOCAL_ROUTER: 'kubernetes' });
+    const block = statusBlock(config, planStack(config, kubeFacts), [], {
+      kubeconfig: '/cp/admin.kubeconfig',
+      bin: '/cp/bin',
+    });
+    expect(block).toMatch(/^KUBECONFIG=\/cp\/admin\.kubeconfig$/m);
+    expect(block).toContain('kubectl get virtualservices worker-virtual-service -o yaml');
+    expect(statusBlock(config, planStack(readStackConfig({}), facts), [])).not.toContain('KUBECONFIG=');
+  });
+});

@@ -1,6 +1,15 @@
 import path from 'node:path';
 import type { StackConfig, StackPorts } from './config.js';
-import { BURST_PREFIX, POD_SCRAPE_JOB, WATCHER_STATUS_PATH } from '@string-hashr/contract';
+import {
+  BURST_PREFIX,
+  CONTROL_PLANE_LINES,
+  POD_SCRAPE_JOB,
+  ROUTE_KINDS,
+  WATCHER_STATUS_PATH,
+  WORKER_ROUTE_NAMES,
+  readControlPlaneAnnouncement,
+  type ControlPlaneEndpoints,
+} from '@string-hashr/contract';
 import { LOCAL_RULE_FILE, LOCAL_WATCHER_POD_LABELS } from './alerts.js';
 import { localRedisServerArgs } from '@string-hashr/redis';
 
@@ -10,8 +19,15 @@ export interface Component {
   command: string;
   args: string[];
   env: Record<string, string>;
-  /** Polled until it answers 2xx (or, for Redis, PONG). */
-  health: { kind: 'http'; url: string } | { kind: 'redis'; host: string; port: number };
+  /** Polled until it answers 2xx (or, for Redis, PONG; or until what it printed says it is ready). */
+  health:
+    | { kind: 'http'; url: string }
+    | { kind: 'redis'; host: string; port: number }
+    | { kind: 'output'; ready: (output: string) => boolean };
+  /** A hang guard on its start, when 30 s is not one (a first build of the control plane). */
+  readyWithinMs?: number;
+  /** How long its SIGTERM may take before SIGKILL, when 8 s is too short (the control plane stops two servers). */
+  stopWithinMs?: number;
   /** What the status block shows for it. */
   shows: string;
 }
@@ -27,7 +43,12 @@ export interface StackFacts {
   prometheusBinary?: string;
   /** The worker route (of config.routeKind) the stand-in follows and the watcher rewrites. */
   routeFile: string;
+  /** Set with LOCAL_ROUTER=kubernetes: the control plane's port and the watcher's kubeconfig. */
+  kubernetes?: { apiServerPort: number; watcherKubeconfig: string };
 }
+
+/** The control plane's component name: main.ts creates the watcher's objects once it is up. */
+export const CONTROL_PLANE = 'control-plane';
 
 const local = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -41,6 +62,27 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
   const { ports } = config;
   const app = (name: string) => path.join(facts.repoRoot, 'dist/apps', name, 'main.js');
   const components: Component[] = [];
+  if (facts.kubernetes) {
+    // `npm run control-plane`'s own code: it builds once if needed (many minutes), then starts.
+    components.push({
+      name: CONTROL_PLANE,
+      command: facts.node,
+      args: [
+        path.join(facts.repoRoot, 'tools/build/run-ts.mjs'),
+        path.join(facts.repoRoot, 'tools/control-plane/src/main.ts'),
+        '--apiserver-port',
+        String(facts.kubernetes.apiServerPort),
+        // LOCAL_STACK_BUILD=false: use the build that is there, or stop naming how to make it.
+        ...(config.build ? [] : ['--no-build']),
+      ],
+      env: {},
+      health: { kind: 'output', ready: (output) => readControlPlaneAnnouncement(output) !== undefined },
+      readyWithinMs: 60 * 60_000,
+      // Its own stop gives each server 15 s before SIGKILL; killed early, it would leave them running.
+      stopWithinMs: 40_000,
+      shows: `https://127.0.0.1:${facts.kubernetes.apiServerPort} (etcd and kube-apiserver, tools/control-plane)`,
+    });
+  }
   if (facts.ownRedis) {
     components.push({
       name: 'redis',
@@ -73,7 +115,7 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
       MESH_LOG_WEIGHTS: 'false',
     },
     health: { kind: 'http', url: `${local(ports.mesh)}/stats/prometheus` },
-    shows: `${local(ports.mesh)} (weights from the ${config.routeKind} in ${facts.routeFile})`,
+    shows: `${local(ports.mesh)} (weights from the ${config.routeKind} ${facts.kubernetes ? 'on the API server, followed into' : 'in'} ${facts.routeFile})`,
   });
   components.push({
     name: 'frontend',
@@ -112,16 +154,21 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
     env: {
       ...config.watcherEnv,
       PORT: String(ports.watcher),
-      WATCHER_ROUTER: 'file',
       WATCHER_ROUTE_KIND: config.routeKind,
-      WATCHER_ROUTE_FILE: facts.routeFile,
-      WATCHER_LEADER_ELECTION: 'false',
+      ...(facts.kubernetes
+        ? // As in a cluster: its ServiceAccount, its Lease, its Events.
+          {
+            WATCHER_ROUTER: 'kubernetes',
+            KUBECONFIG: facts.kubernetes.watcherKubeconfig,
+            POD_NAME: 'istiowatcher-local',
+          }
+        : { WATCHER_ROUTER: 'file', WATCHER_ROUTE_FILE: facts.routeFile, WATCHER_LEADER_ELECTION: 'false' }),
       ...(facts.prometheusBinary
         ? { WATCHER_SOURCE: 'prometheus', PROMETHEUS_URL: local(ports.prometheus) }
         : { WATCHER_SOURCE: 'scrape', WATCHER_SCRAPE_URL: scrapeUrl }),
     },
     health: { kind: 'http', url: `${local(ports.watcher)}/healthz` },
-    shows: `${local(ports.watcher)}${WATCHER_STATUS_PATH} (${facts.prometheusBinary ? 'reads Prometheus' : 'scrapes the mesh stand-in directly'}, file router on the ${config.routeKind}; also /metrics)`,
+    shows: `${local(ports.watcher)}${WATCHER_STATUS_PATH} (${facts.prometheusBinary ? 'reads Prometheus' : 'scrapes the mesh stand-in directly'}, ${facts.kubernetes ? 'kubernetes router as ServiceAccount istiowatcher' : 'file router'} on the ${config.routeKind}; also /metrics)`,
   });
   return components;
 }
@@ -154,8 +201,13 @@ export function prometheusConfig(ports: Pick<StackPorts, 'mesh' | 'watcher' | 'f
   ].join('\n');
 }
 
-/** The block printed once everything is up. */
-export function statusBlock(config: StackConfig, components: Component[], off: string[]): string {
+/** The block printed once everything is up; with the local API server, the kubeconfig to use it with. */
+export function statusBlock(
+  config: StackConfig,
+  components: Component[],
+  off: string[],
+  apiServer?: Pick<ControlPlaneEndpoints, 'kubeconfig' | 'bin'>,
+): string {
   const width = Math.max(...components.map((c) => c.name.length));
   const policy = config.watcherPolicy;
   const spill = policy.mode === 'spill' ? ` (spill: primary keeps ${policy.primaryCapacityRps} req/s)` : '';
@@ -166,6 +218,14 @@ export function statusBlock(config: StackConfig, components: Component[], off: s
     '',
     ...components.map((c) => `  ${c.name.padEnd(width)}  ${c.shows}`),
     ...(off.length ? ['', ...off.map((o) => `  off: ${o}`)] : []),
+    ...(apiServer
+      ? [
+          '',
+          `  kubectl (${apiServer.bin}/kubectl is of the server's version) with this admin kubeconfig:`,
+          `${CONTROL_PLANE_LINES.kubeconfig}=${apiServer.kubeconfig}`,
+          `  e.g. kubectl get ${ROUTE_KINDS[config.routeKind].plural} ${WORKER_ROUTE_NAMES[config.routeKind]} -o yaml`,
+        ]
+      : []),
     '',
     `  Type a rate above ${policy.highRps} req/s to see bursty- hashes${spill}; Ctrl-C stops everything.`,
     '  Each weight change the watcher makes is printed below as one line, with its reason,',

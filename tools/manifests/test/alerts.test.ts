@@ -1,23 +1,21 @@
 // The generated alerting rules, checked by Prometheus's own promtool (`check rules`, and the unit
 // tests in alerts.promtool.yml: each alert fires after its `for` and stays silent when it should);
-// shipped both ways: the patch on Istio's Prometheus addon ConfigMap (the real kubectl, --local and
-// against the API server double) and the PrometheusRule (applied to the double); and each
+// shipped both ways: the patch on Istio's Prometheus addon ConfigMap and the PrometheusRule (against
+// its CRD), both by the built kubectl on a real API server (tools/control-plane); and each
 // runbook_url leads to a heading of docs/operate.md's Alerts section.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { BURST_ALERTS } from '@string-hashr/contract';
 import { headingAnchor, type RuleFile } from '@string-hashr/alerts';
-import { startApiServerDouble } from '@string-hashr/testing';
+import { describeResult, startControlPlane, type TestControlPlane } from '@string-hashr/testing';
 import { ALERT_FILES, PROMETHEUS_ADDON, PROMETHEUS_RULE_NAME } from '../src/alerts.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../src/config.js';
 
-const execFileAsync = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 const UNIT_TESTS = 'tools/manifests/test/alerts.promtool.yml';
@@ -35,7 +33,6 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'alerts-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const hasPromtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 function promtool(args: string[]) {
   const run = spawnSync('promtool', args, { cwd: root, encoding: 'utf8' });
@@ -46,7 +43,6 @@ describe('the tools the alert tests run', () => {
   it('promtool is installed (Debian package `prometheus`: apt-get install prometheus)', () => {
     expect(hasPromtool, 'promtool is missing: install the Debian package `prometheus`').toBe(true);
   });
-  it('kubectl is installed', () => expect(hasKubectl).toBe(true));
 });
 
 describe('the rules', () => {
@@ -162,73 +158,63 @@ const addonConfigMap = {
   },
 };
 
-async function kubectl(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout } = await execFileAsync('kubectl', args, { cwd: root, env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr: '' };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+describe("the patch on Istio's Prometheus addon and the PrometheusRule, on a real API server", () => {
+  let cp: TestControlPlane;
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    const namespace = await cp.kubectl(['create', 'namespace', PROMETHEUS_ADDON.namespace]);
+    expect(namespace.code, describeResult(namespace)).toBe(0);
+  });
+  afterAll(async () => {
+    await cp?.stop();
+  });
+  const liveAddon = async () => {
+    const live = await cp.kubectl([
+      ...['-n', PROMETHEUS_ADDON.namespace, 'get', 'configmap', PROMETHEUS_ADDON.configMap, '-o', 'yaml'],
+    ]);
+    expect(live.code, describeResult(live)).toBe(0);
+    return parse(live.stdout) as Doc;
+  };
+  const patchAddon = () =>
+    cp.kubectl([
+      ...['-n', PROMETHEUS_ADDON.namespace, 'patch', 'configmap', PROMETHEUS_ADDON.configMap],
+      ...['--type', 'merge', '--patch-file', path.join(root, ALERT_FILES.patch)],
+    ]);
 
-describe.skipIf(!hasKubectl)("the patch on Istio's Prometheus addon and the PrometheusRule (real kubectl)", () => {
-  const addonFile = path.join(tmp, 'addon-configmap.yaml');
-  writeFileSync(addonFile, stringify(addonConfigMap));
-  // The double serves no OpenAPI document: kubectl's client-side validation is off, as in manifests.test.ts.
-
-  it('kubectl patch --local: our rules in the key the addon reads, every other key as it was, twice the same', async () => {
-    const patchArgs = ['--type', 'merge', '--patch-file', ALERT_FILES.patch, '-o', 'yaml'];
-    const once = await kubectl(['patch', '--local', '-f', addonFile, ...patchArgs]);
-    expect(once.code, once.stderr).toBe(0);
-    const patched = parse(once.stdout) as Doc;
+  it('kubectl patch: our rules in the key the addon reads, every other key as it was; again, no change', async () => {
+    const created = await cp.kubectl(['create', '-f', '-'], { input: stringify(addonConfigMap) });
+    expect(created.code, describeResult(created)).toBe(0);
+    const once = await patchAddon();
+    expect(once.code, describeResult(once)).toBe(0);
+    expect(once.stdout).toContain(`configmap/${PROMETHEUS_ADDON.configMap} patched`);
+    const patched = await liveAddon();
     expect(patched.data[PROMETHEUS_ADDON.rulesKey]).toBe(ruleFileText);
     for (const [key, value] of Object.entries(addonConfigMap.data))
       if (key !== PROMETHEUS_ADDON.rulesKey) expect(patched.data[key], key).toBe(value);
     const ruleFiles = (parse(patched.data['prometheus.yml']) as Doc).rule_files as string[];
     expect(ruleFiles).toContain(`/etc/config/${PROMETHEUS_ADDON.rulesKey}`);
-    const againFile = path.join(tmp, 'patched-once.yaml');
-    writeFileSync(againFile, once.stdout);
-    const twice = await kubectl(['patch', '--local', '-f', againFile, ...patchArgs]);
-    expect(parse(twice.stdout)).toEqual(patched);
+    // install-istio.sh may run twice: the second patch writes nothing.
+    const twice = await patchAddon();
+    expect(twice.code, describeResult(twice)).toBe(0);
+    expect(twice.stdout).toContain('(no change)');
+    expect((await liveAddon()).metadata.resourceVersion).toBe(patched.metadata.resourceVersion);
   });
 
-  it('applied to an API server (the double): the addon ConfigMap patched, the PrometheusRule created', async () => {
-    const api = await startApiServerDouble();
-    const kubeconfig = path.join(tmp, 'kubeconfig');
-    writeFileSync(kubeconfig, api.kubeconfigYaml('operator'));
-    const env = { KUBECONFIG: kubeconfig, KUBECACHEDIR: path.join(tmp, 'cache') };
-    try {
-      const created = await kubectl(['create', '--validate=false', '-f', addonFile], env);
-      expect(created.code, created.stderr).toBe(0);
-      const patched = await kubectl(
-        [
-          '-n',
-          PROMETHEUS_ADDON.namespace,
-          'patch',
-          'configmap',
-          PROMETHEUS_ADDON.configMap,
-          '--type',
-          'merge',
-          '--patch-file',
-          ALERT_FILES.patch,
-        ],
-        env,
-      );
-      expect(patched.code, patched.stderr).toBe(0);
-      const live = await kubectl(
-        ['-n', PROMETHEUS_ADDON.namespace, 'get', 'configmap', 'prometheus', '-o', 'yaml'],
-        env,
-      );
-      expect((parse(live.stdout) as Doc).data[PROMETHEUS_ADDON.rulesKey]).toBe(ruleFileText);
+  it('kubectl apply: the PrometheusRule is created against its CRD, with no warning, as generated', async () => {
+    const applied = await cp.kubectl(['apply', '-f', path.join(root, ALERT_FILES.prometheusRule)]);
+    expect(applied.code, describeResult(applied)).toBe(0);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain(`prometheusrule.monitoring.coreos.com/${PROMETHEUS_RULE_NAME} created`);
+    const rule = await cp.kubectl(['-n', 'default', 'get', 'prometheusrule', PROMETHEUS_RULE_NAME, '-o', 'yaml']);
+    expect((parse(rule.stdout) as Doc).spec).toEqual(rules);
+  });
 
-      const applied = await kubectl(['apply', '--validate=false', '-f', ALERT_FILES.prometheusRule], env);
-      expect(applied.code, applied.stderr).toBe(0);
-      expect(applied.stdout).toContain(`prometheusrule.monitoring.coreos.com/${PROMETHEUS_RULE_NAME} created`);
-      const rule = await kubectl(['-n', 'default', 'get', 'prometheusrule', PROMETHEUS_RULE_NAME, '-o', 'yaml'], env);
-      expect((parse(rule.stdout) as Doc).spec).toEqual(rules);
-    } finally {
-      await api.stop();
-    }
+  it('a PrometheusRule with a malformed rule is refused by the CRD: the check can fail', async () => {
+    const broken = structuredClone(prometheusRule[0]!);
+    broken.metadata.name = 'broken';
+    broken.spec.groups[0].rules[0].for = 'five minutes';
+    const applied = await cp.kubectl(['apply', '-f', '-'], { input: stringify(broken) });
+    expect(applied.code).not.toBe(0);
+    expect(applied.stderr).toMatch(/spec\.groups\[0\]\.rules\[0\]\.for/);
   });
 });

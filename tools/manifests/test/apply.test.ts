@@ -32,8 +32,9 @@ const isObject = (doc: Doc) => typeof doc?.apiVersion === 'string' && typeof doc
 const isInstallInput = (doc: Doc) => doc.kind === 'IstioOperator';
 const isIstio = (doc: Doc) => /\.istio\.io\//.test(doc.apiVersion);
 
-// A file of objects is applied; the Grafana patch (a fragment for `kubectl patch`, applied in
-// grafana.test.ts) and istioctl's install input are not objects of a cluster.
+// A file of objects is applied; the addon patches (fragments for `kubectl patch`, applied to the
+// addons' objects on a real server in grafana.test.ts and alerts.test.ts) and istioctl's install
+// input are not objects of a cluster.
 const applied = files
   .filter(({ docs }) => docs.every(isObject) && !docs.some(isInstallInput))
   // Namespaces before what goes in them.
