@@ -5,7 +5,7 @@
  */
 import { WORKER_BACKENDS, type BackendNames } from '@string-hashr/contract';
 import { checkWeights, type Weights } from '@string-hashr/policy';
-import type { RouteFlavour, RouteObject } from './route-object.js';
+import { weightSlots, type RouteFlavour, type RouteObject } from './route-object.js';
 
 type BackendRef = { group?: string; kind?: string; name?: string; weight?: number; [key: string]: unknown };
 
@@ -69,11 +69,7 @@ export function httpRouteFlavour(backends: BackendNames = WORKER_BACKENDS): Rout
     kind: 'HTTPRoute',
     locate(object) {
       const at = locateBackendWeights(object as HttpRouteLike, backends);
-      const refs = ['spec', 'rules', at.ruleIndex, 'backendRefs'];
-      return {
-        primary: { path: [...refs, at.primaryIndex, 'weight'], weight: at.primary.weight },
-        burst: { path: [...refs, at.burstIndex, 'weight'], weight: at.burst.weight },
-      };
+      return weightSlots(['spec', 'rules', at.ruleIndex, 'backendRefs'], at);
     },
     read: (object) => readBackendWeights(object as HttpRouteLike, backends),
   };

@@ -7,7 +7,7 @@
 import { DEFAULT_SUBSETS, type RouteKind, type SubsetNames } from '@string-hashr/contract';
 import { checkWeights, type Weights } from '@string-hashr/policy';
 import { httpRouteFlavour } from './http-route.js';
-import type { RouteFlavour, RouteObject } from './route-object.js';
+import { weightSlots, type RouteFlavour, type RouteObject } from './route-object.js';
 import { locateWeights, readWeights, type VirtualServiceLike } from './virtual-service.js';
 
 export type { RouteFlavour, RouteObject, WeightSlot } from './route-object.js';
@@ -21,11 +21,7 @@ export function virtualServiceFlavour(subsets: SubsetNames = DEFAULT_SUBSETS): R
     kind: 'VirtualService',
     locate(object) {
       const at = locateWeights(object as VirtualServiceLike, subsets);
-      const route = ['spec', 'http', at.httpIndex, 'route'];
-      return {
-        primary: { path: [...route, at.primaryIndex, 'weight'], weight: at.primary.weight },
-        burst: { path: [...route, at.burstIndex, 'weight'], weight: at.burst.weight },
-      };
+      return weightSlots(['spec', 'http', at.httpIndex, 'route'], at);
     },
     read: (object) => readWeights(object as VirtualServiceLike, subsets),
   };

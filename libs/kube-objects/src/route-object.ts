@@ -24,3 +24,14 @@ export interface RouteFlavour {
   /** The weights in force; throws when they cannot be found or are not integers 0..100 summing to 100. */
   read(object: RouteObject): Weights;
 }
+
+/** The two weights' slots in `list` (the path to the array that holds both destinations), at the indexes found. */
+export function weightSlots(
+  list: Array<string | number>,
+  at: { primaryIndex: number; burstIndex: number; primary: { weight?: number }; burst: { weight?: number } },
+): { primary: WeightSlot; burst: WeightSlot } {
+  return {
+    primary: { path: [...list, at.primaryIndex, 'weight'], weight: at.primary.weight },
+    burst: { path: [...list, at.burstIndex, 'weight'], weight: at.burst.weight },
+  };
+}

@@ -76,22 +76,28 @@ export function stagingModules(kubernetesGoMod: string): string[] {
  */
 export function kubernetesGoMod(pins: Pins, upstreamGoMod: string): string {
   const twin = stagingVersion(pins.kubernetes);
+  return goMod({
+    name: 'kubernetes',
+    go: '1.25.0',
+    require: `k8s.io/kubernetes ${pins.kubernetes}`,
+    replace: stagingModules(upstreamGoMod).map((module) => `${module} => ${module} ${twin}`),
+    tools: [KUBE_APISERVER_PACKAGE, KUBECTL_PACKAGE],
+  });
+}
+
+/** A wrapper module's go.mod: one requirement, the replacements and the tools it builds. */
+function goMod(mod: { name: string; go: string; require: string; replace?: string[]; tools?: string[] }): string {
+  const block = (keyword: string, lines: string[] = []) =>
+    lines.length === 0 ? [] : [`${keyword} (`, ...lines.map((line) => `\t${line}`), ')', ''];
   return [
-    'module string-hashr.dev/control-plane/kubernetes',
+    `module string-hashr.dev/control-plane/${mod.name}`,
     '',
-    'go 1.25.0',
+    `go ${mod.go}`,
     '',
-    `require k8s.io/kubernetes ${pins.kubernetes}`,
+    `require ${mod.require}`,
     '',
-    'replace (',
-    ...stagingModules(upstreamGoMod).map((module) => `\t${module} => ${module} ${twin}`),
-    ')',
-    '',
-    'tool (',
-    `\t${KUBE_APISERVER_PACKAGE}`,
-    `\t${KUBECTL_PACKAGE}`,
-    ')',
-    '',
+    ...block('replace', mod.replace),
+    ...block('tool', mod.tools),
   ].join('\n');
 }
 
@@ -101,14 +107,7 @@ export const ISTIOCTL_PACKAGE = 'istio.io/istio/istioctl/cmd/istioctl';
 
 /** The etcd wrapper: the etcd root module (its `main`) is not served, so a one-line main calls etcdmain. */
 export function etcdGoMod(pins: Pins): string {
-  return [
-    'module string-hashr.dev/control-plane/etcd',
-    '',
-    'go 1.26.0',
-    '',
-    `require go.etcd.io/etcd/server/v3 ${pins.etcd}`,
-    '',
-  ].join('\n');
+  return goMod({ name: 'etcd', go: '1.26.0', require: `go.etcd.io/etcd/server/v3 ${pins.etcd}` });
 }
 
 export const ETCD_MAIN = [
@@ -125,16 +124,7 @@ export const ETCD_MAIN = [
 ].join('\n');
 
 export function istioctlGoMod(pins: Pins): string {
-  return [
-    'module string-hashr.dev/control-plane/istioctl',
-    '',
-    'go 1.26.0',
-    '',
-    `require istio.io/istio ${pins.istio}`,
-    '',
-    `tool ${ISTIOCTL_PACKAGE}`,
-    '',
-  ].join('\n');
+  return goMod({ name: 'istioctl', go: '1.26.0', require: `istio.io/istio ${pins.istio}`, tools: [ISTIOCTL_PACKAGE] });
 }
 
 /** A pseudo-version's commit (its last 12 characters), or the version itself for a release. */
