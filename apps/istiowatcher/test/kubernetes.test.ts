@@ -426,6 +426,70 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
     });
   });
 
+  describe('the state on the object', () => {
+    it('a restart during a burst stays in burst: the watcher takes the object as its state and claims it, spec untouched', async () => {
+      const ns = await namespace();
+      await put(ns, ALL_BURST);
+      const generation = (await objectNow(ns)).metadata?.generation;
+      const { kc } = await credentials(ns);
+      const w = watcher({ router: router(kc, ns), rps: () => 20 });
+      await w.tick();
+      await w.tick();
+      expect(w.weights()).toEqual(ALL_BURST);
+      expect(await weightsNow(ns)).toEqual(ALL_BURST);
+      // The claim wrote annotations only: the spec's generation did not move.
+      expect((await objectNow(ns)).metadata?.generation).toBe(generation);
+      expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toBe('watcher-a');
+    });
+
+    it('the dwell holds across a restart and a leader change (changed-at read back from the object)', async () => {
+      const ns = await namespace();
+      await put(ns, NATURAL);
+      const { kc } = await credentials(ns);
+      let now = T0;
+      let rps = 30;
+      const policy = { samplesDown: 1, minDwellDownMs: 20_000 };
+      const run = async (w: ReturnType<typeof watcher>, until: number) => {
+        while (now < until) {
+          await w.tick();
+          now += 1000;
+        }
+      };
+      const replica = (token: string) =>
+        watcher({
+          router: router(kc, ns, { watch: false }),
+          rps: () => rps,
+          leadership: fixedLeadership(token),
+          now: () => now,
+          policy,
+        });
+      const a = replica('watcher-a/1');
+      await run(a, T0 + 2000);
+      expect(await weightsNow(ns)).toEqual(ALL_BURST);
+      const burstAt = Date.parse((await annotationsNow(ns))[BURST_ANNOTATIONS.changedAt] ?? '');
+      expect(burstAt).toBe(T0);
+      await a.stop();
+
+      // The load goes, and the watcher restarts (a new process: a new router, a new term).
+      rps = 0;
+      const a2 = replica('watcher-a/2');
+      await run(a2, T0 + 8000);
+      expect(await weightsNow(ns)).toEqual(ALL_BURST);
+      await a2.stop();
+
+      // A leader change: B takes the object over and still waits for changed-at + dwell.
+      const b = replica('watcher-b/3');
+      await run(b, burstAt + 20_000);
+      expect(await weightsNow(ns)).toEqual(ALL_BURST);
+      await run(b, burstAt + 22_000);
+      expect(await weightsNow(ns)).toEqual(NATURAL);
+      expect(Date.parse((await annotationsNow(ns))[BURST_ANNOTATIONS.changedAt] ?? '')).toBeGreaterThanOrEqual(
+        burstAt + 20_000,
+      );
+      expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toBe('watcher-b/3');
+    });
+  });
+
   describe('fencing and conflicts', () => {
     /** The router, with `beforeNextWrite` run just before its next write goes out (as if it were slow to send). */
     function interleaved(r: Router) {
