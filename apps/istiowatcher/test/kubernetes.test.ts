@@ -3,7 +3,7 @@
 // The watcher authenticates as the generated ServiceAccount, holding only the generated Role and
 // RoleBinding, in a fresh namespace per test; the audit log tells who called what and the answer.
 import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -94,6 +94,7 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
   );
   const rbac = generated.filter((d) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(d.kind));
   let namespaces = 0;
+  let tokens = 0;
 
   const lines: string[] = [];
   const log = createLogger('test', (line) => lines.push(line));
@@ -125,7 +126,10 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
 
   /** A kubeconfig of its own token for the ServiceAccount: the audit log tells two of them apart. */
   async function credentials(ns: string, sa = WATCHER_SA) {
-    const file = await cp.serviceAccountKubeconfig(ns, sa);
+    // serviceAccountKubeconfig writes one file per account: each token gets a copy of its own.
+    const shared = await cp.serviceAccountKubeconfig(ns, sa);
+    const file = `${shared}.${++tokens}`;
+    copyFileSync(shared, file);
     const kc = new KubeConfig();
     kc.loadFromFile(file);
     const token = kc.getCurrentUser()?.token ?? '';
