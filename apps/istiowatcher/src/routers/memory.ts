@@ -85,12 +85,14 @@ export function memoryRouter(
         throw new RouterError('conflict', `changed since version ${write.expect.version} (now ${version})`);
       if (write.expect.owner !== undefined && write.expect.owner !== annotations['burst.string-hashr.dev/owner'])
         throw new RouterError('conflict', `not owned by ${write.expect.owner}`);
+      const before = JSON.stringify([weights, annotations]);
       if (write.change) {
         checkWeights(write.change.weights);
         weights = write.change.weights;
       }
       annotations = { ...annotations, ...writtenAnnotations(write) };
-      version++;
+      // As the API server: a write that changes nothing stores nothing, and the version stays.
+      if (JSON.stringify([weights, annotations]) !== before) version++;
       writes.push({ owner: write.owner, version: String(version), ...(write.change ? { weights } : {}) });
       return stateOf();
     },
@@ -108,6 +110,7 @@ export function memoryRouter(
     weights: () => weights,
     /** The object as a reader of its kind sees it. */
     object,
+    version: () => String(version),
     annotations: () => ({ ...annotations }),
     /** A change by someone else (kubectl): a new version. */
     edit(change: { weights?: Weights; annotations?: Record<string, string | undefined> }): void {
