@@ -22,13 +22,6 @@ export {
   repoRoot,
   type Stack,
 } from './local-stack.js';
-export {
-  startApiServerDouble,
-  applyJsonPatch,
-  type ApiServerDouble,
-  type RecordedCall,
-  type StalledRequest,
-} from './api-server-double.js';
 export { sampleWatcherStatus } from './watcher-status.js';
 export {
   startControlPlane,
