@@ -1,8 +1,8 @@
 // The burst alerts in the local stack, as a story: `npm start` with Prometheus, 30 req/s through the
 // frontend's socket until the watcher bursts, then the burst worker killed. The health gate rolls
 // back, and BurstRolledBack starts firing: in Prometheus's /api/v1/alerts and as a line under the
-// status block, after the rollback's own line. With the rate back to 0 and the cool-down long, it
-// stops firing once its window has passed, and says so.
+// status block, after the rollback's own line. The line for an alert that stops firing is the
+// follower's (src/alerts.test.ts): waiting out the rule's window here would add minutes.
 import { type Socket, io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BURST_ALERTS, WATCHER_METRICS } from '@string-hashr/contract';
@@ -17,7 +17,6 @@ interface ApiAlert {
 const FIRING_LINE = new RegExp(
   `alert ${BURST_ALERTS.rolledBack} firing \\(critical\\): .*runbook docs/operate\\.md#burstrolledback`,
 );
-const STOPPED_LINE = new RegExp(`alert ${BURST_ALERTS.rolledBack} stopped firing`);
 
 describe('burst alerts in the local stack', () => {
   let stack: Stack;
@@ -86,12 +85,5 @@ describe('burst alerts in the local stack', () => {
     expect(rollbackLine).toBeGreaterThan(burstLine);
     expect(alertLine).toBeGreaterThan(rollbackLine);
     expect(output.match(new RegExp(FIRING_LINE, 'g'))).toHaveLength(1);
-  });
-
-  it('and once its window (2m locally) has passed without a new rollback, it stops firing and says so', async () => {
-    expect(await socket?.timeout(5000).emitWithAck('frequency', { freq: 0 })).toEqual({ ok: true, freq: 0 });
-    await waitFor('the BurstRolledBack stopped line', () => STOPPED_LINE.test(stack.output()), 170_000, 500);
-    expect(await firing()).not.toContain(BURST_ALERTS.rolledBack);
-    expect(stack.output().search(STOPPED_LINE)).toBeGreaterThan(stack.output().search(FIRING_LINE));
   });
 });
