@@ -14,7 +14,6 @@ import { alias, exclude, nxProjects } from './vitest.shared.js';
  */
 const LONGEST_FIRST = [
   'tools/simulate/test/model-vs-stack.test.ts',
-  'apps/istiowatcher/test/fresh-samples.test.ts',
   'tools/local-stack/test/terminal.test.ts',
   'tools/local-stack/test/stack.test.ts',
   'tools/local-stack/test/stack-modes.test.ts',
