@@ -17,8 +17,16 @@ import {
   type V1Lease,
 } from '@kubernetes/client-node';
 import { ALL_BURST, DEFAULT_POLICY, NATURAL, type PolicySettings, type Weights } from '@string-hashr/policy';
-import { BURST_ANNOTATIONS, DEFAULT_SUBSETS, LEADER_LEASE_NAME, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
-import { readWeights, withWeights, type VirtualServiceLike } from '@string-hashr/kube-objects';
+import {
+  BURST_ANNOTATIONS,
+  DEFAULT_SUBSETS,
+  LEADER_LEASE_NAME,
+  ROUTE_KINDS,
+  WORKER_ROUTE_NAMES,
+  routeApiVersion,
+  type RouteKind,
+} from '@string-hashr/contract';
+import { routeFlavour, withRouteWeights, type RouteObject } from '@string-hashr/kube-objects';
 import { createLogger } from '@string-hashr/runtime';
 import {
   BURSTING_RPS,
@@ -35,33 +43,42 @@ import {
   type RunningProcess,
   type TestControlPlane,
 } from '@string-hashr/testing';
-import type { VirtualServiceRef } from '../src/config.js';
+import type { RouteRef } from '../src/config.js';
 import { API_ASSUMPTIONS } from '../src/kubernetes/api-assumptions.js';
 import { kubernetesLeaseApi, leaseLeadership } from '../src/kubernetes/lease.js';
 import { alwaysLeader, type Leadership } from '../src/leadership.js';
 import { watcherMetrics } from '../src/metrics.js';
 import type { Router } from '../src/routers/router.js';
-import { kubernetesRouter, type KubernetesRouterOptions } from '../src/kubernetes/virtual-service-router.js';
+import { kubernetesRouter, type KubernetesRouterOptions } from '../src/kubernetes/route-router.js';
 import { createWatcher } from '../src/watcher.js';
-import { MAIN_JS, workerVirtualService, watcherMetrics as scrapeWatcherMetrics } from './support.js';
+import { MAIN_JS, workerHttpRoute, workerVirtualService, watcherMetrics as scrapeWatcherMetrics } from './support.js';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const WATCHER_SA = 'istiowatcher';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = Record<string, any>;
-type Vs = VirtualServiceLike;
+type Vs = RouteObject;
 
 /** One route kind: its generated watcher manifest, its resource, and its object as the manifests have it. */
+function routeKind(kind: RouteKind, manifest: string, object: (weights: Weights) => Vs, builtWatcher: boolean) {
+  const { group, version, plural } = ROUTE_KINDS[kind];
+  return {
+    kind,
+    manifest,
+    resource: plural,
+    group,
+    version,
+    name: WORKER_ROUTE_NAMES[kind],
+    flavour: routeFlavour(kind),
+    object,
+    builtWatcher,
+  };
+}
+// The built watcher's two-replica stories run for the VirtualService only: the route kind changes
+// nothing in the lease and the process, and the Istio exporter stands in for VirtualService traffic.
 const KINDS = [
-  {
-    kind: 'VirtualService',
-    manifest: 'k8s/routing/virtualservice/primary/istiowatcher.yaml',
-    resource: 'virtualservices',
-    group: 'networking.istio.io',
-    version: 'v1',
-    name: WORKER_VIRTUAL_SERVICE,
-    object: (weights: Weights) => workerVirtualService(weights),
-  },
+  routeKind('VirtualService', 'k8s/routing/virtualservice/primary/istiowatcher.yaml', workerVirtualService, true),
+  routeKind('HTTPRoute', 'k8s/routing/gateway-api/primary/istiowatcher.yaml', workerHttpRoute, false),
 ];
 
 let cp: TestControlPlane;
@@ -137,10 +154,11 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
     return { file, kc, credential: `JTI=${jti}`, user: saUser(ns, sa) };
   }
 
-  const ref = (ns: string): VirtualServiceRef => ({
+  const ref = (ns: string): RouteRef => ({
+    kind: route.kind,
     name: route.name,
     namespace: ns,
-    apiVersion: `${route.group}/${route.version}`,
+    apiVersion: routeApiVersion(route.kind),
     subsets: DEFAULT_SUBSETS,
   });
   const target = (ns: string) => ({
@@ -159,13 +177,13 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
   }
   const objectNow = async (ns: string) =>
     (await objects().getNamespacedCustomObject({ ...target(ns), name: route.name })) as Vs;
-  const weightsNow = async (ns: string) => readWeights(await objectNow(ns));
+  const weightsNow = async (ns: string) => route.flavour.read(await objectNow(ns));
   const annotationsNow = async (ns: string) =>
     ((await objectNow(ns)).metadata?.annotations ?? {}) as Record<string, string>;
 
   /** Someone else's edit with kubectl: the weights (and annotations, null removes one). */
   async function kubectlEdit(ns: string, weights: Weights, annotations: Record<string, string | null> = {}) {
-    const edited = withWeights(await objectNow(ns), weights);
+    const edited = withRouteWeights(await objectNow(ns), weights, route.flavour);
     const patch = { metadata: { annotations }, spec: edited.spec };
     await mustKubectl(['patch', route.resource, route.name, '-n', ns, '--type=merge', '-p', JSON.stringify(patch)]);
   }
@@ -194,6 +212,19 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
     calls(ns, user, credential).filter(
       (c) => c.resource === route.resource && ['patch', 'update', 'create'].includes(c.verb),
     );
+
+  /** A kubeconfig for a stand-in API server listening on 127.0.0.1. */
+  function standInConfig(server: Server): KubeConfig {
+    const kc = new KubeConfig();
+    const { port } = server.address() as { port: number };
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    return kc;
+  }
 
   function router(kc: KubeConfig, ns: string, options: Partial<KubernetesRouterOptions> = {}) {
     const r = kubernetesRouter(kc, ref(ns), log, { identity: 'watcher-a', ...options });
@@ -266,7 +297,7 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
         stored: async () => {
           const object = await objectNow(ns);
           return {
-            weights: readWeights(object),
+            weights: route.flavour.read(object),
             annotations: (object.metadata?.annotations ?? {}) as Record<string, string>,
             version: object.metadata?.resourceVersion,
           };
@@ -317,7 +348,7 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
         expect: { version: read.version },
       });
       expect(routeWrites(ns, user)).toEqual([{ verb: 'patch', resource: route.resource, status: 200 }]);
-      const expected = withWeights(before, ALL_BURST);
+      const expected = withRouteWeights(before, ALL_BURST, route.flavour);
       Object.assign(expected.metadata?.annotations as object, {
         [BURST_ANNOTATIONS.phase]: 'burst',
         [BURST_ANNOTATIONS.changedAt]: '2025-03-01T12:00:00.000Z',
@@ -347,15 +378,7 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
-      const kc = new KubeConfig();
-      const { port } = server.address() as { port: number };
-      kc.loadFromOptions({
-        clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-        users: [{ name: 'u' }],
-        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-        currentContext: 'x',
-      });
-      const r = router(kc, 'default', { watch: false });
+      const r = router(standInConfig(server), 'default', { watch: false });
       const read = await r.read({ fresh: true });
       await expect(
         r.write(
@@ -620,6 +643,51 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
       await waitFor('the edit noticed', () => lines.some((l) => l.includes('weights=50/50') && l.includes('outside')));
     });
 
+    it('an error event other than 410 (a 500 after a compaction) backs off and lists again, not resuming from its version', async () => {
+      // A real API server does not send such an event on cue: a stand-in answers the list and the
+      // GET, and ends the first watch with an ERROR event, as kube-apiserver does when etcd fails.
+      const requests: string[] = [];
+      let lists = 0;
+      const server: Server = createServer((req, res) => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        res.setHeader('content-type', 'application/json');
+        const at = (rv: string) => ({
+          ...route.object(NATURAL),
+          metadata: { ...route.object(NATURAL).metadata, resourceVersion: rv },
+        });
+        if (url.searchParams.get('watch') === 'true') {
+          requests.push(`watch from ${url.searchParams.get('resourceVersion')}`);
+          if (requests.filter((q) => q.startsWith('watch')).length > 1) return; // held open, as a quiet watch is
+          const status = {
+            kind: 'Status',
+            status: 'Failure',
+            code: 500,
+            message: 'etcdserver: mvcc: required revision has been compacted',
+          };
+          res.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+        } else if (url.pathname.endsWith(`/${route.resource}`)) {
+          const rv = String(10 + ++lists);
+          requests.push(`list at ${rv}`);
+          res.end(JSON.stringify({ metadata: { resourceVersion: rv }, items: [at(rv)] }));
+        } else res.end(JSON.stringify(at('10')));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      cleanups.push(
+        () =>
+          new Promise((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      );
+      const r = router(standInConfig(server), 'default');
+      await r.read();
+      await waitFor('the second watch', () => requests.length >= 4);
+      expect(requests.slice(0, 4)).toEqual(['list at 11', 'watch from 11', 'list at 12', 'watch from 12']);
+      expect(lines.some((l) => l.includes(`cannot watch the ${route.kind}`) && l.includes('error event (500)'))).toBe(
+        true,
+      );
+    });
+
     it('without list and watch permissions it falls back to reading on every tick, saying so', async () => {
       const ns = await namespace();
       await put(ns, NATURAL);
@@ -639,7 +707,7 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
       const { kc } = await credentials(ns, 'no-watch');
       const w = watcher({ router: router(kc, ns), rps: () => 30 });
       w.start();
-      await waitFor('the warning', () => lines.some((l) => l.includes('cannot watch the VirtualService')));
+      await waitFor('the warning', () => lines.some((l) => l.includes(`cannot watch the ${route.kind}`)));
       await waitFor('burst all the same', async () => (await weightsNow(ns)).burst === 100);
     });
   });
@@ -801,157 +869,162 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
     });
   });
 
-  describe('the built watcher as its ServiceAccount (KUBECONFIG, leader election, freeze, crash, SIGTERM)', () => {
-    const LEASE_SECONDS = 4;
-    const procs: RunningProcess[] = [];
-    const exporters: Array<{ stop(): Promise<void> }> = [];
-    afterAll(async () => {
-      for (const p of procs) {
-        p.child.kill('SIGCONT');
-        await p.stop();
-      }
-      for (const e of exporters) await e.stop();
-    });
-
-    async function twoReplicas() {
-      const ns = await namespace();
-      await put(ns, NATURAL);
-      const exporter = await startIstioExporter(BURSTING_RPS);
-      exporters.push(exporter);
-      const holder = async () => {
-        try {
-          return (
-            await admin.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: LEADER_LEASE_NAME, namespace: ns })
-          ).spec?.holderIdentity;
-        } catch {
-          return undefined;
+  if (route.builtWatcher)
+    describe('the built watcher as its ServiceAccount (KUBECONFIG, leader election, freeze, crash, SIGTERM)', () => {
+      const LEASE_SECONDS = 4;
+      const procs: RunningProcess[] = [];
+      const exporters: Array<{ stop(): Promise<void> }> = [];
+      afterAll(async () => {
+        for (const p of procs) {
+          p.child.kill('SIGCONT');
+          await p.stop();
         }
-      };
-      const start = async (pod: string) => {
-        // Each replica its own token of the one ServiceAccount, so the audit log tells their calls apart.
-        const c = await credentials(ns);
-        const port = await freePort();
-        const proc = startNodeApp(MAIN_JS, {
-          PORT: String(port),
-          KUBECONFIG: c.file,
-          KUBERNETES_SERVICE_HOST: undefined,
-          POD_NAME: pod,
-          VS_NAMESPACE: ns,
-          WATCHER_SOURCE: 'scrape',
-          WATCHER_SCRAPE_URL: exporter.url,
-          WATCHER_RATE_WINDOW: '2s',
-          WATCHER_SAMPLES: '2',
-          WATCHER_MIN_DWELL_SECONDS: '1',
-          WATCHER_LEASE_DURATION_SECONDS: String(LEASE_SECONDS),
-        });
-        procs.push(proc);
-        return { pod, port, proc, ...c };
-      };
-      // Every owner token the object carries, in order, from a watch of it as the admin.
-      const owners: string[] = [];
-      const watching = await new Watch(admin).watch(
-        `/apis/${route.group}/${route.version}/namespaces/${ns}/${route.resource}`,
-        {},
-        (_type: string, object: Vs) => {
-          const owner = (object.metadata?.annotations as Record<string, string> | undefined)?.[BURST_ANNOTATIONS.owner];
-          if (owner && owner !== owners.at(-1)) owners.push(owner);
-        },
-        () => {},
-      );
-      cleanups.push(async () => watching.abort());
-      const replicas = [await start('istiowatcher-0'), await start('istiowatcher-1')];
-      const told = (err: Error) => {
-        throw new Error([err.message, ...replicas.map((r) => `--- ${r.pod} ---\n${r.proc.output()}`)].join('\n'));
-      };
-      await waitFor(
-        'both replicas started',
-        () => replicas.every((r) => r.proc.output().includes('istiowatcher: started')),
-        60_000,
-      ).catch(told);
-      await waitFor('burst', async () => (await weightsNow(ns)).burst === 100, 60_000, 200).catch(told);
-      const leaderPod = await holder();
-      const leader = replicas.find((r) => r.pod === leaderPod)!;
-      const standby = replicas.find((r) => r !== leader)!;
-      expect(leader).toBeDefined();
-      return { ns, exporter, leader, standby, holder, ownersSeen: () => [...owners] };
-    }
+        for (const e of exporters) await e.stop();
+      });
 
-    it('burst and return; the leader frozen (SIGSTOP) past its lease: the other takes over; resumed, no write of its old term lands', async () => {
-      const { ns, exporter, leader, standby, holder, ownersSeen } = await twoReplicas();
-      await waitFor('the Event', async () => (await eventReasons(ns)).includes('BurstIncreased'));
-      expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toMatch(new RegExp(`^${leader.pod}/\\d+$`));
-      expect((await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader')).toBe(1);
-      expect((await scrapeWatcherMetrics(standby.port)).get('istiowatcher_is_leader')).toBe(0);
+      async function twoReplicas() {
+        const ns = await namespace();
+        await put(ns, NATURAL);
+        const exporter = await startIstioExporter(BURSTING_RPS);
+        exporters.push(exporter);
+        const holder = async () => {
+          try {
+            return (
+              await admin
+                .makeApiClient(CoordinationV1Api)
+                .readNamespacedLease({ name: LEADER_LEASE_NAME, namespace: ns })
+            ).spec?.holderIdentity;
+          } catch {
+            return undefined;
+          }
+        };
+        const start = async (pod: string) => {
+          // Each replica its own token of the one ServiceAccount, so the audit log tells their calls apart.
+          const c = await credentials(ns);
+          const port = await freePort();
+          const proc = startNodeApp(MAIN_JS, {
+            PORT: String(port),
+            KUBECONFIG: c.file,
+            KUBERNETES_SERVICE_HOST: undefined,
+            POD_NAME: pod,
+            VS_NAMESPACE: ns,
+            WATCHER_SOURCE: 'scrape',
+            WATCHER_SCRAPE_URL: exporter.url,
+            WATCHER_RATE_WINDOW: '2s',
+            WATCHER_SAMPLES: '2',
+            WATCHER_MIN_DWELL_SECONDS: '1',
+            WATCHER_LEASE_DURATION_SECONDS: String(LEASE_SECONDS),
+          });
+          procs.push(proc);
+          return { pod, port, proc, ...c };
+        };
+        // Every owner token the object carries, in order, from a watch of it as the admin.
+        const owners: string[] = [];
+        const watching = await new Watch(admin).watch(
+          `/apis/${route.group}/${route.version}/namespaces/${ns}/${route.resource}`,
+          {},
+          (_type: string, object: Vs) => {
+            const owner = (object.metadata?.annotations as Record<string, string> | undefined)?.[
+              BURST_ANNOTATIONS.owner
+            ];
+            if (owner && owner !== owners.at(-1)) owners.push(owner);
+          },
+          () => {},
+        );
+        cleanups.push(async () => watching.abort());
+        const replicas = [await start('istiowatcher-0'), await start('istiowatcher-1')];
+        const told = (err: Error) => {
+          throw new Error([err.message, ...replicas.map((r) => `--- ${r.pod} ---\n${r.proc.output()}`)].join('\n'));
+        };
+        await waitFor(
+          'both replicas started',
+          () => replicas.every((r) => r.proc.output().includes('istiowatcher: started')),
+          60_000,
+        ).catch(told);
+        await waitFor('burst', async () => (await weightsNow(ns)).burst === 100, 60_000, 200).catch(told);
+        const leaderPod = await holder();
+        const leader = replicas.find((r) => r.pod === leaderPod)!;
+        const standby = replicas.find((r) => r !== leader)!;
+        expect(leader).toBeDefined();
+        return { ns, exporter, leader, standby, holder, ownersSeen: () => [...owners] };
+      }
 
-      leader.proc.child.kill('SIGSTOP');
-      const frozenAt = performance.now();
-      exporter.setRate(5);
-      await waitFor('the standby holds the lease', async () => (await holder()) === standby.pod, 60_000, 100);
-      await waitFor('natural, by the standby', async () => (await weightsNow(ns)).primary === 100, 60_000, 100);
-      expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toMatch(new RegExp(`^${standby.pod}/\\d+$`));
-      // The freeze lasts twice the lease, whatever the takeover took.
-      const frozenFor = performance.now() - frozenAt;
-      if (frozenFor < 2 * LEASE_SECONDS * 1000) await sleep(2 * LEASE_SECONDS * 1000 - frozenFor);
-      const leaderWritesAtFreeze = routeWrites(ns, leader.user, leader.credential).length;
+      it('burst and return; the leader frozen (SIGSTOP) past its lease: the other takes over; resumed, no write of its old term lands', async () => {
+        const { ns, exporter, leader, standby, holder, ownersSeen } = await twoReplicas();
+        await waitFor('the Event', async () => (await eventReasons(ns)).includes('BurstIncreased'));
+        expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toMatch(new RegExp(`^${leader.pod}/\\d+$`));
+        expect((await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader')).toBe(1);
+        expect((await scrapeWatcherMetrics(standby.port)).get('istiowatcher_is_leader')).toBe(0);
 
-      leader.proc.child.kill('SIGCONT');
-      await waitFor(
-        'the old leader stands by',
-        async () => (await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader') === 0,
-        30_000,
-        100,
-      );
-      // The load moves again: the leader of the moment bursts.
-      exporter.setRate(BURSTING_RPS);
-      await waitFor('burst again', async () => (await weightsNow(ns)).burst === 100, 60_000, 100);
-      await waitFor(
-        'its Event',
-        async () => (await eventReasons(ns)).filter((r) => r === 'BurstIncreased').length === 2,
-      );
-      expect((await eventReasons(ns)).filter((r) => /^Burst(In|De)creased$/.test(r ?? ''))).toEqual([
-        'BurstIncreased',
-        'BurstDecreased',
-        'BurstIncreased',
-      ]);
-      // Fencing: every version of the object carries a term no older than the one before it, so the
-      // frozen leader's old token never landed after the standby's. (Starved, a replica may lose
-      // the lease and win it back in a later term: that write is its right.)
-      const owners = ownersSeen();
-      const terms = owners.map((owner) => Number(owner.split('/')[1]));
-      expect(terms, owners.join(' ')).toEqual([...terms].sort((a, b) => a - b));
-      expect(owners.slice(0, 2), owners.join(' ')).toEqual([
-        expect.stringMatching(new RegExp(`^${leader.pod}/`)),
-        expect.stringMatching(new RegExp(`^${standby.pod}/`)),
-      ]);
-      const late = routeWrites(ns, leader.user, leader.credential).slice(leaderWritesAtFreeze);
-      if (!owners.slice(2).some((owner) => owner.startsWith(`${leader.pod}/`)))
-        expect(late.filter((c) => c.status === 200)).toEqual([]);
-      expect(leader.proc.output()).toMatch(/not the leader any more: stopped acting/);
+        leader.proc.child.kill('SIGSTOP');
+        const frozenAt = performance.now();
+        exporter.setRate(5);
+        await waitFor('the standby holds the lease', async () => (await holder()) === standby.pod, 60_000, 100);
+        await waitFor('natural, by the standby', async () => (await weightsNow(ns)).primary === 100, 60_000, 100);
+        expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toMatch(new RegExp(`^${standby.pod}/\\d+$`));
+        // The freeze lasts twice the lease, whatever the takeover took.
+        const frozenFor = performance.now() - frozenAt;
+        if (frozenFor < 2 * LEASE_SECONDS * 1000) await sleep(2 * LEASE_SECONDS * 1000 - frozenFor);
+        const leaderWritesAtFreeze = routeWrites(ns, leader.user, leader.credential).length;
+
+        leader.proc.child.kill('SIGCONT');
+        await waitFor(
+          'the old leader stands by',
+          async () => (await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader') === 0,
+          30_000,
+          100,
+        );
+        // The load moves again: the leader of the moment bursts.
+        exporter.setRate(BURSTING_RPS);
+        await waitFor('burst again', async () => (await weightsNow(ns)).burst === 100, 60_000, 100);
+        await waitFor(
+          'its Event',
+          async () => (await eventReasons(ns)).filter((r) => r === 'BurstIncreased').length === 2,
+        );
+        expect((await eventReasons(ns)).filter((r) => /^Burst(In|De)creased$/.test(r ?? ''))).toEqual([
+          'BurstIncreased',
+          'BurstDecreased',
+          'BurstIncreased',
+        ]);
+        // Fencing: every version of the object carries a term no older than the one before it, so the
+        // frozen leader's old token never landed after the standby's. (Starved, a replica may lose
+        // the lease and win it back in a later term: that write is its right.)
+        const owners = ownersSeen();
+        const terms = owners.map((owner) => Number(owner.split('/')[1]));
+        expect(terms, owners.join(' ')).toEqual([...terms].sort((a, b) => a - b));
+        expect(owners.slice(0, 2), owners.join(' ')).toEqual([
+          expect.stringMatching(new RegExp(`^${leader.pod}/`)),
+          expect.stringMatching(new RegExp(`^${standby.pod}/`)),
+        ]);
+        const late = routeWrites(ns, leader.user, leader.credential).slice(leaderWritesAtFreeze);
+        if (!owners.slice(2).some((owner) => owner.startsWith(`${leader.pod}/`)))
+          expect(late.filter((c) => c.status === 200)).toEqual([]);
+        expect(leader.proc.output()).toMatch(/not the leader any more: stopped acting/);
+      });
+
+      it('the leader killed: the other takes over after the lease; SIGTERM releases the lease', async () => {
+        const { ns, exporter, leader, standby, holder } = await twoReplicas();
+        await waitFor(
+          'standby ready',
+          async () => (await http(`http://127.0.0.1:${standby.port}/readyz`)).status === 200,
+          30_000,
+          200,
+        );
+        await waitFor("the leader's Event", async () => (await eventReasons(ns)).includes('BurstIncreased'));
+        leader.proc.child.kill('SIGKILL');
+        await leader.proc.exited;
+        exporter.setRate(5);
+        await waitFor('standby holds the lease', async () => (await holder()) === standby.pod, 60_000, 200);
+        await waitFor('natural', async () => (await weightsNow(ns)).primary === 100, 60_000, 200);
+        await waitFor('both Events', async () => (await eventReasons(ns)).includes('BurstDecreased'), 60_000, 200);
+        expect((await eventReasons(ns)).filter((r) => /^Burst(In|De)creased$/.test(r ?? ''))).toEqual([
+          'BurstIncreased',
+          'BurstDecreased',
+        ]);
+
+        expect(await standby.proc.stop()).toBe(0);
+        expect((await holder()) ?? '').toBe('');
+        expect(standby.proc.output()).toMatch(/released the leader lease/);
+      });
     });
-
-    it('the leader killed: the other takes over after the lease; SIGTERM releases the lease', async () => {
-      const { ns, exporter, leader, standby, holder } = await twoReplicas();
-      await waitFor(
-        'standby ready',
-        async () => (await http(`http://127.0.0.1:${standby.port}/readyz`)).status === 200,
-        30_000,
-        200,
-      );
-      await waitFor("the leader's Event", async () => (await eventReasons(ns)).includes('BurstIncreased'));
-      leader.proc.child.kill('SIGKILL');
-      await leader.proc.exited;
-      exporter.setRate(5);
-      await waitFor('standby holds the lease', async () => (await holder()) === standby.pod, 60_000, 200);
-      await waitFor('natural', async () => (await weightsNow(ns)).primary === 100, 60_000, 200);
-      await waitFor('both Events', async () => (await eventReasons(ns)).includes('BurstDecreased'), 60_000, 200);
-      expect((await eventReasons(ns)).filter((r) => /^Burst(In|De)creased$/.test(r ?? ''))).toEqual([
-        'BurstIncreased',
-        'BurstDecreased',
-      ]);
-
-      expect(await standby.proc.stop()).toBe(0);
-      expect((await holder()) ?? '').toBe('');
-      expect(standby.proc.output()).toMatch(/released the leader lease/);
-    });
-  });
 });

@@ -16,6 +16,17 @@ export interface KubernetesRouterOptions {
   watchTimeoutSeconds?: number;
 }
 
+/** An ERROR event other than 410 Gone in a watch stream: the watch failed and is listed again after a backoff. */
+class WatchErrorEvent extends Error {
+  constructor(
+    readonly statusCode: number | undefined,
+    detail: string | undefined,
+  ) {
+    super(`the API server ended the watch with an error event${statusCode ? ` (${statusCode})` : ''}: ${detail ?? ''}`);
+    this.name = 'WatchErrorEvent';
+  }
+}
+
 /** Whether resourceVersion `a` is older than `b`. They are etcd revisions (decimal) in practice; otherwise, newest seen wins. */
 function olderThan(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
@@ -104,11 +115,15 @@ export function kubernetesRouter(
     return rv;
   }
 
-  /** One watch request from `from`; resolves with where to resume, or `expired` (410: list again). */
+  /**
+   * One watch request from `from`; resolves with where to resume, or `expired` (410: list again).
+   * Any other ERROR event rejects with a WatchErrorEvent: the loop backs off and lists again.
+   */
   function watchOnce(from: string, onEstablished: () => void): Promise<{ next: string; expired: boolean }> {
     return new Promise((resolve, reject) => {
       let next = from;
       let expired = false;
+      let failed: WatchErrorEvent | undefined;
       let silence: NodeJS.Timeout | undefined;
       let controller: AbortController | undefined;
       const quietFor = () => {
@@ -130,9 +145,14 @@ export function kubernetesRouter(
             quietFor();
             if (type === 'ERROR') {
               if (object.code === 410) expired = true;
-              else log.warn(`watch of the ${route.kind}: the API server sent an error`, { detail: object.message });
+              else {
+                failed ??= new WatchErrorEvent(object.code, object.message);
+                // The stream's versions after an error are not to be trusted: end it here.
+                controller?.abort();
+              }
               return;
             }
+            if (failed) return;
             const rv = object.metadata?.resourceVersion;
             if (rv) next = rv;
             if (type === 'BOOKMARK') return;
@@ -148,7 +168,8 @@ export function kubernetesRouter(
           (err: unknown) => {
             clearTimeout(silence);
             if (watch) watch.synced = false;
-            if (err && !(err instanceof Error && err.name === 'AbortError') && !expired) reject(err);
+            if (failed) reject(failed);
+            else if (err && !(err instanceof Error && err.name === 'AbortError') && !expired) reject(err);
             else resolve({ next, expired });
           },
         )
@@ -200,11 +221,12 @@ export function kubernetesRouter(
         if (watch) watch.synced = false;
         failures++;
         const status = (err as { statusCode?: number }).statusCode ?? apiFailure(err).code;
-        if (status === 410) from = undefined;
+        // After an ERROR event (a 500 after a compaction, say) the version held is suspect: list again.
+        if (status === 410 || err instanceof WatchErrorEvent) from = undefined;
         // Reads fall back to GETs meanwhile; say so once, not on every retry.
         if (failures === 1)
           log.warn(`cannot watch the ${route.kind}; reading it on each tick until the watch is back`, {
-            detail: status ? `HTTP ${status}` : (err as Error).message,
+            detail: err instanceof WatchErrorEvent ? err.message : status ? `HTTP ${status}` : (err as Error).message,
           });
         await backoff(failures);
       }
