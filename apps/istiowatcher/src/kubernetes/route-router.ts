@@ -37,7 +37,7 @@ function olderThan(a: string | undefined, b: string | undefined): boolean {
  * The worker route (a VirtualService or an HTTPRoute: the flavour says where its weights are)
  * through the Kubernetes API. Reads come from a watch on that one
  * object (resourceVersion-based, listed again when the server says the version is too old: 410
- * Gone), or from a GET when the watch is not running or a fresh read is asked for. Writes are one
+ * Gone, or after a backoff on any other error event), or from a GET when the watch is not running or a fresh read is asked for. Writes are one
  * JSON Patch built by `statePatch`, which `test`s the resourceVersion and the owner: a failed test
  * (422) or 409 is a `conflict`, thrown and never retried here; any other 422 is `invalid`. Every
  * call is aborted at its deadline.
