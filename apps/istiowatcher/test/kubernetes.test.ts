@@ -694,6 +694,45 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
       );
     });
 
+    it('a watch the server takes and never answers is given up and tried again, and close() does not wait for it', async () => {
+      // A frozen API server accepts the watch and sends nothing, not even headers: a stand-in.
+      const requests: string[] = [];
+      const server: Server = createServer((req, res) => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        if (url.searchParams.get('watch') === 'true') return void requests.push('watch');
+        res.setHeader('content-type', 'application/json');
+        const object = {
+          ...route.object(NATURAL),
+          metadata: { ...route.object(NATURAL).metadata, resourceVersion: '10' },
+        };
+        if (url.pathname.endsWith(`/${route.resource}`)) {
+          requests.push('list');
+          res.end(JSON.stringify({ metadata: { resourceVersion: '10' }, items: [object] }));
+        } else res.end(JSON.stringify(object));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      cleanups.push(
+        () =>
+          new Promise((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      );
+      const r = kubernetesRouter(standInConfig(server), ref('default'), log, {
+        identity: 'watcher-a',
+        watchConnectSeconds: 1,
+      });
+      expect((await r.read()).weights).toEqual(NATURAL);
+      await waitFor(
+        'a second watch after the first went unanswered',
+        () => requests.filter((q) => q === 'watch').length >= 2,
+      );
+      expect(
+        lines.some((l) => l.includes(`cannot watch the ${route.kind}`) && l.includes('no answer to the watch')),
+      ).toBe(true);
+      await r.close();
+    });
+
     it('without list and watch permissions it falls back to reading on every tick, saying so', async () => {
       const ns = await namespace();
       await put(ns, NATURAL);

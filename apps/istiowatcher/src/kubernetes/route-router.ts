@@ -14,6 +14,8 @@ export interface KubernetesRouterOptions {
   watch?: boolean;
   /** The server ends a watch after this long, and a silent one is restarted after this plus 30 s. */
   watchTimeoutSeconds?: number;
+  /** A watch the server has not answered (no headers) within this long is given up and tried again. */
+  watchConnectSeconds?: number;
 }
 
 /** An ERROR event other than 410 Gone in a watch stream: the watch failed and is listed again after a backoff. */
@@ -59,6 +61,9 @@ export function kubernetesRouter(
   const collectionPath = `/apis/${group}/${version}/namespaces/${encodeURIComponent(route.namespace)}/${plural}`;
   const fieldSelector = `metadata.name=${route.name}`;
   const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+  const watchConnectSeconds = options.watchConnectSeconds ?? 10;
+  /** Ends the watch request in flight that has no answer yet: its request cannot be aborted before then. */
+  let abandonWatch: (() => void) | undefined;
 
   /** The newest object seen (GET, patch answer, or watch), and every version read lately, for writes. */
   let newest: RouteObject | undefined;
@@ -126,6 +131,16 @@ export function kubernetesRouter(
       let failed: WatchErrorEvent | undefined;
       let silence: NodeJS.Timeout | undefined;
       let controller: AbortController | undefined;
+      // A frozen server may take the request and never answer: give up on it, and let close() do so.
+      let abandoned = false;
+      const unanswered = setTimeout(() => {
+        abandoned = true;
+        reject(new Error(`no answer to the watch within ${watchConnectSeconds} s`));
+      }, watchConnectSeconds * 1000);
+      abandonWatch = () => {
+        abandoned = true;
+        resolve({ next, expired: false });
+      };
       const quietFor = () => {
         clearTimeout(silence);
         // A watch that delivers nothing, not even its end, past the server's own timeout is dead.
@@ -142,6 +157,7 @@ export function kubernetesRouter(
             timeoutSeconds: watchTimeoutSeconds,
           },
           (type: string, object: RouteObject & { code?: number; message?: string }) => {
+            if (abandoned) return;
             quietFor();
             if (type === 'ERROR') {
               if (object.code === 410) expired = true;
@@ -167,6 +183,7 @@ export function kubernetesRouter(
           },
           (err: unknown) => {
             clearTimeout(silence);
+            clearTimeout(unanswered);
             if (watch) watch.synced = false;
             if (failed) reject(failed);
             else if (err && !(err instanceof Error && err.name === 'AbortError') && !expired) reject(err);
@@ -174,6 +191,9 @@ export function kubernetesRouter(
           },
         )
         .then((c) => {
+          clearTimeout(unanswered);
+          // Answered after it was given up: a newer watch has taken its place.
+          if (abandoned) return void c.abort();
           controller = c;
           if (closed) c.abort();
           if (watch) watch.abort = c;
@@ -181,7 +201,8 @@ export function kubernetesRouter(
             quietFor();
             onEstablished();
           }
-        }, reject);
+        }, reject)
+        .finally(() => clearTimeout(unanswered));
     });
   }
 
@@ -327,6 +348,7 @@ export function kubernetesRouter(
     async close() {
       closed = true;
       watch?.abort?.abort();
+      abandonWatch?.();
       wakeFromBackoff?.();
       await watch?.loop;
     },
