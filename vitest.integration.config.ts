@@ -13,13 +13,14 @@ import { alias, exclude, nxProjects } from './vitest.shared.js';
  * workers around them instead of leaving one long file running alone at the end.
  */
 const LONGEST_FIRST = [
+  'apps/istiowatcher/test/kubernetes-virtual-service.test.ts',
   'tools/simulate/test/model-vs-stack.test.ts',
   'tools/local-stack/test/terminal.test.ts',
   'tools/local-stack/test/stack.test.ts',
   'tools/local-stack/test/stack-modes.test.ts',
   'tools/local-stack/test/alerts.test.ts',
-  'apps/istiowatcher/test/kubernetes.test.ts',
   'tools/cluster/cluster.test.ts',
+  'apps/istiowatcher/test/kubernetes-http-route.test.ts',
   'apps/frontend/test/bundles.test.ts',
 ];
 
