@@ -144,6 +144,28 @@ export function kubernetesSuite(kind: RouteKind): void {
       return ns;
     }
 
+    /** The generated Role with only the verbs `keep` keeps, as `name`, bound to the ServiceAccount `account`. */
+    async function bindNarrowerRole(
+      ns: string,
+      name: string,
+      account: string,
+      keep: (verb: string, rule: Doc) => boolean,
+    ) {
+      const role = structuredClone(rbac.find((d) => d.kind === 'Role')!);
+      role.metadata = { name, namespace: ns };
+      for (const rule of role.rules) rule.verbs = rule.verbs.filter((v: string) => keep(v, rule));
+      await mustKubectl(['apply', '-f', '-'], stringify(role));
+      await mustKubectl([
+        'create',
+        'rolebinding',
+        account,
+        `--role=${name}`,
+        `--serviceaccount=${ns}:${account}`,
+        '-n',
+        ns,
+      ]);
+    }
+
     /** A kubeconfig of its own token for the ServiceAccount: the audit log tells two of them apart. */
     async function credentials(ns: string, sa = WATCHER_SA) {
       // serviceAccountKubeconfig writes one file per account: each token gets a copy of its own.
@@ -404,20 +426,12 @@ export function kubernetesSuite(kind: RouteKind): void {
         const ns = await namespace();
         await put(ns, NATURAL);
         // Another ServiceAccount, bound to the generated Role without its patch verb.
-        const role = structuredClone(rbac.find((d) => d.kind === 'Role')!);
-        role.metadata = { name: 'no-patch', namespace: ns };
-        for (const rule of role.rules)
-          rule.verbs = rule.verbs.filter((v: string) => !(v === 'patch' && rule.resources.includes(route.resource)));
-        await mustKubectl(['apply', '-f', '-'], stringify(role));
-        await mustKubectl([
-          'create',
-          'rolebinding',
-          'limited',
-          '--role=no-patch',
-          `--serviceaccount=${ns}:limited`,
-          '-n',
+        await bindNarrowerRole(
           ns,
-        ]);
+          'no-patch',
+          'limited',
+          (verb, rule) => !(verb === 'patch' && rule.resources.includes(route.resource)),
+        );
         const { kc, user } = await credentials(ns, 'limited');
         const w = watcher({ router: router(kc, ns), rps: () => 30 });
         w.start();
@@ -743,19 +757,7 @@ export function kubernetesSuite(kind: RouteKind): void {
       it('without list and watch permissions it falls back to reading on every tick, saying so', async () => {
         const ns = await namespace();
         await put(ns, NATURAL);
-        const role = structuredClone(rbac.find((d) => d.kind === 'Role')!);
-        role.metadata = { name: 'no-watch', namespace: ns };
-        for (const rule of role.rules) rule.verbs = rule.verbs.filter((v: string) => !['list', 'watch'].includes(v));
-        await mustKubectl(['apply', '-f', '-'], stringify(role));
-        await mustKubectl([
-          'create',
-          'rolebinding',
-          'no-watch',
-          '--role=no-watch',
-          `--serviceaccount=${ns}:no-watch`,
-          '-n',
-          ns,
-        ]);
+        await bindNarrowerRole(ns, 'no-watch', 'no-watch', (verb) => !['list', 'watch'].includes(verb));
         const { kc } = await credentials(ns, 'no-watch');
         const w = watcher({ router: router(kc, ns), rps: () => 30 });
         w.start();

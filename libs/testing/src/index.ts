@@ -20,6 +20,8 @@ export {
   groupMembers,
   processEnv,
   repoRoot,
+  sendUntilBursting,
+  stackWatcherMetric,
   type Stack,
 } from './local-stack.js';
 export { sampleWatcherStatus } from './watcher-status.js';

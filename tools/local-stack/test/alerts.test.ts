@@ -6,8 +6,7 @@
 import { type Socket, io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BURST_ALERTS, WATCHER_METRICS } from '@string-hashr/contract';
-import { parseExposition } from '@string-hashr/metric-reading';
-import { type Stack, explainFailure, processEnv, startStack, waitFor } from '@string-hashr/testing';
+import { type Stack, explainFailure, processEnv, stackWatcherMetric, startStack, waitFor } from '@string-hashr/testing';
 
 interface ApiAlert {
   labels: Record<string, string>;
@@ -23,10 +22,7 @@ describe('burst alerts in the local stack', () => {
   let socket: Socket | undefined;
   let prometheus: string;
 
-  const watcherGauge = async (name: string) =>
-    parseExposition(await (await fetch(`http://127.0.0.1:${stack.ports.WATCHER_PORT}/metrics`)).text()).find(
-      (s) => s.name === name,
-    )?.value;
+  const watcherGauge = (name: string) => stackWatcherMetric(stack, name);
 
   async function firing(): Promise<string[]> {
     const body = (await (await fetch(`${prometheus}/api/v1/alerts`)).json()) as { data: { alerts: ApiAlert[] } };

@@ -5,7 +5,7 @@
 // on /status and on the page.
 import { existsSync, readFileSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -15,6 +15,7 @@ import {
   http,
   openConnectedPage,
   runTool,
+  sendUntilBursting,
   startStack,
   waitFor,
   type AuditEvent,
@@ -70,17 +71,7 @@ describe('npm start with LOCAL_ROUTER=kubernetes', () => {
   });
 
   it('at 30 req/s hashes turn bursty-, and kubectl get vs shows the weights and annotations', async () => {
-    socket = io(stack.pageUrl, { transports: ['websocket'] });
-    const results: string[] = [];
-    socket.on('calculation', (hash: string) => results.push(hash));
-    await waitFor('socket connected', () => socket!.connected);
-    socket.emit('frequency', { freq: 30 });
-    await waitFor(
-      'the last 20 results to be bursty-',
-      () => results.length >= 20 && results.slice(-20).every((r) => r.startsWith('bursty-')),
-      HANG_MS,
-      200,
-    );
+    ({ socket } = await sendUntilBursting(stack, 30, HANG_MS));
     // The stand-in routed to burst because the object on the API server says so.
     const got = await kubectl(['get', 'vs', 'worker-virtual-service', '-o', 'yaml']);
     expect(got.code, describeResult(got)).toBe(0);

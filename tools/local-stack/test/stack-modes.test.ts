@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { explainFailure, loggedWeightChanges, waitFor, type Stack, startStack } from '@string-hashr/testing';
+import {
+  explainFailure,
+  loggedWeightChanges,
+  sendUntilBursting,
+  waitFor,
+  type Stack,
+  startStack,
+} from '@string-hashr/testing';
 
 let stack: Stack | undefined;
 let socket: Socket | undefined;
@@ -26,17 +33,7 @@ describe('the local stack without Prometheus', () => {
     expect(stack.output()).toContain(`weights from the ${kind} in`);
     expect(stack.output()).toMatch(/off: Prometheus/);
     expect(stack.output()).toContain('scrapes the mesh stand-in directly');
-    socket = io(stack.pageUrl, { transports: ['websocket'] });
-    const results: string[] = [];
-    socket.on('calculation', (hash: string) => results.push(hash));
-    await waitFor('socket connected', () => socket!.connected);
-    socket.emit('frequency', { freq: 30 });
-    await waitFor(
-      'the last 20 results to be bursty-',
-      () => results.length >= 20 && results.slice(-20).every((r) => r.startsWith('bursty-')),
-      HANG_MS,
-      200,
-    );
+    ({ socket } = await sendUntilBursting(stack, 30, HANG_MS));
   });
 });
 
