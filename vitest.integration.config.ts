@@ -13,14 +13,13 @@ import { alias, exclude, nxProjects } from './vitest.shared.js';
  * workers around them instead of leaving one long file running alone at the end.
  */
 const LONGEST_FIRST = [
-  'apps/istiowatcher/test/kubernetes-virtual-service.test.ts',
+  'apps/istiowatcher/test/kubernetes.test.ts',
   'tools/simulate/test/model-vs-stack.test.ts',
   'tools/local-stack/test/terminal.test.ts',
   'tools/local-stack/test/stack.test.ts',
   'tools/local-stack/test/stack-modes.test.ts',
   'tools/local-stack/test/alerts.test.ts',
   'tools/cluster/cluster.test.ts',
-  'apps/istiowatcher/test/kubernetes-http-route.test.ts',
   'apps/frontend/test/bundles.test.ts',
 ];
 
@@ -48,6 +47,8 @@ export default defineConfig({
     // project halved the summed import time and cut the run's CPU time by a tenth.
     include: nxProjects.flatMap(({ dir }) => [`${dir}/test/**/*.test.ts`, `${dir}/*.test.ts`]),
     exclude,
+    // The run's shared control plane, started when a file first asks (libs/testing).
+    globalSetup: ['libs/testing/src/shared-control-plane.setup.ts'],
     // Hang guards, not durations under test: a file that starts a stack or a control plane can take
     // over a minute on a busy 2-core machine.
     testTimeout: 180_000,

@@ -1,7 +1,8 @@
 /**
- * A real etcd and kube-apiserver for one test file: the same `npm run control-plane` a person runs
- * (tools/control-plane), on ports from this worker's block, with the built kubectl of the same
- * version. It must have been built (`nx run control-plane:build`, which `npm test` runs first).
+ * A real etcd and kube-apiserver, for a test file or for the whole run (shared-control-plane.ts):
+ * the same `npm run control-plane` a person runs (tools/control-plane), on free ports, with the
+ * built kubectl of the same version. It must have been built (`nx run control-plane:build`, which
+ * `npm test` runs first).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,8 @@ export interface AuditEvent {
   responseStatus?: { code?: number };
 }
 
-export interface TestControlPlane extends ControlPlaneEndpoints {
+/** A running control plane as a test file uses it: its endpoints and the built tools. */
+export interface ControlPlaneClient extends ControlPlaneEndpoints {
   kubectlPath: string;
   istioctlPath: string;
   /** The built kubectl, as the admin unless `kubeconfig` says otherwise; never throws on its exit code. */
@@ -38,14 +40,30 @@ export interface TestControlPlane extends ControlPlaneEndpoints {
    * token from the TokenRequest API (`kubectl create token`): RBAC applies to it as to a pod.
    */
   serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
-  /** Compacts etcd at its current revision (its JSON gateway): older resourceVersions are gone (410). */
-  compactEtcd(): Promise<number>;
+  /** Creates namespace `name` unless it is there: files that share a control plane may both need it. */
+  ensureNamespace(name: string): Promise<void>;
   /** Every audit event written so far. */
   auditEvents(): AuditEvent[];
+}
+
+/** A control plane a test file started for itself: it alone may compact its store and stop it. */
+export interface TestControlPlane extends ControlPlaneClient {
+  /** Compacts etcd at its current revision (its JSON gateway): older resourceVersions are gone (410). */
+  compactEtcd(): Promise<number>;
   process: RunningProcess;
   /** SIGTERM, as Ctrl-C would: resolves with the exit code once everything is stopped. */
   stop(): Promise<number | null>;
 }
+
+/**
+ * How a file asks the run's global setup for the shared control plane (shared-control-plane.ts):
+ * it writes `wanted` in the folder; the setup answers with the announcement or the failure.
+ */
+export const SHARED_CONTROL_PLANE_FILES = {
+  wanted: 'wanted',
+  announcement: 'announcement.txt',
+  failure: 'failure.txt',
+} as const;
 
 export async function startControlPlane(options: { watchCache?: boolean } = {}): Promise<TestControlPlane> {
   const args = [
@@ -73,9 +91,31 @@ export async function startControlPlane(options: { watchCache?: boolean } = {}):
     await proc.stop();
     throw err;
   });
+  return {
+    ...controlPlaneClient(endpoints),
+    async compactEtcd() {
+      const post = async (api: string, body: object) => {
+        const res = await fetch(`${endpoints.etcd}/v3/kv/${api}`, { method: 'POST', body: JSON.stringify(body) });
+        if (!res.ok) throw new Error(`etcd ${api}: ${res.status} ${await res.text()}`);
+        return (await res.json()) as { header?: { revision?: string } };
+      };
+      // Any key: the answer's header carries the store's current revision.
+      const { header } = await post('range', { key: Buffer.from('/').toString('base64') });
+      const revision = Number(header?.revision);
+      if (!Number.isInteger(revision)) throw new Error('etcd range: no revision in its answer');
+      await post('compaction', { revision: String(revision), physical: true });
+      return revision;
+    },
+    process: proc,
+    stop: () => proc.stop(30_000),
+  };
+}
+
+/** The client side of a running control plane: its built kubectl and istioctl, tokens, the audit log. */
+export function controlPlaneClient(endpoints: ControlPlaneEndpoints): ControlPlaneClient {
   const kubectlPath = path.join(endpoints.bin, 'kubectl');
 
-  const kubectl: TestControlPlane['kubectl'] = (commandArgs, { kubeconfig = endpoints.kubeconfig, input } = {}) =>
+  const kubectl: ControlPlaneClient['kubectl'] = (commandArgs, { kubeconfig = endpoints.kubeconfig, input } = {}) =>
     runTool(kubectlPath, ['--kubeconfig', kubeconfig, ...commandArgs], input);
 
   const mustRun = async (commandArgs: string[]) => {
@@ -103,18 +143,10 @@ export async function startControlPlane(options: { watchCache?: boolean } = {}):
       writeFileSync(file, stringify(config), { mode: 0o600 });
       return file;
     },
-    async compactEtcd() {
-      const post = async (api: string, body: object) => {
-        const res = await fetch(`${endpoints.etcd}/v3/kv/${api}`, { method: 'POST', body: JSON.stringify(body) });
-        if (!res.ok) throw new Error(`etcd ${api}: ${res.status} ${await res.text()}`);
-        return (await res.json()) as { header?: { revision?: string } };
-      };
-      // Any key: the answer's header carries the store's current revision.
-      const { header } = await post('range', { key: Buffer.from('/').toString('base64') });
-      const revision = Number(header?.revision);
-      if (!Number.isInteger(revision)) throw new Error('etcd range: no revision in its answer');
-      await post('compaction', { revision: String(revision), physical: true });
-      return revision;
+    async ensureNamespace(name) {
+      const made = await kubectl(['create', 'namespace', name]);
+      if (made.code !== 0 && !made.stderr.includes('AlreadyExists'))
+        throw new Error(`kubectl create namespace ${name}: ${made.stderr}`);
     },
     auditEvents() {
       return readFileSync(endpoints.auditLog, 'utf8')
@@ -122,8 +154,6 @@ export async function startControlPlane(options: { watchCache?: boolean } = {}):
         .filter((line) => line.trim())
         .map((line) => JSON.parse(line) as AuditEvent);
     },
-    process: proc,
-    stop: () => proc.stop(30_000),
   };
 }
 

@@ -25,11 +25,14 @@ export {
   type Stack,
 } from './local-stack.js';
 export { sampleWatcherStatus } from './watcher-status.js';
+export { sharedControlPlane } from './shared-control-plane.js';
 export {
   startControlPlane,
+  controlPlaneClient,
   runTool,
   describeResult,
   type TestControlPlane,
+  type ControlPlaneClient,
   type AuditEvent,
   type CommandResult,
 } from './control-plane.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { BURST_ALERTS } from '@string-hashr/contract';
 import { headingAnchor, type RuleFile } from '@string-hashr/alerts';
-import { describeResult, startControlPlane, type TestControlPlane } from '@string-hashr/testing';
+import { describeResult, sharedControlPlane, type ControlPlaneClient } from '@string-hashr/testing';
 import { ALERT_FILES, PROMETHEUS_ADDON, PROMETHEUS_RULE_NAME } from '../src/alerts.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../src/config.js';
 
@@ -27,6 +27,8 @@ const ruleFileText = read(ALERT_FILES.rules);
 const rules = parse(ruleFileText) as RuleFile;
 const allRules = rules.groups.flatMap((g) => g.rules);
 const patch = parse(read(ALERT_FILES.patch)) as Doc;
+/** Where this file applies the PrometheusRule on the run's shared control plane. */
+const RULE_NAMESPACE = 'alerts-check';
 const prometheusRule = parseAllDocuments(read(ALERT_FILES.prometheusRule)).map((d) => d.toJS() as Doc);
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'alerts-'));
@@ -159,14 +161,11 @@ const addonConfigMap = {
 };
 
 describe("the patch on Istio's Prometheus addon and the PrometheusRule, on a real API server", () => {
-  let cp: TestControlPlane;
+  let cp: ControlPlaneClient;
   beforeAll(async () => {
-    cp = await startControlPlane();
-    const namespace = await cp.kubectl(['create', 'namespace', PROMETHEUS_ADDON.namespace]);
-    expect(namespace.code, describeResult(namespace)).toBe(0);
-  });
-  afterAll(async () => {
-    await cp?.stop();
+    cp = await sharedControlPlane();
+    await cp.ensureNamespace(PROMETHEUS_ADDON.namespace);
+    await cp.ensureNamespace(RULE_NAMESPACE);
   });
   const liveAddon = async () => {
     const live = await cp.kubectl([
@@ -201,17 +200,22 @@ describe("the patch on Istio's Prometheus addon and the PrometheusRule, on a rea
   });
 
   it('kubectl apply: the PrometheusRule is created against its CRD, with no warning, as generated', async () => {
-    const applied = await cp.kubectl(['apply', '-f', path.join(root, ALERT_FILES.prometheusRule)]);
+    // In a namespace of its own: apply.test.ts applies the file itself on the same control plane.
+    const generated = {
+      ...prometheusRule[0]!,
+      metadata: { ...prometheusRule[0]!.metadata, namespace: RULE_NAMESPACE },
+    };
+    const applied = await cp.kubectl(['apply', '-f', '-'], { input: stringify(generated) });
     expect(applied.code, describeResult(applied)).toBe(0);
     expect(applied.stderr).toBe('');
     expect(applied.stdout).toContain(`prometheusrule.monitoring.coreos.com/${PROMETHEUS_RULE_NAME} created`);
-    const rule = await cp.kubectl(['-n', 'default', 'get', 'prometheusrule', PROMETHEUS_RULE_NAME, '-o', 'yaml']);
+    const rule = await cp.kubectl(['-n', RULE_NAMESPACE, 'get', 'prometheusrule', PROMETHEUS_RULE_NAME, '-o', 'yaml']);
     expect((parse(rule.stdout) as Doc).spec).toEqual(rules);
   });
 
   it('a PrometheusRule with a malformed rule is refused by the CRD: the check can fail', async () => {
     const broken = structuredClone(prometheusRule[0]!);
-    broken.metadata.name = 'broken';
+    broken.metadata = { name: 'broken', namespace: RULE_NAMESPACE };
     broken.spec.groups[0].rules[0].for = 'five minutes';
     const applied = await cp.kubectl(['apply', '-f', '-'], { input: stringify(broken) });
     expect(applied.code).not.toBe(0);

@@ -5,9 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-import { describeResult, runTool, startControlPlane, type TestControlPlane } from '@string-hashr/testing';
+import { describeResult, runTool, sharedControlPlane, type ControlPlaneClient } from '@string-hashr/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TREES = ['k8s', 'istio-manifests'];
@@ -49,18 +49,14 @@ const namespacesUsed = [
 const RESTRICTED = 'pod-security.kubernetes.io/enforce=restricted';
 
 describe('the generated manifests on a real API server', () => {
-  let cp: TestControlPlane;
+  let cp: ControlPlaneClient;
   beforeAll(async () => {
-    cp = await startControlPlane();
+    cp = await sharedControlPlane();
     // The namespaces the manifests use but do not make (istio-system comes with Istio), as strict.
     for (const namespace of namespacesUsed) {
-      if ((await cp.kubectl(['get', 'namespace', namespace])).code !== 0)
-        await cp.kubectl(['create', 'namespace', namespace]);
+      await cp.ensureNamespace(namespace);
       await cp.kubectl(['label', '--overwrite', 'namespace', namespace, RESTRICTED]);
     }
-  });
-  afterAll(async () => {
-    await cp?.stop();
   });
 
   it('covers both clusters and the Istio objects', () => {

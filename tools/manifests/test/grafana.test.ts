@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { describeResult, startControlPlane, type TestControlPlane } from '@string-hashr/testing';
+import { describeResult, sharedControlPlane, type ControlPlaneClient } from '@string-hashr/testing';
 import { ADDONS_DIR, GRAFANA_ADDON, GRAFANA_FILES } from '../src/grafana.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -69,7 +69,7 @@ const addonDeployment = {
 const configMap = parse(readFileSync(file(GRAFANA_FILES.configMap), 'utf8')) as Doc;
 
 describe("the Grafana patch on Istio's addon (the built kubectl, a real API server)", () => {
-  let cp: TestControlPlane;
+  let cp: ControlPlaneClient;
   const target = ['-n', GRAFANA_ADDON.namespace, 'deployment', GRAFANA_ADDON.deployment];
   /** `kubectl patch` of the addon's Deployment with the generated patch file, as install-istio.sh runs it. */
   const patch = () =>
@@ -85,23 +85,16 @@ describe("the Grafana patch on Istio's addon (the built kubectl, a real API serv
   let mounts: Mount[];
   let ours: Mount[];
   beforeAll(async () => {
-    cp = await startControlPlane();
-    for (const args of [
-      ['create', 'namespace', GRAFANA_ADDON.namespace],
-      ['create', '-f', '-'],
-    ]) {
-      const made = await cp.kubectl(args, { input: stringify(addonDeployment) });
-      if (made.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${describeResult(made)}`);
-    }
+    cp = await sharedControlPlane();
+    await cp.ensureNamespace(GRAFANA_ADDON.namespace);
+    const made = await cp.kubectl(['create', '-f', '-'], { input: stringify(addonDeployment) });
+    if (made.code !== 0) throw new Error(`kubectl create: ${describeResult(made)}`);
     const patched = await patch();
     if (patched.code !== 0) throw new Error(`kubectl patch: ${describeResult(patched)}`);
     once = await live();
     spec = once.spec.template.spec;
     mounts = spec.containers.find((c: Doc) => c.name === GRAFANA_ADDON.container).volumeMounts;
     ours = mounts.filter((m) => !ADDON_MOUNTS.some((a) => a.mountPath === m.mountPath));
-  });
-  afterAll(async () => {
-    await cp?.stop();
   });
 
   it('keeps every mount and volume of the addon and adds a dashboards folder and a provider file', () => {

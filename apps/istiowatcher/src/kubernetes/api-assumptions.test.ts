@@ -1,4 +1,4 @@
-// The in-memory fakes held to the table the real API server is held to (test/kubernetes-suite.ts).
+// The in-memory fakes held to the table the real API server is held to (test/kubernetes.test.ts).
 import { describe, expect, it } from 'vitest';
 import { memoryRouter } from '../routers/memory.js';
 import { API_ASSUMPTIONS, type ApiSubject, type SubjectStart } from './api-assumptions.js';

@@ -1,5 +1,5 @@
-// The suite of the Kubernetes router, the leader election and the built watcher against a real kube-apiserver
-// and etcd (tools/control-plane), its watch cache off so an etcd compaction expires a watch (410).
+// The Kubernetes router, the leader election and the built watcher against a real kube-apiserver and
+// etcd (tools/control-plane), its watch cache off so an etcd compaction expires a watch (410).
 // The watcher authenticates as the generated ServiceAccount, holding only the generated Role and
 // RoleBinding, in a fresh namespace per test; the audit log tells who called what and the answer.
 import { createServer, type Server } from 'node:http';
@@ -75,8 +75,9 @@ function routeKind(kind: RouteKind, manifest: string, object: (weights: Weights)
     kindFree,
   };
 }
-// The Lease cases and the built watcher's two-replica stories run for the VirtualService only: the
-// route kind changes nothing in them, and the Istio exporter stands in for VirtualService traffic.
+// Each route kind runs what it changes: reading and writing its object, its Role, its watch. The
+// rest (the API's semantics, fencing, orders, the Lease, the built watcher's two-replica stories)
+// runs for the VirtualService only; the Istio exporter stands in for VirtualService traffic.
 const KINDS = [
   routeKind('VirtualService', 'k8s/routing/virtualservice/primary/istiowatcher.yaml', workerVirtualService, true),
   routeKind('HTTPRoute', 'k8s/routing/gateway-api/primary/istiowatcher.yaml', workerHttpRoute, false),
@@ -86,221 +87,219 @@ const KINDS = [
 const saUser = (namespace: string, name: string) => `system:serviceaccount:${namespace}:${name}`;
 const completed = (e: AuditEvent) => e.stage === 'ResponseComplete';
 
-/** The suite for one route kind, with a control plane of its own: each kind is a test file, run side by side. */
-export function kubernetesSuite(kind: RouteKind): void {
-  let cp: TestControlPlane;
-  let admin: KubeConfig;
-  beforeAll(async () => {
-    cp = await startControlPlane({ watchCache: false });
-    admin = new KubeConfig();
-    admin.loadFromFile(cp.kubeconfig);
-  });
-  afterAll(async () => {
-    await cp?.stop();
+let cp: TestControlPlane;
+let admin: KubeConfig;
+beforeAll(async () => {
+  cp = await startControlPlane({ watchCache: false });
+  admin = new KubeConfig();
+  admin.loadFromFile(cp.kubeconfig);
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+// Whatever a test did, the watcher's ServiceAccount (the generated Role only) was never refused.
+afterEach(() => {
+  const refused = cp
+    .auditEvents()
+    .filter((e) => /^system:serviceaccount:[^:]+:istiowatcher$/.test(e.user.username))
+    .filter((e) => e.responseStatus?.code === 403);
+  expect(refused).toEqual([]);
+});
+
+describe.each(KINDS)('$kind against a real API server', (route) => {
+  const generated = parseAllDocuments(readFileSync(path.join(repoRoot, route.manifest), 'utf8')).map(
+    (d) => d.toJS() as Doc,
+  );
+  const rbac = generated.filter((d) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(d.kind));
+  let namespaces = 0;
+  let tokens = 0;
+
+  const lines: string[] = [];
+  const log = createLogger('test', (line) => lines.push(line));
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    lines.length = 0;
   });
 
-  // Whatever a test did, the watcher's ServiceAccount (the generated Role only) was never refused.
-  afterEach(() => {
-    const refused = cp
-      .auditEvents()
-      .filter((e) => /^system:serviceaccount:[^:]+:istiowatcher$/.test(e.user.username))
-      .filter((e) => e.responseStatus?.code === 403);
-    expect(refused).toEqual([]);
-  });
+  const mustKubectl = async (args: string[], input?: string) => {
+    const result = await cp.kubectl(args, { input });
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${describeResult(result)}`);
+    return result.stdout;
+  };
 
-  describe.each(KINDS.filter((k) => k.kind === kind))('$kind against a real API server', (route) => {
-    const generated = parseAllDocuments(readFileSync(path.join(repoRoot, route.manifest), 'utf8')).map(
-      (d) => d.toJS() as Doc,
+  /** A fresh namespace with the generated ServiceAccount, Role and RoleBinding in it (never deleted: no controller finishes that). */
+  async function namespace(): Promise<string> {
+    const ns = `${route.kind.toLowerCase()}-${++namespaces}`;
+    await mustKubectl(['create', 'namespace', ns]);
+    const docs = rbac.map((d) => {
+      const doc = structuredClone(d);
+      doc.metadata.namespace = ns;
+      for (const subject of doc.subjects ?? []) subject.namespace = ns;
+      return stringify(doc);
+    });
+    await mustKubectl(['apply', '-f', '-'], docs.join('---\n'));
+    return ns;
+  }
+
+  /** The generated Role with only the verbs `keep` keeps, as `name`, bound to the ServiceAccount `account`. */
+  async function bindNarrowerRole(
+    ns: string,
+    name: string,
+    account: string,
+    keep: (verb: string, rule: Doc) => boolean,
+  ) {
+    const role = structuredClone(rbac.find((d) => d.kind === 'Role')!);
+    role.metadata = { name, namespace: ns };
+    for (const rule of role.rules) rule.verbs = rule.verbs.filter((v: string) => keep(v, rule));
+    await mustKubectl(['apply', '-f', '-'], stringify(role));
+    await mustKubectl([
+      'create',
+      'rolebinding',
+      account,
+      `--role=${name}`,
+      `--serviceaccount=${ns}:${account}`,
+      '-n',
+      ns,
+    ]);
+  }
+
+  /** A kubeconfig of its own token for the ServiceAccount: the audit log tells two of them apart. */
+  async function credentials(ns: string, sa = WATCHER_SA) {
+    // serviceAccountKubeconfig writes one file per account: each token gets a copy of its own.
+    const shared = await cp.serviceAccountKubeconfig(ns, sa);
+    const file = `${shared}.${++tokens}`;
+    copyFileSync(shared, file);
+    const kc = new KubeConfig();
+    kc.loadFromFile(file);
+    const token = kc.getCurrentUser()?.token ?? '';
+    const jti = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { jti: string }).jti;
+    return { file, kc, credential: `JTI=${jti}`, user: saUser(ns, sa) };
+  }
+
+  const ref = (ns: string): RouteRef => ({
+    kind: route.kind,
+    name: route.name,
+    namespace: ns,
+    apiVersion: routeApiVersion(route.kind),
+    subsets: DEFAULT_SUBSETS,
+  });
+  const target = (ns: string) => ({
+    group: route.group,
+    version: route.version,
+    plural: route.resource,
+    namespace: ns,
+  });
+  const objects = () => admin.makeApiClient(CustomObjectsApi);
+
+  async function put(ns: string, weights: Weights, annotations: Record<string, string> = {}): Promise<void> {
+    const object = route.object(weights);
+    object.metadata = { ...object.metadata, namespace: ns };
+    Object.assign(object.metadata.annotations as object, annotations);
+    await objects().createNamespacedCustomObject({ ...target(ns), body: object });
+  }
+  const objectNow = async (ns: string) =>
+    (await objects().getNamespacedCustomObject({ ...target(ns), name: route.name })) as Vs;
+  const weightsNow = async (ns: string) => route.flavour.read(await objectNow(ns));
+  const annotationsNow = async (ns: string) =>
+    ((await objectNow(ns)).metadata?.annotations ?? {}) as Record<string, string>;
+
+  /** Someone else's edit with kubectl: the weights (and annotations, null removes one). */
+  async function kubectlEdit(ns: string, weights: Weights, annotations: Record<string, string | null> = {}) {
+    const edited = withRouteWeights(await objectNow(ns), weights, route.flavour);
+    const patch = { metadata: { annotations }, spec: edited.spec };
+    await mustKubectl(['patch', route.resource, route.name, '-n', ns, '--type=merge', '-p', JSON.stringify(patch)]);
+  }
+
+  const events = async (ns: string) =>
+    (await admin.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns })).items.sort((a, b) =>
+      String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)),
     );
-    const rbac = generated.filter((d) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(d.kind));
-    let namespaces = 0;
-    let tokens = 0;
+  const eventReasons = async (ns: string) => (await events(ns)).map((e) => e.reason);
 
-    const lines: string[] = [];
-    const log = createLogger('test', (line) => lines.push(line));
-    const cleanups: Array<() => Promise<void>> = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-      lines.length = 0;
+  /** What the API server answered `user` (and, given, only that token) on the route object, in order. */
+  const calls = (ns: string, user: string, credential?: string) =>
+    cp
+      .auditEvents()
+      .filter(completed)
+      .filter((e) => e.user.username === user && e.objectRef?.namespace === ns)
+      .filter(
+        (e) =>
+          credential === undefined ||
+          (
+            (e.user as { extra?: Record<string, string[]> }).extra?.['authentication.kubernetes.io/credential-id'] ?? []
+          ).includes(credential),
+      )
+      .map((e) => ({ verb: e.verb, resource: e.objectRef?.resource, status: e.responseStatus?.code }));
+  const routeWrites = (ns: string, user: string, credential?: string) =>
+    calls(ns, user, credential).filter(
+      (c) => c.resource === route.resource && ['patch', 'update', 'create'].includes(c.verb),
+    );
+
+  /** A kubeconfig for a stand-in API server listening on 127.0.0.1. */
+  function standInConfig(server: Server): KubeConfig {
+    const kc = new KubeConfig();
+    const { port } = server.address() as { port: number };
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
     });
+    return kc;
+  }
 
-    const mustKubectl = async (args: string[], input?: string) => {
-      const result = await cp.kubectl(args, { input });
-      if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${describeResult(result)}`);
-      return result.stdout;
-    };
+  function router(kc: KubeConfig, ns: string, options: Partial<KubernetesRouterOptions> = {}) {
+    const r = kubernetesRouter(kc, ref(ns), log, { identity: 'watcher-a', ...options });
+    cleanups.push(() => r.close());
+    return r;
+  }
 
-    /** A fresh namespace with the generated ServiceAccount, Role and RoleBinding in it (never deleted: no controller finishes that). */
-    async function namespace(): Promise<string> {
-      const ns = `${route.kind.toLowerCase()}-${++namespaces}`;
-      await mustKubectl(['create', 'namespace', ns]);
-      const docs = rbac.map((d) => {
-        const doc = structuredClone(d);
-        doc.metadata.namespace = ns;
-        for (const subject of doc.subjects ?? []) subject.namespace = ns;
-        return stringify(doc);
-      });
-      await mustKubectl(['apply', '-f', '-'], docs.join('---\n'));
-      return ns;
-    }
+  /** A leadership the test drives (a replica whose own clock says it leads). */
+  const fixedLeadership = (token: string, confirms = () => true): Leadership => ({
+    isLeader: () => true,
+    token: () => token,
+    remainingMs: () => 5000,
+    confirm: async () => confirms(),
+    stop: async () => {},
+  });
 
-    /** The generated Role with only the verbs `keep` keeps, as `name`, bound to the ServiceAccount `account`. */
-    async function bindNarrowerRole(
-      ns: string,
-      name: string,
-      account: string,
-      keep: (verb: string, rule: Doc) => boolean,
-    ) {
-      const role = structuredClone(rbac.find((d) => d.kind === 'Role')!);
-      role.metadata = { name, namespace: ns };
-      for (const rule of role.rules) rule.verbs = rule.verbs.filter((v: string) => keep(v, rule));
-      await mustKubectl(['apply', '-f', '-'], stringify(role));
-      await mustKubectl([
-        'create',
-        'rolebinding',
-        account,
-        `--role=${name}`,
-        `--serviceaccount=${ns}:${account}`,
-        '-n',
-        ns,
-      ]);
-    }
-
-    /** A kubeconfig of its own token for the ServiceAccount: the audit log tells two of them apart. */
-    async function credentials(ns: string, sa = WATCHER_SA) {
-      // serviceAccountKubeconfig writes one file per account: each token gets a copy of its own.
-      const shared = await cp.serviceAccountKubeconfig(ns, sa);
-      const file = `${shared}.${++tokens}`;
-      copyFileSync(shared, file);
-      const kc = new KubeConfig();
-      kc.loadFromFile(file);
-      const token = kc.getCurrentUser()?.token ?? '';
-      const jti = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { jti: string }).jti;
-      return { file, kc, credential: `JTI=${jti}`, user: saUser(ns, sa) };
-    }
-
-    const ref = (ns: string): RouteRef => ({
-      kind: route.kind,
-      name: route.name,
-      namespace: ns,
-      apiVersion: routeApiVersion(route.kind),
-      subsets: DEFAULT_SUBSETS,
+  function watcher(options: {
+    router: Router;
+    rps: () => number;
+    leadership?: Leadership;
+    resyncMs?: number;
+    policy?: Partial<PolicySettings>;
+    now?: () => number;
+  }) {
+    const registry = new Registry();
+    const metrics = watcherMetrics(registry, { mode: 'switch', source: 'test', router: 'kubernetes', dryRun: false });
+    const w = createWatcher({
+      source: { description: 'test', read: async () => ({ kind: 'value', rps: options.rps() }) },
+      router: options.router,
+      policy: {
+        ...DEFAULT_POLICY,
+        samplesUp: 1,
+        samplesDown: 1,
+        minDwellUpMs: 0,
+        minDwellDownMs: 0,
+        ...options.policy,
+      },
+      leadership: options.leadership ?? alwaysLeader('watcher-a'),
+      intervalMs: 100,
+      resyncMs: options.resyncMs,
+      log,
+      metrics,
+      now: options.now,
+      // These tests count what each tick decided in the log.
+      logTicks: true,
     });
-    const target = (ns: string) => ({
-      group: route.group,
-      version: route.version,
-      plural: route.resource,
-      namespace: ns,
-    });
-    const objects = () => admin.makeApiClient(CustomObjectsApi);
+    cleanups.push(() => w.stop());
+    return { ...w, registry };
+  }
 
-    async function put(ns: string, weights: Weights, annotations: Record<string, string> = {}): Promise<void> {
-      const object = route.object(weights);
-      object.metadata = { ...object.metadata, namespace: ns };
-      Object.assign(object.metadata.annotations as object, annotations);
-      await objects().createNamespacedCustomObject({ ...target(ns), body: object });
-    }
-    const objectNow = async (ns: string) =>
-      (await objects().getNamespacedCustomObject({ ...target(ns), name: route.name })) as Vs;
-    const weightsNow = async (ns: string) => route.flavour.read(await objectNow(ns));
-    const annotationsNow = async (ns: string) =>
-      ((await objectNow(ns)).metadata?.annotations ?? {}) as Record<string, string>;
-
-    /** Someone else's edit with kubectl: the weights (and annotations, null removes one). */
-    async function kubectlEdit(ns: string, weights: Weights, annotations: Record<string, string | null> = {}) {
-      const edited = withRouteWeights(await objectNow(ns), weights, route.flavour);
-      const patch = { metadata: { annotations }, spec: edited.spec };
-      await mustKubectl(['patch', route.resource, route.name, '-n', ns, '--type=merge', '-p', JSON.stringify(patch)]);
-    }
-
-    const events = async (ns: string) =>
-      (await admin.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns })).items.sort((a, b) =>
-        String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)),
-      );
-    const eventReasons = async (ns: string) => (await events(ns)).map((e) => e.reason);
-
-    /** What the API server answered `user` (and, given, only that token) on the route object, in order. */
-    const calls = (ns: string, user: string, credential?: string) =>
-      cp
-        .auditEvents()
-        .filter(completed)
-        .filter((e) => e.user.username === user && e.objectRef?.namespace === ns)
-        .filter(
-          (e) =>
-            credential === undefined ||
-            (
-              (e.user as { extra?: Record<string, string[]> }).extra?.['authentication.kubernetes.io/credential-id'] ??
-              []
-            ).includes(credential),
-        )
-        .map((e) => ({ verb: e.verb, resource: e.objectRef?.resource, status: e.responseStatus?.code }));
-    const routeWrites = (ns: string, user: string, credential?: string) =>
-      calls(ns, user, credential).filter(
-        (c) => c.resource === route.resource && ['patch', 'update', 'create'].includes(c.verb),
-      );
-
-    /** A kubeconfig for a stand-in API server listening on 127.0.0.1. */
-    function standInConfig(server: Server): KubeConfig {
-      const kc = new KubeConfig();
-      const { port } = server.address() as { port: number };
-      kc.loadFromOptions({
-        clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-        users: [{ name: 'u' }],
-        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-        currentContext: 'x',
-      });
-      return kc;
-    }
-
-    function router(kc: KubeConfig, ns: string, options: Partial<KubernetesRouterOptions> = {}) {
-      const r = kubernetesRouter(kc, ref(ns), log, { identity: 'watcher-a', ...options });
-      cleanups.push(() => r.close());
-      return r;
-    }
-
-    /** A leadership the test drives (a replica whose own clock says it leads). */
-    const fixedLeadership = (token: string, confirms = () => true): Leadership => ({
-      isLeader: () => true,
-      token: () => token,
-      remainingMs: () => 5000,
-      confirm: async () => confirms(),
-      stop: async () => {},
-    });
-
-    function watcher(options: {
-      router: Router;
-      rps: () => number;
-      leadership?: Leadership;
-      resyncMs?: number;
-      policy?: Partial<PolicySettings>;
-      now?: () => number;
-    }) {
-      const registry = new Registry();
-      const metrics = watcherMetrics(registry, { mode: 'switch', source: 'test', router: 'kubernetes', dryRun: false });
-      const w = createWatcher({
-        source: { description: 'test', read: async () => ({ kind: 'value', rps: options.rps() }) },
-        router: options.router,
-        policy: {
-          ...DEFAULT_POLICY,
-          samplesUp: 1,
-          samplesDown: 1,
-          minDwellUpMs: 0,
-          minDwellDownMs: 0,
-          ...options.policy,
-        },
-        leadership: options.leadership ?? alwaysLeader('watcher-a'),
-        intervalMs: 100,
-        resyncMs: options.resyncMs,
-        log,
-        metrics,
-        now: options.now,
-        // These tests count what each tick decided in the log.
-        logTicks: true,
-      });
-      cleanups.push(() => w.stop());
-      return { ...w, registry };
-    }
-
+  if (route.kindFree) {
     describe('the API assumptions (the table the unit tier holds its fakes to)', () => {
       // The table's Lease cases act on the Lease alone.
       const assumptions = API_ASSUMPTIONS.filter((c) => route.kindFree || !c.name.startsWith('Lease:'));
@@ -343,54 +342,56 @@ export function kubernetesSuite(kind: RouteKind): void {
           expect(routeWrites(ns, user).at(-1)).toMatchObject({ verb: 'patch', status: assumption.status });
       });
     });
+  }
 
-    describe('the router', () => {
-      it('reads the state on the object: weights, record, owner, orders, version', async () => {
-        const ns = await namespace();
-        await put(ns, ALL_BURST, {
-          [BURST_ANNOTATIONS.phase]: 'burst',
-          [BURST_ANNOTATIONS.changedAt]: '2025-03-01T12:00:00Z',
-          [BURST_ANNOTATIONS.owner]: 'istiowatcher-0/2',
-          [BURST_ANNOTATIONS.pin]: 'burst',
-        });
-        const { kc } = await credentials(ns);
-        expect(await router(kc, ns).read({ fresh: true })).toMatchObject({
-          weights: ALL_BURST,
-          record: { phase: 'burst', changedAt: T0 },
-          owner: 'istiowatcher-0/2',
-          control: { suspend: false, pin: 'burst' },
-          version: (await objectNow(ns)).metadata?.resourceVersion,
-        });
+  describe('the router', () => {
+    it('reads the state on the object: weights, record, owner, orders, version', async () => {
+      const ns = await namespace();
+      await put(ns, ALL_BURST, {
+        [BURST_ANNOTATIONS.phase]: 'burst',
+        [BURST_ANNOTATIONS.changedAt]: '2025-03-01T12:00:00Z',
+        [BURST_ANNOTATIONS.owner]: 'istiowatcher-0/2',
+        [BURST_ANNOTATIONS.pin]: 'burst',
       });
-
-      it('one JSON Patch changes the two weights and the four annotations, nothing else', async () => {
-        const ns = await namespace();
-        await put(ns, NATURAL);
-        const before = await objectNow(ns);
-        const { kc, user } = await credentials(ns);
-        const r = router(kc, ns);
-        const read = await r.read({ fresh: true });
-        await r.write({
-          owner: 'watcher-a/0',
-          change: { weights: ALL_BURST, record: { phase: 'burst', changedAt: T0, reason: 'test: 30 req/s' } },
-          expect: { version: read.version },
-        });
-        expect(routeWrites(ns, user)).toEqual([{ verb: 'patch', resource: route.resource, status: 200 }]);
-        const expected = withRouteWeights(before, ALL_BURST, route.flavour);
-        Object.assign(expected.metadata?.annotations as object, {
-          [BURST_ANNOTATIONS.phase]: 'burst',
-          [BURST_ANNOTATIONS.changedAt]: '2025-03-01T12:00:00.000Z',
-          [BURST_ANNOTATIONS.reason]: 'test: 30 req/s',
-          [BURST_ANNOTATIONS.owner]: 'watcher-a/0',
-        });
-        // Only the weights, the annotations, and what the API server itself maintains, differ.
-        const ignoreServerFields = (o: Vs) => ({
-          ...o,
-          metadata: { ...o.metadata, resourceVersion: 'x', generation: 0, managedFields: [] },
-        });
-        expect(ignoreServerFields(await objectNow(ns))).toEqual(ignoreServerFields(expected));
+      const { kc } = await credentials(ns);
+      expect(await router(kc, ns).read({ fresh: true })).toMatchObject({
+        weights: ALL_BURST,
+        record: { phase: 'burst', changedAt: T0 },
+        owner: 'istiowatcher-0/2',
+        control: { suspend: false, pin: 'burst' },
+        version: (await objectNow(ns)).metadata?.resourceVersion,
       });
+    });
 
+    it('one JSON Patch changes the two weights and the four annotations, nothing else', async () => {
+      const ns = await namespace();
+      await put(ns, NATURAL);
+      const before = await objectNow(ns);
+      const { kc, user } = await credentials(ns);
+      const r = router(kc, ns);
+      const read = await r.read({ fresh: true });
+      await r.write({
+        owner: 'watcher-a/0',
+        change: { weights: ALL_BURST, record: { phase: 'burst', changedAt: T0, reason: 'test: 30 req/s' } },
+        expect: { version: read.version },
+      });
+      expect(routeWrites(ns, user)).toEqual([{ verb: 'patch', resource: route.resource, status: 200 }]);
+      const expected = withRouteWeights(before, ALL_BURST, route.flavour);
+      Object.assign(expected.metadata?.annotations as object, {
+        [BURST_ANNOTATIONS.phase]: 'burst',
+        [BURST_ANNOTATIONS.changedAt]: '2025-03-01T12:00:00.000Z',
+        [BURST_ANNOTATIONS.reason]: 'test: 30 req/s',
+        [BURST_ANNOTATIONS.owner]: 'watcher-a/0',
+      });
+      // Only the weights, the annotations, and what the API server itself maintains, differ.
+      const ignoreServerFields = (o: Vs) => ({
+        ...o,
+        metadata: { ...o.metadata, resourceVersion: 'x', generation: 0, managedFields: [] },
+      });
+      expect(ignoreServerFields(await objectNow(ns))).toEqual(ignoreServerFields(expected));
+    });
+
+    if (route.kindFree) {
       it('a deadline aborts the HTTP request itself, not just the wait for it', async () => {
         // The one fault a real API server cannot be made to produce on cue: a request that never
         // gets an answer. A server that answers the read and holds the patch stands in for it.
@@ -421,60 +422,60 @@ export function kubernetesSuite(kind: RouteKind): void {
         // The server saw the client close the connection: the request is not left in flight.
         await patchAborted;
       });
+    }
 
-      it('403: says which RBAC verb and resource are missing, keeps running, and acts once allowed', async () => {
-        const ns = await namespace();
-        await put(ns, NATURAL);
-        // Another ServiceAccount, bound to the generated Role without its patch verb.
-        await bindNarrowerRole(
-          ns,
-          'no-patch',
-          'limited',
-          (verb, rule) => !(verb === 'patch' && rule.resources.includes(route.resource)),
-        );
-        const { kc, user } = await credentials(ns, 'limited');
-        const w = watcher({ router: router(kc, ns), rps: () => 30 });
-        w.start();
-        await waitFor('the forbidden message', () =>
-          lines.some((l) =>
-            l.includes(
-              `needs RBAC verb "patch" on ${route.resource}.${route.group} "${route.name}" in namespace ${ns}`,
-            ),
-          ),
-        );
-        await waitFor('several attempts', () => routeWrites(ns, user).filter((c) => c.status === 403).length >= 3);
-        expect(await weightsNow(ns)).toEqual(NATURAL);
-        expect(await w.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(
-          /kind="router_forbidden"} [1-9]/,
-        );
-        await mustKubectl([
-          'create',
-          'rolebinding',
-          'limited-full',
-          `--role=${WATCHER_SA}`,
-          `--serviceaccount=${ns}:limited`,
-          '-n',
-          ns,
-        ]);
-        await waitFor('burst once allowed', async () => (await weightsNow(ns)).burst === 100);
-        expect(routeWrites(ns, user).at(-1)?.status).toBe(200);
-      });
-
-      it('404: says the object is missing, keeps running, and picks it up once it exists', async () => {
-        const ns = await namespace();
-        const { kc } = await credentials(ns);
-        const w = watcher({ router: router(kc, ns), rps: () => 30 });
-        w.start();
-        await waitFor('the not-found message', () =>
-          lines.some((l) =>
-            l.includes(`not found: ${route.resource}.${route.group} "${route.name}" in namespace ${ns} does not exist`),
-          ),
-        );
-        await put(ns, NATURAL);
-        await waitFor('burst once it exists', async () => (await weightsNow(ns)).burst === 100);
-      });
+    it('403: says which RBAC verb and resource are missing, keeps running, and acts once allowed', async () => {
+      const ns = await namespace();
+      await put(ns, NATURAL);
+      // Another ServiceAccount, bound to the generated Role without its patch verb.
+      await bindNarrowerRole(
+        ns,
+        'no-patch',
+        'limited',
+        (verb, rule) => !(verb === 'patch' && rule.resources.includes(route.resource)),
+      );
+      const { kc, user } = await credentials(ns, 'limited');
+      const w = watcher({ router: router(kc, ns), rps: () => 30 });
+      w.start();
+      await waitFor('the forbidden message', () =>
+        lines.some((l) =>
+          l.includes(`needs RBAC verb "patch" on ${route.resource}.${route.group} "${route.name}" in namespace ${ns}`),
+        ),
+      );
+      await waitFor('several attempts', () => routeWrites(ns, user).filter((c) => c.status === 403).length >= 3);
+      expect(await weightsNow(ns)).toEqual(NATURAL);
+      expect(await w.registry.getSingleMetricAsString('istiowatcher_errors_total')).toMatch(
+        /kind="router_forbidden"} [1-9]/,
+      );
+      await mustKubectl([
+        'create',
+        'rolebinding',
+        'limited-full',
+        `--role=${WATCHER_SA}`,
+        `--serviceaccount=${ns}:limited`,
+        '-n',
+        ns,
+      ]);
+      await waitFor('burst once allowed', async () => (await weightsNow(ns)).burst === 100);
+      expect(routeWrites(ns, user).at(-1)?.status).toBe(200);
     });
 
+    it('404: says the object is missing, keeps running, and picks it up once it exists', async () => {
+      const ns = await namespace();
+      const { kc } = await credentials(ns);
+      const w = watcher({ router: router(kc, ns), rps: () => 30 });
+      w.start();
+      await waitFor('the not-found message', () =>
+        lines.some((l) =>
+          l.includes(`not found: ${route.resource}.${route.group} "${route.name}" in namespace ${ns} does not exist`),
+        ),
+      );
+      await put(ns, NATURAL);
+      await waitFor('burst once it exists', async () => (await weightsNow(ns)).burst === 100);
+    });
+  });
+
+  if (route.kindFree) {
     describe('the state on the object', () => {
       it('a restart during a burst stays in burst: the watcher takes the object as its state and claims it, spec untouched', async () => {
         const ns = await namespace();
@@ -538,7 +539,9 @@ export function kubernetesSuite(kind: RouteKind): void {
         expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toBe('watcher-b/3');
       });
     });
+  }
 
+  if (route.kindFree) {
     describe('fencing and conflicts', () => {
       /** The router, with `beforeNextWrite` run just before its next write goes out (as if it were slow to send). */
       function interleaved(r: Router) {
@@ -623,29 +626,31 @@ export function kubernetesSuite(kind: RouteKind): void {
         expect(routeWrites(ns, a.user, a.credential)).toHaveLength(3);
       });
     });
+  }
 
-    describe('watch', () => {
-      it('an outside kubectl edit is seen through the watch (no GET), logged, recorded as an Event, and taken as the state', async () => {
-        const ns = await namespace();
-        await put(ns, NATURAL);
-        const { kc, user } = await credentials(ns);
-        const w = watcher({ router: router(kc, ns), rps: () => 12, resyncMs: 300_000 });
-        w.start();
-        await waitFor('claimed', async () => (await annotationsNow(ns))[BURST_ANNOTATIONS.owner] === 'watcher-a');
-        await waitFor('watching', () => calls(ns, user).length > 0 && w.weights() !== undefined);
-        const getsBefore = calls(ns, user).filter((c) => c.verb === 'get').length;
-        await kubectlEdit(ns, { primary: 50, burst: 50 });
-        await waitFor('the edit noticed', () =>
-          lines.some((l) => l.includes('the weights were changed outside the watcher') && l.includes('weights=50/50')),
-        );
-        expect(calls(ns, user).filter((c) => c.verb === 'get')).toHaveLength(getsBefore);
-        await waitFor('the Event', async () =>
-          (await events(ns)).some((e) => e.reason === 'OutsideEdit' && e.type === 'Warning'),
-        );
-        // 12 req/s is between the thresholds: the new weights are the state and stay.
-        expect(w.weights()).toEqual({ primary: 50, burst: 50 });
-      });
+  describe('watch', () => {
+    it('an outside kubectl edit is seen through the watch (no GET), logged, recorded as an Event, and taken as the state', async () => {
+      const ns = await namespace();
+      await put(ns, NATURAL);
+      const { kc, user } = await credentials(ns);
+      const w = watcher({ router: router(kc, ns), rps: () => 12, resyncMs: 300_000 });
+      w.start();
+      await waitFor('claimed', async () => (await annotationsNow(ns))[BURST_ANNOTATIONS.owner] === 'watcher-a');
+      await waitFor('watching', () => calls(ns, user).length > 0 && w.weights() !== undefined);
+      const getsBefore = calls(ns, user).filter((c) => c.verb === 'get').length;
+      await kubectlEdit(ns, { primary: 50, burst: 50 });
+      await waitFor('the edit noticed', () =>
+        lines.some((l) => l.includes('the weights were changed outside the watcher') && l.includes('weights=50/50')),
+      );
+      expect(calls(ns, user).filter((c) => c.verb === 'get')).toHaveLength(getsBefore);
+      await waitFor('the Event', async () =>
+        (await events(ns)).some((e) => e.reason === 'OutsideEdit' && e.type === 'Warning'),
+      );
+      // 12 req/s is between the thresholds: the new weights are the state and stay.
+      expect(w.weights()).toEqual({ primary: 50, burst: 50 });
+    });
 
+    if (route.kindFree) {
       it('a watch whose resourceVersion was compacted away (410 Gone) lists again and keeps watching', async () => {
         const ns = await namespace();
         await put(ns, NATURAL);
@@ -764,8 +769,10 @@ export function kubernetesSuite(kind: RouteKind): void {
         await waitFor('the warning', () => lines.some((l) => l.includes(`cannot watch the ${route.kind}`)));
         await waitFor('burst all the same', async () => (await weightsNow(ns)).burst === 100);
       });
-    });
+    }
+  });
 
+  if (route.kindFree) {
     describe("the operator's orders by kubectl annotate", () => {
       it('suspend: no change at 30 req/s, said in the log, /metrics and an Event; removed, the watcher acts', async () => {
         const ns = await namespace();
@@ -819,7 +826,9 @@ export function kubernetesSuite(kind: RouteKind): void {
         await waitFor('back to natural once unpinned', async () => (await weightsNow(ns)).primary === 100);
       });
     });
+  }
 
+  if (route.kindFree) {
     describe('leader election on a real Lease', () => {
       const lease = async (ns: string) =>
         (await admin.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: LEADER_LEASE_NAME, namespace: ns }))
@@ -885,203 +894,201 @@ export function kubernetesSuite(kind: RouteKind): void {
         expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toBe(follower.l.token());
       });
 
-      if (route.kindFree) {
-        it('leadership is timed on the monotonic clock it is given, not the wall clock', async () => {
-          const ns = await namespace();
-          const { kc } = await credentials(ns);
-          let monotonic = 1_000_000;
-          const leadership = elect(kc, ns, 'watcher-a', { leaseDurationSeconds: 6, clock: () => monotonic });
-          await waitFor('leader', () => leadership.isLeader());
-          expect(leadership.remainingMs()).toBe(4000);
-          // Only the given clock counts: past the renew deadline (4 s of 6) on it, leadership ends at once.
-          monotonic += 3999;
-          expect(leadership.isLeader()).toBe(true);
-          monotonic += 2;
-          expect(leadership.isLeader()).toBe(false);
-          expect(leadership.token()).toBeUndefined();
-        });
-
-        it('a leader whose lease is taken stops acting at once, and confirm() says so', async () => {
-          const ns = await namespace();
-          const a = await credentials(ns);
-          const b = await credentials(ns);
-          const leadership = elect(a.kc, ns, 'watcher-a');
-          await waitFor('leader', () => leadership.isLeader());
-          expect(await leadership.confirm()).toBe(true);
-          // Another replica writes the lease (e.g. after a long pause of ours), with its own token.
-          const leases = b.kc.makeApiClient(CoordinationV1Api);
-          const held: V1Lease = await leases.readNamespacedLease({ name: LEADER_LEASE_NAME, namespace: ns });
-          await leases.replaceNamespacedLease({
-            name: LEADER_LEASE_NAME,
-            namespace: ns,
-            body: { ...held, spec: { ...held.spec, holderIdentity: 'watcher-b' } },
-          });
-          expect(await leadership.confirm()).toBe(false);
-          expect(leadership.isLeader()).toBe(false);
-          expect(leadership.token()).toBeUndefined();
-          await leadership.stop();
-          expect((await lease(ns)).holderIdentity).toBe('watcher-b');
-        });
-      }
-    });
-
-    if (route.kindFree)
-      describe('the built watcher as its ServiceAccount (KUBECONFIG, leader election, freeze, crash, SIGTERM)', () => {
-        const LEASE_SECONDS = 4;
-        const procs: RunningProcess[] = [];
-        const exporters: Array<{ stop(): Promise<void> }> = [];
-        afterAll(async () => {
-          for (const p of procs) {
-            p.child.kill('SIGCONT');
-            await p.stop();
-          }
-          for (const e of exporters) await e.stop();
-        });
-
-        async function twoReplicas() {
-          const ns = await namespace();
-          await put(ns, NATURAL);
-          const exporter = await startIstioExporter(BURSTING_RPS);
-          exporters.push(exporter);
-          const holder = async () => {
-            try {
-              return (
-                await admin
-                  .makeApiClient(CoordinationV1Api)
-                  .readNamespacedLease({ name: LEADER_LEASE_NAME, namespace: ns })
-              ).spec?.holderIdentity;
-            } catch {
-              return undefined;
-            }
-          };
-          const start = async (pod: string) => {
-            // Each replica its own token of the one ServiceAccount, so the audit log tells their calls apart.
-            const c = await credentials(ns);
-            const port = await freePort();
-            const proc = startNodeApp(MAIN_JS, {
-              PORT: String(port),
-              KUBECONFIG: c.file,
-              KUBERNETES_SERVICE_HOST: undefined,
-              POD_NAME: pod,
-              VS_NAMESPACE: ns,
-              WATCHER_SOURCE: 'scrape',
-              WATCHER_SCRAPE_URL: exporter.url,
-              WATCHER_RATE_WINDOW: '2s',
-              WATCHER_SAMPLES: '2',
-              WATCHER_MIN_DWELL_SECONDS: '1',
-              WATCHER_LEASE_DURATION_SECONDS: String(LEASE_SECONDS),
-            });
-            procs.push(proc);
-            return { pod, port, proc, ...c };
-          };
-          // Every owner token the object carries, in order, from a watch of it as the admin.
-          const owners: string[] = [];
-          const watching = await new Watch(admin).watch(
-            `/apis/${route.group}/${route.version}/namespaces/${ns}/${route.resource}`,
-            {},
-            (_type: string, object: Vs) => {
-              const owner = (object.metadata?.annotations as Record<string, string> | undefined)?.[
-                BURST_ANNOTATIONS.owner
-              ];
-              if (owner && owner !== owners.at(-1)) owners.push(owner);
-            },
-            () => {},
-          );
-          cleanups.push(async () => watching.abort());
-          const replicas = [await start('istiowatcher-0'), await start('istiowatcher-1')];
-          const told = (err: Error) => {
-            throw new Error([err.message, ...replicas.map((r) => `--- ${r.pod} ---\n${r.proc.output()}`)].join('\n'));
-          };
-          await waitFor(
-            'both replicas started',
-            () => replicas.every((r) => r.proc.output().includes('istiowatcher: started')),
-            60_000,
-          ).catch(told);
-          await waitFor('burst', async () => (await weightsNow(ns)).burst === 100, 60_000, 200).catch(told);
-          const leaderPod = await holder();
-          const leader = replicas.find((r) => r.pod === leaderPod)!;
-          const standby = replicas.find((r) => r !== leader)!;
-          expect(leader).toBeDefined();
-          return { ns, exporter, leader, standby, holder, ownersSeen: () => [...owners] };
-        }
-
-        it('burst and return; the leader frozen (SIGSTOP) past its lease: the other takes over; resumed, no write of its old term lands', async () => {
-          const { ns, exporter, leader, standby, holder, ownersSeen } = await twoReplicas();
-          await waitFor('the Event', async () => (await eventReasons(ns)).includes('BurstIncreased'));
-          expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toMatch(new RegExp(`^${leader.pod}/\\d+$`));
-          expect((await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader')).toBe(1);
-          expect((await scrapeWatcherMetrics(standby.port)).get('istiowatcher_is_leader')).toBe(0);
-
-          leader.proc.child.kill('SIGSTOP');
-          const frozenAt = performance.now();
-          exporter.setRate(5);
-          await waitFor('the standby holds the lease', async () => (await holder()) === standby.pod, 60_000, 100);
-          await waitFor('natural, by the standby', async () => (await weightsNow(ns)).primary === 100, 60_000, 100);
-          expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toMatch(new RegExp(`^${standby.pod}/\\d+$`));
-          // The freeze lasts twice the lease, whatever the takeover took.
-          const frozenFor = performance.now() - frozenAt;
-          if (frozenFor < 2 * LEASE_SECONDS * 1000) await sleep(2 * LEASE_SECONDS * 1000 - frozenFor);
-          const leaderWritesAtFreeze = routeWrites(ns, leader.user, leader.credential).length;
-
-          leader.proc.child.kill('SIGCONT');
-          await waitFor(
-            'the old leader stands by',
-            async () => (await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader') === 0,
-            30_000,
-            100,
-          );
-          // The load moves again: the leader of the moment bursts.
-          exporter.setRate(BURSTING_RPS);
-          await waitFor('burst again', async () => (await weightsNow(ns)).burst === 100, 60_000, 100);
-          await waitFor(
-            'its Event',
-            async () => (await eventReasons(ns)).filter((r) => r === 'BurstIncreased').length === 2,
-          );
-          expect((await eventReasons(ns)).filter((r) => /^Burst(In|De)creased$/.test(r ?? ''))).toEqual([
-            'BurstIncreased',
-            'BurstDecreased',
-            'BurstIncreased',
-          ]);
-          // Fencing: every version of the object carries a term no older than the one before it, so the
-          // frozen leader's old token never landed after the standby's. (Starved, a replica may lose
-          // the lease and win it back in a later term: that write is its right.)
-          const owners = ownersSeen();
-          const terms = owners.map((owner) => Number(owner.split('/')[1]));
-          expect(terms, owners.join(' ')).toEqual([...terms].sort((a, b) => a - b));
-          expect(owners.slice(0, 2), owners.join(' ')).toEqual([
-            expect.stringMatching(new RegExp(`^${leader.pod}/`)),
-            expect.stringMatching(new RegExp(`^${standby.pod}/`)),
-          ]);
-          const late = routeWrites(ns, leader.user, leader.credential).slice(leaderWritesAtFreeze);
-          if (!owners.slice(2).some((owner) => owner.startsWith(`${leader.pod}/`)))
-            expect(late.filter((c) => c.status === 200)).toEqual([]);
-          expect(leader.proc.output()).toMatch(/not the leader any more: stopped acting/);
-        });
-
-        it('the leader killed: the other takes over after the lease; SIGTERM releases the lease', async () => {
-          const { ns, exporter, leader, standby, holder } = await twoReplicas();
-          await waitFor(
-            'standby ready',
-            async () => (await http(`http://127.0.0.1:${standby.port}/readyz`)).status === 200,
-            30_000,
-            200,
-          );
-          await waitFor("the leader's Event", async () => (await eventReasons(ns)).includes('BurstIncreased'));
-          leader.proc.child.kill('SIGKILL');
-          await leader.proc.exited;
-          exporter.setRate(5);
-          await waitFor('standby holds the lease', async () => (await holder()) === standby.pod, 60_000, 200);
-          await waitFor('natural', async () => (await weightsNow(ns)).primary === 100, 60_000, 200);
-          await waitFor('both Events', async () => (await eventReasons(ns)).includes('BurstDecreased'), 60_000, 200);
-          expect((await eventReasons(ns)).filter((r) => /^Burst(In|De)creased$/.test(r ?? ''))).toEqual([
-            'BurstIncreased',
-            'BurstDecreased',
-          ]);
-
-          expect(await standby.proc.stop()).toBe(0);
-          expect((await holder()) ?? '').toBe('');
-          expect(standby.proc.output()).toMatch(/released the leader lease/);
-        });
+      it('leadership is timed on the monotonic clock it is given, not the wall clock', async () => {
+        const ns = await namespace();
+        const { kc } = await credentials(ns);
+        let monotonic = 1_000_000;
+        const leadership = elect(kc, ns, 'watcher-a', { leaseDurationSeconds: 6, clock: () => monotonic });
+        await waitFor('leader', () => leadership.isLeader());
+        expect(leadership.remainingMs()).toBe(4000);
+        // Only the given clock counts: past the renew deadline (4 s of 6) on it, leadership ends at once.
+        monotonic += 3999;
+        expect(leadership.isLeader()).toBe(true);
+        monotonic += 2;
+        expect(leadership.isLeader()).toBe(false);
+        expect(leadership.token()).toBeUndefined();
       });
-  });
-}
+
+      it('a leader whose lease is taken stops acting at once, and confirm() says so', async () => {
+        const ns = await namespace();
+        const a = await credentials(ns);
+        const b = await credentials(ns);
+        const leadership = elect(a.kc, ns, 'watcher-a');
+        await waitFor('leader', () => leadership.isLeader());
+        expect(await leadership.confirm()).toBe(true);
+        // Another replica writes the lease (e.g. after a long pause of ours), with its own token.
+        const leases = b.kc.makeApiClient(CoordinationV1Api);
+        const held: V1Lease = await leases.readNamespacedLease({ name: LEADER_LEASE_NAME, namespace: ns });
+        await leases.replaceNamespacedLease({
+          name: LEADER_LEASE_NAME,
+          namespace: ns,
+          body: { ...held, spec: { ...held.spec, holderIdentity: 'watcher-b' } },
+        });
+        expect(await leadership.confirm()).toBe(false);
+        expect(leadership.isLeader()).toBe(false);
+        expect(leadership.token()).toBeUndefined();
+        await leadership.stop();
+        expect((await lease(ns)).holderIdentity).toBe('watcher-b');
+      });
+    });
+  }
+
+  if (route.kindFree)
+    describe('the built watcher as its ServiceAccount (KUBECONFIG, leader election, freeze, crash, SIGTERM)', () => {
+      const LEASE_SECONDS = 4;
+      const procs: RunningProcess[] = [];
+      const exporters: Array<{ stop(): Promise<void> }> = [];
+      afterAll(async () => {
+        for (const p of procs) {
+          p.child.kill('SIGCONT');
+          await p.stop();
+        }
+        for (const e of exporters) await e.stop();
+      });
+
+      async function twoReplicas() {
+        const ns = await namespace();
+        await put(ns, NATURAL);
+        const exporter = await startIstioExporter(BURSTING_RPS);
+        exporters.push(exporter);
+        const holder = async () => {
+          try {
+            return (
+              await admin
+                .makeApiClient(CoordinationV1Api)
+                .readNamespacedLease({ name: LEADER_LEASE_NAME, namespace: ns })
+            ).spec?.holderIdentity;
+          } catch {
+            return undefined;
+          }
+        };
+        const start = async (pod: string) => {
+          // Each replica its own token of the one ServiceAccount, so the audit log tells their calls apart.
+          const c = await credentials(ns);
+          const port = await freePort();
+          const proc = startNodeApp(MAIN_JS, {
+            PORT: String(port),
+            KUBECONFIG: c.file,
+            KUBERNETES_SERVICE_HOST: undefined,
+            POD_NAME: pod,
+            VS_NAMESPACE: ns,
+            WATCHER_SOURCE: 'scrape',
+            WATCHER_SCRAPE_URL: exporter.url,
+            WATCHER_RATE_WINDOW: '2s',
+            WATCHER_SAMPLES: '2',
+            WATCHER_MIN_DWELL_SECONDS: '1',
+            WATCHER_LEASE_DURATION_SECONDS: String(LEASE_SECONDS),
+          });
+          procs.push(proc);
+          return { pod, port, proc, ...c };
+        };
+        // Every owner token the object carries, in order, from a watch of it as the admin.
+        const owners: string[] = [];
+        const watching = await new Watch(admin).watch(
+          `/apis/${route.group}/${route.version}/namespaces/${ns}/${route.resource}`,
+          {},
+          (_type: string, object: Vs) => {
+            const owner = (object.metadata?.annotations as Record<string, string> | undefined)?.[
+              BURST_ANNOTATIONS.owner
+            ];
+            if (owner && owner !== owners.at(-1)) owners.push(owner);
+          },
+          () => {},
+        );
+        cleanups.push(async () => watching.abort());
+        const replicas = [await start('istiowatcher-0'), await start('istiowatcher-1')];
+        const told = (err: Error) => {
+          throw new Error([err.message, ...replicas.map((r) => `--- ${r.pod} ---\n${r.proc.output()}`)].join('\n'));
+        };
+        await waitFor(
+          'both replicas started',
+          () => replicas.every((r) => r.proc.output().includes('istiowatcher: started')),
+          60_000,
+        ).catch(told);
+        await waitFor('burst', async () => (await weightsNow(ns)).burst === 100, 60_000, 200).catch(told);
+        const leaderPod = await holder();
+        const leader = replicas.find((r) => r.pod === leaderPod)!;
+        const standby = replicas.find((r) => r !== leader)!;
+        expect(leader).toBeDefined();
+        return { ns, exporter, leader, standby, holder, ownersSeen: () => [...owners] };
+      }
+
+      it('burst and return; the leader frozen (SIGSTOP) past its lease: the other takes over; resumed, no write of its old term lands', async () => {
+        const { ns, exporter, leader, standby, holder, ownersSeen } = await twoReplicas();
+        await waitFor('the Event', async () => (await eventReasons(ns)).includes('BurstIncreased'));
+        expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toMatch(new RegExp(`^${leader.pod}/\\d+$`));
+        expect((await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader')).toBe(1);
+        expect((await scrapeWatcherMetrics(standby.port)).get('istiowatcher_is_leader')).toBe(0);
+
+        leader.proc.child.kill('SIGSTOP');
+        const frozenAt = performance.now();
+        exporter.setRate(5);
+        await waitFor('the standby holds the lease', async () => (await holder()) === standby.pod, 60_000, 100);
+        await waitFor('natural, by the standby', async () => (await weightsNow(ns)).primary === 100, 60_000, 100);
+        expect((await annotationsNow(ns))[BURST_ANNOTATIONS.owner]).toMatch(new RegExp(`^${standby.pod}/\\d+$`));
+        // The freeze lasts twice the lease, whatever the takeover took.
+        const frozenFor = performance.now() - frozenAt;
+        if (frozenFor < 2 * LEASE_SECONDS * 1000) await sleep(2 * LEASE_SECONDS * 1000 - frozenFor);
+        const leaderWritesAtFreeze = routeWrites(ns, leader.user, leader.credential).length;
+
+        leader.proc.child.kill('SIGCONT');
+        await waitFor(
+          'the old leader stands by',
+          async () => (await scrapeWatcherMetrics(leader.port)).get('istiowatcher_is_leader') === 0,
+          30_000,
+          100,
+        );
+        // The load moves again: the leader of the moment bursts.
+        exporter.setRate(BURSTING_RPS);
+        await waitFor('burst again', async () => (await weightsNow(ns)).burst === 100, 60_000, 100);
+        await waitFor(
+          'its Event',
+          async () => (await eventReasons(ns)).filter((r) => r === 'BurstIncreased').length === 2,
+        );
+        expect((await eventReasons(ns)).filter((r) => /^Burst(In|De)creased$/.test(r ?? ''))).toEqual([
+          'BurstIncreased',
+          'BurstDecreased',
+          'BurstIncreased',
+        ]);
+        // Fencing: every version of the object carries a term no older than the one before it, so the
+        // frozen leader's old token never landed after the standby's. (Starved, a replica may lose
+        // the lease and win it back in a later term: that write is its right.)
+        const owners = ownersSeen();
+        const terms = owners.map((owner) => Number(owner.split('/')[1]));
+        expect(terms, owners.join(' ')).toEqual([...terms].sort((a, b) => a - b));
+        expect(owners.slice(0, 2), owners.join(' ')).toEqual([
+          expect.stringMatching(new RegExp(`^${leader.pod}/`)),
+          expect.stringMatching(new RegExp(`^${standby.pod}/`)),
+        ]);
+        const late = routeWrites(ns, leader.user, leader.credential).slice(leaderWritesAtFreeze);
+        if (!owners.slice(2).some((owner) => owner.startsWith(`${leader.pod}/`)))
+          expect(late.filter((c) => c.status === 200)).toEqual([]);
+        expect(leader.proc.output()).toMatch(/not the leader any more: stopped acting/);
+      });
+
+      it('the leader killed: the other takes over after the lease; SIGTERM releases the lease', async () => {
+        const { ns, exporter, leader, standby, holder } = await twoReplicas();
+        await waitFor(
+          'standby ready',
+          async () => (await http(`http://127.0.0.1:${standby.port}/readyz`)).status === 200,
+          30_000,
+          200,
+        );
+        await waitFor("the leader's Event", async () => (await eventReasons(ns)).includes('BurstIncreased'));
+        leader.proc.child.kill('SIGKILL');
+        await leader.proc.exited;
+        exporter.setRate(5);
+        await waitFor('standby holds the lease', async () => (await holder()) === standby.pod, 60_000, 200);
+        await waitFor('natural', async () => (await weightsNow(ns)).primary === 100, 60_000, 200);
+        await waitFor('both Events', async () => (await eventReasons(ns)).includes('BurstDecreased'), 60_000, 200);
+        expect((await eventReasons(ns)).filter((r) => /^Burst(In|De)creased$/.test(r ?? ''))).toEqual([
+          'BurstIncreased',
+          'BurstDecreased',
+        ]);
+
+        expect(await standby.proc.stop()).toBe(0);
+        expect((await holder()) ?? '').toBe('');
+        expect(standby.proc.output()).toMatch(/released the leader lease/);
+      });
+    });
+});
