@@ -49,6 +49,29 @@ export const BURST_ANNOTATIONS = {
   pin: 'burst.string-hashr.dev/pin',
 } as const;
 
+/**
+ * The annotations on the burst worker's HorizontalPodAutoscaler, in the burst cluster, when the
+ * watcher warms the burst side (BURST_WARM=min-replicas): who held its `minReplicas`, when and why,
+ * by the same keys as on the route, and the floor it gives back to. The manifests write
+ * `naturalMinReplicas` from their own `minReplicas`; the watcher writes the other three with every
+ * change of `minReplicas`.
+ */
+export const BURST_AUTOSCALER_ANNOTATIONS = {
+  owner: BURST_ANNOTATIONS.owner,
+  changedAt: BURST_ANNOTATIONS.changedAt,
+  reason: BURST_ANNOTATIONS.reason,
+  /** The autoscaler's own `minReplicas` (a whole number >= 1): what a give-back restores. */
+  naturalMinReplicas: 'burst.string-hashr.dev/natural-min-replicas',
+} as const;
+
+/** The Events the watcher records on the burst autoscaler, by `reason`. */
+export const BURST_AUTOSCALER_EVENTS = {
+  /** `minReplicas` raised above what it was: pods asked for ahead of the traffic. */
+  warmed: 'BurstWarmed',
+  /** `minReplicas` lowered, back toward (or to) the natural floor. */
+  givenBack: 'BurstGivenBack',
+} as const;
+
 /** The longest `reason` annotation the watcher writes. */
 export const REASON_MAX_LENGTH = 256;
 
