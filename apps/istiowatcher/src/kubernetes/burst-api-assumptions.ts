@@ -6,7 +6,8 @@
  */
 import { BURST_AUTOSCALER_ANNOTATIONS as A, BURST_AUTOSCALER_EVENTS } from '@string-hashr/contract';
 import { RouterError } from '../routers/router.js';
-import type { BurstApi, BurstScaler } from './burst-scaler.js';
+import type { BurstScaler } from '../burst-side.js';
+import type { BurstApi } from './burst-scaler.js';
 import { describeApiError } from './errors.js';
 
 /** The autoscaler as a case starts it (maxReplicas 10 unless given), the Deployment at minReplicas pods, none ready. */

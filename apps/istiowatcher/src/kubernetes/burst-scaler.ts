@@ -23,6 +23,7 @@ import {
   type JsonPatchOp,
 } from '@string-hashr/kube-objects';
 import type { Logger } from '@string-hashr/runtime';
+import type { BurstScaler } from '../burst-side.js';
 import { RouterError } from '../routers/router.js';
 import { describeApiError } from './errors.js';
 import { API_CALL_TIMEOUT_MS, JSON_PATCH, withDeadline } from './requests.js';
@@ -68,30 +69,6 @@ export function kubernetesBurstApi(kc: KubeConfig, target: BurstTarget, deadline
     createEvent: (body) =>
       withDeadline(deadlineMs, 'create event', (o) => core.createNamespacedEvent({ namespace, body }, o)),
   };
-}
-
-/** What a hold did: nothing to change, or minReplicas moved. */
-export type HoldOutcome = { changed: false; minReplicas: number } | { changed: true; from: number; to: number };
-
-/**
- * The seam the watcher uses: `read` each tick (the ready gate's input; undefined when the burst side
- * cannot be read, and then the gate is off), `hold` when the policy asks for a number of pods.
- */
-export interface BurstScaler {
-  readonly description: string;
-  /** The burst worker's pods now, or undefined when they cannot be read (logged once per outage). */
-  read(): Promise<BurstPods | undefined>;
-  /**
-   * Holds the autoscaler's minReplicas at max(its natural floor, `pods`) (at most maxReplicas):
-   * fewer pods give back down to the floor, 0 gives it all back. Fenced by `token`: a write whose
-   * `test`s no longer hold, or an object owned by a later term, is a RouterError `conflict`, and
-   * the object is read again before it is thrown. Never retried here.
-   */
-  hold(pods: number, token: string, reason: string): Promise<HoldOutcome>;
-  /** The last failure to read, until a read succeeds; for the status. */
-  problem(): string | undefined;
-  /** Waits for the Events in flight. */
-  settled(): Promise<void>;
 }
 
 export interface BurstScalerOptions {
