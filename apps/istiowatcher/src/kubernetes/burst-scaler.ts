@@ -18,7 +18,6 @@ import {
   isLaterTerm,
   readAutoscalerHold,
   type AutoscalerObject,
-  type BurstPods,
   type DeploymentObject,
   type JsonPatchOp,
 } from '@string-hashr/kube-objects';
