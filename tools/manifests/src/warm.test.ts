@@ -19,6 +19,13 @@ const configWith = (warm: string | undefined): ManifestConfig => {
   return { ...shipped, watcher: warm === undefined ? watcher : { ...watcher, BURST_WARM: warm } };
 };
 
+/** The one object of `kind` (named `name`) in `docs`. */
+function one(docs: Doc[], kind: string, name?: string): Doc {
+  const found = docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
+  if (!found) throw new Error(`no ${kind} ${name ?? ''}`);
+  return found;
+}
+
 function deployed(config: ManifestConfig) {
   const files = generate(config, 'test');
   const docsOf = (dirs: string[]) =>
@@ -28,7 +35,7 @@ function deployed(config: ManifestConfig) {
   const primary = docsOf(deployedDirs(config, 'k8s/primary'));
   return {
     burst: docsOf(deployedDirs(config, 'k8s/burst')),
-    watcher: primary.find((d) => d.kind === 'Deployment' && d.metadata.name === 'istiowatcher'),
+    watcher: one(primary, 'Deployment', 'istiowatcher'),
   };
 }
 
@@ -43,7 +50,7 @@ describe('the warm-up through the burst cluster API', () => {
 
   it('BURST_WARM=min-replicas: the burst cluster has the Role of burstScalerRbacRules, bound to the watcher, and its token', () => {
     const { burst } = deployed(configWith('min-replicas'));
-    const role = burst.find((d) => d.kind === 'Role');
+    const role = one(burst, 'Role');
     expect(role.metadata.name).toBe('istiowatcher');
     expect(role.rules).toEqual(burstScalerRbacRules());
     expect(burst.find((d) => d.kind === 'RoleBinding')).toMatchObject({
@@ -70,7 +77,7 @@ describe('the warm-up through the burst cluster API', () => {
 
   it("the burst autoscaler states its natural floor, config.yaml's minReplicas", () => {
     const config = { ...shipped, burstAutoscaling: { ...shipped.burstAutoscaling, minReplicas: 2 } };
-    const hpa = deployed(config).burst.find((d) => d.kind === 'HorizontalPodAutoscaler');
+    const hpa = one(deployed(config).burst, 'HorizontalPodAutoscaler');
     expect(hpa.spec.minReplicas).toBe(2);
     expect(hpa.metadata.annotations).toEqual({ [BURST_AUTOSCALER_ANNOTATIONS.naturalMinReplicas]: '2' });
   });
