@@ -30,7 +30,8 @@ if (process.argv.includes('--once')) {
 } else {
   void runMain(log, async () => {
     const config = loadConfig(process.env);
-    const { source, router, leadership } = await buildParts(config, log);
+    // `burst` (BURST_KUBECONFIG) is built and named here; the loop does not read it yet.
+    const { source, router, leadership, burst } = await buildParts(config, log);
     const registry = createMetricsRegistry('istiowatcher');
     const metrics = watcherMetrics(registry, {
       mode: config.policy.mode,
@@ -60,6 +61,7 @@ if (process.argv.includes('--once')) {
       mode: config.policy.mode,
       source: source.description,
       router: router.description,
+      burst: burst?.description ?? 'not read',
       dryRun: config.dryRun,
       leaderElection: config.leaderElection.enabled
         ? `${config.route.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}`
@@ -69,6 +71,7 @@ if (process.argv.includes('--once')) {
     return async () => {
       // Finish the tick in flight, give the lease up so a standby takes over now, then close.
       await watcher.stop();
+      await burst?.settled();
       await router.close();
       await leadership.stop();
       await closeServer(server, 2000);
