@@ -27,6 +27,10 @@ export const WATCHER_METRICS = {
   burstSuccessRatio: 'istiowatcher_burst_success_ratio',
   burstP99: 'istiowatcher_burst_p99_milliseconds',
   burstRequests: 'istiowatcher_burst_requests',
+  /** The burst worker's ready pods (its Deployment's readyReplicas) last read; NaN: not read. */
+  burstReadyPods: 'istiowatcher_burst_ready_pods',
+  /** The burst worker's pods asked for (its Deployment's replicas) last read; NaN: not read. */
+  burstDesiredPods: 'istiowatcher_burst_desired_pods',
 } as const;
 
 /**
