@@ -30,7 +30,6 @@ if (process.argv.includes('--once')) {
 } else {
   void runMain(log, async () => {
     const config = loadConfig(process.env);
-    // `burst` (BURST_KUBECONFIG) is built and named here; the loop does not read it yet.
     const { source, router, leadership, burst } = await buildParts(config, log);
     const registry = createMetricsRegistry('istiowatcher');
     const metrics = watcherMetrics(registry, {
@@ -53,6 +52,7 @@ if (process.argv.includes('--once')) {
       dryRun: config.dryRun,
       logTicks: config.logTicks,
       summaryMs: config.summaryMs,
+      burst,
     });
     const server = createServer(createAdminApp({ registry, isReady: watcher.isReady, status: watcher.status }));
     const port = await listen(server, config.port);
