@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { resumeState, runScript, NATURAL } from '@string-hashr/policy';
-import { burstPodsText, decisionLine, healthText, observationOf, readText, warmingText } from './observe.js';
+import { burstPodsText, decisionLine, healthText, observationOf, readText } from './observe.js';
 
 describe('observationOf', () => {
   it.each<[string, Reading, HealthReading | undefined, object | undefined]>([
@@ -70,14 +70,6 @@ describe('log text', () => {
     [undefined, 'unknown'],
   ])('burst pods %j -> %s', (pods, text) => {
     expect(burstPodsText(pods)).toBe(text);
-  });
-
-  it.each([
-    [{ readyPods: 3, neededPods: 4 }, 'warming the burst side: 3 of 4 pods ready'],
-    [{ readyPods: 0, neededPods: 1 }, 'warming the burst side: 0 of 1 pod ready'],
-    [{ readyPods: 0, neededPods: 7 }, 'warming the burst side: 0 of 7 pods ready'],
-  ])('the ready gate waiting on %j -> %s', (warming, text) => {
-    expect(warmingText(warming)).toBe(text);
   });
 
   it('rollbacks, no-data holds and suspends have their own lines', () => {

@@ -54,15 +54,6 @@ export function burstPodsText(pods: BurstPods | undefined): string {
   return `${pods.readyPods}/${pods.desiredPods} ready${pods.maxPods !== undefined ? `, max ${pods.maxPods}` : ''}`;
 }
 
-/**
- * Why a step toward burst waits on the ready gate, as `/status` and the page say it (the page's
- * pendingText words it the same): "warming the burst side: 3 of 4 pods ready".
- */
-export function warmingText(warming: { readyPods: number; neededPods: number }): string {
-  const { readyPods, neededPods } = warming;
-  return `warming the burst side: ${readyPods} of ${neededPods} ${neededPods === 1 ? 'pod' : 'pods'} ready`;
-}
-
 /** The log line of a decision: the kinds an operator looks for at 3 a.m. have their own words. */
 export function decisionLine(decision: Decision): { level: 'info' | 'warn'; message: string } {
   switch (decision.kind) {
