@@ -63,8 +63,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** The watcher's user in the burst cluster, whatever the namespace. */
-const isWatcher = (e: AuditEvent) => /^system:serviceaccount:[^:]+:istiowatcher$/.test(e.user.username);
+/** Namespaces of this file's own names: the control plane may be shared with other files. */
+const NAMESPACE_PREFIX = 'burst-scaler-';
+/** The watcher's user in the burst cluster, in this file's namespaces. */
+const isWatcher = (e: AuditEvent) =>
+  new RegExp(`^system:serviceaccount:${NAMESPACE_PREFIX}\\d+:istiowatcher$`).test(e.user.username);
 const completed = (e: AuditEvent) => e.stage === 'ResponseComplete';
 
 // Whatever a test did, the watcher's burst identity (the generated Role only) was never refused.
@@ -84,7 +87,7 @@ async function kubectl(cp: TestControlPlane, args: string[], input?: string): Pr
 
 /** `docs` applied into a fresh namespace of `cp` (subjects of RoleBindings moved with them). */
 async function namespaceWith(cp: TestControlPlane, docs: Doc[]): Promise<string> {
-  const ns = `burst-${++namespaces}`;
+  const ns = `${NAMESPACE_PREFIX}${++namespaces}`;
   await kubectl(cp, ['create', 'namespace', ns]);
   const moved = docs.map((d) => {
     const doc = structuredClone(d);
