@@ -298,6 +298,19 @@ describe('loadConfig', () => {
     },
   );
 
+  it('reads the burst side only with BURST_KUBECONFIG, an absolute path, in the route namespace', () => {
+    expect(loadConfig({}).burst).toBeUndefined();
+    expect(loadConfig({ BURST_KUBECONFIG: '/var/run/burst/kubeconfig', ROUTE_NAMESPACE: 'shop' }).burst).toEqual({
+      kubeconfig: '/var/run/burst/kubeconfig',
+      namespace: 'shop',
+      autoscaler: 'worker-deployment',
+      deployment: 'worker-deployment',
+    });
+    expect(() => loadConfig({ BURST_KUBECONFIG: 'burst.kubeconfig' })).toThrow(
+      /^BURST_KUBECONFIG="burst.kubeconfig" is not valid: expected the absolute path of a kubeconfig file/,
+    );
+  });
+
   it.each([
     ['WATCHER_INTERVAL_SECONDS', '3000000'],
     ['WATCHER_QUERY_TIMEOUT_SECONDS', '3000000'],

@@ -1,6 +1,7 @@
 // The watcher's whole configuration, read once from the environment and validated: a bad value
 // stops the program at start with a message naming the variable (see README.md for the table).
 import { hostname } from 'node:os';
+import { isAbsolute } from 'node:path';
 import {
   ConfigError,
   envBoolean,
@@ -14,11 +15,13 @@ import {
 import {
   CLUSTER_NAMES,
   DEFAULT_NAMESPACE,
+  DEPLOYMENTS,
   DEFAULT_ROUTE_KIND,
   DEFAULT_SUBSETS,
   LEADER_LEASE_NAME,
   PORTS,
   ROUTE_KIND_NAMES,
+  SECRETS,
   WORKER_ROUTE_NAMES,
   routeApiVersion,
   type RouteKind,
@@ -70,6 +73,19 @@ export type SourceConfig =
 
 export type RouterConfig = { kind: 'kubernetes' } | { kind: 'file'; path: string };
 
+/**
+ * The burst cluster's API, for the warm-up (issue 26): the burst worker's readiness and its
+ * autoscaler's floor. The objects are the manifests' (the HPA is named after its Deployment), in the
+ * route's namespace, which is the app's on both clusters.
+ */
+export interface BurstSideConfig {
+  /** A kubeconfig file for the burst cluster; absent at start: the watcher runs blind to the burst side. */
+  kubeconfig: string;
+  namespace: string;
+  autoscaler: string;
+  deployment: string;
+}
+
 export interface WatcherConfig {
   port: number;
   intervalMs: number;
@@ -85,6 +101,19 @@ export interface WatcherConfig {
   /** WATCHER_LOG_SUMMARY_SECONDS: a one-line summary this often (ms); 0: never. */
   summaryMs: number;
   leaderElection: { enabled: boolean; leaseName: string; identity: string; leaseDurationSeconds: number };
+  /** BURST_KUBECONFIG; undefined: the burst side is not read. */
+  burst?: BurstSideConfig;
+}
+
+/** BURST_KUBECONFIG: the path where the Secret's kubeconfig is mounted (its content is checked when it is loaded). */
+function burstSide(env: Env, route: RouteRef): BurstSideConfig | undefined {
+  const kubeconfig = envOptional(env, 'BURST_KUBECONFIG');
+  if (kubeconfig === undefined) return undefined;
+  if (!isAbsolute(kubeconfig))
+    throw new ConfigError(
+      `BURST_KUBECONFIG="${kubeconfig}" is not valid: expected the absolute path of a kubeconfig file for the burst cluster (the Secret ${SECRETS.burstKubeconfig.name}, mounted)`,
+    );
+  return { kubeconfig, namespace: route.namespace, autoscaler: DEPLOYMENTS.worker, deployment: DEPLOYMENTS.worker };
 }
 
 /** `destination_cluster` of the burst side: a label value, kept to what cluster names can be. */
@@ -223,5 +252,6 @@ export function loadConfig(env: Env): WatcherConfig {
       identity: envOptional(env, 'POD_NAME') ?? hostname(),
       leaseDurationSeconds: envSeconds(env, 'WATCHER_LEASE_DURATION_SECONDS', 15),
     },
+    burst: burstSide(env, route),
   };
 }

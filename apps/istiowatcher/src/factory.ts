@@ -1,6 +1,7 @@
 // Builds the watcher's parts from its configuration: the metric source, the router and the
 // leadership. The one place that knows which implementation each setting picks.
 import type { Logger } from '@string-hashr/runtime';
+import { dryRunBurstScaler, type BurstScaler } from './burst-side.js';
 import type { WatcherConfig } from './config.js';
 import { alwaysLeader, type Leadership } from './leadership.js';
 import { fileRouter } from './routers/file.js';
@@ -17,6 +18,8 @@ export interface WatcherParts {
   source: MetricSource;
   router: Router;
   leadership: Leadership;
+  /** The burst side's pods and autoscaler (BURST_KUBECONFIG); undefined: not read. */
+  burst?: BurstScaler;
 }
 
 /**
@@ -41,5 +44,15 @@ export async function buildParts(
     const { connectKubernetes } = await import('./kubernetes/connection.js');
     ({ router, leadership } = connectKubernetes(config, log, { dryRun, watch: options.watch ?? true }));
   }
-  return { source: buildSource(config), router: dryRun ? dryRunRouter(router, log) : router, leadership };
+  let burst: BurstScaler | undefined;
+  if (config.burst) {
+    const { connectBurstSide } = await import('./kubernetes/connection.js');
+    burst = connectBurstSide(config.burst, config.leaderElection.identity, log);
+  }
+  return {
+    source: buildSource(config),
+    router: dryRun ? dryRunRouter(router, log) : router,
+    leadership,
+    ...(burst ? { burst: dryRun ? dryRunBurstScaler(burst, log) : burst } : {}),
+  };
 }

@@ -30,7 +30,7 @@ if (process.argv.includes('--once')) {
 } else {
   void runMain(log, async () => {
     const config = loadConfig(process.env);
-    const { source, router, leadership } = await buildParts(config, log);
+    const { source, router, leadership, burst } = await buildParts(config, log);
     const registry = createMetricsRegistry('istiowatcher');
     const metrics = watcherMetrics(registry, {
       mode: config.policy.mode,
@@ -52,6 +52,7 @@ if (process.argv.includes('--once')) {
       dryRun: config.dryRun,
       logTicks: config.logTicks,
       summaryMs: config.summaryMs,
+      burst,
     });
     const server = createServer(createAdminApp({ registry, isReady: watcher.isReady, status: watcher.status }));
     const port = await listen(server, config.port);
@@ -60,6 +61,7 @@ if (process.argv.includes('--once')) {
       mode: config.policy.mode,
       source: source.description,
       router: router.description,
+      burst: burst?.description ?? 'not read',
       dryRun: config.dryRun,
       leaderElection: config.leaderElection.enabled
         ? `${config.route.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}`
@@ -69,6 +71,7 @@ if (process.argv.includes('--once')) {
     return async () => {
       // Finish the tick in flight, give the lease up so a standby takes over now, then close.
       await watcher.stop();
+      await burst?.settled();
       await router.close();
       await leadership.stop();
       await closeServer(server, 2000);

@@ -51,3 +51,21 @@ describe('the watcher registry', () => {
     expect(await byLabel(registry, WATCHER_METRICS.errors, 'kind')).toMatchObject({ timeout: 0, network: 0, http: 0 });
   });
 });
+
+describe('the burst pods', () => {
+  it('are NaN until read, the Deployment counts once read, NaN again when a read fails', async () => {
+    const registry = new Registry();
+    const metrics = watcherMetrics(registry, INFO);
+    const pods = async () =>
+      Object.fromEntries(
+        parseExposition(await registry.metrics())
+          .filter((s) => s.name === WATCHER_METRICS.burstReadyPods || s.name === WATCHER_METRICS.burstDesiredPods)
+          .map((s) => [s.name, s.value]),
+      );
+    expect(await pods()).toEqual({ [WATCHER_METRICS.burstReadyPods]: NaN, [WATCHER_METRICS.burstDesiredPods]: NaN });
+    metrics.setBurstPods({ readyPods: 3, desiredPods: 4, maxPods: 10 });
+    expect(await pods()).toEqual({ [WATCHER_METRICS.burstReadyPods]: 3, [WATCHER_METRICS.burstDesiredPods]: 4 });
+    metrics.setBurstPods(undefined);
+    expect(await pods()).toEqual({ [WATCHER_METRICS.burstReadyPods]: NaN, [WATCHER_METRICS.burstDesiredPods]: NaN });
+  });
+});

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { WATCHER_METRICS as NAMES } from '@string-hashr/contract';
+import type { BurstPods } from '@string-hashr/kube-objects';
 import { READ_ERROR_KINDS, type HealthReading } from '@string-hashr/metric-reading';
 import type { Decision, DecisionKind, Phase, PolicySettings, Weights } from '@string-hashr/policy';
 
@@ -77,6 +78,8 @@ export function watcherMetrics(
     ),
     burstP99: gauge(NAMES.burstP99, 'p99 latency of the burst side last read (ms); NaN: not read'),
     burstRequests: gauge(NAMES.burstRequests, 'Burst requests in the window last read; NaN: not read'),
+    burstReadyPods: gauge(NAMES.burstReadyPods, "The burst worker's ready pods last read; NaN: not read"),
+    burstDesiredPods: gauge(NAMES.burstDesiredPods, "The burst worker's pods asked for last read; NaN: not read"),
     suspended: gauge(
       NAMES.suspended,
       '1 while the worker route carries burst.string-hashr.dev/suspend (no change is made)',
@@ -108,6 +111,11 @@ export function watcherMetrics(
       metrics.burstP99.set(sample?.p99Ms ?? NaN);
       metrics.burstRequests.set(sample?.requests ?? NaN);
     },
+    /** The burst side's pods as read this tick (NaN when not read: BURST_KUBECONFIG unset or failing). */
+    setBurstPods(pods: BurstPods | undefined) {
+      metrics.burstReadyPods.set(pods?.readyPods ?? NaN);
+      metrics.burstDesiredPods.set(pods?.desiredPods ?? NaN);
+    },
     /** What the policy decided at `now`, whether or not a change was then made. */
     recordDecision(decision: Decision, now: number) {
       metrics.decisions.inc({ kind: decision.kind });
@@ -122,6 +130,7 @@ export function watcherMetrics(
   };
   metrics.observedRps.set(NaN);
   metrics.setHealth(undefined);
+  metrics.setBurstPods(undefined);
   metrics.suspended.set(0);
   for (const pin of ['natural', 'burst']) metrics.pinned.set({ pin }, 0);
   // Series at 0 from the start: increase() over a counter's first sample is 0, so a first change would not show.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { resumeState, runScript, NATURAL } from '@string-hashr/policy';
-import { decisionLine, healthText, observationOf, readText } from './observe.js';
+import { burstPodsText, decisionLine, healthText, observationOf, readText } from './observe.js';
 
 describe('observationOf', () => {
   it.each<[string, Reading, HealthReading | undefined, object | undefined]>([
@@ -62,6 +62,14 @@ describe('log text', () => {
     [{ kind: 'error', errorKind: 'timeout', message: 'x' }, 'error(timeout)'],
   ])('health %j -> %s', (health, text) => {
     expect(healthText(health)).toBe(text);
+  });
+
+  it.each([
+    [{ readyPods: 3, desiredPods: 4, maxPods: 10 }, '3/4 ready, max 10'],
+    [{ readyPods: 0, desiredPods: 1 }, '0/1 ready'],
+    [undefined, 'unknown'],
+  ])('burst pods %j -> %s', (pods, text) => {
+    expect(burstPodsText(pods)).toBe(text);
   });
 
   it('rollbacks, no-data holds and suspends have their own lines', () => {

@@ -1,4 +1,5 @@
 // What one tick read, as the policy sees it and as the log line says it. Pure, table-tested.
+import type { BurstPods } from '@string-hashr/kube-objects';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import type { Control, Decision, HealthObservation, Observation } from '@string-hashr/policy';
 
@@ -45,6 +46,12 @@ export function healthText(health: HealthReading): string {
     health.requests !== undefined ? `requests=${Math.round(health.requests)}` : undefined,
   ];
   return parts.filter((p) => p !== undefined).join(',') || 'unknown';
+}
+
+/** The burst side's pods as the log writes them: `3/4 ready, max 10`, or `unknown` when they could not be read. */
+export function burstPodsText(pods: BurstPods | undefined): string {
+  if (!pods) return 'unknown';
+  return `${pods.readyPods}/${pods.desiredPods} ready${pods.maxPods !== undefined ? `, max ${pods.maxPods}` : ''}`;
 }
 
 /** The log line of a decision: the kinds an operator looks for at 3 a.m. have their own words. */

@@ -3,7 +3,7 @@ import type { Logger } from '@string-hashr/runtime';
 import type { WatcherConfig } from './config.js';
 import { buildParts } from './factory.js';
 import { watcherMetrics } from './metrics.js';
-import { healthText } from './observe.js';
+import { burstPodsText, healthText } from './observe.js';
 import type { TickReport } from './tick-report.js';
 import { createWatcher } from './watcher.js';
 import { Registry } from 'prom-client';
@@ -23,6 +23,7 @@ export function describeTick(report: TickReport, parts: { source: string; router
     `source: ${parts.source}`,
     `observed: ${observed}`,
     ...(health ? [`burst side: ${healthText(health)}${health.kind === 'error' ? `: ${health.message}` : ''}`] : []),
+    ...(report.burst ? [`burst pods: ${burstPodsText(report.burst)}`] : []),
     `weights in force: ${weights ? `primary ${weights.primary} / burst ${weights.burst} (${parts.router})` : `unknown (${report.outcome})`}`,
     ...(report.control?.suspend ? ['orders: suspended (burst.string-hashr.dev/suspend): no change is made'] : []),
     ...(report.control?.pin ? [`orders: pinned to ${report.control.pin} (burst.string-hashr.dev/pin)`] : []),

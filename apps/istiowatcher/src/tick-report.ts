@@ -1,6 +1,6 @@
 // What one tick of the loop did: read by the log, the summary, `/status`, `--once` and tests.
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
-import type { OperatorControl } from '@string-hashr/kube-objects';
+import type { BurstPods, OperatorControl } from '@string-hashr/kube-objects';
 import type { Decision, Weights } from '@string-hashr/policy';
 
 export type TickOutcome =
@@ -12,6 +12,8 @@ export interface TickReport {
   reading?: Reading;
   /** The burst side's health, read while some weight is on burst. */
   health?: HealthReading;
+  /** The burst side's pods, read by the leader when BURST_KUBECONFIG is set; undefined: not read or unreadable. */
+  burst?: BurstPods;
   /** The weights in force before the tick decided. */
   weights?: Weights;
   /** The operator's orders on the object this tick. */

@@ -5,6 +5,7 @@ import { DEFAULT_POLICY, NATURAL, type PolicySettings, type Weights } from '@str
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { createLogger } from '@string-hashr/runtime';
 import type { RouteKind } from '@string-hashr/contract';
+import type { BurstScaler } from './burst-side.js';
 import { alwaysLeader, type Leadership } from './leadership.js';
 import { watcherMetrics } from './metrics.js';
 import { memoryRouter } from './routers/memory.js';
@@ -41,6 +42,7 @@ export function harness(options: {
   now?: number;
   logTicks?: boolean;
   summaryMs?: number;
+  burst?: BurstScaler;
 }) {
   const memory = memoryRouter({
     weights: options.start ?? NATURAL,
@@ -80,6 +82,7 @@ export function harness(options: {
     identity: 'test-host',
     logTicks: options.logTicks ?? true,
     summaryMs: options.summaryMs ?? 0,
+    burst: options.burst,
   });
   const ticks = async (n: number) => {
     const reports = [];

@@ -5,6 +5,8 @@ import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { createLogger } from '@string-hashr/runtime';
 import { ROUTE_KIND_NAMES } from '@string-hashr/contract';
 import { routeFlavour as flavour } from '@string-hashr/kube-objects';
+import { burstScaler } from './kubernetes/burst-scaler.js';
+import { memoryBurstCluster } from './kubernetes/memory-burst-cluster.js';
 import { watcherMetrics } from './metrics.js';
 import { RouterError } from './routers/router.js';
 import { createWatcher } from './watcher.js';
@@ -74,6 +76,32 @@ describe('createWatcher', () => {
     expect(h.healthReads()).toBe(2);
     expect(h.lines.at(-1)).toMatch(/health=success=1\.000,requests=100/);
     expect(await h.metric('istiowatcher_burst_success_ratio')).toMatch(/ratio 1$/);
+  });
+
+  it("the leader reads the burst side's pods every tick: the report, the log and the metrics; a standby does not", async () => {
+    const cluster = memoryBurstCluster({ maxReplicas: 10 });
+    cluster.setPods({ replicas: 4, readyReplicas: 3 });
+    let reads = 0;
+    const scaler = burstScaler(
+      { ...cluster.api, readDeployment: () => (reads++, cluster.api.readDeployment()) },
+      {
+        target: { namespace: 'default', autoscaler: 'worker-deployment', deployment: 'worker-deployment' },
+        identity: 'test-host',
+        log: createLogger('test', () => {}),
+      },
+    );
+    const { leadership, s } = testLeadership();
+    const h = harness({ readings: many(3, rate(5)), burst: scaler, leadership });
+    const [report] = await h.ticks(1);
+    expect(report?.burst).toEqual({ readyPods: 3, desiredPods: 4, maxPods: 10 });
+    expect(h.lines.at(-1)).toMatch(/burst="3\/4 ready, max 10"/);
+    expect(await h.metric('istiowatcher_burst_ready_pods')).toMatch(/istiowatcher_burst_ready_pods 3$/);
+    expect(await h.metric('istiowatcher_burst_desired_pods')).toMatch(/istiowatcher_burst_desired_pods 4$/);
+    s.leading = false;
+    const [standby] = await h.ticks(1);
+    expect(standby?.burst).toBeUndefined();
+    expect(reads).toBe(1);
+    expect(await h.metric('istiowatcher_burst_ready_pods')).toMatch(/istiowatcher_burst_ready_pods NaN$/i);
   });
 
   it('a failing burst side: rollback at once, its own log line with why, an Event, phase unhealthy on the object; bursts again after the cool-down', async () => {

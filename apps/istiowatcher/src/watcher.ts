@@ -2,11 +2,12 @@ import { burstPolicy, weightsEqual, weightsText, type PolicySettings } from '@st
 import type { RouteState } from '@string-hashr/kube-objects';
 import type { Logger } from '@string-hashr/runtime';
 import type { WatcherStatus } from '@string-hashr/contract';
+import type { BurstScaler } from './burst-side.js';
 import { changeHistory } from './change-history.js';
 import type { Leadership } from './leadership.js';
 import { tickLoop } from './loop.js';
 import type { WatcherMetrics } from './metrics.js';
-import { decisionLine, healthText, observationOf, readText } from './observe.js';
+import { burstPodsText, decisionLine, healthText, observationOf, readText } from './observe.js';
 import { ordersReport } from './operator-orders.js';
 import { objectOwnership } from './ownership.js';
 import { changeEvent, eventRecorder } from './route-events.js';
@@ -36,6 +37,8 @@ export interface WatcherDeps {
   logTicks?: boolean;
   /** A one-line summary this often (ms); 0: never. */
   summaryMs?: number;
+  /** The burst side's pods (BURST_KUBECONFIG), read by the leader every tick; undefined: not read. */
+  burst?: BurstScaler;
 }
 
 /**
@@ -120,6 +123,9 @@ export function createWatcher(deps: WatcherDeps) {
     else if (reading.kind === 'error') metrics.errors.inc({ kind: reading.errorKind });
     if (health?.kind === 'error') metrics.errors.inc({ kind: `health_${health.errorKind}` });
     metrics.setHealth(health);
+    // The burst side's pods, for the ready gate and the warm-up; standbys do not read them.
+    const burst = object && deps.burst ? await deps.burst.read() : undefined;
+    if (deps.burst) metrics.setBurstPods(burst);
     const observation = observationOf(reading, health, object?.control);
     const read = readText(reading);
 
@@ -149,8 +155,9 @@ export function createWatcher(deps: WatcherDeps) {
       reason: decision.reason,
       kind: decision.kind,
       ...(health ? { health: healthText(health) } : {}),
+      ...(deps.burst ? { burst: burstPodsText(burst) } : {}),
     };
-    const seen = { read, reading, health, weights, control, decision };
+    const seen = { read, reading, health, burst, weights, control, decision };
     // A change the object already shows is no change: no write, no transition, no "weights changed".
     const change = decision.changed && !weightsEqual(decision.weights, weights);
     if (change) {

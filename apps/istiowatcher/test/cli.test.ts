@@ -117,6 +117,11 @@ describe('istiowatcher (built)', () => {
   it.each([
     [{ WATCHER_ROUTE_KIND: 'Ingress' }, /configuration error: WATCHER_ROUTE_KIND="Ingress" is not valid/],
     [{ WATCHER_ROUTE_KIND: 'HTTPRoute' }, /configuration error: WATCHER_VS_FILE is set, .* set WATCHER_ROUTE_FILE/],
+    [{ BURST_KUBECONFIG: 'burst.kubeconfig' }, /configuration error: BURST_KUBECONFIG="burst.kubeconfig" is not valid/],
+    [
+      { BURST_KUBECONFIG: tmpdir() },
+      /configuration error: BURST_KUBECONFIG=.* is not valid: expected a kubeconfig file/,
+    ],
   ])('%j stops it at start naming the variable', async (env, message) => {
     const proc = startNodeApp(MAIN_JS, { ...scrapeEnv(vsFile()), ...env });
     expect(await proc.exited).toBe(1);

@@ -10,6 +10,13 @@ export const SECRETS = {
   controlKey: { name: 'frontend-control-key', key: 'CONTROL_KEY' },
   /** Redis's requirepass, and the password in the clients' REDIS_URL (both clusters). */
   redisPassword: { name: 'redis-password', key: 'REDIS_PASSWORD' },
+  /**
+   * On primary: a kubeconfig for the burst cluster, as the burst side's `istiowatcher`
+   * ServiceAccount, which may only read the burst worker and hold its autoscaler's minReplicas
+   * (BURST_WARM=min-replicas). Mounted as a file, optional: without it the watcher runs blind to
+   * the burst side's pods.
+   */
+  burstKubeconfig: { name: 'istiowatcher-burst-kubeconfig', key: 'kubeconfig' },
   /** The public Gateway's certificate (a kubernetes.io/tls Secret), where the ingress gateway reads it. */
   gatewayTls: { name: 'frontend-tls', namespace: 'istio-system' },
 } as const;

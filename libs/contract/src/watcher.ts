@@ -27,6 +27,10 @@ export const WATCHER_METRICS = {
   burstSuccessRatio: 'istiowatcher_burst_success_ratio',
   burstP99: 'istiowatcher_burst_p99_milliseconds',
   burstRequests: 'istiowatcher_burst_requests',
+  /** The burst worker's ready pods (its Deployment's readyReplicas) last read; NaN: not read. */
+  burstReadyPods: 'istiowatcher_burst_ready_pods',
+  /** The burst worker's pods asked for (its Deployment's replicas) last read; NaN: not read. */
+  burstDesiredPods: 'istiowatcher_burst_desired_pods',
 } as const;
 
 /**
@@ -47,6 +51,29 @@ export const BURST_ANNOTATIONS = {
   suspend: 'burst.string-hashr.dev/suspend',
   /** `natural` or `burst`: hold those weights whatever the load. */
   pin: 'burst.string-hashr.dev/pin',
+} as const;
+
+/**
+ * The annotations on the burst worker's HorizontalPodAutoscaler, in the burst cluster, when the
+ * watcher warms the burst side (BURST_WARM=min-replicas): who held its `minReplicas`, when and why,
+ * by the same keys as on the route, and the floor it gives back to. The manifests write
+ * `naturalMinReplicas` from their own `minReplicas`; the watcher writes the other three with every
+ * change of `minReplicas`.
+ */
+export const BURST_AUTOSCALER_ANNOTATIONS = {
+  owner: BURST_ANNOTATIONS.owner,
+  changedAt: BURST_ANNOTATIONS.changedAt,
+  reason: BURST_ANNOTATIONS.reason,
+  /** The autoscaler's own `minReplicas` (a whole number >= 1): what a give-back restores. */
+  naturalMinReplicas: 'burst.string-hashr.dev/natural-min-replicas',
+} as const;
+
+/** The Events the watcher records on the burst autoscaler, by `reason`. */
+export const BURST_AUTOSCALER_EVENTS = {
+  /** `minReplicas` raised above what it was: pods asked for ahead of the traffic. */
+  warmed: 'BurstWarmed',
+  /** `minReplicas` lowered, back toward (or to) the natural floor. */
+  givenBack: 'BurstGivenBack',
 } as const;
 
 /** The longest `reason` annotation the watcher writes. */

@@ -5,3 +5,4 @@ export * from './route-yaml.js';
 export * from './rbac.js';
 export * from './route-state.js';
 export * from './route-weights.js';
+export * from './burst-autoscaler.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAllowed, watcherRbacRules } from './rbac.js';
+import { burstScalerRbacRules, isAllowed, watcherRbacRules } from './rbac.js';
 
 const rules = watcherRbacRules('worker-virtual-service');
 
@@ -39,5 +39,27 @@ describe('watcherRbacRules', () => {
     [{ apiGroup: '', resource: 'secrets', verb: 'get' }, false],
   ])('%j allowed: %s', (call, allowed) => {
     expect(isAllowed(rules, call)).toBe(allowed);
+  });
+});
+
+describe('burstScalerRbacRules', () => {
+  const burst = burstScalerRbacRules();
+  it.each([
+    [{ apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verb: 'get', name: 'worker-deployment' }, true],
+    [{ apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verb: 'patch', name: 'worker-deployment' }, true],
+    [
+      { apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verb: 'update', name: 'worker-deployment' },
+      false,
+    ],
+    [{ apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verb: 'patch', name: 'frontend' }, false],
+    [{ apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verb: 'list' }, false],
+    [{ apiGroup: 'apps', resource: 'deployments', verb: 'get', name: 'worker-deployment' }, true],
+    [{ apiGroup: 'apps', resource: 'deployments', verb: 'patch', name: 'worker-deployment' }, false],
+    [{ apiGroup: 'apps', resource: 'deployments', verb: 'get', name: 'frontend-deployment' }, false],
+    [{ apiGroup: 'apps', resource: 'deployments/scale', verb: 'update', name: 'worker-deployment' }, false],
+    [{ apiGroup: '', resource: 'events', verb: 'create' }, true],
+    [{ apiGroup: '', resource: 'secrets', verb: 'get', name: 'worker-deployment' }, false],
+  ])('%o allowed: %s', (call, allowed) => {
+    expect(isAllowed(burst, call)).toBe(allowed);
   });
 });

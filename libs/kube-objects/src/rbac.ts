@@ -1,4 +1,10 @@
-import { DEFAULT_ROUTE_KIND, LEADER_LEASE_NAME, ROUTE_KINDS, type RouteKind } from '@string-hashr/contract';
+import {
+  DEFAULT_ROUTE_KIND,
+  DEPLOYMENTS,
+  LEADER_LEASE_NAME,
+  ROUTE_KINDS,
+  type RouteKind,
+} from '@string-hashr/contract';
 
 /**
  * Every Kubernetes API call the istiowatcher makes, as RBAC rules. The manifest generator turns
@@ -34,6 +40,27 @@ export function watcherRbacRules(
     routeRbacRule(routeName, kind),
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [leaseName] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  ];
+}
+
+/**
+ * Every call the watcher makes in the burst cluster (BURST_WARM=min-replicas): read and patch the
+ * burst worker's autoscaler, read the burst worker's Deployment, record Events. Nothing else: no
+ * list, no update, no other object (the HPA is named after its Deployment).
+ */
+export function burstScalerRbacRules(
+  autoscalerName: string = DEPLOYMENTS.worker,
+  deploymentName: string = DEPLOYMENTS.worker,
+): ApiRule[] {
+  return [
+    {
+      apiGroups: ['autoscaling'],
+      resources: ['horizontalpodautoscalers'],
+      verbs: ['get', 'patch'],
+      resourceNames: [autoscalerName],
+    },
+    { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'], resourceNames: [deploymentName] },
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
   ];
 }

@@ -1,6 +1,6 @@
 /**
- * The Grafana dashboard of the burst: what reaches each cluster, the weights in force, the
- * watcher's view (observed rate against its thresholds, its changes, its failures) and the health
+ * The Grafana dashboard of the burst: what reaches each cluster, the weights in force, the burst
+ * pods ready, the watcher's view (observed rate against its thresholds, its changes, its failures) and the health
  * of each side. Every query is built from the names in @string-hashr/contract, so a renamed
  * metric or label changes the dashboard with it. Pure: `burstDashboard` returns Grafana's JSON model.
  */
@@ -119,6 +119,8 @@ export function dashboardQueries(namespace: string) {
     transitions: `sum by (direction) (increase(${w.transitions}[${WINDOW}]))`,
     errorsByKind: `sum by (kind) (increase(${w.errors}[${WINDOW}]))`,
     failedReadsInARow: `max(${w.consecutiveFailures})`,
+    burstReadyPods: leader(w.burstReadyPods),
+    burstDesiredPods: leader(w.burstDesiredPods),
   };
 }
 
@@ -212,6 +214,13 @@ export function burstDashboard(options: { namespace: string; note: string }): Da
       description: 'The worker VirtualService weights the watcher (its leader) has in force, in percent.',
       axis: AXES.percent,
       targets: [series(q.primaryWeight, 'primary'), series(q.burstWeight, 'burst')],
+    },
+    {
+      title: 'Burst pods ready',
+      description:
+        "The burst worker's pods as the watcher reads them in the burst cluster (BURST_KUBECONFIG): ready, and asked for (the Deployment's replicas, the autoscaler's choice, raised by the warm-up). A step toward burst waits until the ready ones cover its share. No data: the burst side is not read.",
+      axis: AXES.count,
+      targets: [series(q.burstReadyPods, 'ready'), series(q.burstDesiredPods, 'asked')],
     },
     {
       title: 'Observed rate against the thresholds',

@@ -22,6 +22,7 @@ import { networkPolicies } from './network-policies.js';
 import { generatedHeader, renderPlain, renderResources, type Resource } from './render.js';
 import {
   appNamespace,
+  burstScalerResources,
   frontendResources,
   frontendService,
   redisResources,
@@ -33,6 +34,7 @@ import {
   workerService,
   watcherService,
   workerServiceAccount,
+  warmsBurstSide,
 } from './workloads.js';
 
 export interface GeneratedFile {
@@ -141,6 +143,28 @@ function routingFolders(config: ManifestConfig, routing: Routing): Folder[] {
   return folders;
 }
 
+/**
+ * The burst cluster's side of the watcher's warm-up (BURST_WARM=min-replicas): its identity there
+ * and the Role that may only read the burst worker and hold its autoscaler's floor. Always
+ * generated, deployed with k8s/burst only when the watcher warms the burst side.
+ */
+export const WARM_BURST_DIR = 'k8s/warm/burst';
+
+function warmFolder(config: ManifestConfig): Folder {
+  const burst = burstScalerResources(config);
+  return {
+    dir: WARM_BURST_DIR,
+    kustomize: true,
+    component: true,
+    files: [
+      {
+        name: 'istiowatcher-burst.yaml',
+        resources: [burst.serviceAccount, burst.role, burst.roleBinding, burst.token],
+      },
+    ],
+  };
+}
+
 /** The folders whose objects `kubectl apply -k <dir>` deploys: the folder and its Components. */
 export function deployedDirs(config: ManifestConfig, dir: string): string[] {
   const folder = layout(config).find((f) => f.dir === dir);
@@ -171,7 +195,10 @@ export function layout(config: ManifestConfig): Folder[] {
     {
       dir: 'k8s/burst',
       kustomize: true,
-      components: routing === 'gateway-api' ? [routingDir('k8s', routing, 'burst')] : [],
+      components: [
+        ...(routing === 'gateway-api' ? [routingDir('k8s', routing, 'burst')] : []),
+        ...(warmsBurstSide(config) ? [WARM_BURST_DIR] : []),
+      ],
       files: [
         { name: 'namespace.yaml', resources: [appNamespace(config)] },
         { name: 'network-policies.yaml', resources: networkPolicies(config, 'burst') },
@@ -193,6 +220,7 @@ export function layout(config: ManifestConfig): Folder[] {
     },
     // Both flavours, whichever `routing` deploys.
     ...ROUTINGS.flatMap((flavour) => routingFolders(config, flavour)),
+    warmFolder(config),
     {
       // For istioctl, not kubectl: tools/cluster/install-istio.sh.
       dir: 'istio-manifests/install',
@@ -254,6 +282,7 @@ export const OUTPUT_DIRS = [
     routingDir('istio-manifests', routing),
     STATES_DIRS[routing],
   ]),
+  WARM_BURST_DIR,
   'istio-manifests/install',
   ADDONS_DIR,
   PROMETHEUS_OPERATOR_DIR,

@@ -208,6 +208,7 @@ describe('the safety net settings', () => {
         'k8s/routing/gateway-api/burst',
         'k8s/routing/gateway-api/primary',
         'k8s/routing/virtualservice/primary',
+        'k8s/warm/burst',
       ].sort(),
     );
   });

@@ -3,6 +3,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import {
   Namespace,
+  Secret,
   Service,
   ServiceAccount,
   type IContainer,
@@ -10,10 +11,11 @@ import {
   type IPodSpec,
   type IProbe,
 } from 'kubernetes-models/v1';
-import { watcherRbacRules } from '@string-hashr/kube-objects';
+import { burstScalerRbacRules, watcherRbacRules } from '@string-hashr/kube-objects';
 import { imageOf, type ManifestConfig, type Routing } from './config.js';
 import {
   APP_LABELS,
+  BURST_AUTOSCALER_ANNOTATIONS,
   LEADER_LEASE_NAME,
   WORKER_BACKENDS,
   WORKER_ROUTE_NAMES,
@@ -110,6 +112,8 @@ interface WorkloadSpec {
   container: Omit<IContainer, 'name'>;
   /** The one writable place; everything else is a read-only root filesystem. */
   scratch?: { name: string; mountPath: string; sizeLimit: string };
+  /** A Secret's keys as read-only files; `optional`: the pod starts without the Secret. */
+  secretFiles?: { name: string; secretName: string; mountPath: string; optional: boolean };
 }
 
 /**
@@ -137,10 +141,24 @@ function workloadDeployment(config: ManifestConfig, workload: Workload, w: Workl
         ...w.container,
         imagePullPolicy: 'IfNotPresent',
         securityContext: CONTAINER_SECURITY,
-        volumeMounts: [{ name: scratch.name, mountPath: scratch.mountPath }],
+        volumeMounts: [
+          { name: scratch.name, mountPath: scratch.mountPath },
+          ...(w.secretFiles ? [{ name: w.secretFiles.name, mountPath: w.secretFiles.mountPath, readOnly: true }] : []),
+        ],
       },
     ],
-    volumes: [{ name: scratch.name, emptyDir: { sizeLimit: scratch.sizeLimit } }],
+    volumes: [
+      { name: scratch.name, emptyDir: { sizeLimit: scratch.sizeLimit } },
+      ...(w.secretFiles
+        ? [
+            {
+              name: w.secretFiles.name,
+              // Readable by the pod's group (fsGroup) only.
+              secret: { secretName: w.secretFiles.secretName, optional: w.secretFiles.optional, defaultMode: 0o440 },
+            },
+          ]
+        : []),
+    ],
   };
   return new Deployment({
     metadata: { name: DEPLOYMENTS[workload], namespace: config.namespace, labels: { app } },
@@ -270,11 +288,20 @@ export function workerBackendServices(config: ManifestConfig, cluster: ClusterRo
   });
 }
 
-/** CPU-driven, so a burst of requests adds worker pods and the autoscaling node pool follows. */
+/**
+ * CPU-driven, so a burst of requests adds worker pods and the autoscaling node pool follows. Its
+ * `minReplicas` is also written as the natural floor: the watcher's warm-up raises `minReplicas`
+ * and gives back exactly to this.
+ */
 export function workerAutoscaler(config: ManifestConfig): HorizontalPodAutoscaler {
   const { minReplicas, maxReplicas, targetCpuUtilization } = config.burstAutoscaling;
   return new HorizontalPodAutoscaler({
-    metadata: { name: DEPLOYMENTS.worker, namespace: config.namespace, labels: { app: APP_LABELS.worker } },
+    metadata: {
+      name: DEPLOYMENTS.worker,
+      namespace: config.namespace,
+      labels: { app: APP_LABELS.worker },
+      annotations: { [BURST_AUTOSCALER_ANNOTATIONS.naturalMinReplicas]: String(minReplicas) },
+    },
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: DEPLOYMENTS.worker },
       minReplicas,
@@ -333,6 +360,45 @@ export function redisService(config: ManifestConfig): Service {
   return service(config, SERVICES.redis.name, APP_LABELS.redis, SERVICES.redis.port, PORTS.redis, 'tcp-redis');
 }
 
+/** Whether the watcher warms the burst side through the burst cluster's API (BURST_WARM in `watcher:`). */
+export function warmsBurstSide(config: ManifestConfig): boolean {
+  return config.watcher.BURST_WARM === 'min-replicas';
+}
+
+/** Where the primary's watcher finds the burst cluster's kubeconfig (SECRETS.burstKubeconfig, mounted). */
+export const BURST_KUBECONFIG_DIR = '/var/run/secrets/string-hashr/burst';
+
+/**
+ * In the burst cluster: the watcher's identity there, allowed exactly the calls in
+ * `burstScalerRbacRules` (read the burst worker, hold its autoscaler's floor, record Events), and a
+ * token for it that does not expire (a ServiceAccount token Secret, filled by the burst cluster's
+ * token controller, as `istioctl create-remote-secret` does for istiod). deploy.sh builds the
+ * primary's kubeconfig Secret from that token.
+ */
+export function burstScalerResources(config: ManifestConfig) {
+  const name = SERVICE_ACCOUNTS.istiowatcher;
+  const labels = { app: APP_LABELS.istiowatcher };
+  const metadata = { name, namespace: config.namespace, labels };
+  return {
+    serviceAccount: serviceAccount(config, name, APP_LABELS.istiowatcher),
+    role: new Role({ metadata, rules: burstScalerRbacRules().map((rule) => ({ ...rule })) }),
+    roleBinding: new RoleBinding({
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
+    }),
+    token: new Secret({
+      metadata: {
+        name: `${name}-token`,
+        namespace: config.namespace,
+        labels,
+        annotations: { 'kubernetes.io/service-account.name': name },
+      },
+      type: 'kubernetes.io/service-account-token',
+    }),
+  };
+}
+
 /**
  * The watcher with its own identity, allowed exactly the calls in `watcherRbacRules`
  * (libs/kube-objects) on the route of the routing flavour.
@@ -350,16 +416,29 @@ export function watcherResources(config: ManifestConfig, routing: Routing = conf
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
   });
+  const warm = warmsBurstSide(config);
   const deploy = workloadDeployment(config, 'istiowatcher', {
     replicas: config.replicas.istiowatcher,
     metricsPort: PORTS.istiowatcher,
     uid: APP_UID,
+    // Optional: without the Secret the watcher starts blind to the burst side's pods (a warning).
+    ...(warm
+      ? {
+          secretFiles: {
+            name: 'burst-kubeconfig',
+            secretName: SECRETS.burstKubeconfig.name,
+            mountPath: BURST_KUBECONFIG_DIR,
+            optional: true,
+          },
+        }
+      : {}),
     container: {
       image: imageOf(config, 'istiowatcher'),
       ports: [{ name: 'http-admin', containerPort: PORTS.istiowatcher }],
       // POD_NAME: the watcher's identity in the leader Lease.
       env: [
         ...env(watcherEnv(config, routing)),
+        ...(warm ? env({ BURST_KUBECONFIG: `${BURST_KUBECONFIG_DIR}/${SECRETS.burstKubeconfig.key}` }) : []),
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       ],
       readinessProbe: httpProbe('/readyz', PORTS.istiowatcher),

@@ -58,7 +58,15 @@ export class DeadlineError extends Error {
 /** Turns an API error into a RouterError that says what is missing: the object, the RBAC verb, or the write that no longer fits. */
 export function describeApiError(
   err: unknown,
-  call: { verb: string; resource: string; group: string; namespace: string; name?: string },
+  call: {
+    verb: string;
+    resource: string;
+    group: string;
+    namespace: string;
+    name?: string;
+    /** What to do about a 403 and a 404, where the worker route's advice does not fit. */
+    advice?: { forbidden: string; notFound: string };
+  },
 ): RouterError {
   if (err instanceof RouterError) return err;
   if (err instanceof DeadlineError) return new RouterError('timeout', err.message);
@@ -69,13 +77,13 @@ export function describeApiError(
   if (code === 403) {
     return new RouterError(
       'forbidden',
-      `forbidden: the watcher's service account needs RBAC verb "${call.verb}" on ${what} (a Role generated from libs/kube-objects watcherRbacRules grants it): ${message}`,
+      `forbidden: the watcher's service account needs RBAC verb "${call.verb}" on ${what} (${call.advice?.forbidden ?? 'a Role generated from libs/kube-objects watcherRbacRules grants it'}): ${message}`,
     );
   }
   if (code === 404)
     return new RouterError(
       'not-found',
-      `not found: ${what} does not exist; apply the worker route or set WATCHER_ROUTE_KIND / ROUTE_NAME / ROUTE_NAMESPACE: ${message}`,
+      `not found: ${what} does not exist; ${call.advice?.notFound ?? 'apply the worker route or set WATCHER_ROUTE_KIND / ROUTE_NAME / ROUTE_NAMESPACE'}: ${message}`,
     );
   if (code === 409 || isFailedTest(failure))
     return new RouterError('conflict', `conflict on ${what}: it changed since it was read: ${detail}`);
