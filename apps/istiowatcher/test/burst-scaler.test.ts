@@ -1,11 +1,13 @@
-// The burst scaler against two real API servers (tools/control-plane): the primary, where the
-// leader Lease gives the fencing token, and the burst cluster, where the watcher's own
-// ServiceAccount, holding only the generated Role of k8s/warm/burst, reads the burst worker and
-// holds its autoscaler's floor. The burst cluster's audit log tells who called what and the answer.
+// The burst scaler against a real API server (tools/control-plane): the primary, where the leader
+// Lease gives the fencing token, and the burst cluster, where the watcher's own ServiceAccount,
+// holding only the generated Role of k8s/warm/burst, reads the burst worker and holds its
+// autoscaler's floor. The two clusters are namespaces of the run's shared server, reached through
+// two kubeconfigs as two clusters would be: a start of its own costs seconds of CPU. The audit log
+// tells who called what and the answer.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CoordinationV1Api, CoreV1Api, AutoscalingV2Api, KubeConfig } from '@kubernetes/client-node';
 import { BURST_AUTOSCALER_ANNOTATIONS as A, BURST_AUTOSCALER_EVENTS, LEADER_LEASE_NAME } from '@string-hashr/contract';
 import { burstScalerRbacRules, isAllowed } from '@string-hashr/kube-objects';
@@ -13,10 +15,10 @@ import { createLogger } from '@string-hashr/runtime';
 import {
   describeResult,
   repoRoot,
-  startControlPlane,
+  sharedControlPlane,
   waitFor,
   type AuditEvent,
-  type TestControlPlane,
+  type ControlPlaneClient,
 } from '@string-hashr/testing';
 import { RouterError } from '../src/routers/router.js';
 import {
@@ -48,16 +50,13 @@ const TARGET_NAMES = { autoscaler: BURST_AUTOSCALER.metadata.name, deployment: B
 const lines: string[] = [];
 const log = createLogger('test', (line) => lines.push(line));
 
-let primary: TestControlPlane;
-let burst: TestControlPlane;
+let primary: ControlPlaneClient;
+let burst: ControlPlaneClient;
 let namespaces = 0;
 const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
-  [primary, burst] = await Promise.all([startControlPlane(), startControlPlane()]);
-});
-afterAll(async () => {
-  await Promise.all([primary?.stop(), burst?.stop()]);
+  primary = burst = await sharedControlPlane();
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -79,14 +78,14 @@ afterEach(() => {
   expect(refused).toEqual([]);
 });
 
-async function kubectl(cp: TestControlPlane, args: string[], input?: string): Promise<string> {
+async function kubectl(cp: ControlPlaneClient, args: string[], input?: string): Promise<string> {
   const result = await cp.kubectl(args, { input });
   if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${describeResult(result)}`);
   return result.stdout;
 }
 
 /** `docs` applied into a fresh namespace of `cp` (subjects of RoleBindings moved with them). */
-async function namespaceWith(cp: TestControlPlane, docs: Doc[]): Promise<string> {
+async function namespaceWith(cp: ControlPlaneClient, docs: Doc[]): Promise<string> {
   const ns = `${NAMESPACE_PREFIX}${++namespaces}`;
   await kubectl(cp, ['create', 'namespace', ns]);
   const moved = docs.map((d) => {
@@ -110,7 +109,7 @@ async function burstNamespace(start: BurstSubjectStart = {}): Promise<string> {
 }
 
 /** A client as the ServiceAccount `name` of `ns`, by a token from the TokenRequest API. */
-async function asServiceAccount(cp: TestControlPlane, ns: string, name = WATCHER_SA): Promise<KubeConfig> {
+async function asServiceAccount(cp: ControlPlaneClient, ns: string, name = WATCHER_SA): Promise<KubeConfig> {
   const kc = new KubeConfig();
   kc.loadFromFile(await cp.serviceAccountKubeconfig(ns, name));
   return kc;
