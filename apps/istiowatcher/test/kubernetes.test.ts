@@ -13,6 +13,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  KubernetesObjectApi,
   Watch,
   type V1Lease,
 } from '@kubernetes/client-node';
@@ -132,14 +133,13 @@ describe.each(KINDS)('$kind against a real API server', (route) => {
   /** A fresh namespace with the generated ServiceAccount, Role and RoleBinding in it (never deleted: no controller finishes that). */
   async function namespace(): Promise<string> {
     const ns = `${route.kind.toLowerCase()}-${++namespaces}`;
-    await mustKubectl(['create', 'namespace', ns]);
-    const docs = rbac.map((d) => {
+    await cp.ensureNamespace(ns);
+    for (const d of rbac) {
       const doc = structuredClone(d);
       doc.metadata.namespace = ns;
       for (const subject of doc.subjects ?? []) subject.namespace = ns;
-      return stringify(doc);
-    });
-    await mustKubectl(['apply', '-f', '-'], docs.join('---\n'));
+      await KubernetesObjectApi.makeApiClient(admin).create(doc);
+    }
     return ns;
   }
 
