@@ -21,7 +21,7 @@ export interface RateControlOptions {
   maxInFlight: number;
   /** Where the generator reports what it does (the traffic monitor). */
   events: TrafficEvents;
-  /** Monotonic clock, ms (the per-page limit). */
+  /** Monotonic clock, ms (the per-page limit and the generator's schedule). */
   now?: () => number;
 }
 
@@ -69,6 +69,7 @@ export function createRateControl(options: RateControlOptions): RateControl {
     maxInFlight: options.maxInFlight,
     maxRate: options.maxRate,
     events: options.events,
+    now,
   });
   const changes = new Counter({
     name: 'frontend_rate_changes_total',

@@ -101,7 +101,7 @@ describe('the frontend under attack (in-process)', () => {
   });
 
   describe('floods', () => {
-    it('10,000 changes from one page: a handful applied, one error, one log line, a handful of broadcasts', async () => {
+    it('10,000 changes from one page: the excess refused and counted, the page told, one log line, broadcasts only of changes', async () => {
       const { frontend, page, url, lines } = await start({ maxRate: 10 });
       const flooder = await page();
       const bystander = await page();
@@ -114,10 +114,14 @@ describe('the frontend under attack (in-process)', () => {
       const applied = metric(counts, 'frontend_rate_changes_total{result="applied"}') ?? 0;
       const tooMany = metric(counts, 'frontend_rate_changes_total{result="too_many"}') ?? 0;
       expect(applied + tooMany + (metric(counts, 'frontend_rate_changes_total{result="unchanged"}') ?? 0)).toBe(10_001);
-      // 5 at once and 2 a second: however long the flood took, a few dozen at most.
-      expect(applied).toBeLessThan(60);
+      // How many are applied depends on how long the flood took: counted on a moved clock in
+      // src/rate-control.test.ts. Here: the limit refused some, and each change is counted once.
+      expect(tooMany).toBeGreaterThan(0);
       console.log(`flood of 10,000 changes from one page: ${applied} applied, ${tooMany} refused as too many`);
-      expect(heard(flooder, 'error').map((h) => h.args[0])).toEqual([{ message: TOO_MANY_MESSAGE }]);
+      // Told at once, and again only after FLOOD_WARNING_EVERY_MS (that period: src/rate-control.test.ts).
+      const errors = heard(flooder, 'error').map((h) => h.args[0]);
+      expect(errors[0]).toEqual({ message: TOO_MANY_MESSAGE });
+      expect(errors.length).toBeLessThan(tooMany);
       expect(lines.filter((line) => line.includes('too many rate changes'))).toHaveLength(1);
       expect(lines.filter((line) => line.includes('rate changed')).length).toBe(applied);
       // The bystander heard a change only when one was applied.
@@ -157,19 +161,24 @@ describe('the frontend under attack (in-process)', () => {
       "default-src 'self';script-src 'self';script-src-attr 'none';style-src 'self';img-src 'self' data:;" +
       "font-src 'self';connect-src 'self';object-src 'none';base-uri 'none';form-action 'self';frame-ancestors 'none'";
 
-    it.each(['/', '/app.js', '/style.css', '/favicon.ico', '/vendor/socket.io/socket.io.min.js', '/_healthz'])(
-      'GET %s: strict CSP, nosniff, no framing, no Referer, no x-powered-by',
-      async (path) => {
-        const { url } = await start();
-        const res = await fetch(url + path);
-        expect(res.headers.get('content-security-policy')).toBe(CSP);
-        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-        expect(res.headers.get('x-frame-options')).toBe('DENY');
-        expect(res.headers.get('referrer-policy')).toBe('no-referrer');
-        expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
-        expect(res.headers.get('x-powered-by')).toBeNull();
-      },
-    );
+    it.each([
+      '/',
+      '/app.js',
+      '/app/hash-stream.js',
+      '/style.css',
+      '/favicon.ico',
+      '/vendor/socket.io/socket.io.min.js',
+      '/_healthz',
+    ])('GET %s: strict CSP, nosniff, no framing, no Referer, no x-powered-by', async (path) => {
+      const { url } = await start();
+      const res = await fetch(url + path);
+      expect(res.headers.get('content-security-policy')).toBe(CSP);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    });
 
     it("a 404 is stricter still: Express's own default-src 'none'", async () => {
       const { url } = await start();

@@ -30,6 +30,7 @@ describe('frontend sockets (in-process)', () => {
     expect(page.body).not.toMatch(/https?:\/\/(cdn|unpkg|code\.jquery|stackpath)/);
     for (const asset of [
       '/app.js',
+      '/app/watcher-panel.js',
       '/style.css',
       '/vendor/socket.io/socket.io.min.js',
       '/favicon.ico',

@@ -1,6 +1,5 @@
 // Test support for the frontend's integration and browser tests: built bundles, socket.io
 // clients that record what they hear, and stand-ins for the worker.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +13,6 @@ import {
   freePort,
   http,
   startNodeApp,
-  startProcess,
   startRedis,
   waitFor,
 } from '@string-hashr/testing';
@@ -166,8 +164,6 @@ export async function settledStats(
     .map((h) => h.args[0] as TrafficStats);
 }
 
-export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-
 /** A stand-in worker: answers every POST with `status` (or never, when `status` is null). */
 export async function startSink(
   status: number | null = 200,
@@ -223,53 +219,6 @@ export async function startTrickler(everyMs: number, phase: 'headers' | 'body') 
         server.close(() => resolve());
       }),
   };
-}
-
-/**
- * A stand-in worker in a process of its own, answering 200 and noting when each request arrived
- * (ms, its monotonic clock): a flood run by the test cannot delay its clock or its accept loop.
- */
-export async function startCountingSink(): Promise<{
-  url: string;
-  arrivals: () => Promise<number[]>;
-  stop: () => Promise<unknown>;
-}> {
-  const script = `
-    const http = require('node:http');
-    const arrivals = [];
-    const server = http.createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/arrivals') return res.end(JSON.stringify(arrivals));
-      arrivals.push(performance.now());
-      req.resume();
-      req.on('end', () => res.end('ok'));
-    });
-    server.listen(0, '127.0.0.1', () => console.log('port=' + server.address().port));
-  `;
-  // At a real-time priority where allowed, so the times it notes are when requests arrived, not
-  // when a busy machine got round to it.
-  const realtime = spawnSync('chrt', ['-f', '20', 'true'], { stdio: 'ignore' }).status === 0;
-  const proc = realtime
-    ? startProcess('chrt', ['-f', '20', process.execPath, '-e', script])
-    : startProcess(process.execPath, ['-e', script]);
-  const port = await waitFor('the counting sink', () => /port=(\d+)/.exec(proc.output())?.[1], 10_000);
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    arrivals: async () => JSON.parse((await http(`${url}/arrivals`)).body) as number[],
-    stop: () => proc.stop(),
-  };
-}
-
-/** The most of `times` (ms) in any window [t, t + windowMs). */
-export function busiestWindow(times: number[], windowMs = 1000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let busiest = 0;
-  let end = 0;
-  for (let start = 0; start < sorted.length; start++) {
-    while (end < sorted.length && (sorted[end] ?? Infinity) < (sorted[start] ?? 0) + windowMs) end++;
-    busiest = Math.max(busiest, end - start);
-  }
-  return busiest;
 }
 
 /** A URL on which nothing listens. */

@@ -29,6 +29,8 @@ export interface WorkerDeps {
   logStream?: { write(line: string): void };
   /** Salt and clock of the hash; a pooled random salt and the real clock by default. */
   hashSources?: HashSources;
+  /** Monotonic clock, ms, of request times and publish durations (performance.now by default). */
+  now?: () => number;
 }
 
 export interface WorkerApp {
@@ -45,7 +47,7 @@ export function createApp(deps: WorkerDeps): WorkerApp {
   const isRedisUp = () => deps.publisher.answering();
   const isStopping = deps.isStopping ?? (() => false);
   const metrics = createWorkerMetrics(deps.registry, isRedisUp);
-  const requestLog = createRequestLog(deps.logRequests, deps.logStream);
+  const requestLog = createRequestLog(deps.logRequests, deps.logStream, deps.now);
 
   const app = express();
   app.disable('x-powered-by');

@@ -15,6 +15,8 @@ export interface PublishHandlerDeps {
   metrics: WorkerMetrics;
   requestLog: RequestLog;
   hashSources?: HashSources;
+  /** Monotonic clock, ms (arrival and publish times); the timers are the global ones. */
+  now?: () => number;
 }
 
 const ROUTE = '/';
@@ -35,6 +37,7 @@ interface Exchange {
  */
 export function createPublishHandler(deps: PublishHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { publisher, prefix, maxBodyBytes, publishTimeoutMs, metrics, requestLog, hashSources } = deps;
+  const now = deps.now ?? (() => performance.now());
 
   const reply = (ex: Exchange, status: number, outcome: Outcome, body: string, close = false) => {
     const { req, res } = ex;
@@ -68,7 +71,7 @@ export function createPublishHandler(deps: PublishHandlerDeps): (req: IncomingMe
     if (!publisher.answering())
       return unavailable(ex, 'redis_unavailable', 'redis is not answering; not published, try again later');
     const result = calculationResult(prefix, str, hashSources);
-    const started = performance.now();
+    const started = now();
     let settled = false;
     let connectionLost = false;
     const { outcome, settledInMs } = publisher.publishWithin(CALCULATION_CHANNEL, result, publishTimeoutMs);
@@ -88,7 +91,7 @@ export function createPublishHandler(deps: PublishHandlerDeps): (req: IncomingMe
         settled = true;
         clearTimeout(timer);
         if (ended.kind === 'published') {
-          metrics.observePublishSeconds((performance.now() - started) / 1000);
+          metrics.observePublishSeconds((now() - started) / 1000);
           reply(ex, 200, 'published', JSON.stringify({ result }));
         } else if (ended.kind === 'too_late')
           unavailable(ex, 'publish_timeout', `redis did not accept the publish within ${publishTimeoutMs} ms`);
@@ -100,7 +103,7 @@ export function createPublishHandler(deps: PublishHandlerDeps): (req: IncomingMe
   };
 
   return (req, res) => {
-    const ex: Exchange = { req, res, arrivedAt: performance.now() };
+    const ex: Exchange = { req, res, arrivedAt: now() };
     requestLog.onArrival(req, res);
     // A client that goes away mid-body is not an error of ours; there is no one left to answer.
     req.on('error', noop);

@@ -29,6 +29,7 @@ const noop = () => {};
 export function createRequestLog(
   mode: LogRequests,
   stream: { write(line: string): void } = process.stdout,
+  now: () => number = () => performance.now(),
 ): RequestLog {
   const arrivals = new WeakMap<IncomingMessage, number>();
   const middleware = morgan<IncomingMessage, ServerResponse>(
@@ -39,7 +40,7 @@ export function createRequestLog(
       const code = Number(status ?? 0);
       const level = code >= 500 ? 'error' : code >= 400 || status === undefined ? 'warn' : 'info';
       const arrivedAt = arrivals.get(req);
-      const ms = arrivedAt === undefined ? token('response-time') : (performance.now() - arrivedAt).toFixed(3);
+      const ms = arrivedAt === undefined ? token('response-time') : (now() - arrivedAt).toFixed(3);
       return (
         `${new Date().toISOString()} ${level} worker: ${token('method')} ${token('url')} ${status ?? '-'} ` +
         `ms=${ms ?? '-'} bytes=${token('res', 'content-length') ?? '-'} remote=${token('remote-addr') ?? '-'}`

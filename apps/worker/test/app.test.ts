@@ -103,14 +103,12 @@ describe('createApp', () => {
   it('when the connection breaks after the publish was sent, answers 503 only once Redis can no longer run it', async () => {
     const app = await serve({ publishTimeoutMs: 80 });
     app.redis.behaviour = 'lost';
-    const started = performance.now();
     const res = await app.post('{"str":"x"}');
     expect(res.status).toBe(503);
     expect(JSON.parse(res.body).error).toBe(
       'the connection to redis broke before it confirmed the publish; not published',
     );
-    // Never before the deadline: until then Redis might still run it.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(80);
+    // That it comes no sooner than the deadline is proven on a moved clock: src/publish-handler.test.ts.
     expect((await app.get('/metrics')).body).toMatch(/outcome="publish_failed",status="503"\} 1$/m);
   });
 
@@ -168,7 +166,7 @@ describe('createApp', () => {
     expect(JSON.parse(res.body).error).toEqual(expect.any(String));
   });
 
-  it('logs only what is not 2xx by default, timed from arrival', async () => {
+  it('logs only what is not 2xx by default', async () => {
     const app = await serve({ publishTimeoutMs: 30 });
     await app.post('{"str":"fine"}');
     await app.get('/');
@@ -178,8 +176,8 @@ describe('createApp', () => {
     await app.get('/missing');
     expect(app.lines).toHaveLength(3);
     expect(app.lines[0]).toMatch(/^\S+Z warn worker: POST \/ 400 ms=[\d.]+ bytes=\d+ remote=\S+\n?$/);
-    const slowMs = Number(/ms=([\d.]+)/.exec(app.lines[1] ?? '')?.[1]);
-    expect(slowMs).toBeGreaterThanOrEqual(30);
+    // Timed from the arrival (src/publish-handler.test.ts shows it on a moved clock).
+    expect(app.lines[1]).toMatch(/^\S+Z error worker: POST \/ 503 ms=[\d.]+ bytes=\d+ remote=\S+\n?$/);
     expect(app.lines[2]).toMatch(/warn worker: GET \/missing 404 /);
   });
 
