@@ -20,7 +20,7 @@ export const SECRETS = {
  */
 export const PUBLIC_PAGE_PATHS = {
   exact: ['/', '/index.html', '/app.js', '/style.css', '/favicon.ico', '/favicon.svg'],
-  prefixes: ['/vendor/', '/socket.io/'],
+  prefixes: ['/app/', '/vendor/', '/socket.io/'],
 } as const;
 
 export function isPublicPagePath(path: string): boolean {
