@@ -119,8 +119,8 @@ describe('pruned production bundles', () => {
     visit(main);
     expect([...loaded]).toContain('express');
     expect([...loaded]).not.toContain('@kubernetes/client-node');
-    const lazy = readFileSync(main, 'utf8').match(/import\("(\.\/chunks\/kubernetes-parts-[^"]+)"\)/)?.[1];
-    expect(lazy, 'a lazy import of the kubernetes parts').toBeDefined();
+    const lazy = readFileSync(main, 'utf8').match(/import\("(\.\/chunks\/connection-[^"]+)"\)/)?.[1];
+    expect(lazy, 'a lazy import of the Kubernetes connection').toBeDefined();
     expect(staticImports(path.resolve(dist, lazy ?? ''))).toContain('@kubernetes/client-node');
   });
 });

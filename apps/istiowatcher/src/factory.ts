@@ -42,8 +42,8 @@ export async function buildParts(
   } else {
     // Loaded only here: the Kubernetes client takes a second of CPU to load, which a watcher on
     // the file router (the local stack, a dry run against a file) has no use for.
-    const { kubernetesParts } = await import('./kubernetes-parts.js');
-    ({ router, leadership } = kubernetesParts(config, log, { dryRun, watch: options.watch ?? true }));
+    const { connectKubernetes } = await import('./kubernetes/connection.js');
+    ({ router, leadership } = connectKubernetes(config, log, { dryRun, watch: options.watch ?? true }));
   }
   return { source: buildSource(config), router: dryRun ? dryRunRouter(router, log) : router, leadership };
 }

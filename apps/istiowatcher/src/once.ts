@@ -4,7 +4,8 @@ import type { WatcherConfig } from './config.js';
 import { buildParts } from './factory.js';
 import { watcherMetrics } from './metrics.js';
 import { healthText } from './observe.js';
-import { createWatcher, type TickReport } from './watcher.js';
+import type { TickReport } from './tick-report.js';
+import { createWatcher } from './watcher.js';
 import { Registry } from 'prom-client';
 
 /** The report as the lines `--once` prints. */

@@ -1,5 +1,5 @@
 // What `GET /status` says: the watcher's state and last decision as one plain object. Pure,
-// table-tested; the loop (watcher.ts) keeps the inputs and admin.ts serves the result.
+// table-tested; the loop (watcher.ts, change-history.ts) keeps the inputs and admin.ts serves the result.
 import {
   STATUS_TEXT_MAX_LENGTH,
   WATCHER_STATUS_CHANGES,

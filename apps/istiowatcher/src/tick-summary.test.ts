@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_BURST } from '@string-hashr/policy';
 import { openSummary, summarizeTick, summaryLine } from './tick-summary.js';
-import type { TickReport } from './watcher.js';
+import type { TickReport } from './tick-report.js';
 
 const value = (rps: number): TickReport => ({
   read: rps.toFixed(3),

@@ -2,7 +2,7 @@
 // summary read and did. Pure, table-tested; the loop feeds it and logs the line.
 import type { LogFields } from '@string-hashr/runtime';
 import { weightsText, type Phase, type Weights } from '@string-hashr/policy';
-import type { TickReport } from './watcher.js';
+import type { TickReport } from './tick-report.js';
 
 export interface TickSummary {
   /** When the period began (ms). */

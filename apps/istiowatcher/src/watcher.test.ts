@@ -1,106 +1,12 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ALL_BURST, DEFAULT_POLICY, NATURAL, type PolicySettings, type Weights } from '@string-hashr/policy';
+import { ALL_BURST, DEFAULT_POLICY, NATURAL, type Weights } from '@string-hashr/policy';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { createLogger } from '@string-hashr/runtime';
-import { alwaysLeader, type Leadership } from './leadership.js';
 import { watcherMetrics } from './metrics.js';
-import { memoryRouter } from './routers/memory.js';
-import { RouterError, dryRunRouter } from './routers/router.js';
+import { RouterError } from './routers/router.js';
 import { createWatcher } from './watcher.js';
-
-const T0 = Date.parse('2025-03-01T12:00:00.000Z');
-const A = (key: string) => `burst.string-hashr.dev/${key}`;
-
-/** A leadership the test drives: whether it leads, its term, and what the Lease says when asked. */
-function testLeadership(initial = { leading: true, token: 'w-0/1', confirms: true }) {
-  const s = { ...initial };
-  const leadership: Leadership = {
-    isLeader: () => s.leading,
-    token: () => (s.leading ? s.token : undefined),
-    remainingMs: () => (s.leading ? 5000 : 0),
-    confirm: async () => s.leading && s.confirms,
-    stop: async () => {},
-  };
-  return { leadership, s };
-}
-
-/** A watcher over scripted readings, an in-memory VirtualService and a clock the test moves. */
-function harness(options: {
-  readings: Reading[];
-  /** The burst side's health, one per read; then healthy. */
-  healths?: HealthReading[];
-  start?: Weights;
-  annotations?: Record<string, string>;
-  leadership?: Leadership;
-  dryRun?: boolean;
-  policy?: Partial<PolicySettings>;
-  now?: number;
-  logTicks?: boolean;
-  summaryMs?: number;
-}) {
-  const memory = memoryRouter({ weights: options.start ?? NATURAL, annotations: options.annotations });
-  const lines: string[] = [];
-  const log = createLogger('test', (l) => lines.push(l));
-  const registry = new Registry();
-  let now = options.now ?? T0;
-  let healthReads = 0;
-  const watcher = createWatcher({
-    source: {
-      description: 'script',
-      read: async () => options.readings.shift() ?? { kind: 'no-data' },
-      async readHealth() {
-        healthReads++;
-        return options.healths?.shift() ?? { kind: 'health', requests: 100, successRate: 1 };
-      },
-    },
-    router: options.dryRun ? dryRunRouter(memory.router, log) : memory.router,
-    policy: {
-      ...DEFAULT_POLICY,
-      samplesUp: 2,
-      samplesDown: 2,
-      minDwellUpMs: 0,
-      minDwellDownMs: 0,
-      noDataHoldMs: 3000,
-      healthCooldownMs: 5000,
-      ...options.policy,
-    },
-    leadership: options.leadership ?? alwaysLeader('test-host'),
-    intervalMs: 1000,
-    log,
-    metrics: watcherMetrics(registry, { mode: 'switch', source: 'script', router: 'memory', dryRun: false }),
-    now: () => now,
-    identity: 'test-host',
-    logTicks: options.logTicks ?? true,
-    summaryMs: options.summaryMs ?? 0,
-  });
-  const ticks = async (n: number) => {
-    const reports = [];
-    for (let i = 0; i < n; i++) {
-      reports.push(await watcher.tick());
-      now += 1000;
-    }
-    return reports;
-  };
-  const changes = () => memory.writes.filter((w) => w.weights).map((w) => w.weights);
-  const metric = (name: string) => registry.getSingleMetricAsString(name);
-  return {
-    watcher,
-    memory,
-    lines,
-    registry,
-    ticks,
-    changes,
-    metric,
-    at: () => now,
-    advance: (ms: number) => (now += ms),
-    healthReads: () => healthReads,
-  };
-}
-
-const rate = (rps: number): Reading => ({ kind: 'value', rps });
-const fail: Reading = { kind: 'error', errorKind: 'timeout', message: 'no answer' };
-const many = (n: number, reading: Reading) => Array.from({ length: n }, () => reading);
+import { A, T0, fail, harness, many, rate, testLeadership } from './watcher-harness.js';
 
 describe('createWatcher', () => {
   it('reads the state in force first, logs the value on every tick, changes after K samples', async () => {
@@ -210,6 +116,32 @@ describe('createWatcher', () => {
     expect(h.lines.filter((l) => l.includes('read the state in force'))).toHaveLength(2);
     expect(await h.metric('istiowatcher_errors_total')).toMatch(/kind="router_forbidden"} 1/);
   });
+
+  it.each([
+    ['a word', 'abc', 0],
+    ['a fraction', 50.5, 49.5],
+    ['a sum that is not 100', 60, 60],
+  ])(
+    'an object whose weights are %s is router_invalid: logged, counted, never acted on; fixed, the watcher acts',
+    async (_, primary, burst) => {
+      const h = harness({ readings: many(6, rate(30)) });
+      await h.ticks(1);
+      // As kubectl could write it: the object's weights are whatever its YAML says.
+      h.memory.edit({ weights: { primary, burst } as unknown as Weights });
+      const reports = await h.ticks(3);
+      expect(reports.map((r) => r.outcome)).toEqual(['router-error', 'router-error', 'router-error']);
+      expect(h.changes()).toEqual([]);
+      expect(await h.metric('istiowatcher_errors_total')).toMatch(/kind="router_invalid"} 3/);
+      const logged = h.lines.filter((l) => l.includes('cannot read the VirtualService'));
+      // Logged once, not on every tick.
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(/weights primary=.* burst=.*: expected whole numbers 0-100 that sum to 100/);
+      expect(h.watcher.status().problem).toMatch(/expected whole numbers 0-100/);
+      h.memory.edit({ weights: NATURAL });
+      await h.ticks(2);
+      expect(h.changes()).toEqual([ALL_BURST]);
+    },
+  );
 
   it('is not ready while reads fail', async () => {
     const h = harness({ readings: many(7, fail) });

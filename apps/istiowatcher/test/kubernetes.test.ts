@@ -25,10 +25,10 @@ import {
   type RunningProcess,
 } from '@string-hashr/testing';
 import type { VirtualServiceRef } from '../src/config.js';
-import { leaseLeadership } from '../src/leader.js';
+import { leaseLeadership } from '../src/kubernetes/lease.js';
 import { alwaysLeader, type Leadership } from '../src/leadership.js';
 import { watcherMetrics } from '../src/metrics.js';
-import { kubernetesRouter, type KubernetesRouterOptions } from '../src/routers/kubernetes.js';
+import { kubernetesRouter, type KubernetesRouterOptions } from '../src/kubernetes/virtual-service-router.js';
 import { createWatcher } from '../src/watcher.js';
 import { MAIN_JS, workerVirtualService, watcherMetrics as scrapeWatcherMetrics } from './support.js';
 

@@ -2,7 +2,7 @@
 // file, and the built watcher on it with the file router. Each file gets its own, so the files
 // run side by side.
 import { afterAll, beforeAll } from 'vitest';
-import { defaultFreshnessQuery, defaultWatcherQuery, type Reading } from '@string-hashr/metric-reading';
+import { defaultFreshnessQuery, defaultWatcherQuery } from '@string-hashr/metric-reading';
 import { NATURAL } from '@string-hashr/policy';
 import {
   startIstioExporter,
@@ -14,9 +14,6 @@ import {
 } from '@string-hashr/testing';
 import { prometheusSource } from '../src/sources/prometheus.js';
 import { metricSum, startFileWatcher, vsFileWeights, watcherMetrics } from './support.js';
-
-export const within10 = (reading: Reading, expected: number) =>
-  reading.kind === 'value' && Math.abs(reading.rps - expected) <= expected * 0.1;
 
 /** Registers the lab's start and stop with the file's beforeAll/afterAll; read its parts inside tests. */
 export function usePrometheusLab() {
@@ -35,10 +32,14 @@ export function usePrometheusLab() {
         rateWindowSeconds: 5,
       });
     },
-    settled(rps: number) {
+    /** Waits for a reading whose whole 5 s window was scraped after `since` (the last change of load). */
+    settled(since: number) {
       return waitFor(
-        `Prometheus reading about ${rps} req/s`,
-        async () => within10(await lab.source().read(), rps),
+        'a reading of a window scraped wholly after the change of load',
+        async () => {
+          const reading = await lab.source().read();
+          return reading.kind === 'value' && reading.dataAt !== undefined && reading.dataAt - 5000 > since;
+        },
         30_000,
         500,
       );
@@ -46,10 +47,10 @@ export function usePrometheusLab() {
     async decisions(port: number) {
       return metricSum(await watcherMetrics(port), 'istiowatcher_decisions_total');
     },
-    /** The built watcher on this Prometheus (5 s window, 2 samples), started once the load is settled at `rps`. */
+    /** The built watcher on this Prometheus (5 s window, 2 samples), started once Prometheus's window holds only load at `rps`. */
     async watcherAt(rps: number, env: Record<string, string>) {
       lab.exporter.setRate(rps);
-      await lab.settled(rps);
+      await lab.settled(Date.now());
       const started = await startFileWatcher({
         PROMETHEUS_URL: lab.prometheus.url,
         WATCHER_RATE_WINDOW: '5s',

@@ -119,12 +119,6 @@ export function loggedChanges(proc: { output(): string }, count: number, timeout
   );
 }
 
-/** The time (ms) of the first log line that matches `pattern`, or undefined. */
-export function firstLineAt(output: string, pattern: RegExp): number | undefined {
-  const line = output.split('\n').find((l) => pattern.test(l));
-  return line ? Date.parse(line.slice(0, 24)) : undefined;
-}
-
 /** The sum of a metric over its label sets. */
 export function metricSum(metrics: Map<string, number>, name: string): number {
   let sum = 0;

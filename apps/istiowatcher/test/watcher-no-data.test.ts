@@ -1,14 +1,15 @@
-// The built watcher end to end on a real Prometheus (1 s scrape) with the file router: an empty
-// answer while bursting holds the weights for the hold, then counts as no traffic.
+// The built watcher end to end on a real Prometheus (1 s scrape) with the file router: when the
+// frontend's scrape breaks while bursting, Prometheus answers empty (not a decaying rate), and the
+// watcher holds the weights, then counts it as no traffic, in that order.
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '@string-hashr/testing';
 import { usePrometheusLab } from './prometheus-lab.js';
-import { firstLineAt, vsFileWeights, watcherMetrics } from './support.js';
+import { vsFileWeights, watcherMetrics } from './support.js';
 
 const lab = usePrometheusLab();
 
 describe('the built watcher on a real Prometheus, file router', () => {
-  it('an empty answer while bursting at high load holds the weights until the hold ends', async () => {
+  it('an empty answer while bursting at high load: held first, back to natural after the hold', async () => {
     const {
       proc: watcher,
       port,
@@ -33,19 +34,26 @@ describe('the built watcher on a real Prometheus, file router', () => {
       lab.exporter.setAvailable(true);
     }
     const output = watcher.output();
-    const firstEmpty = firstLineAt(output, /warn istiowatcher: no data: the weights are held/);
-    const back = firstLineAt(output, /weights changed rps=no-data weights=100\/0/);
-    expect(firstEmpty, output).toBeDefined();
-    expect(back, output).toBeDefined();
-    // The hold counts from the first empty answer: the change comes no sooner than 8 s after it.
-    expect((back ?? 0) - (firstEmpty ?? Infinity)).toBeGreaterThanOrEqual(8000);
-    expect(output).toMatch(
-      /reason="0\.00 req\/s below low threshold 10 \(no data for [89]\.\d+s, taken as no traffic\)/,
+    const lines = output.split('\n');
+    const firstEmpty = lines.findIndex((l) => / rps=no-data /.test(l));
+    const firstHeld = lines.findIndex((l) => /warn istiowatcher: no data: the weights are held/.test(l));
+    const back = lines.findIndex((l) => /weights changed rps=no-data weights=100\/0/.test(l));
+    // In order: the first empty answer holds the weights; the change back comes after the hold.
+    // How long the hold lasts, to the tick, is proven on an injected clock (src/watcher-rules.test.ts).
+    expect(firstEmpty, output).toBeGreaterThanOrEqual(0);
+    expect(firstHeld, output).toBe(firstEmpty);
+    expect(back, output).toBeGreaterThan(firstHeld);
+    expect(lines[back]).toMatch(
+      /reason="0\.00 req\/s below low threshold 10 \(no data for \d+\.\ds, taken as no traffic\)/,
     );
-    // Once its series went stale the rate was not read from their old samples either: no rate below 25 req/s.
-    const rates = [...output.matchAll(/ rps=(\d+\.\d+) /g)].map(([, r]) => Number(r));
-    expect(Math.min(...rates)).toBeGreaterThan(25);
-    expect((await watcherMetrics(port)).get('istiowatcher_decisions_total{kind="no-data-hold"}')).toBeGreaterThan(3);
+    // Once its series went stale, no rate was read from their old samples: after the first empty
+    // answer every reading is empty until the change back.
+    expect(lines.slice(firstEmpty, back + 1).filter((l) => / rps=\d/.test(l))).toEqual([]);
+    // Every hold logged so far was counted (it goes on ticking: the count may have grown since).
+    const held = lines.filter((l) => /warn istiowatcher: no data: the weights are held/.test(l)).length;
+    expect(
+      (await watcherMetrics(port)).get('istiowatcher_decisions_total{kind="no-data-hold"}'),
+    ).toBeGreaterThanOrEqual(held);
     expect(await watcher.stop()).toBe(0);
   });
 });

@@ -83,7 +83,7 @@ function annotationsOf(vs: VirtualServiceLike): Record<string, unknown> | undefi
     : undefined;
 }
 
-/** Reads the weights, the record, the owner and the orders; throws only when the weights cannot be found. */
+/** Reads the weights, the record, the owner and the orders; throws only when the weights cannot be found or are invalid. */
 export function readRouteState(vs: VirtualServiceLike, subsets: SubsetNames = DEFAULT_SUBSETS): RouteState {
   const weights = readWeights(vs, subsets);
   const annotations = annotationsOf(vs) ?? {};

@@ -44,6 +44,14 @@ describe('readWeights', () => {
     expect(readWeights(workerVs(p, b))).toEqual(expected);
   });
 
+  it('refuses weights that are not whole percentages summing to 100 (a file with weight: "abc" too)', () => {
+    const vs = workerVs(100, 0);
+    const burst = vs.spec?.http?.[1]?.route?.[1];
+    if (burst) (burst as { weight?: unknown }).weight = 'abc';
+    expect(() => readWeights(vs)).toThrow(/^worker-virtual-service has weights primary=100 burst="abc"/);
+    expect(() => readWeights(workerVs(50, 40))).toThrow(/primary=50 burst=40: expected whole numbers/);
+  });
+
   it('says which subsets are missing', () => {
     expect(() => readWeights(workerVs(100, 0), { primary: 'primary', burst: 'cloud' })).toThrow(
       /both subsets "primary" and "cloud"/,

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_SUBSETS, type SubsetNames } from '@string-hashr/contract';
 import { checkWeights, type Weights } from '@string-hashr/policy';
+import { checkedRouteWeights } from './route-weights.js';
 
 /** The fields of a VirtualService this module reads; everything else is carried through untouched. */
 export interface VirtualServiceLike {
@@ -50,10 +51,16 @@ export function locateWeights(vs: VirtualServiceLike, subsets: SubsetNames = DEF
   );
 }
 
-/** Current weights; an omitted weight counts as 0, as Istio does when several destinations are listed. */
+/**
+ * Current weights; an omitted weight counts as 0, as Istio does when several destinations are
+ * listed. Throws when they are not whole percentages summing to 100 (`weight: "abc"` included).
+ */
 export function readWeights(vs: VirtualServiceLike, subsets: SubsetNames = DEFAULT_SUBSETS): Weights {
   const at = locateWeights(vs, subsets);
-  return { primary: at.primary.weight ?? 0, burst: at.burst.weight ?? 0 };
+  return checkedRouteWeights(
+    { primary: at.primary.weight ?? 0, burst: at.burst.weight ?? 0 },
+    vs.metadata?.name ?? 'VirtualService',
+  );
 }
 
 /** A copy of the object with only the two subset weights changed. */

@@ -120,4 +120,16 @@ describe('fileRouter', () => {
       message: /both subsets/,
     });
   });
+
+  it.each([
+    ['weight: "abc"', 'primary="abc" burst=0'],
+    ['weight: 99.5', 'primary=99.5 burst=0'],
+    ['weight: 90', 'primary=90 burst=0'],
+  ])('a file with %s is invalid, never taken as weights', async (weight, found) => {
+    const { router } = setup(YAML_TEXT.replace('weight: 100', weight));
+    await expect(router.read()).rejects.toMatchObject({
+      kind: 'invalid',
+      message: new RegExp(`weights ${found}: expected whole numbers 0-100 that sum to 100`),
+    });
+  });
 });

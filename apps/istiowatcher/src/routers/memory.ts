@@ -1,4 +1,4 @@
-import { DEFAULT_SUBSETS } from '@string-hashr/contract';
+import { DEFAULT_SUBSETS, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
 import { readRouteState, writtenAnnotations, type VirtualServiceLike } from '@string-hashr/kube-objects';
 import { checkWeights, NATURAL, type Weights } from '@string-hashr/policy';
 import { RouterError, type RouteEvent, type Router } from './router.js';
@@ -17,7 +17,7 @@ export function memoryRouter(initial: { weights?: Weights; annotations?: Record<
   let failNext: RouterError | undefined;
 
   const object = (): VirtualServiceLike => ({
-    metadata: { name: 'worker-virtual-service', resourceVersion: String(version), annotations: { ...annotations } },
+    metadata: { name: WORKER_VIRTUAL_SERVICE, resourceVersion: String(version), annotations: { ...annotations } },
     spec: {
       http: [
         {
@@ -30,6 +30,15 @@ export function memoryRouter(initial: { weights?: Weights; annotations?: Record<
     },
   });
 
+  /** As the Kubernetes router reads it: an object it cannot take is `invalid`. */
+  const stateOf = () => {
+    try {
+      return readRouteState(object());
+    } catch (err) {
+      throw new RouterError('invalid', (err as Error).message);
+    }
+  };
+
   const router: Router = {
     description: 'memory',
     async read() {
@@ -38,7 +47,7 @@ export function memoryRouter(initial: { weights?: Weights; annotations?: Record<
         failNext = undefined;
         throw err;
       }
-      return readRouteState(object());
+      return stateOf();
     },
     async write(write) {
       if (failNext) {
@@ -57,7 +66,7 @@ export function memoryRouter(initial: { weights?: Weights; annotations?: Record<
       annotations = { ...annotations, ...writtenAnnotations(write) };
       version++;
       writes.push({ owner: write.owner, version: String(version), ...(write.change ? { weights } : {}) });
-      return readRouteState(object());
+      return stateOf();
     },
     async record(event) {
       events.push(event);

@@ -2,8 +2,9 @@ import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes
 import { readRouteState, statePatch, type RouteState, type VirtualServiceLike } from '@string-hashr/kube-objects';
 import type { Logger } from '@string-hashr/runtime';
 import type { VirtualServiceRef } from '../config.js';
-import { API_CALL_TIMEOUT_MS, JSON_PATCH, apiFailure, describeApiError, withDeadline } from '../kubernetes-api.js';
-import { RouterError, type RouteEvent, type Router } from './router.js';
+import { RouterError, type RouteEvent, type Router } from '../routers/router.js';
+import { apiFailure, describeApiError } from './errors.js';
+import { API_CALL_TIMEOUT_MS, JSON_PATCH, withDeadline } from './requests.js';
 
 export interface KubernetesRouterOptions {
   /** Who this replica is, in the Events it records. */

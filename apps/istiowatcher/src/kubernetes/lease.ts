@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '@string-hashr/runtime';
-import { apiFailure, describeApiError, withDeadline } from './kubernetes-api.js';
-import { fencingToken, type Leadership } from './leadership.js';
+import { fencingToken, type Leadership } from '../leadership.js';
+import { apiFailure, describeApiError } from './errors.js';
+import { withDeadline } from './requests.js';
 
 /**
  * Leader election on a coordination.k8s.io Lease, as client-go does it: the holder renews every

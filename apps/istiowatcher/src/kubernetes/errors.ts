@@ -1,8 +1,7 @@
-// The Kubernetes API as the watcher uses it, for every caller (the router, the leader election):
-// what an API error says, a deadline that aborts the request itself, and an error that names the
-// missing RBAC verb.
-import { Observable, setHeaderOptions, type ConfigurationOptions, type RequestContext } from '@kubernetes/client-node';
-import { RouterError } from './routers/router.js';
+// What a Kubernetes API error means to the watcher, for every caller (the router, the Lease): the
+// HTTP code and Status message, a conflict (409 or a failed JSON Patch `test`), and an error that
+// names the missing RBAC verb.
+import { RouterError } from '../routers/router.js';
 
 /** The parts of a Kubernetes API error the watcher uses: the HTTP code, the Status message and its causes. */
 export function apiFailure(err: unknown): { code?: number; message: string; reason?: string; causes: string[] } {
@@ -47,46 +46,6 @@ export function isFailedTest(failure: { code?: number; message: string; causes: 
 export class DeadlineError extends Error {
   override name = 'DeadlineError';
 }
-
-/**
- * Calls `call` with client-node options whose requests carry an AbortSignal that fires after
- * `ms`: a hung API server cannot hang a tick, and a write that timed out is not left in flight
- * to land later. `options` (e.g. a Content-Type header) are kept.
- */
-export async function withDeadline<T>(
-  ms: number,
-  what: string,
-  call: (options: ConfigurationOptions) => Promise<T>,
-  options?: ConfigurationOptions,
-): Promise<T> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ms);
-  const abortable = {
-    pre: (context: RequestContext) => {
-      context.setSignal(controller.signal);
-      return new Observable(Promise.resolve(context));
-    },
-    post: <R>(context: R) => new Observable(Promise.resolve(context)),
-  };
-  try {
-    return await call({
-      ...options,
-      middleware: [...(options?.middleware ?? []), abortable],
-      middlewareMergeStrategy: 'append',
-    });
-  } catch (err) {
-    if (controller.signal.aborted)
-      throw new DeadlineError(`no answer from the API server within ${ms} ms (${what}); the request was aborted`);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** A JSON Patch body (RFC 6902), as client-node must be told. */
-export const JSON_PATCH = setHeaderOptions('Content-Type', 'application/json-patch+json');
-
-export const API_CALL_TIMEOUT_MS = 10_000;
 
 /** Turns an API error into a RouterError that says what is missing: the object, the RBAC verb, or the write that no longer fits. */
 export function describeApiError(

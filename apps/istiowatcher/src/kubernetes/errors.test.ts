@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineError, apiFailure, describeApiError, isFailedTest } from './kubernetes-api.js';
-import { RouterError } from './routers/router.js';
+import { DeadlineError, apiFailure, describeApiError, isFailedTest } from './errors.js';
+import { RouterError } from '../routers/router.js';
 
 /** An error as client-node throws it: the HTTP code and the Status body as text. */
 const apiError = (code: number, message: string, causes: string[] = [], reason = 'Invalid') => ({

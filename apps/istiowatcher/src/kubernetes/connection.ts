@@ -1,12 +1,13 @@
-// The parts of a watcher that talks to the API server: the VirtualService router and, when it is
-// on, leader election on a Lease. factory.ts loads this module only for WATCHER_ROUTER=kubernetes.
+// The connection to the API server and what the watcher builds on it: the VirtualService router
+// and, when it is on, leader election on a Lease. factory.ts loads this module (and with it the
+// Kubernetes client) only for WATCHER_ROUTER=kubernetes.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@string-hashr/runtime';
-import type { WatcherConfig } from './config.js';
-import { leaseLeadership } from './leader.js';
-import { alwaysLeader, type Leadership } from './leadership.js';
-import { kubernetesRouter } from './routers/kubernetes.js';
-import type { Router } from './routers/router.js';
+import type { WatcherConfig } from '../config.js';
+import { alwaysLeader, type Leadership } from '../leadership.js';
+import type { Router } from '../routers/router.js';
+import { leaseLeadership } from './lease.js';
+import { kubernetesRouter } from './virtual-service-router.js';
 
 /** In-cluster service account, or KUBECONFIG / ~/.kube/config (exec auth such as gke-gcloud-auth-plugin works). */
 function kubeConfig(): KubeConfig {
@@ -16,7 +17,7 @@ function kubeConfig(): KubeConfig {
 }
 
 /** Leader election runs only when it is on and the router writes (not a dry run). */
-export function kubernetesParts(
+export function connectKubernetes(
   config: WatcherConfig,
   log: Logger,
   options: { dryRun: boolean; watch: boolean },
