@@ -9,3 +9,4 @@ export { targetWeights } from './thresholds.js';
 export * from './policy.js';
 export * from './replay.js';
 export * from './script.js';
+export * from './warm.js';
