@@ -27,7 +27,7 @@ export interface PolicySpec {
 
 /**
  * The codelab's watcher: switch at 15 / 10 on one sample, no dwell, all at once, no health gate,
- * and an empty answer is no traffic at once.
+ * no warm-up, and an empty answer is no traffic at once.
  */
 const CODELAB_ENV: Env = {
   WATCHER_MODE: 'switch',
@@ -38,6 +38,7 @@ const CODELAB_ENV: Env = {
   WATCHER_STEP_PERCENT: '100',
   WATCHER_MIN_SUCCESS_RATE: '0',
   WATCHER_NO_DATA_HOLD_SECONDS: '0',
+  BURST_WARM: 'off',
 };
 
 /** The variables the simulator reads from its own environment for the `yours` policy. */
