@@ -160,7 +160,7 @@ export function burstPolicy(
       : decision;
     if (!observation.control?.suspend) return withHealth;
     // Suspended: nothing changes and nothing counts toward a change; after it, K fresh samples again.
-    const state = { ...counted.state, streak: undefined };
+    const state = { ...counted.state, warm: decision.state.warm, streak: undefined };
     return {
       ...withHealth,
       state,

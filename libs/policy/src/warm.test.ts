@@ -148,6 +148,17 @@ describe('the policy warms first and sends only what is ready', () => {
     expect(r.decisions[11]?.warm?.why).toMatch(/3 given back/);
   });
 
+  it('a suspend freezes the weights, not the warm-up or its give-back clock', () => {
+    const suspend = { suspend: true };
+    const r = runScript(warm, [
+      { rps: 30, burst: ready(3) },
+      { rps: 5, burst: ready(3), control: suspend },
+      ...Array<ScriptTick>(10).fill({ rps: 5, burst: ready(3), control: suspend }),
+    ]);
+    expect(new Set(r.kinds.slice(1))).toEqual(new Set(['suspended']));
+    expect(r.decisions.map((d) => d.warm?.pods)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0]);
+  });
+
   it('a pin to burst warms for all the traffic and ignores the gate: the operator asked', () => {
     const r = runScript(warm, [{ rps: 12, burst: ready(1), control: { suspend: false, pin: 'burst' } }]);
     expect(r.weights).toEqual(['0/100']);
