@@ -1,6 +1,7 @@
 // Integration tests: `test/**/*.test.ts` of every project, and the tests at a tool's root whose
 // subject is its scripts and files. They start real servers and processes on free ports (Redis,
-// Prometheus, Chromium, the built apps) and wait for conditions, never for durations.
+// Prometheus, Chromium, kube-apiserver and etcd, the built apps) and wait for conditions, never
+// for durations.
 // `nx integration <project>` runs one project; `npm test` runs these after the unit tests.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
@@ -12,11 +13,14 @@ import { alias, exclude, nxProjects } from './vitest.shared.js';
  * workers around them instead of leaving one long file running alone at the end.
  */
 const LONGEST_FIRST = [
+  'apps/istiowatcher/test/kubernetes-virtual-service.test.ts',
   'tools/simulate/test/model-vs-stack.test.ts',
-  'apps/istiowatcher/test/fresh-samples.test.ts',
   'tools/local-stack/test/terminal.test.ts',
   'tools/local-stack/test/stack.test.ts',
   'tools/local-stack/test/stack-modes.test.ts',
+  'tools/local-stack/test/alerts.test.ts',
+  'tools/cluster/cluster.test.ts',
+  'apps/istiowatcher/test/kubernetes-http-route.test.ts',
   'apps/frontend/test/bundles.test.ts',
 ];
 
@@ -34,11 +38,8 @@ export default defineConfig({
   resolve: { alias },
   test: {
     // Eight files at a time on two cores: most of their time is waiting on processes, scrapes and
-    // sockets, and no test asserts a duration (speed is measured by `npm run bench`). With four or
-    // six, the short files queued behind the long ones while the cores idled (`npm test` with eight
-    // and the unit tests in the same run: 145 and 147 s; with six and the unit tests first: 174 and
-    // 170 s, in turn on one machine); with twelve, the workers' own imports cost more than the
-    // waits gave back.
+    // sockets, and no test asserts a duration (speed is measured by `npm run bench`). Fewer left the
+    // cores idle behind the long files; more cost more in the workers' own imports than they gave back.
     maxWorkers: 8,
     sequence: { sequencer: LongestFirst },
     // One vitest project for every Nx project's files (`nx integration <project>` filters by its
@@ -47,8 +48,8 @@ export default defineConfig({
     // project halved the summed import time and cut the run's CPU time by a tenth.
     include: nxProjects.flatMap(({ dir }) => [`${dir}/test/**/*.test.ts`, `${dir}/*.test.ts`]),
     exclude,
-    // Limits on waits for a condition, not durations under test: on a busy 2-core machine a file
-    // that starts a stack or runs the real kubectl twice can take over a minute, and 60 s was hit.
+    // Hang guards, not durations under test: a file that starts a stack or a control plane can take
+    // over a minute on a busy 2-core machine.
     testTimeout: 180_000,
     hookTimeout: 180_000,
     // A worker keeps what it imported from one file to the next: no test changes module state.

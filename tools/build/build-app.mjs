@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pruneLockfile } from './src/prune-lockfile.mjs';
-import { nodeBundleOptions } from './src/node-bundle.mjs';
+import { appBundleOptions } from './src/node-bundle.mjs';
 import { packageOf } from './src/require-packages.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -32,15 +32,7 @@ const outdir = path.join(root, 'dist/apps', app);
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 
-const result = await build({
-  entryPoints: [path.join(root, 'apps', app, 'src/main.ts')],
-  outdir,
-  ...nodeBundleOptions(root),
-  entryNames: 'main',
-  chunkNames: 'chunks/[name]-[hash]',
-  sourcemap: true,
-  metafile: true,
-});
+const result = await build(appBundleOptions(root, app, outdir));
 
 const imported = new Set();
 // The output's imports, not the inputs': what tree-shaking dropped is not a runtime dependency.

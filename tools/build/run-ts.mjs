@@ -11,10 +11,10 @@
 // Each run bundles into its own directory, dist/tools/<tool>/run-<pid>/ (inside the repository, so
 // the bundle finds node_modules), removed when the process exits: two runs at once never share one.
 import { build, stop } from 'esbuild';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { nodeBundleOptions } from './src/node-bundle.mjs';
+import { ownRunDir } from './src/run-dir.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const [entryArg, ...args] = process.argv.slice(2);
@@ -24,18 +24,7 @@ if (!entry || !entry.endsWith('.ts') || !tool || tool.startsWith('..')) {
   console.error('usage: node tools/build/run-ts.mjs tools/<tool>/src/<entry>.ts [args...]');
   process.exit(2);
 }
-const runs = path.join(root, 'dist/tools', tool);
-const outdir = path.join(runs, `run-${process.pid}`);
-process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
-mkdirSync(runs, { recursive: true });
-// A run stopped by a signal leaves its directory: remove those whose process is gone.
-for (const dir of readdirSync(runs, { withFileTypes: true }).filter((d) => /^run-\d+$/.test(d.name))) {
-  try {
-    process.kill(Number(dir.name.slice(4)), 0);
-  } catch {
-    rmSync(path.join(runs, dir.name), { recursive: true, force: true });
-  }
-}
+const outdir = ownRunDir(path.join(root, 'dist/tools', tool));
 await build({
   entryPoints: [entry],
   outdir,

@@ -1,9 +1,9 @@
-// The cluster scripts cannot meet a real GKE here. What is checked: shellcheck, and each script
-// run against fake gcloud/kubectl/istioctl/curl/node that record every call: with --dry-run none
+// The cluster scripts cannot meet a real GKE here. What is checked (shellcheck: tools/build/test/lint.test.ts):
+// each script run against fake gcloud/kubectl/istioctl/curl/node that record every call: with --dry-run none
 // may be called and the key commands must be printed; for real, checks come before creates and
-// an existing resource is not created again. deploy.sh also runs with the real kubectl against
-// two API server doubles (primary and burst), to show that deploying again during a burst leaves
-// the worker VirtualService as the istiowatcher set it.
+// an existing resource is not created again. deploy.sh also runs with the built kubectl against
+// two real API servers (primary and burst, tools/control-plane), to show that deploying again
+// during a burst leaves the worker VirtualService as the istiowatcher set it.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -12,19 +12,24 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
-  readdirSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startApiServerDouble } from '@string-hashr/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { describeResult, startControlPlane, type AuditEvent, type TestControlPlane } from '@string-hashr/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = path.join(root, 'tools/cluster');
-const scripts = readdirSync(dir).filter((f) => f.endsWith('.sh'));
+/** The defaults pinned in lib.sh, the one place they are set. */
+const pinned = (name: string) =>
+  new RegExp(`^${name}=\\$\\{${name}:-([^}]+)\\}$`, 'm').exec(readFileSync(path.join(dir, 'lib.sh'), 'utf8'))?.[1] ??
+  '';
+const ISTIO_VERSION = pinned('ISTIO_VERSION');
+const GATEWAY_API_VERSION = pinned('GATEWAY_API_VERSION');
 const FAKED = ['gcloud', 'kubectl', 'istioctl', 'curl', 'node'];
 
 const fakes = mkdtempSync(path.join(tmpdir(), 'cluster-fakes-'));
@@ -44,7 +49,8 @@ case "$*" in
   *"instances list"*) printf 'gke-primary-1a2b-node\\ngke-burst-3c4d-node\\n' ;;
   *"config get-value project"*) echo from-gcloud ;;
   *"jsonpath={.status.loadBalancer"*) echo 203.0.113.7 ;;
-  *"version --remote=false"*) echo 1.28.0 ;;
+  *"get crd httproutes.gateway.networking.k8s.io"*) echo "\${FAKE_GATEWAY_API:-}" ;;
+  *"version --remote=false"*) echo ${ISTIO_VERSION} ;;
 esac
 exit 0
 `,
@@ -70,7 +76,8 @@ function runScript(script: string, args: string[], env: Record<string, string> =
       ...process.env,
       PATH: `${fakes}:${process.env.PATH}`,
       PROJECT_ID: '',
-      ISTIO_VERSION: '1.28.0',
+      ISTIO_VERSION: '',
+      GATEWAY_API_VERSION: '',
       ISTIO_ARCH: '',
       TAG: '',
       ...env,
@@ -81,15 +88,22 @@ function runScript(script: string, args: string[], env: Record<string, string> =
   return { status: result.status, output: result.stdout + result.stderr, calls };
 }
 
-const hasShellcheck = spawnSync('shellcheck', ['--version'], { stdio: 'ignore' }).status === 0;
+describe('the versions, pinned in lib.sh', () => {
+  it('Istio 1.31, a patch release of the current minor (never 1.30.0-1.30.2: istio/istio#60629)', () => {
+    expect(ISTIO_VERSION).toMatch(/^1\.31\.\d+$/);
+  });
 
-describe('shellcheck', () => {
-  it('has shellcheck to check with (apt-get install shellcheck)', () => expect(hasShellcheck).toBe(true));
+  it('the Gateway API CRDs of the version Istio 1.31 is built against', () => {
+    expect(GATEWAY_API_VERSION).toBe('v1.6.0');
+  });
 
-  it.each(scripts)('%s is clean', (script) => {
-    const result = spawnSync('shellcheck', ['-x', path.join(dir, script)], { encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
+  it('the same Istio and Gateway API releases as the CRDs the local control plane installs', () => {
+    const pins = JSON.parse(readFileSync(path.join(root, 'tools/control-plane/versions.json'), 'utf8')) as {
+      istioApi: string;
+      gatewayApi: string;
+    };
+    expect(`v${ISTIO_VERSION}`).toBe(pins.istioApi);
+    expect(GATEWAY_API_VERSION).toBe(pins.gatewayApi);
   });
 });
 
@@ -124,9 +138,20 @@ describe('--dry-run prints the commands and runs none of them', () => {
 
   it('install-istio.sh: primary, east-west gateway, remote, remote secret, Prometheus, injection', () => {
     const out = dry('install-istio.sh');
-    const istioctl = path.join(root, 'tmp/istio/istio-1.28.0/bin/istioctl');
-    const istioDir = path.join(root, 'tmp/istio/istio-1.28.0');
-    expect(out).toContain('curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=1.28.0');
+    const istioctl = path.join(root, `tmp/istio/istio-${ISTIO_VERSION}/bin/istioctl`);
+    const istioDir = path.join(root, `tmp/istio/istio-${ISTIO_VERSION}`);
+    expect(out).toContain(`curl -fsSL https://istio.io/downloadIstio | ISTIO_VERSION=${ISTIO_VERSION}`);
+    // Before anything is installed: Istio's precheck, then the Gateway API CRDs, on both clusters.
+    const firstInstall = out.indexOf(`${istioctl} install`);
+    for (const ctx of ['primary', 'burst']) {
+      const precheck = out.indexOf(`+ ${istioctl} x precheck --context gke_demo_us-west1-a_${ctx}\n`);
+      const crds = out.indexOf(
+        `+ kubectl --context gke_demo_us-west1-a_${ctx} apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml\n`,
+      );
+      expect(precheck, ctx).toBeGreaterThanOrEqual(0);
+      expect(precheck).toBeLessThan(crds);
+      expect(crds).toBeLessThan(firstInstall);
+    }
     expect(out).toContain(
       `+ ${istioctl} install -y --context gke_demo_us-west1-a_primary -f ${root}/istio-manifests/install/primary.yaml`,
     );
@@ -143,7 +168,10 @@ describe('--dry-run prints the commands and runs none of them', () => {
     expect(out).toContain(
       `+ ${istioctl} create-remote-secret --context gke_demo_us-west1-a_burst --name burst | kubectl --context gke_demo_us-west1-a_primary apply -f -`,
     );
-    expect(out).toContain('samples/addons/prometheus.yaml');
+    expect(out).toContain(
+      `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${istioDir}/samples/addons/prometheus.yaml\n` +
+        `+ kubectl --context gke_demo_us-west1-a_primary -n istio-system patch configmap prometheus --type merge --patch-file ${root}/istio-manifests/addons/prometheus-patch.yaml\n`,
+    );
     expect(out).toContain(
       `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${istioDir}/samples/addons/grafana.yaml\n` +
         `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${root}/istio-manifests/addons/grafana-dashboards.yaml\n` +
@@ -166,9 +194,9 @@ describe('--dry-run prints the commands and runs none of them', () => {
 
   it('install-istio.sh --with-kiali-jaeger: also Jaeger, Kiali and the Telemetry that turns tracing on, and how to open them', () => {
     const out = dry('install-istio.sh', '--with-kiali-jaeger');
-    const istioctl = path.join(root, 'tmp/istio/istio-1.28.0/bin/istioctl');
+    const istioctl = path.join(root, `tmp/istio/istio-${ISTIO_VERSION}/bin/istioctl`);
     const apply = (file: string) => `+ kubectl --context gke_demo_us-west1-a_primary apply -f ${file}`;
-    const addons = path.join(root, 'tmp/istio/istio-1.28.0/samples/addons');
+    const addons = path.join(root, `tmp/istio/istio-${ISTIO_VERSION}/samples/addons`);
     expect(out).toContain(apply(`${addons}/jaeger.yaml`));
     expect(out).toContain(apply(`${addons}/kiali.yaml`));
     expect(out).toContain(apply(`${root}/istio-manifests/addons/tracing.yaml`));
@@ -337,7 +365,7 @@ describe('Istio download architecture', () => {
   ])('downloads istioctl for %s', (_, env, arch) => {
     const { status, output } = download(env);
     expect(status, output).toBe(0);
-    expect(output).toContain(`| ISTIO_VERSION=1.28.0 TARGET_ARCH=${arch} sh -`);
+    expect(output).toContain(`| ISTIO_VERSION=${ISTIO_VERSION} TARGET_ARCH=${arch} sh -`);
   });
 
   it.each([
@@ -398,6 +426,50 @@ describe('the tag deploy.sh deploys', () => {
       rmSync(copy, { recursive: true, force: true });
     }
   });
+
+  it.each([
+    [
+      'gateway-api',
+      'httproutes.gateway.networking.k8s.io worker-route',
+      'istio-manifests/states/gateway-api/natural.yaml',
+    ],
+    [
+      'virtualservice',
+      'virtualservices.networking.istio.io worker-virtual-service',
+      'istio-manifests/states/natural.yaml',
+    ],
+  ])(
+    'routing: %s in config.yaml: the worker route of that flavour, created only when absent',
+    (routing, route, state) => {
+      const copy = mkdtempSync(path.join(tmpdir(), 'cluster-routing-'));
+      try {
+        mkdirSync(path.join(copy, 'tools/cluster'), { recursive: true });
+        mkdirSync(path.join(copy, 'tools/manifests'), { recursive: true });
+        for (const script of ['lib.sh', 'deploy.sh'])
+          copyFileSync(path.join(dir, script), path.join(copy, 'tools/cluster', script));
+        const config = readFileSync(path.join(root, 'tools/manifests/config.yaml'), 'utf8');
+        writeFileSync(
+          path.join(copy, 'tools/manifests/config.yaml'),
+          config.replace(/^routing: .*$/m, `routing: ${routing}`),
+        );
+        const { status, output } = runScript(
+          'deploy.sh',
+          ['--dry-run', '--project', 'demo', '--tag', 't1'],
+          { FAKE_FORBID: '1' },
+          path.join(copy, 'tools/cluster'),
+        );
+        expect(status, output).toBe(0);
+        expect(output).toContain(
+          `+ kubectl --context gke_demo_us-west1-a_primary -n default get ${route} -o name  # check`,
+        );
+        expect(output).toContain(
+          `+ kubectl --context gke_demo_us-west1-a_primary create -f ${path.join(copy, 'tmp/manifests-t1', state)}\n`,
+        );
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.each(['../../etc', 'a b', '-x', '.hidden'])('refuses %j, which is not an image tag', (tag) => {
     const { status, output } = runScript('deploy.sh', ['--dry-run', '--project', 'demo'], {
@@ -469,6 +541,22 @@ describe('for real (against the fakes): idempotent', () => {
     ).toBeGreaterThanOrEqual(0);
   });
 
+  it.each([
+    ['absent', '', true],
+    ['older', 'v1.5.1', true],
+    ['the same', GATEWAY_API_VERSION, false],
+    ['newer (GKE manages them)', 'v1.7.0', false],
+  ])('install-istio.sh: Gateway API CRDs %s on the clusters: applied %s', (_, installed, applied) => {
+    const { status, calls, output } = runScript('install-istio.sh', ['--project', 'demo'], {
+      FAKE_GATEWAY_API: installed,
+    });
+    expect(status, output).toBe(0);
+    const applies = calls.filter((c) => c.includes('gateway-api/releases/download'));
+    expect(applies).toHaveLength(applied ? 2 : 0);
+    if (!applied) expect(output).toContain(`# Gateway API ${installed} on gke_demo_us-west1-a_primary: kept`);
+    expect(calls).toContainEqual('istioctl x precheck --context gke_demo_us-west1-a_burst');
+  });
+
   it('deploy.sh runs through: renders, applies burst before primary, prints the page address', () => {
     const { status, calls, output } = runScript('deploy.sh', ['--project', 'demo', '--tag', 't1']);
     expect(status, output).toBe(0);
@@ -498,19 +586,34 @@ describe('for real (against the fakes): idempotent', () => {
   });
 });
 
-describe('deploy.sh again during a burst (the real kubectl against API server doubles)', () => {
-  const realKubectl = spawnSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+describe('deploy.sh again during a burst (the built kubectl against two real API servers)', () => {
+  // Two clusters, two control planes: both deploy into `default`, with objects of the same names.
+  let primary: TestControlPlane;
+  let burst: TestControlPlane;
+  let kubeconfig: string;
+  const kubeDir = mkdtempSync(path.join(tmpdir(), 'deploy-kubeconfig-'));
+  beforeAll(async () => {
+    [primary, burst] = await Promise.all([startControlPlane(), startControlPlane()]);
+    // install-istio.sh makes istio-system, where deploy.sh puts the ingress's TLS secret.
+    const namespace = await primary.kubectl(['create', 'namespace', 'istio-system']);
+    if (namespace.code !== 0) throw new Error(describeResult(namespace));
+    kubeconfig = path.join(kubeDir, 'config');
+    writeFileSync(kubeconfig, twoClusterKubeconfig({ primary, burst }), { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await Promise.all([primary?.stop(), burst?.stop()]);
+    rmSync(kubeDir, { recursive: true, force: true });
+    rmSync(path.join(root, 'tmp/manifests-deploytest'), { recursive: true, force: true });
+  });
 
-  /** Runs deploy.sh with the real kubectl and node; only gcloud, istioctl, curl and the waits are faked. */
-  async function deploy(kubeconfig: string, tag: string) {
+  /** Runs deploy.sh with the built kubectl and the real node; only gcloud, istioctl, curl and the waits are faked. */
+  async function deploy(tag: string) {
     const bin = mkdtempSync(path.join(tmpdir(), 'deploy-bin-'));
     const calls = path.join(bin, 'calls.log');
     for (const tool of ['gcloud', 'istioctl', 'curl'])
       writeFileSync(path.join(bin, tool), `#!/usr/bin/env bash\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
-    // kubectl: rollouts and the ingress address are faked (the doubles run no pods); the rest is
-    // real, with schema validation off as the doubles serve no OpenAPI (tools/manifests checks the
-    // schemas). \`create secret\` sends protobuf, which the doubles do not speak: it is rendered
-    // (--dry-run=client -o json) and created from that JSON, the same object by the same verb.
+    // kubectl: rollouts and the ingress address are faked (no controller or kubelet runs pods, no
+    // cloud gives an address); every other call is the built kubectl against the two servers.
     writeFileSync(
       path.join(bin, 'kubectl'),
       `#!/usr/bin/env bash
@@ -518,11 +621,8 @@ echo "kubectl $*" >> "${calls}"
 case "$*" in
   *"rollout status"*) exit 0 ;;
   *"jsonpath={.status.loadBalancer"*) echo 203.0.113.7; exit 0 ;;
-  *" create secret "*"--dry-run=client"*) exec "${realKubectl}" "$@" ;;
-  *" create secret "*) "${realKubectl}" "$@" --dry-run=client -o json | "${realKubectl}" "$1" "$2" create -f - --validate=false; exit ;;
-  *" apply "*|*" create "*) exec "${realKubectl}" "$@" --validate=false ;;
 esac
-exec "${realKubectl}" "$@"
+exec "${primary.kubectlPath}" "$@"
 `,
       { mode: 0o755 },
     );
@@ -545,79 +645,90 @@ exec "${realKubectl}" "$@"
     return { status, output, calls: log };
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const get = async (cp: TestControlPlane, args: string[]): Promise<Record<string, any> | undefined> => {
+    const got = await cp.kubectl(['-n', 'default', 'get', ...args, '-o', 'json']);
+    return got.code === 0 ? JSON.parse(got.stdout) : undefined;
+  };
+  const vs = ['virtualservices.networking.istio.io', 'worker-virtual-service'];
+  const weights = (object: Awaited<ReturnType<typeof get>>) =>
+    (object?.spec?.http?.[0]?.route as Array<{ weight: number }> | undefined)?.map((r) => r.weight);
+  const isWrite = (verb: string) => !['get', 'list', 'watch'].includes(verb);
+
   it('creates the worker VirtualService once; a deploy during a burst leaves its weights and annotations', async () => {
-    const primary = await startApiServerDouble();
-    const burst = await startApiServerDouble();
-    const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'deploy-kubeconfig-')), 'config');
-    const cluster = (name: string, url: string) =>
-      `  - name: ${name}\n    cluster:\n      server: ${url}\n      insecure-skip-tls-verify: true`;
-    const context = (name: string, clusterName: string) =>
-      `  - name: ${name}\n    context:\n      cluster: ${clusterName}\n      user: deployer`;
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        cluster('primary', primary.url),
-        cluster('burst', burst.url),
-        'users:',
-        '  - name: deployer\n    user:\n      token: deployer',
-        'contexts:',
-        context('gke_demo_us-west1-a_primary', 'primary'),
-        context('gke_demo_us-west1-a_burst', 'burst'),
-        'current-context: gke_demo_us-west1-a_primary',
-        '',
-      ].join('\n'),
-    );
-    try {
-      const first = await deploy(kubeconfig, 'deploytest');
-      expect(first.status, first.output).toBe(0);
-      const created = primary.virtualService('default', 'worker-virtual-service');
-      expect(created, first.output).toBeDefined();
-      const route = (vs: typeof created) =>
-        (vs as { spec: { http: Array<{ route: Array<{ weight: number }> }> } }).spec.http[0]!.route.map(
-          (r) => r.weight,
-        );
-      expect(route(created)).toEqual([100, 0]);
-      expect(burst.object('apps', 'deployments', 'default', 'worker-deployment')).toBeDefined();
-      expect(
-        primary.object('networking.istio.io', 'destinationrules', 'default', 'worker-destination-rule'),
-      ).toBeDefined();
+    const first = await deploy('deploytest');
+    expect(first.status, first.output).toBe(0);
+    expect(weights(await get(primary, vs)), first.output).toEqual([100, 0]);
+    expect(await get(burst, ['deployment', 'worker-deployment'])).toBeDefined();
+    expect(await get(primary, ['destinationrules.networking.istio.io', 'worker-destination-rule'])).toBeDefined();
+    expect(await get(burst, ['secret', 'redis-password'])).toBeDefined();
 
-      // A burst, as the watcher writes it: weights and its annotations in one edit.
-      primary.editVirtualService('default', 'worker-virtual-service', (vs) => {
-        const r = (vs as { spec: { http: Array<{ route: Array<{ weight: number }> }> } }).spec.http[0]!.route;
-        r[0]!.weight = 0;
-        r[1]!.weight = 100;
-        (vs.metadata as { annotations?: Record<string, string> }).annotations = {
-          'burst.string-hashr.dev/phase': 'burst',
-          'burst.string-hashr.dev/changed-at': '2025-03-01T12:00:00.000Z',
-          'burst.string-hashr.dev/reason': '30.00 req/s above high threshold 15',
-          'burst.string-hashr.dev/owner': 'istiowatcher-0/1',
-        };
-      });
-      const during = primary.virtualService('default', 'worker-virtual-service');
-      const writesBefore = primary.writes().length;
+    // A burst, as the watcher writes it: weights and its annotations in one edit; and the
+    // autoscaler's replica count on the burst workers.
+    const annotations = {
+      'burst.string-hashr.dev/phase': 'burst',
+      'burst.string-hashr.dev/changed-at': '2025-03-01T12:00:00.000Z',
+      'burst.string-hashr.dev/reason': '30.00 req/s above high threshold 15',
+      'burst.string-hashr.dev/owner': 'istiowatcher-0/1',
+    };
+    const edit = [
+      { op: 'replace', path: '/spec/http/0/route/0/weight', value: 0 },
+      { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 },
+      { op: 'add', path: '/metadata/annotations', value: annotations },
+    ];
+    const burstEdit = await primary.kubectl([
+      ...['-n', 'default', 'patch', ...vs, '--type', 'json', '--field-manager', 'istiowatcher'],
+      ...['-p', JSON.stringify(edit)],
+    ]);
+    expect(burstEdit.code, describeResult(burstEdit)).toBe(0);
+    const scaled = await burst.kubectl(['-n', 'default', 'scale', 'deployment/worker-deployment', '--replicas=3']);
+    expect(scaled.code, describeResult(scaled)).toBe(0);
+    const during = await get(primary, vs);
+    expect(weights(during)).toEqual([0, 100]);
+    const vsWrites = (events: AuditEvent[]) =>
+      events
+        .filter((e) => e.objectRef?.resource === 'virtualservices' && e.objectRef.name === vs[1] && isWrite(e.verb))
+        .map((e) => e.verb);
+    // The log does show writes to it: the first deploy's create and the burst's patch.
+    expect(vsWrites(primary.auditEvents())).toEqual(['create', 'patch']);
+    const auditedBefore = primary.auditEvents().length;
 
-      const again = await deploy(kubeconfig, 'deploytest');
-      expect(again.status, again.output).toBe(0);
-      expect(again.output).toContain('worker-virtual-service exists: left as it is');
-      // The object is exactly as the watcher left it (same resourceVersion: nothing wrote it).
-      expect(primary.virtualService('default', 'worker-virtual-service')).toEqual(during);
-      expect(primary.writes().slice(writesBefore)).toEqual([]);
-      // Everything else was applied again (and found unchanged).
-      expect(again.calls.filter((c) => c.includes(' apply -k ')).map((c) => c.split('/').slice(-2).join('/'))).toEqual([
-        'k8s/burst',
-        'k8s/primary',
-        'manifests-deploytest/istio-manifests',
-      ]);
-      // The burst Deployment carries no replica count for the apply to reset: the HPA's stays.
-      expect(burst.object('apps', 'deployments', 'default', 'worker-deployment')?.spec).not.toHaveProperty('replicas');
-    } finally {
-      await primary.stop();
-      await burst.stop();
-      rmSync(path.join(root, 'tmp/manifests-deploytest'), { recursive: true, force: true });
-    }
+    const again = await deploy('deploytest');
+    expect(again.status, again.output).toBe(0);
+    expect(again.output).toContain('worker-virtual-service exists: left as it is');
+    // The object is exactly as the watcher left it (same resourceVersion), and the audit log
+    // shows no write to it during the second deploy.
+    expect(await get(primary, vs)).toEqual(during);
+    expect(vsWrites(primary.auditEvents().slice(auditedBefore))).toEqual([]);
+    // Everything else was applied again.
+    expect(again.calls.filter((c) => c.includes(' apply -k ')).map((c) => c.split('/').slice(-2).join('/'))).toEqual([
+      'k8s/burst',
+      'k8s/primary',
+      'manifests-deploytest/istio-manifests',
+    ]);
+    // The burst Deployment carries no replica count for the apply to reset: the autoscaler's stays.
+    expect((await get(burst, ['deployment', 'worker-deployment']))?.spec?.replicas).toBe(3);
   });
 });
+
+/** One kubeconfig with GKE's context names for the two control planes' admins, as get-credentials writes them. */
+function twoClusterKubeconfig(clusters: Record<'primary' | 'burst', TestControlPlane>): string {
+  const entries = Object.entries(clusters).map(([name, cp]) => {
+    const admin = parse(readFileSync(cp.kubeconfig, 'utf8')) as {
+      clusters: Array<{ cluster: Record<string, unknown> }>;
+      users: Array<{ user: Record<string, unknown> }>;
+    };
+    return { name, cluster: admin.clusters[0]!.cluster, user: admin.users[0]!.user };
+  });
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: entries.map(({ name, cluster }) => ({ name, cluster })),
+    users: entries.map(({ name, user }) => ({ name: `${name}-admin`, user })),
+    contexts: entries.map(({ name }) => ({
+      name: `gke_demo_us-west1-a_${name}`,
+      context: { cluster: name, user: `${name}-admin` },
+    })),
+    'current-context': 'gke_demo_us-west1-a_primary',
+  });
+}

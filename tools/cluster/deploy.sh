@@ -67,14 +67,21 @@ run kubectl --context "$PRIMARY_CONTEXT" apply -k "$OUT/k8s/primary"
 step "primary: Istio gateway, routing, mTLS and authorization"
 run kubectl --context "$PRIMARY_CONTEXT" apply -k "$OUT/istio-manifests"
 
-# The worker VirtualService is created once and never applied again: its weights and
+# The worker route is created once and never applied again: its weights and
 # burst.string-hashr.dev annotations are the istiowatcher's, and a re-apply during a burst would
-# send everything back to primary (docs/deploy.md, "Deploying again").
-step "primary: the worker VirtualService (natural: all to primary), only when absent"
-if exists kubectl --context "$PRIMARY_CONTEXT" -n "$NAMESPACE" get virtualservices.networking.istio.io worker-virtual-service -o name; then
-  note "worker-virtual-service exists: left as it is (the istiowatcher owns its weights)"
+# send everything back to primary (docs/deploy.md, "Deploying again"). Which route: the routing
+# flavour of tools/manifests/config.yaml, the one `apply -k` deployed.
+ROUTING=$(sed -n 's/^routing: *\([a-z-]*\).*/\1/p' "$CLUSTER_ROOT/tools/manifests/config.yaml")
+case $ROUTING in
+  virtualservice) ROUTE=(virtualservices.networking.istio.io worker-virtual-service) STATE=istio-manifests/states/natural.yaml ;;
+  gateway-api) ROUTE=(httproutes.gateway.networking.k8s.io worker-route) STATE=istio-manifests/states/gateway-api/natural.yaml ;;
+  *) die "routing '$ROUTING' in tools/manifests/config.yaml: expected virtualservice or gateway-api" ;;
+esac
+step "primary: the worker route ${ROUTE[1]} (natural: all to primary), only when absent"
+if exists kubectl --context "$PRIMARY_CONTEXT" -n "$NAMESPACE" get "${ROUTE[0]}" "${ROUTE[1]}" -o name; then
+  note "${ROUTE[1]} exists: left as it is (the istiowatcher owns its weights)"
 else
-  run kubectl --context "$PRIMARY_CONTEXT" create -f "$OUT/istio-manifests/states/natural.yaml"
+  run kubectl --context "$PRIMARY_CONTEXT" create -f "$OUT/$STATE"
 fi
 
 step "rollouts"

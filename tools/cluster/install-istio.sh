@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Step 2 of docs/deploy.md: one Istio mesh over both clusters, primary-remote on one network
-# (https://istio.io/latest/docs/setup/install/multicluster/primary-remote/). istiod runs on
+# (https://istio.io/latest/docs/setup/install/multicluster/primary-remote/). First `istioctl x
+# precheck` on both clusters, and the Gateway API CRDs Istio's release expects. istiod runs on
 # primary and serves burst through an east-west gateway; a remote secret lets it watch burst's
-# API server. Then Istio's addons on primary: Prometheus, Grafana with the burst dashboard, and
-# with --with-kiali-jaeger Kiali and Jaeger (tracing on); sidecar injection in the app's namespace
-# on both. The IstioOperator files and the addons' files are generated: istio-manifests/install/, addons/.
+# API server. Then Istio's addons on primary: Prometheus with the burst alerting rules, Grafana
+# with the burst dashboard, and with --with-kiali-jaeger Kiali and Jaeger (tracing on); sidecar
+# injection in the app's namespace on both. The IstioOperator files and the addons' files are generated: istio-manifests/install/, addons/.
 # Idempotent: istioctl install and kubectl apply/label converge; namespaces are looked up first.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-  echo "usage: tools/cluster/install-istio.sh [--dry-run] [--project ID] [--zone ZONE] [--with-kiali-jaeger]   (ISTIO_VERSION=$ISTIO_VERSION, ISTIO_ARCH)"
+  echo "usage: tools/cluster/install-istio.sh [--dry-run] [--project ID] [--zone ZONE] [--with-kiali-jaeger]   (ISTIO_VERSION=$ISTIO_VERSION, GATEWAY_API_VERSION=$GATEWAY_API_VERSION, ISTIO_ARCH)"
   echo "  --with-kiali-jaeger  also Istio's Kiali and Jaeger addons, and tracing for the whole mesh"
   usage_common
 }
@@ -43,6 +44,32 @@ namespace() {
   if exists kubectl --context "$1" get namespace "$2"; then note "namespace $2 exists on $1"; else run kubectl --context "$1" create namespace "$2"; fi
 }
 
+step "precheck: can Istio $ISTIO_VERSION be installed on both clusters"
+for context in "$PRIMARY_CONTEXT" "$BURST_CONTEXT"; do
+  run "$ISTIOCTL" x precheck --context "$context"
+done
+
+# gateway_api_crds CONTEXT: the standard channel's CRDs at GATEWAY_API_VERSION, unless that version
+# or a newer one is there already (GKE installs and manages them on recent versions).
+gateway_api_crds() {
+  local installed='' check=(kubectl --context "$1" get crd httproutes.gateway.networking.k8s.io -o 'jsonpath={.metadata.annotations.gateway\.networking\.k8s\.io/bundle-version}')
+  if $DRY_RUN; then
+    printf '+ %s  # check; in a dry run assumed absent\n' "$(quote "${check[@]}")"
+  else
+    installed=$("${check[@]}" 2>/dev/null || true)
+  fi
+  if [[ -n $installed && $(printf '%s\n%s\n' "$GATEWAY_API_VERSION" "$installed" | sort -V | head -n 1) == "$GATEWAY_API_VERSION" ]]; then
+    note "Gateway API $installed on $1: kept (needs $GATEWAY_API_VERSION or newer)"
+  else
+    run kubectl --context "$1" apply --server-side -f "https://github.com/kubernetes-sigs/gateway-api/releases/download/$GATEWAY_API_VERSION/standard-install.yaml"
+  fi
+}
+
+step "Gateway API $GATEWAY_API_VERSION CRDs (standard channel) on both clusters"
+for context in "$PRIMARY_CONTEXT" "$BURST_CONTEXT"; do
+  gateway_api_crds "$context"
+done
+
 step "primary ($PRIMARY_CONTEXT): istiod, ingress gateway, CNI"
 namespace "$PRIMARY_CONTEXT" istio-system
 run kubectl --context "$PRIMARY_CONTEXT" label namespace istio-system "topology.istio.io/network=$MESH_NETWORK" --overwrite
@@ -64,8 +91,10 @@ run "$ISTIOCTL" install -y --context "$BURST_CONTEXT" -f "$INSTALL/remote.yaml" 
 step "remote secret: primary's istiod watches burst's services and endpoints"
 run_pipe "$(quote "$ISTIOCTL" create-remote-secret --context "$BURST_CONTEXT" --name "$BURST_CLUSTER") | $(quote kubectl --context "$PRIMARY_CONTEXT" apply -f -)"
 
-step "Prometheus (Istio addon) on primary: the watcher's metric source"
+step "Prometheus (Istio addon) on primary: the watcher's metric source, with the burst alerting rules"
 run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ISTIO_DIR/samples/addons/prometheus.yaml"
+# The rules go in the addon's alerting_rules.yml key; its config reloader reloads Prometheus.
+run kubectl --context "$PRIMARY_CONTEXT" -n istio-system patch configmap prometheus --type merge --patch-file "$ADDONS/prometheus-patch.yaml"
 
 step "Grafana (Istio addon) on primary, with the burst dashboard provisioned"
 run kubectl --context "$PRIMARY_CONTEXT" apply -f "$ISTIO_DIR/samples/addons/grafana.yaml"

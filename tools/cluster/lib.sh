@@ -7,7 +7,8 @@
 #   ZONE              us-west1-a, as in the codelab
 #   PRIMARY_CLUSTER   primary        BURST_CLUSTER   burst
 #   MACHINE_TYPE      e2-standard-4  (Istio wants 4 vCPU nodes; the codelab's n1-standard-2 is too small today)
-#   ISTIO_VERSION     1.28.0         the istioctl downloaded when none of that version is on PATH
+#   ISTIO_VERSION     1.31.4         the istioctl downloaded when none of that version is on PATH
+#   GATEWAY_API_VERSION v1.6.0       the Gateway API CRDs (standard channel) installed with it: the version Istio 1.31 is built against
 #   ISTIO_ARCH        that download's architecture: amd64, arm64 or armv7 (default: this machine's, from uname -m)
 #   AR_LOCATION       us-west1       Artifact Registry region; REGISTRY defaults to $AR_LOCATION-docker.pkg.dev/$PROJECT_ID/string-hashr
 #   TAG               image tag deploy.sh deploys (default: git rev-parse --short HEAD, the tag Cloud Build gives this commit)
@@ -20,7 +21,11 @@ ZONE=${ZONE:-us-west1-a}
 PRIMARY_CLUSTER=${PRIMARY_CLUSTER:-primary}
 BURST_CLUSTER=${BURST_CLUSTER:-burst}
 MACHINE_TYPE=${MACHINE_TYPE:-e2-standard-4}
-ISTIO_VERSION=${ISTIO_VERSION:-1.28.0}
+# Istio 1.31 (current; 1.30 is the other supported release). Avoid 1.30.0-1.30.2: they pushed config
+# to every proxy on any VirtualService metadata change, and the watcher writes annotations (istio/istio#60629).
+ISTIO_VERSION=${ISTIO_VERSION:-1.31.4}
+# Move with ISTIO_VERSION: the sigs.k8s.io/gateway-api version in that Istio release's go.mod.
+GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.6.0}
 AR_LOCATION=${AR_LOCATION:-us-west1}
 MESH_NETWORK=${MESH_NETWORK:-network1}
 FIREWALL_RULE=${FIREWALL_RULE:-string-hashr-istio-multicluster-pods}

@@ -6,8 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type ManifestConfig, DEFAULT_CONFIG_PATH, loadConfig } from './src/config.js';
-import { generate } from './src/layout.js';
-import { type Address, type Cluster, type Pod, meshAllows, networkAllows, routeFor } from './test/policy-model.js';
+import { deployedDirs, generate } from './src/layout.js';
+import {
+  type Address,
+  type Cluster,
+  type Pod,
+  httpRouteFor,
+  meshAllows,
+  networkAllows,
+  routeFor,
+} from './test/policy-model.js';
 
 process.chdir(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'));
 
@@ -17,9 +25,10 @@ type Doc = Record<string, any>;
 /** The generated documents of one folder, for a config (the committed one, with distinct pod ranges). */
 function documents(config: ManifestConfig) {
   const files = generate(config, 'test');
+  // What `kubectl apply -k <dir>` deploys: the folder and the Components of config.routing.
   const docsIn = (dir: string) =>
     files
-      .filter((f) => path.dirname(f.path) === dir && f.path.endsWith('.yaml'))
+      .filter((f) => deployedDirs(config, dir).includes(path.dirname(f.path)) && f.path.endsWith('.yaml'))
       .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Doc));
   return {
     network: { primary: docsIn('k8s/primary'), burst: docsIn('k8s/burst') } as Record<Cluster, Doc[]>,
@@ -327,8 +336,24 @@ describe('AuthorizationPolicies (L7): deny by default, one ALLOW per real path',
   });
 });
 
-describe('the public Gateway', () => {
-  const { istio } = documents(committed());
+const PUBLIC_PATHS: Array<[string, boolean]> = [
+  ['/', true],
+  ['/index.html', true],
+  ['/app.js', true],
+  ['/favicon.ico', true],
+  ['/vendor/chart.js/chart.umd.min.js', true],
+  ['/socket.io/?EIO=4&transport=websocket', true],
+  ['/metrics', false],
+  ['/_healthz', false],
+  ['/app.js.map', false],
+  ['/index.html/../metrics', false],
+  ['/vendorx', false],
+];
+
+const withRouting = (routing: ManifestConfig['routing']): ManifestConfig => ({ ...committed(), routing });
+
+describe('the public Gateway (virtualservice)', () => {
+  const { istio } = documents(withRouting('virtualservice'));
   const gateway = istio.find((d) => d.kind === 'Gateway' && d.metadata.name === 'frontend-gateway') ?? {};
   const route =
     istio.find((d) => d.kind === 'VirtualService' && d.metadata.name === 'frontend-ingress-virtual-service') ?? {};
@@ -344,20 +369,53 @@ describe('the public Gateway', () => {
     ]);
   });
 
-  it.each([
-    ['/', true],
-    ['/index.html', true],
-    ['/app.js', true],
-    ['/favicon.ico', true],
-    ['/vendor/chart.js/chart.umd.min.js', true],
-    ['/socket.io/?EIO=4&transport=websocket', true],
-    ['/metrics', false],
-    ['/_healthz', false],
-    ['/app.js.map', false],
-    ['/index.html/../metrics', false],
-    ['/vendorx', false],
-  ])('routes %s: %s', (p, routed) => {
+  it.each(PUBLIC_PATHS)('routes %s: %s', (p, routed) => {
     expect(routeFor(route, p) !== undefined).toBe(routed);
+  });
+});
+
+describe('the public Gateway (gateway-api)', () => {
+  const { istio, network } = documents(withRouting('gateway-api'));
+  const gateway = istio.find((d) => d.kind === 'Gateway' && d.metadata.name === 'frontend-gateway') ?? {};
+  const routes = istio.filter((d) => d.kind === 'HTTPRoute' && d.spec.parentRefs[0].name === 'frontend-gateway');
+  const onListener = (name: string) => routes.filter((r) => r.spec.parentRefs[0].sectionName === name);
+
+  it("is Istio's ingress gateway (same address, identity and NetworkPolicies), HTTPS with its certificate", () => {
+    expect(gateway.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(gateway.spec.addresses).toEqual([
+      { type: 'Hostname', value: 'istio-ingressgateway.istio-system.svc.cluster.local' },
+    ]);
+    expect(gateway.spec.listeners.map((l: Doc) => [l.name, l.port, l.protocol])).toEqual([
+      ['https', 443, 'HTTPS'],
+      ['http', 80, 'HTTP'],
+    ]);
+    expect(gateway.spec.listeners[0].tls.certificateRefs).toEqual([
+      { group: '', kind: 'Secret', name: 'frontend-tls', namespace: 'istio-system' },
+    ]);
+    // The Secret is in istio-system: the Gateway in the app's namespace reads it by this grant only.
+    const grant = istio.find((d) => d.kind === 'ReferenceGrant');
+    expect(grant?.metadata.namespace).toBe('istio-system');
+    expect(grant?.spec).toEqual({
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'default' }],
+      to: [{ group: '', kind: 'Secret', name: 'frontend-tls' }],
+    });
+    // The frontend's own lock admits that gateway's identity, as in the other flavour.
+    expect(network.primary.some((d) => d.kind === 'NetworkPolicy')).toBe(true);
+    expect(istio.find((d) => d.metadata.name === 'frontend-allow-ingress-gateway')?.spec.rules[0].from).toEqual([
+      { source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'] } },
+    ]);
+  });
+
+  it('plain HTTP only redirects to HTTPS', () => {
+    expect(onListener('http').map((r) => r.spec.rules)).toEqual([
+      [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+    ]);
+  });
+
+  it.each(PUBLIC_PATHS)('routes %s: %s', (p, routed) => {
+    const [page] = onListener('https');
+    expect(httpRouteFor(page ?? {}, p) !== undefined).toBe(routed);
+    if (routed) expect(httpRouteFor(page ?? {}, p)?.backendRefs).toEqual([{ name: 'frontend-service', port: 80 }]);
   });
 });
 

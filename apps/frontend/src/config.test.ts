@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'dotenv';
 import { ConfigError } from '@string-hashr/runtime';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from './config.js';
@@ -91,5 +93,21 @@ describe('frontend config', () => {
 
   it('never repeats the control key in a message', () => {
     expect(() => readConfig({ RATE_CONTROL: 'key', CONTROL_KEY: 'short-s3cr3t' })).not.toThrow(/s3cr3t/);
+  });
+});
+
+describe('.env.example', () => {
+  const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+  const active = parse(text);
+  // The commented `# NAME=value` lines: each names a default.
+  const defaults = parse(text.replace(/^# ([A-Z_]+=)/gm, '$1'));
+
+  it('is a configuration the app starts with', () => {
+    expect(() => readConfig(active)).not.toThrow();
+  });
+
+  it('states the defaults in its commented lines', () => {
+    expect(Object.keys(defaults).length).toBeGreaterThan(Object.keys(active).length);
+    expect(readConfig(defaults)).toEqual(readConfig(active));
   });
 });

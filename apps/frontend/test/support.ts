@@ -51,8 +51,7 @@ export async function startApp(app: 'frontend' | 'worker', env: Record<string, s
       if (proc.child.exitCode !== null) throw new Error(`${app} exited:\n${proc.output()}`);
       return (await http(`${url}/`)).status === 200;
     },
-    // Loading the bundle takes well under a second alone, but more than 15 s was seen with six
-    // integration files and their Chromiums keeping both cores busy.
+    // A hang guard: loading the bundle is slow when other test files keep both cores busy.
     30_000,
   );
   return { ...proc, port, url };

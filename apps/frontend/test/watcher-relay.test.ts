@@ -146,8 +146,7 @@ describe('the watcher relay', () => {
       const { watcher, page, url, lines } = await start(json(STATUS), timeoutMs);
       const client = await page();
       await client.next<WatcherView>(WATCHER_EVENT, (v) => v.available);
-      // From here on: on a starved machine a good read can miss the short deadline before the
-      // lie is set, and that earlier "unavailable" (and its log line) is not what is tested.
+      // Counted from here: an "unavailable" before the lie (a read that missed its deadline) is not under test.
       const [heard, logged] = [client.heard.length, lines.length];
       watcher.set(lie);
       const down = await client.next<WatcherView>(WATCHER_EVENT, (v) => !v.available, {

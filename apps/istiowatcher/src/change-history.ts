@@ -11,7 +11,7 @@ function problemOf(report: TickReport, routerProblem: string | undefined): strin
     case 'router-error':
       return routerProblem;
     case 'conflict':
-      return 'the VirtualService changed while writing it; it is read again and the decision made again';
+      return 'the worker route changed while writing it; it is read again and the decision made again';
     case 'lost-leadership':
       return 'lost leadership before acting; nothing was written';
     default:

@@ -1,6 +1,15 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@string-hashr/runtime';
+import { ROUTE_KIND_NAMES, WORKER_ROUTE_NAMES, workerTrafficSelector } from '@string-hashr/contract';
+import { selectorOfQuery } from '@string-hashr/metric-reading';
 import { DURATION_BOUNDS, loadConfig } from './config.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+type Container = { env?: Array<{ name: string; value?: string }> };
 
 describe('loadConfig', () => {
   it('has the codelab defaults and the source-reported default query', () => {
@@ -37,7 +46,8 @@ describe('loadConfig', () => {
         noDataHoldMs: 300_000,
       },
       router: { kind: 'kubernetes' },
-      virtualService: {
+      route: {
+        kind: 'VirtualService',
         name: 'worker-virtual-service',
         namespace: 'default',
         apiVersion: 'networking.istio.io/v1',
@@ -121,6 +131,61 @@ describe('loadConfig', () => {
     });
   });
 
+  it.each([
+    [
+      {},
+      {
+        kind: 'VirtualService',
+        name: 'worker-virtual-service',
+        namespace: 'default',
+        apiVersion: 'networking.istio.io/v1',
+      },
+    ],
+    [{ WATCHER_ROUTE_KIND: 'VirtualService' }, { kind: 'VirtualService', name: 'worker-virtual-service' }],
+    [
+      { VS_NAME: 'vs', VS_NAMESPACE: 'prod' },
+      { kind: 'VirtualService', name: 'vs', namespace: 'prod' },
+    ],
+    [
+      { ROUTE_NAME: 'vs', ROUTE_NAMESPACE: 'prod' },
+      { kind: 'VirtualService', name: 'vs', namespace: 'prod' },
+    ],
+    [
+      { ROUTE_NAME: 'vs', VS_NAME: 'vs' },
+      { kind: 'VirtualService', name: 'vs' },
+    ],
+    [{ VS_API_VERSION: 'networking.istio.io/v1beta1' }, { apiVersion: 'networking.istio.io/v1beta1' }],
+    [
+      { WATCHER_ROUTE_KIND: 'HTTPRoute' },
+      { kind: 'HTTPRoute', name: 'worker-route', namespace: 'default', apiVersion: 'gateway.networking.k8s.io/v1' },
+    ],
+    [
+      { WATCHER_ROUTE_KIND: 'HTTPRoute', ROUTE_NAME: 'r', ROUTE_NAMESPACE: 'prod' },
+      { kind: 'HTTPRoute', name: 'r', namespace: 'prod' },
+    ],
+  ])('%j is the route %j', (env, route) => {
+    expect(loadConfig(env).route).toMatchObject(route);
+  });
+
+  it.each([
+    [{ WATCHER_ROUTE_FILE: '/r.yaml' }, '/r.yaml'],
+    [{ WATCHER_VS_FILE: '/vs.yaml' }, '/vs.yaml'],
+    [{ WATCHER_ROUTE_FILE: '/same.yaml', WATCHER_VS_FILE: '/same.yaml' }, '/same.yaml'],
+    [{ WATCHER_ROUTE_KIND: 'HTTPRoute', WATCHER_ROUTE_FILE: '/r.yaml' }, '/r.yaml'],
+  ])('the file router reads %j', (env, path) => {
+    expect(loadConfig({ WATCHER_ROUTER: 'file', ...env }).router).toEqual({ kind: 'file', path });
+  });
+
+  it.each(ROUTE_KIND_NAMES)('the default queries of a %s select the traffic of that kind', (kind) => {
+    const source = loadConfig({ WATCHER_ROUTE_KIND: kind }).source;
+    if (source.kind !== 'prometheus' || source.health.kind !== 'default') throw new Error('not the default queries');
+    const selector = workerTrafficSelector(kind);
+    expect(selectorOfQuery(source.query)).toEqual(selector);
+    expect(selectorOfQuery(source.freshnessQuery ?? '')).toEqual(selector);
+    expect(selectorOfQuery(source.health.queries.byCode)).toEqual({ ...selector, destination_cluster: 'burst' });
+    expect(selectorOfQuery(source.health.queries.freshness)).toEqual({ ...selector, destination_cluster: 'burst' });
+  });
+
   it('the file router and dry run need no lease; the scrape source needs its URL', () => {
     expect(loadConfig({ WATCHER_ROUTER: 'file', WATCHER_VS_FILE: '/tmp/vs.yaml' })).toMatchObject({
       router: { kind: 'file', path: '/tmp/vs.yaml' },
@@ -141,6 +206,7 @@ describe('loadConfig', () => {
       rateWindowSeconds: 5,
       timeoutMs: 3000,
       burstCluster: 'burst',
+      routeKind: 'VirtualService',
     });
   });
 
@@ -163,7 +229,36 @@ describe('loadConfig', () => {
     [{ WATCHER_SOURCE: 'scrape' }, /^WATCHER_SCRAPE_URL is not set/],
     [{ PROMETHEUS_URL: 'prometheus:9090' }, /^PROMETHEUS_URL/],
     [{ WATCHER_ROUTER: 'istioctl' }, /^WATCHER_ROUTER/],
-    [{ WATCHER_ROUTER: 'file' }, /^WATCHER_VS_FILE is not set/],
+    [{ WATCHER_ROUTER: 'file' }, /^WATCHER_ROUTE_FILE is not set: .* the VirtualService YAML/],
+    [{ WATCHER_ROUTER: 'file', WATCHER_ROUTE_KIND: 'HTTPRoute' }, /^WATCHER_ROUTE_FILE is not set: .* HTTPRoute YAML/],
+    [
+      { WATCHER_ROUTE_KIND: 'Ingress' },
+      /^WATCHER_ROUTE_KIND="Ingress" is not valid: expected one of VirtualService, HTTPRoute/,
+    ],
+    [{ WATCHER_ROUTE_KIND: 'httproute' }, /^WATCHER_ROUTE_KIND="httproute" is not valid/],
+    [{ ROUTE_NAME: 'a', VS_NAME: 'b' }, /^ROUTE_NAME="a" and VS_NAME="b" disagree/],
+    [
+      { ROUTE_NAMESPACE: 'prod', VS_NAMESPACE: 'default' },
+      /^ROUTE_NAMESPACE="prod" and VS_NAMESPACE="default" disagree/,
+    ],
+    [
+      { WATCHER_ROUTER: 'file', WATCHER_ROUTE_FILE: '/a.yaml', WATCHER_VS_FILE: '/b.yaml' },
+      /^WATCHER_ROUTE_FILE="\/a.yaml" and WATCHER_VS_FILE="\/b.yaml" disagree/,
+    ],
+    [
+      { WATCHER_ROUTE_KIND: 'HTTPRoute', VS_NAME: 'worker-route' },
+      /^VS_NAME is set, but it names a VirtualService and WATCHER_ROUTE_KIND is HTTPRoute: set ROUTE_NAME/,
+    ],
+    [{ WATCHER_ROUTE_KIND: 'HTTPRoute', VS_NAMESPACE: 'default' }, /^VS_NAMESPACE is set, .* set ROUTE_NAMESPACE/],
+    [
+      { WATCHER_ROUTE_KIND: 'HTTPRoute', WATCHER_ROUTER: 'file', WATCHER_VS_FILE: '/r.yaml' },
+      /^WATCHER_VS_FILE is set, .* set WATCHER_ROUTE_FILE/,
+    ],
+    [
+      { WATCHER_ROUTE_KIND: 'HTTPRoute', VS_API_VERSION: 'networking.istio.io/v1' },
+      /^VS_API_VERSION is set, but it applies to a VirtualService/,
+    ],
+    [{ WATCHER_ROUTE_KIND: 'HTTPRoute', VS_BURST_SUBSET: 'cloud' }, /^VS_BURST_SUBSET is set/],
     [{ VS_API_VERSION: 'v1' }, /^VS_API_VERSION/],
     [{ VS_BURST_SUBSET: 'primary' }, /^VS_BURST_SUBSET/],
     [{ WATCHER_DRY_RUN: 'maybe' }, /^WATCHER_DRY_RUN/],
@@ -215,5 +310,30 @@ describe('loadConfig', () => {
     ['2h', /^WATCHER_RATE_WINDOW=2h is out of range/],
   ])('WATCHER_RATE_WINDOW=%s is refused', (value, message) => {
     expect(() => loadConfig({ WATCHER_RATE_WINDOW: value })).toThrow(message);
+  });
+});
+
+describe.each([
+  ['virtualservice', 'VirtualService'],
+  ['gateway-api', 'HTTPRoute'],
+] as const)('the generated watcher Deployment of the %s flavour', (routing, kind) => {
+  const manifest = path.join(REPO_ROOT, 'k8s/routing', routing, 'primary/istiowatcher.yaml');
+  const deployment = parseAllDocuments(readFileSync(manifest, 'utf8'))
+    .map((d) => d.toJS() as { kind?: string; spec?: { template: { spec: { containers: Container[] } } } })
+    .find((d) => d.kind === 'Deployment');
+  const variables = deployment?.spec?.template.spec.containers[0]?.env ?? [];
+
+  it('sets only variables loadConfig reads, and they name the route of the flavour', () => {
+    expect(variables.length).toBeGreaterThan(5);
+    const read = new Set<string>();
+    const env = new Proxy(Object.fromEntries(variables.map((v) => [v.name, v.value ?? 'from-the-downward-api'])), {
+      get(target, name) {
+        if (typeof name === 'string') read.add(name);
+        return target[name as string];
+      },
+    });
+    const config = loadConfig(env);
+    expect(variables.map((v) => v.name).filter((name) => !read.has(name))).toEqual([]);
+    expect(config.route).toMatchObject({ kind, name: WORKER_ROUTE_NAMES[kind], namespace: 'default' });
   });
 });

@@ -22,7 +22,7 @@ export interface WatcherParts {
 /**
  * The parts for `config`. `dryRun` wraps the router so nothing is written (WATCHER_DRY_RUN, and
  * `--once`); leader election runs only when it is on and the router is the Kubernetes API;
- * `watch: false` (for `--once`) reads the VirtualService with a GET instead of watching it.
+ * `watch: false` (for `--once`) reads the route with a GET instead of watching it.
  */
 export async function buildParts(
   config: WatcherConfig,
@@ -33,11 +33,7 @@ export async function buildParts(
   let router: Router;
   let leadership: Leadership;
   if (config.router.kind === 'file') {
-    router = fileRouter({
-      path: config.router.path,
-      name: config.virtualService.name,
-      subsets: config.virtualService.subsets,
-    });
+    router = fileRouter({ path: config.router.path, route: config.route });
     leadership = alwaysLeader(config.leaderElection.identity);
   } else {
     // Loaded only here: the Kubernetes client takes a second of CPU to load, which a watcher on

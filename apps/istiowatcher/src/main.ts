@@ -1,5 +1,5 @@
-// istiowatcher: moves worker traffic between the primary and burst subsets of the worker
-// VirtualService from the observed request rate. `--once` reads, prints the decision, and exits.
+// istiowatcher: moves worker traffic between the primary and burst sides of the worker route (a
+// VirtualService or an HTTPRoute) from the observed request rate. `--once` reads, prints the decision, and exits.
 import { createServer } from 'node:http';
 import { closeServer, createLogger, createMetricsRegistry, listen, loadDotenv, runMain } from '@string-hashr/runtime';
 import { createAdminApp } from './admin.js';
@@ -62,7 +62,7 @@ if (process.argv.includes('--once')) {
       router: router.description,
       dryRun: config.dryRun,
       leaderElection: config.leaderElection.enabled
-        ? `${config.virtualService.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}`
+        ? `${config.route.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}`
         : 'off',
     });
     watcher.start();

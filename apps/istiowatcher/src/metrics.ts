@@ -79,7 +79,7 @@ export function watcherMetrics(
     burstRequests: gauge(NAMES.burstRequests, 'Burst requests in the window last read; NaN: not read'),
     suspended: gauge(
       NAMES.suspended,
-      '1 while the VirtualService carries burst.string-hashr.dev/suspend (no change is made)',
+      '1 while the worker route carries burst.string-hashr.dev/suspend (no change is made)',
     ),
     pinned: new Gauge({
       name: NAMES.pinned,
@@ -94,7 +94,7 @@ export function watcherMetrics(
     }),
     conflicts: new Counter({
       name: NAMES.conflicts,
-      help: 'Writes refused because the VirtualService changed since it was read, or is owned by another term (the decision is made again)',
+      help: 'Writes refused because the worker route changed since it was read, or is owned by another term (the decision is made again)',
       registers,
     }),
     setWeights(weights: Weights) {

@@ -53,7 +53,7 @@ export function objectOwnership(deps: OwnershipDeps) {
   /** Takes the object as read: the first read of a term, or what changed since the last one. */
   function adopt(object: RouteState): void {
     const problems = object.problems.join('; ');
-    if (problems && problems !== reportedProblems) log.warn(`VirtualService annotations: ${problems}`);
+    if (problems && problems !== reportedProblems) log.warn(`worker route annotations: ${problems}`);
     reportedProblems = problems;
     const { known, state } = belief;
     if (!known || !state) {
@@ -100,7 +100,7 @@ export function objectOwnership(deps: OwnershipDeps) {
       object = await router.read({ fresh });
       if (fresh) syncedAt = now();
     } catch (err) {
-      deps.failed(err, 'cannot read the VirtualService');
+      deps.failed(err, 'cannot read the worker route');
       return 'failed';
     }
     adopt(object);
@@ -116,17 +116,17 @@ export function objectOwnership(deps: OwnershipDeps) {
         { owner: token, expect: { version: object.version } },
         { deadlineMs: leadership.remainingMs() },
       );
-      log.info('took ownership of the VirtualService', { owner: token, previous: object.owner ?? 'none' });
+      log.info('took ownership of the worker route', { owner: token, previous: object.owner ?? 'none' });
       belief.known = claimed;
       return claimed;
     } catch (err) {
       if (err instanceof RouterError && err.kind === 'conflict') {
         metrics.conflicts.inc();
-        log.warn('the VirtualService changed while taking ownership; reading it again', { detail: err.message });
+        log.warn('the worker route changed while taking ownership; reading it again', { detail: err.message });
         forget();
         return 'conflict';
       }
-      deps.failed(err, 'cannot take ownership of the VirtualService');
+      deps.failed(err, 'cannot take ownership of the worker route');
       return 'failed';
     }
   }

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { DEFAULT_POLICY, NATURAL, type PolicySettings, type Weights } from '@string-hashr/policy';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { createLogger } from '@string-hashr/runtime';
+import type { RouteKind } from '@string-hashr/contract';
 import { alwaysLeader, type Leadership } from './leadership.js';
 import { watcherMetrics } from './metrics.js';
 import { memoryRouter } from './routers/memory.js';
@@ -26,13 +27,14 @@ export function testLeadership(initial = { leading: true, token: 'w-0/1', confir
   return { leadership, s };
 }
 
-/** A watcher over scripted readings, an in-memory VirtualService and a clock the test moves. */
+/** A watcher over scripted readings, an in-memory route (a VirtualService by default) and a clock the test moves. */
 export function harness(options: {
   readings: Reading[];
   /** The burst side's health, one per read; then healthy. */
   healths?: HealthReading[];
   start?: Weights;
   annotations?: Record<string, string>;
+  kind?: RouteKind;
   leadership?: Leadership;
   dryRun?: boolean;
   policy?: Partial<PolicySettings>;
@@ -40,7 +42,11 @@ export function harness(options: {
   logTicks?: boolean;
   summaryMs?: number;
 }) {
-  const memory = memoryRouter({ weights: options.start ?? NATURAL, annotations: options.annotations });
+  const memory = memoryRouter({
+    weights: options.start ?? NATURAL,
+    annotations: options.annotations,
+    kind: options.kind,
+  });
   const lines: string[] = [];
   const log = createLogger('test', (l) => lines.push(l));
   const registry = new Registry();

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ALL_BURST, DEFAULT_POLICY, NATURAL, type Weights } from '@string-hashr/policy';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { createLogger } from '@string-hashr/runtime';
+import { ROUTE_KIND_NAMES } from '@string-hashr/contract';
+import { routeFlavour as flavour } from '@string-hashr/kube-objects';
 import { watcherMetrics } from './metrics.js';
 import { RouterError } from './routers/router.js';
 import { createWatcher } from './watcher.js';
@@ -14,7 +16,7 @@ describe('createWatcher', () => {
     await h.ticks(3);
     expect(h.changes()).toEqual([ALL_BURST]);
     expect(h.lines[0]).toMatch(/read the state in force weights=100\/0 phase=none/);
-    expect(h.lines[1]).toMatch(/took ownership of the VirtualService owner=test-host previous=none/);
+    expect(h.lines[1]).toMatch(/took ownership of the worker route owner=test-host previous=none/);
     expect(h.lines[2]).toMatch(/tick rps=20\.000 weights=100\/0 reason=".*1\/2 fresh samples/);
     expect(h.lines[3]).toMatch(/weights changed rps=20\.000 weights=0\/100 .*phase=burst owner=test-host/);
     expect(await h.metric('istiowatcher_transitions_total')).toMatch(/direction="up"} 1/);
@@ -132,7 +134,7 @@ describe('createWatcher', () => {
       expect(reports.map((r) => r.outcome)).toEqual(['router-error', 'router-error', 'router-error']);
       expect(h.changes()).toEqual([]);
       expect(await h.metric('istiowatcher_errors_total')).toMatch(/kind="router_invalid"} 3/);
-      const logged = h.lines.filter((l) => l.includes('cannot read the VirtualService'));
+      const logged = h.lines.filter((l) => l.includes('cannot read the worker route'));
       // Logged once, not on every tick.
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatch(/weights primary=.* burst=.*: expected whole numbers 0-100 that sum to 100/);
@@ -449,7 +451,7 @@ describe('the status (GET /status)', () => {
     await h.ticks(2);
     h.memory.failNext(new RouterError('timeout', 'no answer'));
     await h.ticks(1);
-    expect(h.watcher.status().problem).toMatch(/cannot read the VirtualService: no answer/);
+    expect(h.watcher.status().problem).toMatch(/cannot read the worker route: no answer/);
     await h.ticks(1);
     expect(h.watcher.status().problem).toBeNull();
     h.memory.edit({ weights: { primary: 50, burst: 50 } });
@@ -471,5 +473,21 @@ describe('the status (GET /status)', () => {
       pending: null,
       rate: { reading: 'value', rps: 30 },
     });
+  });
+});
+
+describe.each(ROUTE_KIND_NAMES)('on a %s', (kind) => {
+  it('bursts and returns with the same record, Events and status, the weights where the kind keeps them', async () => {
+    const h = harness({ kind, readings: [...many(2, rate(30)), ...many(2, rate(3))] });
+    await h.ticks(2);
+    expect(h.changes()).toEqual([ALL_BURST]);
+    expect(flavour(kind).read(h.memory.object())).toEqual(ALL_BURST);
+    expect(h.memory.annotations()).toMatchObject({ [A('phase')]: 'burst', [A('owner')]: 'test-host' });
+    expect(h.watcher.status()).toMatchObject({ phase: 'burst', weights: ALL_BURST });
+    await h.ticks(2);
+    expect(h.changes()).toEqual([ALL_BURST, NATURAL]);
+    expect(flavour(kind).read(h.memory.object())).toEqual(NATURAL);
+    expect(h.memory.annotations()[A('phase')]).toBe('natural');
+    expect(h.memory.events.map((e) => e.reason)).toEqual(['BurstIncreased', 'BurstDecreased']);
   });
 });

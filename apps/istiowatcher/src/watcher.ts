@@ -177,7 +177,7 @@ export function createWatcher(deps: WatcherDeps) {
           // The object is not what this decision was made on: drop it; the next tick reads and decides again.
           metrics.conflicts.inc();
           log.warn(
-            'the VirtualService changed before the write landed; the decision is dropped and made again on what it now says',
+            'the worker route changed before the write landed; the decision is dropped and made again on what it now says',
             { ...fields, detail: err.message },
           );
           forget();

@@ -114,6 +114,15 @@ describe('istiowatcher (built)', () => {
     );
   });
 
+  it.each([
+    [{ WATCHER_ROUTE_KIND: 'Ingress' }, /configuration error: WATCHER_ROUTE_KIND="Ingress" is not valid/],
+    [{ WATCHER_ROUTE_KIND: 'HTTPRoute' }, /configuration error: WATCHER_VS_FILE is set, .* set WATCHER_ROUTE_FILE/],
+  ])('%j stops it at start naming the variable', async (env, message) => {
+    const proc = startNodeApp(MAIN_JS, { ...scrapeEnv(vsFile()), ...env });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(message);
+  });
+
   it('serves /healthz, /readyz and /metrics, acts, and exits 0 on SIGTERM', async () => {
     const file = vsFile();
     const port = await freePort();

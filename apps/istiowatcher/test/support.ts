@@ -1,14 +1,19 @@
-// Shared by the watcher's integration tests: where the bundle is, a VirtualService to start
-// from, and the watcher's /metrics read as numbers.
+// Shared by the watcher's integration tests: where the bundle is, a VirtualService or an
+// HTTPRoute to start from, and the watcher's /metrics read as numbers.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, http, startNodeApp, waitFor, type RunningProcess } from '@string-hashr/testing';
+import { freePort, http, startNodeApp, waitFor, workerRouteYaml, type RunningProcess } from '@string-hashr/testing';
 import { parseExposition } from '@string-hashr/metric-reading';
-import { findVirtualService, readWeights, type VirtualServiceLike } from '@string-hashr/kube-objects';
+import {
+  findVirtualService,
+  readWeights,
+  type HttpRouteLike,
+  type VirtualServiceLike,
+} from '@string-hashr/kube-objects';
 import { type Weights } from '@string-hashr/policy';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { DEFAULT_NAMESPACE, DEFAULT_SUBSETS, SERVICES, WORKER_VIRTUAL_SERVICE, fqdn } from '@string-hashr/contract';
 
 export const MAIN_JS = fileURLToPath(new URL('../../../dist/apps/istiowatcher/main.js', import.meta.url));
@@ -51,6 +56,13 @@ export function workerVirtualService(weights: Weights): VirtualServiceLike {
       ],
     },
   };
+}
+
+/** The worker HTTPRoute as `npm run manifests` generates it, with extra fields a router must not touch. */
+export function workerHttpRoute(weights: Weights): HttpRouteLike {
+  const route = parse(workerRouteYaml('HTTPRoute', weights)) as HttpRouteLike;
+  route.metadata = { ...route.metadata, labels: { app: 'worker' }, annotations: { note: 'kept as is' } };
+  return route;
 }
 
 export const VS_FILE_HEADER = '# worker routing, written by hand; the watcher changes only the two weights\n';

@@ -13,6 +13,15 @@ describe('shouldLog', () => {
     ['all', 400, true],
     ['all', 503, true],
   ] as const)('%s mode, status %i -> %s', (mode, status, expected) => {
-    expect(shouldLog(mode, status)).toBe(expected);
+    expect(shouldLog(mode, status, '/')).toBe(expected);
+  });
+
+  it.each([
+    ['errors', 503, '/_healthz', false],
+    ['errors', 503, '/_healthz?probe=1', false],
+    ['errors', 503, '/_healthzz', true],
+    ['all', 503, '/_healthz', true],
+  ] as const)('%s mode, status %i on %s (readiness is a state, not a failure) -> %s', (mode, status, url, expected) => {
+    expect(shouldLog(mode, status, url)).toBe(expected);
   });
 });

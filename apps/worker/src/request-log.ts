@@ -13,9 +13,18 @@ export interface RequestLog {
   onReply(req: IncomingMessage, res: ServerResponse, status: number, arrivedAt: number): void;
 }
 
-/** Which requests get a line: `errors` skips every 2xx (a console line per request costs throughput). */
-export function shouldLog(mode: LogRequests, status: number): boolean {
-  return mode === 'all' || status < 200 || status >= 300;
+/**
+ * The readiness probe's 503 is a state (Redis not ready yet, or stopping), not a failed request: the
+ * Redis connection logs its own changes and `worker_redis_up` shows it, so the probe's answers are
+ * logged only with `all`, as info.
+ */
+const READINESS_PATH = '/_healthz';
+const isReadiness = (url: string | undefined) => url?.split('?')[0] === READINESS_PATH;
+
+/** Which requests get a line: `errors` skips every 2xx (a console line per request costs throughput) and readiness. */
+export function shouldLog(mode: LogRequests, status: number, url?: string): boolean {
+  if (mode === 'all') return true;
+  return !isReadiness(url) && (status < 200 || status >= 300);
 }
 
 const noop = () => {};
@@ -38,7 +47,8 @@ export function createRequestLog(
       // No status when the client left before an answer: morgan's token is then undefined.
       const status = token('status');
       const code = Number(status ?? 0);
-      const level = code >= 500 ? 'error' : code >= 400 || status === undefined ? 'warn' : 'info';
+      const level =
+        isReadiness(req.url) || (code < 400 && status !== undefined) ? 'info' : code >= 500 ? 'error' : 'warn';
       const arrivedAt = arrivals.get(req);
       const ms = arrivedAt === undefined ? token('response-time') : (now() - arrivedAt).toFixed(3);
       return (
@@ -46,14 +56,14 @@ export function createRequestLog(
         `ms=${ms ?? '-'} bytes=${token('res', 'content-length') ?? '-'} remote=${token('remote-addr') ?? '-'}`
       );
     },
-    { stream, skip: (_req, res) => !shouldLog(mode, res.statusCode) },
+    { stream, skip: (req, res) => !shouldLog(mode, res.statusCode, req.url) },
   );
   const everyRequest = mode === 'all';
   return {
     middleware,
     onArrival: everyRequest ? (req, res) => middleware(req, res, noop) : noop,
     onReply(req, res, status, arrivedAt) {
-      if (everyRequest || !shouldLog(mode, status)) return;
+      if (everyRequest || !shouldLog(mode, status, req.url)) return;
       arrivals.set(req, arrivedAt);
       middleware(req, res, noop);
     },

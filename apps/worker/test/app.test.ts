@@ -174,6 +174,8 @@ describe('createApp', () => {
     app.redis.behaviour = 'hang';
     await app.post('{"str":"slow"}');
     await app.get('/missing');
+    app.redis.isAnswering = false;
+    expect((await app.get('/_healthz')).status).toBe(503);
     expect(app.lines).toHaveLength(3);
     expect(app.lines[0]).toMatch(/^\S+Z warn worker: POST \/ 400 ms=[\d.]+ bytes=\d+ remote=\S+\n?$/);
     // Timed from the arrival (src/publish-handler.test.ts shows it on a moved clock).
@@ -186,10 +188,13 @@ describe('createApp', () => {
     await app.post('{"str":"fine"}');
     await app.get('/_healthz');
     await app.post('nope');
+    app.redis.isAnswering = false;
+    await app.get('/_healthz');
     expect(app.lines.map((line) => line.split(' ').slice(1, 6).join(' '))).toEqual([
       'info worker: POST / 200',
       'info worker: GET /_healthz 200',
       'warn worker: POST / 400',
+      'info worker: GET /_healthz 503',
     ]);
   });
 });

@@ -199,9 +199,8 @@ describe('the built worker when Redis freezes (SIGSTOP: the socket stays open, n
 
   beforeAll(async () => {
     redis = await startRedis();
-    // The stall is seen 1 to 2 times REDIS_STALL_MS after the freeze. 3 s leaves the 200 requests
-    // time to reach the worker and be written to the frozen Redis first, even on a busy machine
-    // (with 500 ms, one CI run saw the stall first and none of them were written).
+    // The stall is seen 1 to 2 times REDIS_STALL_MS after the freeze: 3 s lets the 200 requests reach
+    // the frozen Redis first.
     worker = await startWorker({ REDIS_URL: redis.url, PUBLISH_TIMEOUT_MS: '300', REDIS_STALL_MS: '3000' });
     subscriber = await subscribe(redis.port);
     admin = new Redis({ host: '127.0.0.1', port: redis.port });

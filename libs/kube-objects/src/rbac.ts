@@ -1,4 +1,4 @@
-import { LEADER_LEASE_NAME } from '@string-hashr/contract';
+import { DEFAULT_ROUTE_KIND, LEADER_LEASE_NAME, ROUTE_KINDS, type RouteKind } from '@string-hashr/contract';
 
 /**
  * Every Kubernetes API call the istiowatcher makes, as RBAC rules. The manifest generator turns
@@ -13,16 +13,25 @@ export interface ApiRule {
   resourceNames?: string[];
 }
 
-export function watcherRbacRules(virtualServiceName: string, leaseName = LEADER_LEASE_NAME): ApiRule[] {
+/** The calls on the worker route, of either kind (ROUTE_KINDS), named `routeName`. */
+export function routeRbacRule(routeName: string, kind: RouteKind = DEFAULT_ROUTE_KIND): ApiRule {
+  // list and watch are asked with fieldSelector=metadata.name=<name>, which RBAC checks against
+  // resourceNames as it does for get: the watcher can see no other route.
+  return {
+    apiGroups: [ROUTE_KINDS[kind].group],
+    resources: [ROUTE_KINDS[kind].plural],
+    verbs: ['get', 'list', 'watch', 'patch'],
+    resourceNames: [routeName],
+  };
+}
+
+export function watcherRbacRules(
+  routeName: string,
+  leaseName = LEADER_LEASE_NAME,
+  kind: RouteKind = DEFAULT_ROUTE_KIND,
+): ApiRule[] {
   return [
-    // list and watch are asked with fieldSelector=metadata.name=<name>, which RBAC checks against
-    // resourceNames as it does for get: the watcher can see no other VirtualService.
-    {
-      apiGroups: ['networking.istio.io'],
-      resources: ['virtualservices'],
-      verbs: ['get', 'list', 'watch', 'patch'],
-      resourceNames: [virtualServiceName],
-    },
+    routeRbacRule(routeName, kind),
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [leaseName] },
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },

@@ -157,7 +157,7 @@ describe('statePatch', () => {
 
   it.each<[string, VirtualServiceLike, StateWrite, unknown[]]>([
     [
-      'a change by the owner: tests version and owner, then annotations, then weights',
+      'a change by the owner: tests version and owner, then the annotations that change, then weights',
       vs({ [A('owner')]: 'w-0/3', keep: 'x' }),
       { owner: 'w-0/3', change: change(), expect: { version: '42', owner: 'w-0/3' } },
       [
@@ -168,8 +168,33 @@ describe('statePatch', () => {
           path: `/metadata/annotations/${k.replace('/', '~1')}`,
           value,
         })),
-        { op: 'add', path: owner, value: 'w-0/3' },
         ...weightOps,
+      ],
+    ],
+    [
+      'annotations already at their value are not written again (only changed-at moves)',
+      vs({ [A('owner')]: 'w-0/3', [A('phase')]: 'burst', [A('reason')]: 'above 15 req/s' }, [50, 50]),
+      { owner: 'w-0/3', change: change(), expect: { owner: 'w-0/3' } },
+      [
+        { op: 'test', path: owner, value: 'w-0/3' },
+        {
+          op: 'add',
+          path: '/metadata/annotations/burst.string-hashr.dev~1changed-at',
+          value: '2025-03-01T12:00:00.000Z',
+        },
+        { op: 'test', path: '/spec/http/0/route/0/weight', value: 50 },
+        { op: 'replace', path: '/spec/http/0/route/0/weight', value: 0 },
+        { op: 'test', path: '/spec/http/0/route/1/weight', value: 50 },
+        { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 },
+      ],
+    ],
+    [
+      'a claim by the owner already written: only its tests, no change to the object',
+      vs({ [A('owner')]: 'w-0/3' }),
+      { owner: 'w-0/3', expect: { version: '42', owner: 'w-0/3' } },
+      [
+        { op: 'test', path: '/metadata/resourceVersion', value: '42' },
+        { op: 'test', path: owner, value: 'w-0/3' },
       ],
     ],
     [

@@ -1,20 +1,19 @@
 /**
- * The worker VirtualService as the watcher's state and the operator's orders: the weights, the
- * `burst.string-hashr.dev/*` annotations, and the JSON Patch that writes them together. Pure
- * functions over plain objects; the routers do the I/O.
+ * The worker route (a VirtualService or an HTTPRoute: route-flavour.ts) as the watcher's state and
+ * the operator's orders: the weights, the `burst.string-hashr.dev/*` annotations, and the JSON
+ * Patch that writes them together. Pure functions over plain objects; the routers do the I/O.
  */
 import {
   BURST_ANNOTATIONS,
-  DEFAULT_SUBSETS,
   PHASE_VALUES,
   PIN_VALUES,
   REASON_MAX_LENGTH,
   type PhaseValue,
   type PinValue,
-  type SubsetNames,
 } from '@string-hashr/contract';
 import { checkWeights, type Weights } from '@string-hashr/policy';
-import { locateWeights, readWeights, type JsonPatchOp, type VirtualServiceLike } from './virtual-service.js';
+import { flavourOf, type RouteObject, type RouteShape } from './route-flavour.js';
+import type { JsonPatchOp } from './virtual-service.js';
 
 /** What the watcher wrote with its last weight change. */
 export interface ChangeRecord {
@@ -74,18 +73,26 @@ export function pointerToken(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-const annotationPath = (key: string) => `/metadata/annotations/${pointerToken(key)}`;
+/** A path (a JSON Pointer's tokens, as route-flavour.ts locates the weights) as a JSON Pointer. */
+export function pointerOf(path: ReadonlyArray<string | number>): string {
+  return path.map((token) => `/${pointerToken(String(token))}`).join('');
+}
 
-function annotationsOf(vs: VirtualServiceLike): Record<string, unknown> | undefined {
+const annotationPath = (key: string) => pointerOf(['metadata', 'annotations', key]);
+
+function annotationsOf(vs: RouteObject): Record<string, unknown> | undefined {
   const annotations = vs.metadata?.annotations;
   return annotations && typeof annotations === 'object' && !Array.isArray(annotations)
     ? (annotations as Record<string, unknown>)
     : undefined;
 }
 
-/** Reads the weights, the record, the owner and the orders; throws only when the weights cannot be found or are invalid. */
-export function readRouteState(vs: VirtualServiceLike, subsets: SubsetNames = DEFAULT_SUBSETS): RouteState {
-  const weights = readWeights(vs, subsets);
+/**
+ * Reads the weights, the record, the owner and the orders; throws only when the weights cannot be
+ * read. `shape`: the route's flavour, or a VirtualService's subsets (the default).
+ */
+export function readRouteState(vs: RouteObject, shape?: RouteShape): RouteState {
+  const weights = flavourOf(shape).read(vs);
   const annotations = annotationsOf(vs) ?? {};
   const text = (key: string) => {
     const value = annotations[key];
@@ -165,14 +172,12 @@ export function writtenAnnotations(write: StateWrite): Record<string, string> {
 
 /**
  * One JSON Patch (RFC 6902) for one write: first the `test`s (the resourceVersion as read, the
- * owner the writer expects: a deposed leader's token no longer matches), then the annotations,
- * then the two weights (each `test`ed as read, then replaced). All of it applies, or none.
+ * owner the writer expects: a deposed leader's token no longer matches), then the annotations that
+ * change, then the two weights (each `test`ed as read, then replaced). All of it applies, or none.
+ * An annotation already at its value is not written again: a write that changes nothing leaves the
+ * object's metadata alone (Istio 1.30.0-1.30.2 pushed config to every proxy on any metadata change).
  */
-export function statePatch(
-  vs: VirtualServiceLike,
-  write: StateWrite,
-  subsets: SubsetNames = DEFAULT_SUBSETS,
-): JsonPatchOp[] {
+export function statePatch(vs: RouteObject, write: StateWrite, shape?: RouteShape): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];
   if (write.expect.version !== undefined)
     ops.push({ op: 'test', path: '/metadata/resourceVersion', value: write.expect.version });
@@ -180,30 +185,27 @@ export function statePatch(
     ops.push({ op: 'test', path: annotationPath(BURST_ANNOTATIONS.owner), value: write.expect.owner });
 
   const annotations = writtenAnnotations(write);
-  if (!annotationsOf(vs)) {
+  const present = annotationsOf(vs);
+  if (!present) {
     if (!vs.metadata) ops.push({ op: 'add', path: '/metadata', value: {} });
     ops.push({ op: 'add', path: '/metadata/annotations', value: annotations });
   } else {
     // `add` on an existing member replaces it (RFC 6902 4.1), so one op serves both cases.
-    for (const [key, value] of Object.entries(annotations)) ops.push({ op: 'add', path: annotationPath(key), value });
+    for (const [key, value] of Object.entries(annotations))
+      if (present[key] !== value) ops.push({ op: 'add', path: annotationPath(key), value });
   }
 
   if (write.change) {
     const { weights } = write.change;
     checkWeights(weights);
-    const at = locateWeights(vs, subsets);
-    const base = `/spec/http/${at.httpIndex}/route`;
-    for (const [index, destination, weight] of [
-      [at.primaryIndex, at.primary, weights.primary],
-      [at.burstIndex, at.burst, weights.burst],
+    const at = flavourOf(shape).locate(vs);
+    for (const [slot, weight] of [
+      [at.primary, weights.primary],
+      [at.burst, weights.burst],
     ] as const) {
-      const current = destination.weight;
-      if (current === undefined) ops.push({ op: 'add', path: `${base}/${index}/weight`, value: weight });
-      else
-        ops.push(
-          { op: 'test', path: `${base}/${index}/weight`, value: current },
-          { op: 'replace', path: `${base}/${index}/weight`, value: weight },
-        );
+      const path = pointerOf(slot.path);
+      if (slot.weight === undefined) ops.push({ op: 'add', path, value: weight });
+      else ops.push({ op: 'test', path, value: slot.weight }, { op: 'replace', path, value: weight });
     }
   }
   return ops;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_BURST, NATURAL, checkWeights } from '@string-hashr/policy';
 import { readWeights, withWeights, type VirtualServiceLike } from './virtual-service.js';
-import { findVirtualService } from './virtual-service-yaml.js';
+import { findVirtualService } from './route-yaml.js';
 
 const host = 'worker-service.default.svc.cluster.local';
 function workerVs(primary?: number, burst?: number): VirtualServiceLike {

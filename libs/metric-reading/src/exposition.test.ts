@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { WORKER_TRAFFIC_METRIC, WORKER_TRAFFIC_SELECTOR } from '@string-hashr/contract';
-import { counterIncrease, histogramQuantile, increaseOver, parseExposition, selectSeries } from './exposition.js';
+import {
+  counterIncrease,
+  histogramQuantile,
+  increaseOver,
+  matchesSelector,
+  parseExposition,
+  selectSeries,
+} from './exposition.js';
 
 const exposition = `# HELP istio_requests_total Total requests.
 # TYPE istio_requests_total counter
@@ -62,5 +69,18 @@ describe('histogramQuantile', () => {
     ['no +Inf bucket', 0.99, h([10, 5]), undefined],
   ])('%s', (_name, q, buckets, expected) => {
     expect(histogramQuantile(q, buckets)).toBe(expected);
+  });
+});
+
+describe('matchesSelector', () => {
+  it.each([
+    [{ a: 'x', b: 'y' }, { a: 'x' }, true],
+    [{ a: 'x' }, { a: 'y' }, false],
+    [{ a: 'x' }, { a: ['y', 'x'] }, true],
+    [{ a: 'z' }, { a: ['y', 'x'] }, false],
+    [{}, { a: ['y', 'x'] }, false],
+    [{ a: '' }, { a: [''] }, true],
+  ])('%j with %j: %s', (labels, selector, matches) => {
+    expect(matchesSelector(labels, selector)).toBe(matches);
   });
 });

@@ -2,6 +2,7 @@
  * The Prometheus text exposition format, for the direct-scrape source: samples, the series of a
  * selector, counter increases with resets, and a histogram quantile as Prometheus computes it.
  */
+import type { SeriesSelector } from '@string-hashr/contract';
 import { parseSampleValue } from './answer.js';
 
 export interface ExpositionSample {
@@ -33,19 +34,27 @@ export function parseExposition(text: string): ExpositionSample[] {
   return samples;
 }
 
+/** Whether a label set matches a selector: each label equal to its value, or to one of its list. */
+export function matchesSelector(labels: Record<string, string>, selector: SeriesSelector): boolean {
+  return Object.entries(selector).every(([k, v]) => {
+    const value = labels[k];
+    return typeof v === 'string' ? value === v : value !== undefined && v.includes(value);
+  });
+}
+
 /**
- * The series of `name` whose labels include `selector` (and pass `where`, when given), keyed by
+ * The series of `name` whose labels match `selector` (and pass `where`, when given), keyed by
  * their full label set.
  */
 export function selectSeries(
   samples: ExpositionSample[],
   name: string,
-  selector: Readonly<Record<string, string>>,
+  selector: SeriesSelector,
   where: (labels: Record<string, string>) => boolean = () => true,
 ): Map<string, number> {
   const series = new Map<string, number>();
   for (const sample of samples) {
-    if (sample.name !== name || !Object.entries(selector).every(([k, v]) => sample.labels[k] === v)) continue;
+    if (sample.name !== name || !matchesSelector(sample.labels, selector)) continue;
     if (!where(sample.labels)) continue;
     const key = Object.keys(sample.labels)
       .sort()

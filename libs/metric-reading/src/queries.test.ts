@@ -4,6 +4,7 @@ import {
   defaultFreshnessQuery,
   defaultWatcherQuery,
   parseDuration,
+  selectorOfQuery,
   selectorText,
 } from './queries.js';
 
@@ -32,6 +33,40 @@ describe('the queries', () => {
 
   it('escapes label values', () => {
     expect(selectorText({ a: 'x"y\\z' })).toBe('{a="x\\"y\\\\z"}');
+  });
+});
+
+describe('the queries through an HTTPRoute: the series name the two backend Services', () => {
+  const backends =
+    'destination_service=~"worker-primary\\\\.default\\\\.svc\\\\.cluster\\\\.local|worker-burst\\\\.default\\\\.svc\\\\.cluster\\\\.local"';
+  const sel = `{reporter="source",source_workload="frontend-deployment",${backends}}`;
+
+  it('the rate and its freshness select both backends', () => {
+    expect(defaultWatcherQuery('1m', 'HTTPRoute')).toBe(`sum(rate(istio_requests_total${sel}[1m]))`);
+    expect(defaultFreshnessQuery('HTTPRoute')).toBe(`max(timestamp(istio_requests_total${sel}))`);
+  });
+
+  it('the burst side: both backends, to the burst cluster', () => {
+    const burst = `{reporter="source",source_workload="frontend-deployment",${backends},destination_cluster="burst"}`;
+    expect(burstHealthQueries('1m', 'burst', 'HTTPRoute')).toEqual({
+      byCode: `sum by (response_code) (increase(istio_requests_total${burst}[1m]))`,
+      latencyP99: `histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket${burst}[1m])))`,
+      freshness: `max(timestamp(istio_requests_total${burst}))`,
+    });
+  });
+});
+
+describe('selectorOfQuery reads back what selectorText writes', () => {
+  it.each([
+    [{ a: 'x' }],
+    [{ a: 'x"y\\z', b: 'new\nline' }],
+    [{ a: ['worker-primary.default.svc.cluster.local', 'w|x(y)'], b: 'c' }],
+  ])('%j', (selector) => {
+    expect(selectorOfQuery(`sum(rate(m${selectorText(selector)}[1m]))`)).toEqual(selector);
+  });
+
+  it.each([['m'], ['m{a!="x"}'], ['m{a="x",junk}']])('refuses %s', (query) => {
+    expect(() => selectorOfQuery(query)).toThrow();
   });
 });
 

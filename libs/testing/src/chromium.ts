@@ -1,5 +1,7 @@
 import type { Page, Response } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './local-stack.js';
 
 /** Debian's chromium; the flags keep it off the network this machine does not have. */
 export function chromiumLaunchOptions() {
@@ -19,6 +21,18 @@ export function chromiumLaunchOptions() {
       '--disable-dev-shm-usage',
     ],
   };
+}
+
+/**
+ * Saves a full-page screenshot as dist/screenshots/<name>.png and returns its path: the next run
+ * overwrites it, so runs leave nothing behind in the temp folder.
+ */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  const dir = path.join(repoRoot, 'dist/screenshots');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
 }
 
 /** A phone's viewport (an iPhone 12-14's CSS pixels): the page's first screen must fit in it. */

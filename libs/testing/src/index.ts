@@ -1,7 +1,7 @@
 export { freePort, sleep, waitFor, http } from './ports.js';
 export { startProcess, startNodeApp, type RunningProcess, type TestServer } from './process.js';
 export { startRedis, pingRedis, redisServerPath, type TestRedis } from './redis-server.js';
-export { PHONE, chromiumLaunchOptions, openConnectedPage, recordPageTrouble } from './chromium.js';
+export { PHONE, chromiumLaunchOptions, openConnectedPage, recordPageTrouble, saveScreenshot } from './chromium.js';
 export {
   startPrometheus,
   startIstioExporter,
@@ -11,7 +11,7 @@ export {
   type IstioExporter,
   BURSTING_RPS,
 } from './prometheus.js';
-export { workerVirtualServiceYaml } from './virtual-service.js';
+export { workerRouteYaml, workerVirtualServiceYaml } from './virtual-service.js';
 export {
   startStack,
   explainFailure,
@@ -20,13 +20,16 @@ export {
   groupMembers,
   processEnv,
   repoRoot,
+  sendUntilBursting,
+  stackWatcherMetric,
   type Stack,
 } from './local-stack.js';
-export {
-  startApiServerDouble,
-  applyJsonPatch,
-  type ApiServerDouble,
-  type RecordedCall,
-  type StalledRequest,
-} from './api-server-double.js';
 export { sampleWatcherStatus } from './watcher-status.js';
+export {
+  startControlPlane,
+  runTool,
+  describeResult,
+  type TestControlPlane,
+  type AuditEvent,
+  type CommandResult,
+} from './control-plane.js';

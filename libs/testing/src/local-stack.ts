@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WATCHER_STATUS_PATH } from '@string-hashr/contract';
+import { parseExposition } from '@string-hashr/metric-reading';
+import { type Socket, io } from 'socket.io-client';
 import type { TestContext } from 'vitest';
 import { freePort, waitFor } from './ports.js';
 
@@ -187,4 +189,33 @@ export async function startStack(options: { env?: Record<string, string>; viaNpm
   }
   stack.redisUrl = /redis\s+(127\.0\.0\.1:\d+) \(own redis-server\)/.exec(text)?.[1] ?? '';
   return stack;
+}
+
+/** One metric of the stack's watcher, as its `/metrics` says now (undefined when absent). */
+export async function stackWatcherMetric(stack: Stack, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${stack.ports.WATCHER_PORT}/metrics`)).text();
+  return parseExposition(text).find((s) => s.name === name)?.value;
+}
+
+/**
+ * A page's socket that asks the stack for `freq` req/s, with every hash it is sent, once the last
+ * 20 of them are `bursty-` (the watcher moved the traffic). `hangMs` is a hang guard.
+ */
+export async function sendUntilBursting(
+  stack: Stack,
+  freq: number,
+  hangMs: number,
+): Promise<{ socket: Socket; results: string[] }> {
+  const socket = io(stack.pageUrl, { transports: ['websocket'] });
+  const results: string[] = [];
+  socket.on('calculation', (hash: string) => results.push(hash));
+  await waitFor('socket connected', () => socket.connected);
+  socket.emit('frequency', { freq });
+  await waitFor(
+    'the last 20 results to be bursty-',
+    () => results.length >= 20 && results.slice(-20).every((r) => r.startsWith('bursty-')),
+    hangMs,
+    200,
+  );
+  return { socket, results };
 }

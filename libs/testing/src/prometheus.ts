@@ -100,8 +100,7 @@ export interface IstioExporter {
 
 /**
  * The exporter's load while a test wants a burst: four times the watcher's default high threshold
- * (15). A live scrape reads what the exporter counted between two answers, and on a starved
- * machine a late first answer read 30 req/s as 13.4, below the threshold.
+ * (15): a live scrape reads what was counted between two answers, and a late answer reads low.
  */
 export const BURSTING_RPS = 60;
 

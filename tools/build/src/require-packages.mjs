@@ -1,8 +1,7 @@
 // For the esbuild bundles that leave npm packages external (the apps' dist/apps/<app>/main.js,
 // run-ts.mjs's tools): a CommonJS package imported statically is loaded with require() instead of
 // import. Node 20's ESM loader resolves, reads and wraps each CommonJS package it imports on top of
-// loading it: through require() the worker starts on a quarter less CPU (0.37 s against 0.50 s)
-// and the frontend on a sixth less (0.57 s against 0.67 s), on every start, in a pod or in a test.
+// loading it, so require() starts each app on less CPU, in a pod or in a test.
 // An ESM-only package, a package's subpath and import() stay imports (the watcher still loads the
 // Kubernetes client only when its router needs it).
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,7 @@
 // Lint is enforced, not hoped for: `nx graph` shows apps on libs only; ESLint
 // (@nx/enforce-module-boundaries with the tags in each project.json) refuses a wrong import; and
-// `prettier --check` refuses unformatted code. The fixtures are deliberate violations.
+// `prettier --check` refuses unformatted code; shellcheck passes every shell script. The fixtures are
+// deliberate violations.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,6 +124,58 @@ describe('lint refuses unformatted code', () => {
         targets: { lint?: { command?: string } };
       };
       expect(project.targets.lint?.command, file).toContain(`prettier --check ${path.dirname(file)}`);
+    }
+  });
+});
+
+/** Every shell script of the repository: tools/<tool>/*.sh and the CI entry point. */
+function shellScripts(): string[] {
+  const tools = readdirSync(path.join(root, 'tools'), { withFileTypes: true }).filter((d) => d.isDirectory());
+  return [
+    '.ci/run',
+    ...tools.flatMap((tool) =>
+      readdirSync(path.join(root, 'tools', tool.name))
+        .filter((name) => name.endsWith('.sh'))
+        .map((name) => `tools/${tool.name}/${name}`),
+    ),
+  ];
+}
+
+/** shellcheck's findings on `files` (empty: clean); a missing shellcheck is one error naming the package. */
+function shellcheck(files: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const result = spawnSync('shellcheck', ['-x', ...files], { cwd: root, encoding: 'utf8', env });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
+    throw new Error('shellcheck is not installed: install the shellcheck package (apt-get install shellcheck)');
+  if (result.error) throw result.error;
+  return result.stdout + result.stderr + (result.status === 0 ? '' : `(exit ${result.status})`);
+}
+
+describe('shell scripts', () => {
+  const scripts = shellScripts();
+
+  it('are all found', () => {
+    expect(scripts).toEqual(
+      expect.arrayContaining(['.ci/run', 'tools/cluster/up.sh', 'tools/images/build-and-check.sh']),
+    );
+  });
+
+  it('are shellcheck clean', () => {
+    expect(shellcheck(scripts)).toBe('');
+  });
+
+  it('a missing shellcheck is one error that names the package', () => {
+    expect(() => shellcheck(scripts, { PATH: path.join(root, 'no-such-dir') })).toThrow(
+      'shellcheck is not installed: install the shellcheck package (apt-get install shellcheck)',
+    );
+  });
+
+  it('the check sees a finding', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shellcheck-'));
+    try {
+      writeFileSync(path.join(dir, 'bad.sh'), '#!/usr/bin/env bash\necho $1\n');
+      expect(shellcheck([path.join(dir, 'bad.sh')])).toContain('SC2086');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -2,8 +2,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Env, envBoolean, envChoice, envPort, envString, ConfigError } from '@string-hashr/runtime';
 import { parseRedisUrl } from '@string-hashr/redis';
-import { PORTS } from '@string-hashr/contract';
-import { LOCAL_STACK_WATCHER_ENV } from '@string-hashr/watcher-settings';
+import { DEFAULT_ROUTE_KIND, PORTS, ROUTE_KIND_NAMES, type RouteKind } from '@string-hashr/contract';
+import { LOCAL_STACK_WATCHER_ENV, policySettingsFromEnv } from '@string-hashr/watcher-settings';
+import type { PolicySettings } from '@string-hashr/policy';
 
 export interface StackPorts {
   frontend: number;
@@ -21,8 +22,19 @@ export interface StackConfig {
   prometheus: 'auto' | 'on' | 'off';
   /** Settings for the watcher; the user's WATCHER_* etc. win over the snappy local defaults. */
   watcherEnv: Record<string, string>;
+  /** The policy the watcher runs with, read from watcherEnv: a bad value stops `npm start` before anything starts. */
+  watcherPolicy: PolicySettings;
+  /** WATCHER_ROUTE_KIND: the worker route the stand-in follows and the watcher rewrites. */
+  routeKind: RouteKind;
   lockFile: string;
   build: boolean;
+  /** Where the watcher writes its weights: a file, or a real API server on this machine (tools/control-plane). */
+  router: 'file' | 'kubernetes';
+}
+
+/** The route kind the watcher is given (WATCHER_ROUTE_KIND, passed on to it), read in one place. */
+export function localRouteKind(env: Env): RouteKind {
+  return envChoice(env, 'WATCHER_ROUTE_KIND', ROUTE_KIND_NAMES, DEFAULT_ROUTE_KIND);
 }
 
 /** The variable that sets each port, for messages that tell the user what to change. */
@@ -49,7 +61,7 @@ export const LOCAL_WATCHER_DEFAULTS: Record<string, string> = LOCAL_STACK_WATCHE
 
 /** Watcher variables a user may pass through `npm start` (e.g. WATCHER_MODE=spill). */
 const WATCHER_PASSTHROUGH =
-  /^(WATCHER_(?!ROUTER$|VS_FILE$|SOURCE$|SCRAPE_URL$|LEADER_ELECTION$|PORT$).+|BURST_HIGH_RPS|BURST_LOW_RPS|PRIMARY_CAPACITY_RPS|WEIGHT_STEP)$/;
+  /^(WATCHER_(?!ROUTER$|VS_FILE$|ROUTE_FILE$|ROUTE_KIND$|SOURCE$|SCRAPE_URL$|LEADER_ELECTION$|PORT$).+|BURST_HIGH_RPS|BURST_LOW_RPS|PRIMARY_CAPACITY_RPS|WEIGHT_STEP)$/;
 
 export function readStackConfig(env: Env): StackConfig {
   const redisUrl = envString(env, 'REDIS_URL', '127.0.0.1:6379');
@@ -80,7 +92,10 @@ export function readStackConfig(env: Env): StackConfig {
     ports,
     prometheus: envChoice(env, 'LOCAL_PROMETHEUS', ['auto', 'on', 'off'], 'auto'),
     watcherEnv,
+    watcherPolicy: policySettingsFromEnv(watcherEnv),
+    routeKind: localRouteKind(env),
     lockFile: envString(env, 'LOCAL_STACK_LOCK', path.join(tmpdir(), 'string-hashr-local-stack.lock')),
     build: envBoolean(env, 'LOCAL_STACK_BUILD', true),
+    router: envChoice(env, 'LOCAL_ROUTER', ['file', 'kubernetes'], 'file'),
   };
 }

@@ -8,15 +8,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { NATURAL } from '@string-hashr/policy';
-import { findVirtualService, withWeights } from '@string-hashr/kube-objects';
+import { findRoute, routeFlavour, withRouteWeights } from '@string-hashr/kube-objects';
 import { ConfigError, createLogger, findRepoRoot, loadDotenv } from '@string-hashr/runtime';
 import { parseRedisUrl, redisAnswers } from '@string-hashr/redis';
 import { PORT_VARIABLES, readStackConfig, type StackConfig, type StackPorts } from './config.js';
-import { planStack, prometheusConfig, statusBlock } from './plan.js';
+import { CONTROL_PLANE, planStack, prometheusConfig, statusBlock } from './plan.js';
+import { localClusterFiles, prepareLocalCluster, watcherManifests } from './local-cluster.js';
 import { runningStack, takeLock } from './lock.js';
 import { launch, stopAll, waitHealthy, type Running } from './supervisor.js';
 import { followChanges } from './follow.js';
-import { WATCHER_STATUS_PATH, WORKER_VIRTUAL_SERVICE } from '@string-hashr/contract';
+import { followAlerts, LOCAL_RULE_FILE, localAlertRules } from './alerts.js';
+import {
+  WATCHER_STATUS_PATH,
+  WORKER_ROUTE_NAMES,
+  readControlPlaneAnnouncement,
+  type ControlPlaneEndpoints,
+  type RouteKind,
+} from '@string-hashr/contract';
 
 const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 const log = createLogger('local-stack');
@@ -47,15 +55,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The worker VirtualService from istio-manifests/, at natural weights: the file the watcher edits. */
-function writeVirtualServiceFile(stateDir: string): string {
-  const source = path.join(repoRoot, 'istio-manifests/states/natural.yaml');
+/** The worker route of `kind` from istio-manifests/, at natural weights: the file the watcher edits. */
+function writeRouteFile(stateDir: string, kind: RouteKind): string {
+  const natural = watcherManifests(kind).route;
+  const source = path.join(repoRoot, natural);
   if (!existsSync(source)) throw new Error(`${source} is missing; run \`npm run manifests\` to generate it`);
-  const { vs } = findVirtualService(readFileSync(source, 'utf8'), WORKER_VIRTUAL_SERVICE);
-  const file = path.join(stateDir, 'worker-virtualservice.yaml');
+  const { route } = findRoute(readFileSync(source, 'utf8'), { kind, name: WORKER_ROUTE_NAMES[kind] });
+  const file = path.join(stateDir, `worker-${kind.toLowerCase()}.yaml`);
   writeFileSync(
     file,
-    `# Local copy of istio-manifests/states/natural.yaml; the istiowatcher rewrites its weights and burst.string-hashr.dev annotations.\n${stringify(withWeights(vs, NATURAL))}`,
+    `# Local copy of ${natural}; the istiowatcher rewrites its weights and burst.string-hashr.dev annotations.\n${stringify(withRouteWeights(route, NATURAL, routeFlavour(kind)))}`,
   );
   return file;
 }
@@ -118,8 +127,13 @@ async function main(): Promise<void> {
   }
 
   const stateDir = mkdtempSync(path.join(tmpdir(), 'string-hashr-stack-'));
-  const vsFile = writeVirtualServiceFile(stateDir);
-  if (prometheusBinary) writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports));
+  // With the API server, the route file is written from the route object (local-cluster.ts).
+  const clusterFiles = config.router === 'kubernetes' ? localClusterFiles(stateDir) : undefined;
+  const routeFile = clusterFiles?.routeFile ?? writeRouteFile(stateDir, config.routeKind);
+  if (prometheusBinary) {
+    writeFileSync(path.join(stateDir, 'prometheus.yml'), prometheusConfig(config.ports));
+    writeFileSync(path.join(stateDir, LOCAL_RULE_FILE), localAlertRules(config.watcherEnv));
+  }
   const components = planStack(config, {
     repoRoot,
     stateDir,
@@ -127,7 +141,10 @@ async function main(): Promise<void> {
     ownRedis,
     redisUrl,
     prometheusBinary,
-    vsFile,
+    routeFile,
+    ...(clusterFiles
+      ? { kubernetes: { apiServerPort: await freePort(), watcherKubeconfig: clusterFiles.watcherKubeconfig } }
+      : {}),
   });
   const off = prometheusBinary
     ? []
@@ -139,11 +156,14 @@ async function main(): Promise<void> {
   const running: Running[] = [];
   let stopping = false;
   let stopFollowing = () => {};
+  let stopFollowingRoute = () => {};
+  let apiServer: ControlPlaneEndpoints | undefined;
   const width = Math.max(...components.map((c) => c.name.length));
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     stopFollowing();
+    stopFollowingRoute();
     log.info('stopping every component');
     await stopAll(running);
     releaseLock();
@@ -162,15 +182,29 @@ async function main(): Promise<void> {
       });
       running.push(r);
       await waitHealthy(r);
+      if (component.name === CONTROL_PLANE && clusterFiles) {
+        apiServer = readControlPlaneAnnouncement(r.output());
+        if (!apiServer) throw new Error('the control plane said it was ready without its KUBECONFIG= line');
+        stopFollowingRoute = await prepareLocalCluster(apiServer, {
+          repoRoot,
+          files: clusterFiles,
+          kind: config.routeKind,
+          log,
+        });
+      }
     }
   } catch (err) {
     log.error((err as Error).message);
     await stop(1);
     return;
   }
-  process.stdout.write(statusBlock(config, components, off));
-  // Under the block, each weight change as one line with its reason.
-  stopFollowing = followChanges(`http://127.0.0.1:${config.ports.watcher}${WATCHER_STATUS_PATH}`, { since: startedAt });
+  process.stdout.write(statusBlock(config, components, off, apiServer));
+  // Under the block, each weight change as one line with its reason, and each alert that starts or stops firing.
+  const stopChanges = followChanges(`http://127.0.0.1:${config.ports.watcher}${WATCHER_STATUS_PATH}`, {
+    since: startedAt,
+  });
+  const stopAlerts = prometheusBinary ? followAlerts(`http://127.0.0.1:${config.ports.prometheus}`) : () => {};
+  stopFollowing = () => (stopChanges(), stopAlerts());
 }
 
 main().catch((err) => {

@@ -8,6 +8,8 @@ export interface Running {
   component: Component;
   child: ChildProcess;
   exited: Promise<number | null>;
+  /** What it printed, unprefixed: kept only for a component whose readiness is read from it. */
+  output(): string;
 }
 
 /** Starts a component with its output prefixed by its name, one line at a time. */
@@ -24,9 +26,12 @@ export function launch(
   const color = process.stdout.isTTY ? COLORS[index % COLORS.length] : 0;
   const label = component.name.padEnd(width);
   const prefix = color ? `\x1b[${color}m${label} |\x1b[0m ` : `${label} | `;
+  let printed = '';
+  const keep = component.health.kind === 'output';
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
     stream?.on('data', (chunk: Buffer) => {
+      if (keep) printed += chunk.toString();
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) process.stdout.write(prefix + line + '\n');
@@ -42,10 +47,12 @@ export function launch(
       resolve(code);
     });
   });
-  return { component, child, exited };
+  return { component, child, exited, output: () => printed };
 }
 
-async function answers(health: Component['health']): Promise<boolean> {
+async function answers(running: Running): Promise<boolean> {
+  const { health } = running.component;
+  if (health.kind === 'output') return health.ready(running.output());
   if (health.kind === 'http') {
     try {
       const res = await fetch(health.url, { signal: AbortSignal.timeout(1000) });
@@ -59,13 +66,16 @@ async function answers(health: Component['health']): Promise<boolean> {
 }
 
 /** Waits until the component answers its health check; fails early if it exits. */
-export async function waitHealthy(running: Running, timeoutMs = 30_000): Promise<void> {
+export async function waitHealthy(
+  running: Running,
+  timeoutMs = running.component.readyWithinMs ?? 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let gone = false;
   void running.exited.then(() => (gone = true));
   while (Date.now() < deadline) {
     if (gone) throw new Error(`${running.component.name} exited before it was ready (see its log lines above)`);
-    if (await answers(running.component.health)) return;
+    if (await answers(running)) return;
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`${running.component.name} did not become ready within ${timeoutMs / 1000} s`);
@@ -76,7 +86,7 @@ export async function stopAll(running: Running[], graceMs = 8000): Promise<void>
   for (const r of [...running].reverse()) {
     if (r.child.exitCode !== null || r.child.signalCode !== null) continue;
     r.child.kill('SIGTERM');
-    const timer = setTimeout(() => r.child.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => r.child.kill('SIGKILL'), r.component.stopWithinMs ?? graceMs);
     await r.exited;
     clearTimeout(timer);
   }

@@ -6,9 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Socket, io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseExposition } from '@string-hashr/metric-reading';
 import { CLUSTER_NAMES, ISTIO_METRIC_LABELS, WATCHER_METRICS, WORKER_TRAFFIC_METRIC } from '@string-hashr/contract';
-import { type Stack, explainFailure, repoRoot, startStack, waitFor } from '@string-hashr/testing';
+import { type Stack, explainFailure, repoRoot, stackWatcherMetric, startStack, waitFor } from '@string-hashr/testing';
 
 interface Target {
   expr: string;
@@ -57,10 +56,7 @@ describe('the Grafana dashboard on the local stack, during a burst', () => {
     return body.data?.result ?? [];
   }
 
-  async function watcherGauge(name: string): Promise<number | undefined> {
-    const text = await (await fetch(`http://127.0.0.1:${stack.ports.WATCHER_PORT}/metrics`)).text();
-    return parseExposition(text).find((s) => s.name === name)?.value;
-  }
+  const watcherGauge = (name: string) => stackWatcherMetric(stack, name);
 
   beforeAll(async () => {
     stack = await startStack({ env: { LOCAL_PROMETHEUS: 'on' } });

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { explainFailure, loggedWeightChanges, waitFor, type Stack, startStack } from '@string-hashr/testing';
+import {
+  explainFailure,
+  loggedWeightChanges,
+  sendUntilBursting,
+  waitFor,
+  type Stack,
+  startStack,
+} from '@string-hashr/testing';
 
 let stack: Stack | undefined;
 let socket: Socket | undefined;
@@ -17,61 +24,52 @@ afterEach(async () => {
 // Hooks run last registered first: this one while the stack still runs.
 afterEach(explainFailure(() => stack));
 
+/** Hang guard of each wait: these stories assert what happens and in what order, not how fast. */
+const HANG_MS = 120_000;
+
 describe('the local stack without Prometheus', () => {
-  it('bursts by scraping the stand-in directly', async () => {
-    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'off' } });
+  it.each(['VirtualService', 'HTTPRoute'])('bursts by scraping the stand-in directly, on a %s', async (kind) => {
+    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'off', WATCHER_ROUTE_KIND: kind } });
+    expect(stack.output()).toContain(`weights from the ${kind} in`);
     expect(stack.output()).toMatch(/off: Prometheus/);
     expect(stack.output()).toContain('scrapes the mesh stand-in directly');
+    ({ socket } = await sendUntilBursting(stack, 30, HANG_MS));
+  });
+});
+
+describe('the local stack in spill mode', () => {
+  // The story: the watcher splits, and both sides keep serving while the split holds. How closely
+  // the results follow the weights is the mesh stand-in's routing test (tools/mesh/src), which
+  // weights a reading gives is libs/policy's spill tests; neither is measured here.
+  it('with primary capacity 15 and 30 req/s, the watcher splits the traffic, and results come from both sides', async () => {
+    stack = await startStack({ env: { WATCHER_MODE: 'spill', PRIMARY_CAPACITY_RPS: '15', LOCAL_PROMETHEUS: 'off' } });
     socket = io(stack.pageUrl, { transports: ['websocket'] });
     const results: string[] = [];
     socket.on('calculation', (hash: string) => results.push(hash));
     await waitFor('socket connected', () => socket!.connected);
     socket.emit('frequency', { freq: 30 });
+    const isBurst = (hash: string) => hash.startsWith('bursty-');
+    await waitFor('the first burst result', () => results.some(isBurst), HANG_MS, 200);
+    // In this order: primary results only, then the watcher's split, then results from both sides.
+    const first = results.findIndex(isBurst);
+    expect(first, 'primary results before the split').toBeGreaterThan(0);
     await waitFor(
-      'the last 20 results to be bursty-',
-      () => results.length >= 20 && results.slice(-20).every((r) => r.startsWith('bursty-')),
-      20_000,
+      'both origins among the newest 40 results, 100 results after the first burst one',
+      () =>
+        results.length >= first + 100 &&
+        results.slice(-40).some(isBurst) &&
+        results.slice(-40).some((r) => !isBurst(r)),
+      HANG_MS,
       200,
     );
-  });
-});
-
-describe('the local stack in spill mode', () => {
-  // The subject is the split, so the results are counted as they reach a page's socket; the page's
-  // own burst share tile is stack.test.ts's (in Chromium). What the watcher reads on a starved
-  // machine is not (a full run once counted 72% burst, where 30 req/s read right spills 50%): the
-  // split is checked against the weights it set, each result against the weights in effect when it
-  // came; the weights for a reading are libs/policy's spill tests.
-  it('with primary capacity 15 and 30 req/s, the watcher splits the traffic and the results follow its weights', async () => {
-    stack = await startStack({ env: { WATCHER_MODE: 'spill', PRIMARY_CAPACITY_RPS: '15', LOCAL_PROMETHEUS: 'off' } });
-    socket = io(stack.pageUrl, { transports: ['websocket'] });
-    const results: Array<{ hash: string; at: number }> = [];
-    socket.on('calculation', (hash: string) => results.push({ hash, at: Date.now() }));
-    await waitFor('socket connected', () => socket!.connected);
-    socket.emit('frequency', { freq: 30 });
-    const isBurst = ({ hash }: { hash: string }) => hash.startsWith('bursty-');
-    await waitFor('the first burst result', () => results.some(isBurst), 30_000, 200);
-    // Settled: after the first spill, 150 results (about 5 s) are skipped and the next 300 counted.
-    const first = results.findIndex(isBurst);
-    await waitFor('450 results after the first spill', () => results.length >= first + 450, 60_000, 200);
-    const settled = results.slice(first + 150, first + 450);
-    // The watcher's weight changes, from its log lines: when, and the burst weight.
+    // Spill, not burst: every change the watcher made split the traffic, none sent it all to one side.
     const changes = loggedWeightChanges(stack.output());
-    const burstWeightAt = (at: number) => changes.filter((c) => c.at <= at).at(-1)?.burst ?? 0;
-    const expected = settled.reduce((sum, r) => sum + burstWeightAt(r.at), 0) / settled.length;
-    const share = (100 * settled.filter(isBurst).length) / settled.length;
-    const told = `burst share ${share.toFixed(1)}%, weights in effect ${expected.toFixed(1)}%; the watcher:\n${changes
-      .map((c) => `${new Date(c.at).toISOString()} burst ${c.burst}`)
-      .join('\n')}`;
-    // Spill, not burst: the weights split the traffic rather than sending it all to one side.
-    expect(expected, told).toBeGreaterThan(0);
-    expect(expected, told).toBeLessThan(100);
-    // The mesh splits by the weights: within 15 points (300 results: 5 standard deviations at 50%).
-    expect(Math.abs(share - expected), told).toBeLessThanOrEqual(15);
-    // Both origins keep flowing to the end: primary serves its part.
-    const last = results.slice(-40);
-    expect(last.some(isBurst)).toBe(true);
-    expect(last.some((r) => !isBurst(r))).toBe(true);
+    const told = `the watcher's changes: ${JSON.stringify(changes.map((c) => c.burst))}`;
+    expect(changes.length, told).toBeGreaterThan(0);
+    for (const change of changes) {
+      expect(change.burst, told).toBeGreaterThan(0);
+      expect(change.burst, told).toBeLessThan(100);
+    }
   });
 });
 

@@ -49,6 +49,8 @@ function thresholdLines(page: Page) {
 
 /** A short cool-down, so the test sees the burst come back. */
 const COOLDOWN_SECONDS = 10;
+/** Hang guard of each wait: the story asserts what happens and in what order, not how fast (`npm run bench`). */
+const HANG_MS = 120_000;
 
 const burstShare = async (page: Page) =>
   Number((await page.locator('#stat-burst-share').textContent())?.replace('%', '') ?? NaN);
@@ -93,7 +95,7 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     await waitFor(
       'the newest 10 hashes to be burst',
       async () => (await newestOrigins(page)).join() === Array(10).fill('burst').join(),
-      COOLDOWN_SECONDS * 1000 + 30_000,
+      HANG_MS,
       200,
     );
   }
@@ -102,10 +104,10 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     await waitFor(
       'the newest 5 hashes to be primary',
       async () => (await newestOrigins(page, 5)).every((o) => o === 'primary'),
-      60_000,
+      HANG_MS,
       500,
     );
-    await page.locator('#watcher-phase', { hasText: /^natural$/ }).waitFor({ timeout: 10_000 });
+    await page.locator('#watcher-phase', { hasText: /^natural$/ }).waitFor({ timeout: HANG_MS });
   }
 
   it('prints one status block naming every component and the page', () => {
@@ -115,22 +117,17 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     expect(stack.output()).toContain(`Open the page:  ${stack.pageUrl}`);
   });
 
-  it('bursts at 30 req/s: within 20 s the newest hashes are all bursty- and the burst share is near 100%', async () => {
+  it('bursts at 30 req/s: the newest hashes turn bursty-, then a whole stats window is burst, and the page says why', async () => {
     await natural();
     await setRate(page, 30);
-    const since = Date.now();
     await waitFor(
       'the newest 10 hashes to be burst',
       async () => (await newestOrigins(page)).every((o) => o === 'burst') && (await newestOrigins(page)).length === 10,
-      20_000,
+      HANG_MS,
       200,
     );
-    await waitFor(
-      'a burst share near 100%',
-      async () => (await burstShare(page)) >= 90,
-      Math.max(1000, 20_000 - (Date.now() - since)),
-      200,
-    );
+    // Every result of one stats window from the burst side: the share tile says 100%.
+    await waitFor('a burst share of 100%', async () => (await burstShare(page)) === 100, HANG_MS, 200);
     expect(await page.locator('#hashes > li:first-child .hash-text').textContent()).toMatch(
       /^bursty-[A-Za-z0-9+/]{43}=$/,
     );
@@ -189,39 +186,37 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     await phone.context().close();
   });
 
-  it('losing the burst worker at 30 req/s rolls back: within 15 s 100/0 and new hashes primary, and the watcher says why; a new one: after the cool-down it bursts again', async () => {
+  it('losing the burst worker at 30 req/s rolls back to 100/0 and new hashes are primary, the watcher says why; with a new one it bursts again, after a cool-down', async () => {
     await bursting();
     const burstPid = stack.processes().find((pid) => processEnv(pid).PREFIX === 'bursty-');
     expect(burstPid ?? replacement, 'the burst worker process').toBeDefined();
+    // What the stack prints from here on comes after the kill.
+    const killedAtOutput = stack.output().length;
     if (burstPid) process.kill(burstPid, 'SIGKILL');
     else await replacement?.stop(0);
-    const killedAt = Date.now();
-    const left = () => Math.max(1000, 15_000 - (Date.now() - killedAt));
     await waitFor(
       'the weights back to 100/0',
       async () => (await watcherMetric('istiowatcher_burst_weight')) === 0,
-      left(),
+      HANG_MS,
       100,
     );
     await waitFor(
       'the newest 5 hashes primary',
       async () => (await newestOrigins(page, 5)).every((o) => o === 'primary'),
-      left(),
+      HANG_MS,
       100,
     );
     // Why, in the watcher's log and metrics; what the page saw, in the stand-in's counters. The
     // watcher's lines reach the stack's output through a pipe: they may come after what they say.
-    const rollback = await waitFor(
+    const rollbackLine =
+      /istiowatcher +\| \S+ warn istiowatcher: rolled back: the burst side failed the health gate .*reason="burst side failing 2\/2: success rate 0\.\d+ < 0\.95/;
+    const rolledBackAtOutput = await waitFor(
       "the watcher's line for the rollback",
-      () =>
-        [
-          ...stack
-            .output()
-            .matchAll(
-              /istiowatcher +\| (\S+) warn istiowatcher: rolled back: the burst side failed the health gate .*reason="burst side failing 2\/2: success rate (0\.\d+) < 0\.95/g,
-            ),
-        ].find(([, at]) => Date.parse(at ?? '') >= killedAt - 1000),
-      10_000,
+      () => {
+        const at = stack.output().slice(killedAtOutput).search(rollbackLine);
+        return at >= 0 ? killedAtOutput + at + 1 : undefined;
+      },
+      HANG_MS,
       200,
     );
     expect(await watcherMetric('istiowatcher_rollbacks_total')).toBeGreaterThanOrEqual(1);
@@ -229,7 +224,7 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     // The page's decision log has it too, in its own words.
     await page
       .locator('#watcher-log', { hasText: /burst side failing 2\/2: success rate/ })
-      .waitFor({ timeout: 10_000 });
+      .waitFor({ timeout: HANG_MS });
     expect((await http(`http://127.0.0.1:${stack.ports.MESH_PORT}/stats/prometheus`)).body).toMatch(
       /destination_cluster="burst",response_code="503"\} [1-9]/,
     );
@@ -245,23 +240,26 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     await waitFor(
       'bursty- hashes again',
       async () => (await newestOrigins(page, 5)).every((o) => o === 'burst'),
-      COOLDOWN_SECONDS * 1000 + 30_000,
+      HANG_MS,
       200,
     );
-    // Not before the cool-down: the change back to burst comes at least that long after the rollback.
-    // Each log line is stamped after its write, so the two stamps may sit up to a tick closer than
-    // the decisions were; without a cool-down the burst would come back within a few seconds.
-    const rolledBackAt = Date.parse(rollback[1] ?? '');
-    const burstAgain = await waitFor(
+    // In this order after the rollback: a tick held by the cool-down, then the change back to burst.
+    // How long the cool-down lasts is the watcher's behaviour tests' (apps/istiowatcher/src).
+    const afterRollback = () => stack.output().slice(rolledBackAtOutput);
+    const burstAgainAt = await waitFor(
       "the watcher's line for the burst again",
-      () =>
-        [...stack.output().matchAll(/istiowatcher +\| (\S+) info istiowatcher: weights changed .*weights=0\/100/g)]
-          .map(([, at]) => Date.parse(at ?? ''))
-          .find((at) => at > rolledBackAt),
-      10_000,
+      () => {
+        const at = afterRollback().search(/istiowatcher +\| \S+ info istiowatcher: weights changed .*weights=0\/100/);
+        return at >= 0 ? at + 1 : undefined;
+      },
+      HANG_MS,
       200,
     );
-    expect(burstAgain - rolledBackAt).toBeGreaterThanOrEqual(COOLDOWN_SECONDS * 1000 - 1000);
+    const cooldownAt = afterRollback().search(
+      /istiowatcher +\| \S+ info istiowatcher: tick .*cool-down after a rollback/,
+    );
+    expect(cooldownAt, 'a tick held by the cool-down after the rollback').toBeGreaterThanOrEqual(0);
+    expect(cooldownAt, 'the cool-down before the burst again').toBeLessThan(burstAgainAt);
   });
 
   it('says so when a second npm start runs while this one does', async () => {
@@ -273,7 +271,7 @@ describe('npm start: the local burst stack, with Prometheus', () => {
     expect(second).not.toMatch(/EADDRINUSE/);
   });
 
-  it('comes back at 3 req/s: within 60 s the newest hashes are all primary, and the page says natural and why', async () => {
+  it('comes back at 3 req/s: the newest hashes turn primary, and the page says natural and why', async () => {
     await bursting();
     await natural();
     expect(await page.locator('#watcher-weights').textContent()).toBe('100/0');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { alertSettingsProblems, type AlertSettings } from '@string-hashr/alerts';
 
 /** The generator's whole input: tools/manifests/config.yaml, then any flags over it. */
 export interface ManifestConfig {
@@ -26,8 +27,76 @@ export interface ManifestConfig {
    * from the other cluster's pods, and the east-west gateway answers only inside the VPC.
    */
   network: { vpcRange: string; podRanges: { primary: string; burst: string } };
+  /** Which flavour `kubectl apply -k` deploys; both are generated (layout.ts). */
+  routing: Routing;
+  /** The mesh's own reaction to a failing worker, in both flavours (safety-net.ts). */
+  safetyNet: SafetyNet;
   /** The watcher's environment, by variable name. */
   watcher: Record<string, string>;
+  /** The alerting rules' timings and runbook (libs/alerts). */
+  alerts: AlertSettings;
+}
+
+/** The worker route: an Istio VirtualService with subsets, or a Gateway API HTTPRoute with a backend Service per cluster. */
+export const ROUTINGS = ['virtualservice', 'gateway-api'] as const;
+export type Routing = (typeof ROUTINGS)[number];
+
+export interface SafetyNet {
+  outlierDetection: {
+    consecutive5xxErrors: number;
+    consecutiveGatewayErrors: number;
+    interval: string;
+    baseEjectionTime: string;
+    maxEjectionPercent: number;
+    minHealthPercent: number;
+  };
+  /** Istio duration: the whole call, retries included. */
+  requestTimeout: string;
+  retries: { attempts: number; perTryTimeout: string; retryOn: string };
+}
+
+/**
+ * The retry conditions that cannot repeat a publish: the request never reached a worker
+ * (connect-failure, refused-stream), or the worker said 503, which it answers only when nothing
+ * was published. `5xx`, `gateway-error` and `reset` also fire after a worker may have published.
+ */
+export const SAFE_RETRY_ON = ['connect-failure', 'refused-stream', 'retriable-status-codes', '503'] as const;
+
+const DURATION = /^(\d+(h|m|s|ms))+$/;
+
+function safetyNetProblems(net: SafetyNet | undefined): string[] {
+  if (!net) return ['safetyNet is missing'];
+  const problems: string[] = [];
+  const od = net.outlierDetection ?? ({} as SafetyNet['outlierDetection']);
+  const count = (key: 'consecutive5xxErrors' | 'consecutiveGatewayErrors') => {
+    if (!Number.isInteger(od[key]) || od[key] < 1)
+      problems.push(`safetyNet.outlierDetection.${key} must be an integer >= 1`);
+  };
+  count('consecutive5xxErrors');
+  count('consecutiveGatewayErrors');
+  for (const key of ['maxEjectionPercent', 'minHealthPercent'] as const)
+    if (!Number.isInteger(od[key]) || od[key] < 0 || od[key] > 100)
+      problems.push(`safetyNet.outlierDetection.${key} must be an integer 0..100`);
+  if (od.maxEjectionPercent === 100)
+    problems.push('safetyNet.outlierDetection.maxEjectionPercent 100 could eject every worker: keep it below');
+  for (const [key, value] of [
+    ['outlierDetection.interval', od.interval],
+    ['outlierDetection.baseEjectionTime', od.baseEjectionTime],
+    ['requestTimeout', net.requestTimeout],
+    ['retries.perTryTimeout', net.retries?.perTryTimeout],
+  ] as const)
+    if (!DURATION.test(String(value ?? '')))
+      problems.push(`safetyNet.${key} "${value}" is not a duration (10s, 500ms)`);
+  if (!Number.isInteger(net.retries?.attempts) || net.retries.attempts < 0 || net.retries.attempts > 5)
+    problems.push('safetyNet.retries.attempts must be an integer 0..5');
+  const unsafe = String(net.retries?.retryOn ?? '')
+    .split(',')
+    .filter((c) => !(SAFE_RETRY_ON as readonly string[]).includes(c.trim()));
+  if (unsafe.length)
+    problems.push(
+      `safetyNet.retries.retryOn may hold only ${SAFE_RETRY_ON.join(', ')}: "${unsafe.join(',')}" could retry a request the worker already published`,
+    );
+  return problems;
 }
 
 export interface CliOptions {
@@ -127,8 +196,12 @@ export function loadConfig(path: string, overrides: CliOptions['overrides'] = {}
   for (const key of ['primary', 'burst'] as const)
     if (!isCidr(config.network?.podRanges?.[key]))
       problems.push(`network.podRanges.${key} "${config.network?.podRanges?.[key]}" is not a CIDR`);
+  if (!(ROUTINGS as readonly string[]).includes(config.routing))
+    problems.push(`routing "${config.routing}" is not one of ${ROUTINGS.join(', ')}`);
+  problems.push(...safetyNetProblems(config.safetyNet));
   for (const [key, value] of Object.entries(config.watcher ?? {}))
     if (typeof value !== 'string') problems.push(`watcher.${key} must be a string (quote numbers and booleans)`);
+  problems.push(...alertSettingsProblems(config.alerts));
   if (problems.length) throw new Error(`${path}: ${problems.join('; ')}`);
   config.tag = String(config.tag);
   return config;

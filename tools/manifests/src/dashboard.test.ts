@@ -10,7 +10,9 @@ import {
   WORKER_LATENCY_METRIC,
   WORKER_TRAFFIC_METRIC,
   workerTrafficLabels,
+  ROUTE_KIND_NAMES,
 } from '@string-hashr/contract';
+import { selectorOfQuery } from '@string-hashr/metric-reading';
 import { DASHBOARD_UID, DATASOURCE_VARIABLE, burstDashboard, dashboardQueries, seriesSelector } from './dashboard.js';
 import { ADDONS_DIR, GRAFANA_FILES } from './grafana.js';
 
@@ -107,22 +109,44 @@ describe('the queries use the contract names', () => {
       expect(all).toContain(name);
   });
 
-  it('the worker traffic it selects is the series the frontend sidecar (and the mesh stand-in) reports', () => {
-    const series = workerTrafficLabels('burst', 200);
-    const selectors = exprs.flatMap((e) => [...e.matchAll(/istio_request[a-z_]*\{([^}]*)\}/g)].map((m) => m[1] ?? ''));
-    expect(selectors.length).toBeGreaterThan(0);
-    for (const selector of selectors)
-      for (const [, label, op, value] of selector.matchAll(/(\w+)(=~|!~|!=|=)"([^"]*)"/g)) {
-        expect(Object.keys(series), label).toContain(label);
-        if (op === '=') expect(series[label ?? ''], label).toBe(value);
+  it.each(ROUTE_KIND_NAMES)(
+    'the worker traffic it selects is the series the frontend sidecar (and the mesh stand-in) reports through a %s',
+    (kind) => {
+      const selectors = exprs.flatMap((e) =>
+        [...e.matchAll(/istio_request[a-z_]*\{([^}]*)\}/g)].map((m) => m[1] ?? ''),
+      );
+      expect(selectors.length).toBeGreaterThan(0);
+      for (const cluster of ['primary', 'burst'] as const) {
+        const series = workerTrafficLabels(cluster, 503, kind);
+        for (const selector of selectors)
+          for (const [, label, op, value] of selector.matchAll(/(\w+)(=~|!~|!=|=)"((?:[^"\\]|\\.)*)"/g)) {
+            expect(Object.keys(series), label).toContain(label);
+            const actual = series[label ?? ''] ?? '';
+            // PromQL regexes are anchored; the string literal's `\\` is the regex's `\`.
+            if (op === '=') expect(actual, label).toBe(value);
+            if (op === '=~') expect(actual, label).toMatch(new RegExp(`^(?:${(value ?? '').replace(/\\\\/g, '\\')})$`));
+          }
       }
+    },
+  );
+
+  it('the worker traffic of both route kinds, and no other destination', () => {
+    const selector = selectorOfQuery(dashboardQueries('default').requestsByCluster);
+    expect([selector.destination_service].flat().sort()).toEqual([
+      'worker-burst.default.svc.cluster.local',
+      'worker-primary.default.svc.cluster.local',
+      'worker-service.default.svc.cluster.local',
+    ]);
+  });
+
+  it('groups by the destination cluster', () => {
     for (const expr of exprs.filter((e) => e.includes('by (destination')))
       expect(expr).toContain(`by (${ISTIO_METRIC_LABELS.destinationCluster}`);
   });
 
   it('takes the namespace the manifests are generated for', () => {
     const queries = dashboardQueries('shop');
-    expect(queries.requestsByCluster).toContain('destination_service="worker-service.shop.svc.cluster.local"');
+    expect(queries.requestsByCluster).toContain('worker-service\\\\.shop\\\\.svc\\\\.cluster\\\\.local');
     expect(burstDashboard({ namespace: 'shop', note: 'n' }).panels[0]?.targets[0]?.expr).toBe(
       queries.requestsByCluster,
     );

@@ -5,8 +5,10 @@
  * metric or label changes the dashboard with it. Pure: `burstDashboard` returns Grafana's JSON model.
  */
 import {
+  CLUSTER_NAMES,
   DEPLOYMENTS,
   ISTIO_METRIC_LABELS,
+  ROUTE_KIND_NAMES,
   SERVICES,
   WATCHER_METRICS,
   WORKER_LATENCY_METRIC,
@@ -14,7 +16,10 @@ import {
   WORKER_TRAFFIC_SELECTOR,
   FAILED_RESPONSE_CODES,
   fqdn,
+  workerDestinationService,
+  type SeriesSelector,
 } from '@string-hashr/contract';
+import { selectorText } from '@string-hashr/metric-reading';
 
 /** A data source by reference; `${datasource}` is the dashboard's data source variable. */
 export interface DatasourceRef {
@@ -72,24 +77,26 @@ const DATASOURCE: DatasourceRef = { type: 'prometheus', uid: `\${${DATASOURCE_VA
 /** Grafana's rate window: at least four scrapes, whatever the scrape interval and zoom. */
 const WINDOW = '$__rate_interval';
 
-/** `metric{k="v",...,extra}`; values quoted as PromQL strings. */
-export function seriesSelector(
-  metric: string,
-  matchers: Readonly<Record<string, string>>,
-  extra: readonly string[] = [],
-): string {
-  const parts = [...Object.entries(matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`), ...extra];
+/** `metric{k="v",l=~"a|b",...,extra}`; values quoted as PromQL strings (a list as an alternation). */
+export function seriesSelector(metric: string, matchers: SeriesSelector, extra: readonly string[] = []): string {
+  const parts = [selectorText(matchers).slice(1, -1), ...extra].filter((p) => p !== '');
   return `${metric}{${parts.join(',')}}`;
 }
 
 /**
  * The PromQL of each panel for the app in `namespace`. Worker traffic is what the frontend's
- * sidecar reports (the watcher's own selector), so primary's Prometheus sees both clusters.
+ * sidecar reports (the watcher's own selector), so primary's Prometheus sees both clusters, under
+ * either route kind: the worker Service (VirtualService) or the two backend Services (HTTPRoute).
  */
 export function dashboardQueries(namespace: string) {
-  const selector = {
+  const destinations = ROUTE_KIND_NAMES.flatMap((kind) =>
+    (Object.keys(CLUSTER_NAMES) as Array<keyof typeof CLUSTER_NAMES>).map((cluster) =>
+      fqdn(workerDestinationService(kind, cluster), namespace),
+    ),
+  );
+  const selector: SeriesSelector = {
     ...WORKER_TRAFFIC_SELECTOR,
-    destination_service: fqdn(SERVICES.worker.name, namespace),
+    destination_service: [...new Set(destinations)],
   };
   const cluster = ISTIO_METRIC_LABELS.destinationCluster;
   // A failed call: a 5xx, or 0 (no response at all, as Envoy reports a reset).

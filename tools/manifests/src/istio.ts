@@ -13,10 +13,12 @@ import {
   PUBLIC_PAGE_PATHS,
   SECRETS,
   SERVICES,
+  WORKER_BACKENDS,
   WORKER_DESTINATION_RULE,
   WORKER_VIRTUAL_SERVICE,
   fqdn,
 } from '@string-hashr/contract';
+import { outlierDetection, requestTimeout, retryPolicy } from './safety-net.js';
 import { appFlows, appLabel, principalOf } from './flows.js';
 
 /*
@@ -96,24 +98,47 @@ export function workerVirtualService(config: ManifestConfig, weights: Weights = 
     spec: {
       hosts: [SERVICES.worker.name],
       gateways: ['mesh'],
-      http: [{ route: [destination(DEFAULT_SUBSETS.primary), destination(DEFAULT_SUBSETS.burst)] }],
+      http: [
+        {
+          route: [destination(DEFAULT_SUBSETS.primary), destination(DEFAULT_SUBSETS.burst)],
+          timeout: requestTimeout(config),
+          retries: retryPolicy(config),
+        },
+      ],
     },
   };
   return new VirtualService(withWeights(base, weights));
 }
+
+/** The worker's traffic policy, on each subset (virtualservice) or backend Service (gateway-api). */
+const workerTrafficPolicy = (config: ManifestConfig) => ({
+  loadBalancer: { simple: 'RANDOM' as const },
+  outlierDetection: outlierDetection(config),
+});
 
 export function workerDestinationRule(config: ManifestConfig) {
   return new DestinationRule({
     metadata: { name: WORKER_DESTINATION_RULE, namespace: config.namespace },
     spec: {
       host: fqdn(SERVICES.worker.name, config.namespace),
-      trafficPolicy: { loadBalancer: { simple: 'RANDOM' } },
+      trafficPolicy: workerTrafficPolicy(config),
       subsets: [
         { name: DEFAULT_SUBSETS.primary, labels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES.primary } },
         { name: DEFAULT_SUBSETS.burst, labels: { [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES.burst } },
       ],
     },
   });
+}
+
+/** gateway-api: the HTTPRoute's backends are Services, each with its own DestinationRule (no subsets). */
+export function workerBackendDestinationRules(config: ManifestConfig) {
+  return Object.values(WORKER_BACKENDS).map(
+    (backend) =>
+      new DestinationRule({
+        metadata: { name: `${backend}-destination-rule`, namespace: config.namespace },
+        spec: { host: fqdn(backend, config.namespace), trafficPolicy: workerTrafficPolicy(config) },
+      }),
+  );
 }
 
 /** The two states the watcher switches between, for doing it by hand. */
@@ -167,7 +192,7 @@ export function authorizationPolicies(config: ManifestConfig) {
  */
 interface IstioOperatorSpec {
   profile: 'default' | 'empty' | 'remote';
-  meshConfig?: ReturnType<typeof meshTracingConfig>;
+  meshConfig?: ReturnType<typeof meshTracingConfig> & { defaultHttpRetryPolicy?: ReturnType<typeof retryPolicy> };
   components?: {
     cni?: { enabled: boolean };
     ingressGateways?: Array<{
@@ -209,7 +234,8 @@ const meshValues = (config: ManifestConfig, cluster: string) => ({
 export function primaryInstall(config: ManifestConfig) {
   return istioOperator('primary', {
     profile: 'default',
-    meshConfig: meshTracingConfig(),
+    // The safety net's retries for every route that sets none: an HTTPRoute cannot (its `retry` is experimental).
+    meshConfig: { ...meshTracingConfig(), defaultHttpRetryPolicy: retryPolicy(config) },
     components: { cni: { enabled: true } },
     values: { ...meshValues(config, config.clusters.primary), pilot: { env: { EXTERNAL_ISTIOD: true } } },
   });

@@ -1,5 +1,8 @@
+import path from 'node:path';
 import { ALL_BURST, NATURAL } from '@string-hashr/policy';
-import type { ManifestConfig } from './config.js';
+import { alertFiles, PROMETHEUS_OPERATOR_DIR } from './alerts.js';
+import { ROUTINGS, type ManifestConfig, type Routing } from './config.js';
+import { frontendGatewayApi, workerHttpRoute } from './gateway-api.js';
 import { ADDONS_DIR, grafanaFiles } from './grafana.js';
 import { meshTracing } from './tracing.js';
 import {
@@ -11,6 +14,7 @@ import {
   primaryInstall,
   redisVirtualService,
   remoteInstall,
+  workerBackendDestinationRules,
   workerDestinationRule,
   workerVirtualService,
 } from './istio.js';
@@ -24,6 +28,7 @@ import {
   redisService,
   watcherResources,
   workerAutoscaler,
+  workerBackendServices,
   workerDeployment,
   workerService,
   watcherService,
@@ -44,26 +49,42 @@ export interface GeneratedFile {
  */
 export const KUSTOMIZATION_FILE = 'Kustomization';
 
-/** Each folder, its files in apply order, and which files its Kustomization lists. */
-export function layout(
-  config: ManifestConfig,
-): Array<{ dir: string; files: Array<{ name: string; resources: Resource[] }>; kustomize: boolean }> {
-  const frontend = frontendResources(config);
-  const redis = redisResources(config);
-  const watcher = watcherResources(config);
-  return [
+export interface Folder {
+  dir: string;
+  /** In apply order. */
+  files: Array<{ name: string; resources: Resource[] }>;
+  /** Whether it has a Kustomization file listing its files (`kubectl apply -k <dir>`). */
+  kustomize: boolean;
+  /** A kustomize Component (kind Component): built only as part of a Kustomization that names it. */
+  component?: boolean;
+  /** The Components this Kustomization adds (folders of this layout). */
+  components?: string[];
+}
+
+/** Where each routing flavour's own objects are: a kustomize Component per folder it adds to. */
+export const routingDir = (base: 'k8s' | 'istio-manifests', routing: Routing, cluster?: 'primary' | 'burst') =>
+  [base, 'routing', routing, ...(cluster ? [cluster] : [])].join('/');
+
+/** The weights' states of each flavour, never applied with the folders (see below). */
+export const STATES_DIRS: Readonly<Record<Routing, string>> = {
+  virtualservice: 'istio-manifests/states',
+  'gateway-api': 'istio-manifests/states/gateway-api',
+};
+
+/**
+ * The objects of one routing flavour: the watcher set for its route (primary), the backend
+ * Services of an HTTPRoute (both clusters), the public entrance and the worker's
+ * DestinationRule(s) (istio-manifests). Everything else is the same in both flavours.
+ */
+function routingFolders(config: ManifestConfig, routing: Routing): Folder[] {
+  const watcher = watcherResources(config, routing);
+  const gatewayApi = routing === 'gateway-api';
+  const folders: Folder[] = [
     {
-      dir: 'k8s/primary',
+      dir: routingDir('k8s', routing, 'primary'),
       kustomize: true,
+      component: true,
       files: [
-        { name: 'namespace.yaml', resources: [appNamespace(config)] },
-        { name: 'network-policies.yaml', resources: networkPolicies(config, 'primary') },
-        { name: 'redis.yaml', resources: [redis.serviceAccount, redis.deployment] },
-        { name: 'redis-service.yaml', resources: [redisService(config)] },
-        { name: 'frontend.yaml', resources: [frontend.serviceAccount, frontend.deployment] },
-        { name: 'frontend-service.yaml', resources: [frontendService(config)] },
-        { name: 'worker-primary.yaml', resources: [workerServiceAccount(config), workerDeployment(config, 'primary')] },
-        { name: 'worker-service.yaml', resources: [workerService(config)] },
         {
           name: 'istiowatcher.yaml',
           resources: [
@@ -75,11 +96,82 @@ export function layout(
             ...(config.frontend.readsWatcherStatus ? [watcherService(config)] : []),
           ],
         },
+        ...(gatewayApi ? [{ name: 'worker-backends.yaml', resources: workerBackendServices(config, 'primary') }] : []),
+      ],
+    },
+    {
+      dir: routingDir('istio-manifests', routing),
+      kustomize: true,
+      component: true,
+      files: gatewayApi
+        ? [
+            { name: 'frontend-gateway.yaml', resources: frontendGatewayApi(config) },
+            { name: 'worker-destinationrules.yaml', resources: workerBackendDestinationRules(config) },
+          ]
+        : [
+            { name: 'frontend-gateway.yaml', resources: frontendGateway(config) },
+            { name: 'worker-destinationrule.yaml', resources: [workerDestinationRule(config)] },
+          ],
+    },
+    {
+      // Not applied with the folders: the watcher owns the worker route's weights and annotations,
+      // and a re-apply would reset them. natural.yaml is created once, when absent
+      // (tools/cluster/deploy.sh); each file replaces the weights when applied by hand.
+      dir: STATES_DIRS[routing],
+      kustomize: false,
+      files: [
+        {
+          name: 'natural.yaml',
+          resources: [gatewayApi ? workerHttpRoute(config, NATURAL) : workerVirtualService(config, NATURAL)],
+        },
+        {
+          name: 'burst.yaml',
+          resources: [gatewayApi ? workerHttpRoute(config, ALL_BURST) : workerVirtualService(config, ALL_BURST)],
+        },
+      ],
+    },
+  ];
+  if (gatewayApi)
+    folders.push({
+      dir: routingDir('k8s', routing, 'burst'),
+      kustomize: true,
+      component: true,
+      files: [{ name: 'worker-backends.yaml', resources: workerBackendServices(config, 'burst') }],
+    });
+  return folders;
+}
+
+/** The folders whose objects `kubectl apply -k <dir>` deploys: the folder and its Components. */
+export function deployedDirs(config: ManifestConfig, dir: string): string[] {
+  const folder = layout(config).find((f) => f.dir === dir);
+  return [dir, ...(folder?.components ?? [])];
+}
+
+/** Each folder, its files in apply order, and which files its Kustomization lists. */
+export function layout(config: ManifestConfig): Folder[] {
+  const frontend = frontendResources(config);
+  const redis = redisResources(config);
+  const { routing } = config;
+  return [
+    {
+      dir: 'k8s/primary',
+      kustomize: true,
+      components: [routingDir('k8s', routing, 'primary')],
+      files: [
+        { name: 'namespace.yaml', resources: [appNamespace(config)] },
+        { name: 'network-policies.yaml', resources: networkPolicies(config, 'primary') },
+        { name: 'redis.yaml', resources: [redis.serviceAccount, redis.deployment] },
+        { name: 'redis-service.yaml', resources: [redisService(config)] },
+        { name: 'frontend.yaml', resources: [frontend.serviceAccount, frontend.deployment] },
+        { name: 'frontend-service.yaml', resources: [frontendService(config)] },
+        { name: 'worker-primary.yaml', resources: [workerServiceAccount(config), workerDeployment(config, 'primary')] },
+        { name: 'worker-service.yaml', resources: [workerService(config)] },
       ],
     },
     {
       dir: 'k8s/burst',
       kustomize: true,
+      components: routing === 'gateway-api' ? [routingDir('k8s', routing, 'burst')] : [],
       files: [
         { name: 'namespace.yaml', resources: [appNamespace(config)] },
         { name: 'network-policies.yaml', resources: networkPolicies(config, 'burst') },
@@ -92,25 +184,15 @@ export function layout(
     {
       dir: 'istio-manifests',
       kustomize: true,
+      components: [routingDir('istio-manifests', routing)],
       files: [
-        { name: 'frontend-gateway.yaml', resources: frontendGateway(config) },
         { name: 'redis-virtualservice.yaml', resources: [redisVirtualService(config)] },
-        { name: 'worker-destinationrule.yaml', resources: [workerDestinationRule(config)] },
         { name: 'peer-authentication.yaml', resources: [peerAuthentication(config)] },
         { name: 'authorization-policies.yaml', resources: authorizationPolicies(config) },
       ],
     },
-    {
-      // Not applied with the folder above: the watcher owns the worker VirtualService's weights and
-      // annotations, and a re-apply would reset them. natural.yaml is created once, when absent
-      // (tools/cluster/deploy.sh); each file replaces the weights when applied by hand.
-      dir: 'istio-manifests/states',
-      kustomize: false,
-      files: [
-        { name: 'natural.yaml', resources: [workerVirtualService(config, NATURAL)] },
-        { name: 'burst.yaml', resources: [workerVirtualService(config, ALL_BURST)] },
-      ],
-    },
+    // Both flavours, whichever `routing` deploys.
+    ...ROUTINGS.flatMap((flavour) => routingFolders(config, flavour)),
     {
       // For istioctl, not kubectl: tools/cluster/install-istio.sh.
       dir: 'istio-manifests/install',
@@ -138,16 +220,26 @@ export function generate(config: ManifestConfig, command: string): GeneratedFile
     for (const file of folder.files)
       out.push({ path: `${folder.dir}/${file.name}`, content: renderResources(file.resources, header) });
     if (folder.kustomize) {
-      const kustomization = {
-        apiVersion: 'kustomize.config.k8s.io/v1beta1',
-        kind: 'Kustomization',
-        resources: folder.files.map((f) => f.name),
-      };
+      const components = (folder.components ?? []).map((dir) => path.posix.relative(folder.dir, dir));
+      const kustomization = folder.component
+        ? {
+            apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+            kind: 'Component',
+            resources: folder.files.map((f) => f.name),
+          }
+        : {
+            apiVersion: 'kustomize.config.k8s.io/v1beta1',
+            kind: 'Kustomization',
+            resources: folder.files.map((f) => f.name),
+            ...(components.length ? { components } : {}),
+          };
       out.push({ path: `${folder.dir}/${KUSTOMIZATION_FILE}`, content: renderPlain(kustomization, header) });
     }
   }
   // Istio's Grafana addon with the burst dashboard: tools/cluster/install-istio.sh.
   out.push(...grafanaFiles(config, command));
+  // The alerting rules: Istio's Prometheus addon (install-istio.sh) and prometheus-operator.
+  out.push(...alertFiles(config, command));
   return out;
 }
 
@@ -156,7 +248,13 @@ export const OUTPUT_DIRS = [
   'k8s/primary',
   'k8s/burst',
   'istio-manifests',
-  'istio-manifests/states',
+  ...ROUTINGS.flatMap((routing) => [
+    routingDir('k8s', routing, 'primary'),
+    routingDir('k8s', routing, 'burst'),
+    routingDir('istio-manifests', routing),
+    STATES_DIRS[routing],
+  ]),
   'istio-manifests/install',
   ADDONS_DIR,
+  PROMETHEUS_OPERATOR_DIR,
 ];

@@ -38,11 +38,11 @@ export function renderResources(resources: Resource[], header: string): string {
     }
     const json = resource.toJSON() as { apiVersion: string };
     const apiVersion = PROMOTED_API_VERSIONS[json.apiVersion] ?? json.apiVersion;
-    return stringify({ ...json, apiVersion }, { lineWidth: 0, sortMapEntries: false });
+    return stringify({ ...json, apiVersion }, { lineWidth: 0, sortMapEntries: false, version: '1.1' });
   });
   return header + documents.join('---\n');
 }
 
 export function renderPlain(value: unknown, header: string): string {
-  return header + stringify(value, { lineWidth: 0 });
+  return header + stringify(value, { lineWidth: 0, version: '1.1' });
 }

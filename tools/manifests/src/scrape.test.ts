@@ -60,7 +60,8 @@ describe('Prometheus finds every app pod', () => {
   it.each([
     ['k8s/primary', 'frontend-deployment', PORTS.frontend],
     ['k8s/primary', 'worker-deployment', PORTS.worker],
-    ['k8s/primary', 'istiowatcher', PORTS.istiowatcher],
+    ['k8s/routing/virtualservice/primary', 'istiowatcher', PORTS.istiowatcher],
+    ['k8s/routing/gateway-api/primary', 'istiowatcher', PORTS.istiowatcher],
     ['k8s/burst', 'worker-deployment', PORTS.worker],
   ])('%s %s: prometheus.io/scrape, port %i (the port its app listens on), path /metrics', (dir, name, port) => {
     const pod = deployment(dir, name).spec.template;

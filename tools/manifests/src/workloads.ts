@@ -11,9 +11,12 @@ import {
   type IProbe,
 } from 'kubernetes-models/v1';
 import { watcherRbacRules } from '@string-hashr/kube-objects';
-import { imageOf, type ManifestConfig } from './config.js';
+import { imageOf, type ManifestConfig, type Routing } from './config.js';
 import {
   APP_LABELS,
+  LEADER_LEASE_NAME,
+  WORKER_BACKENDS,
+  WORKER_ROUTE_NAMES,
   CLUSTER_TYPE_LABEL,
   CLUSTER_TYPES,
   DEPLOYMENTS,
@@ -22,8 +25,8 @@ import {
   SECRETS,
   SERVICE_ACCOUNTS,
   SERVICES,
-  WORKER_VIRTUAL_SERVICE,
   watcherStatusUrl,
+  type RouteKind,
 } from '@string-hashr/contract';
 
 export type ClusterRole = 'primary' | 'burst';
@@ -217,13 +220,17 @@ export function frontendEnv(config: ManifestConfig): Record<string, string> {
   };
 }
 
-export function watcherEnv(config: ManifestConfig): Record<string, string> {
-  return {
-    ...config.watcher,
-    VS_NAME: WORKER_VIRTUAL_SERVICE,
-    VS_NAMESPACE: config.namespace,
-    PORT: String(PORTS.istiowatcher),
-  };
+/** The route kind each routing flavour puts the worker's weights in. */
+export const ROUTE_KIND_OF: Readonly<Record<Routing, RouteKind>> = {
+  virtualservice: 'VirtualService',
+  'gateway-api': 'HTTPRoute',
+};
+
+/** The watcher's environment: the settings, and the route it moves, by the current names. */
+export function watcherEnv(config: ManifestConfig, routing: Routing = config.routing): Record<string, string> {
+  const kind = ROUTE_KIND_OF[routing];
+  const route = { WATCHER_ROUTE_KIND: kind, ROUTE_NAME: WORKER_ROUTE_NAMES[kind], ROUTE_NAMESPACE: config.namespace };
+  return { ...config.watcher, ...route, PORT: String(PORTS.istiowatcher) };
 }
 
 export function workerServiceAccount(config: ManifestConfig) {
@@ -246,6 +253,21 @@ export function workerDeployment(config: ManifestConfig, cluster: ClusterRole): 
 
 export function workerService(config: ManifestConfig): Service {
   return service(config, SERVICES.worker.name, APP_LABELS.worker, SERVICES.worker.port, PORTS.worker, 'http');
+}
+
+/**
+ * gateway-api: the HTTPRoute's backends, a Service per cluster type's workers. Primary's frontend
+ * routes to both, so primary has both; burst has its own, where Istio finds its endpoints.
+ */
+export function workerBackendServices(config: ManifestConfig, cluster: ClusterRole): Service[] {
+  const clusters: ClusterRole[] = cluster === 'primary' ? ['primary', 'burst'] : ['burst'];
+  return clusters.map((side) => {
+    const svc = service(config, WORKER_BACKENDS[side], APP_LABELS.worker, SERVICES.worker.port, PORTS.worker, 'http');
+    return new Service({
+      ...svc,
+      spec: { ...svc.spec, selector: { app: APP_LABELS.worker, [CLUSTER_TYPE_LABEL]: CLUSTER_TYPES[side] } },
+    });
+  });
 }
 
 /** CPU-driven, so a burst of requests adds worker pods and the autoscaling node pool follows. */
@@ -311,13 +333,17 @@ export function redisService(config: ManifestConfig): Service {
   return service(config, SERVICES.redis.name, APP_LABELS.redis, SERVICES.redis.port, PORTS.redis, 'tcp-redis');
 }
 
-/** The watcher with its own identity, allowed exactly the calls in `watcherRbacRules` (libs/kube-objects). */
-export function watcherResources(config: ManifestConfig) {
+/**
+ * The watcher with its own identity, allowed exactly the calls in `watcherRbacRules`
+ * (libs/kube-objects) on the route of the routing flavour.
+ */
+export function watcherResources(config: ManifestConfig, routing: Routing = config.routing) {
   const name = SERVICE_ACCOUNTS.istiowatcher;
   const labels = { app: APP_LABELS.istiowatcher };
+  const kind = ROUTE_KIND_OF[routing];
   const role = new Role({
     metadata: { name, namespace: config.namespace, labels },
-    rules: watcherRbacRules(WORKER_VIRTUAL_SERVICE).map((rule) => ({ ...rule })),
+    rules: watcherRbacRules(WORKER_ROUTE_NAMES[kind], LEADER_LEASE_NAME, kind).map((rule) => ({ ...rule })),
   });
   const roleBinding = new RoleBinding({
     metadata: { name, namespace: config.namespace, labels },
@@ -332,7 +358,10 @@ export function watcherResources(config: ManifestConfig) {
       image: imageOf(config, 'istiowatcher'),
       ports: [{ name: 'http-admin', containerPort: PORTS.istiowatcher }],
       // POD_NAME: the watcher's identity in the leader Lease.
-      env: [...env(watcherEnv(config)), { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+      env: [
+        ...env(watcherEnv(config, routing)),
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      ],
       readinessProbe: httpProbe('/readyz', PORTS.istiowatcher),
       livenessProbe: httpProbe('/healthz', PORTS.istiowatcher),
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '192Mi' } },

@@ -1,13 +1,12 @@
-// The Grafana provisioning files fit together and fit Istio's addon: the real kubectl applies the
-// generated patch (`kubectl patch --local`, no cluster) to a Deployment mounted as the addon's is
+// The Grafana provisioning files fit together and fit Istio's addon: the built kubectl patches, on a
+// real API server (tools/control-plane), a Deployment mounted as the addon's is
 // (samples/addons/grafana.yaml of Istio 1.28: its config, storage and dashboards, each by path).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { describeResult, startControlPlane, type TestControlPlane } from '@string-hashr/testing';
 import { ADDONS_DIR, GRAFANA_ADDON, GRAFANA_FILES } from '../src/grafana.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -67,41 +66,49 @@ const addonDeployment = {
   },
 };
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'grafana-patch-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** `kubectl patch --local` of `deployment` with the generated patch file; the patched Deployment. */
-function patched(deployment: Doc): Doc {
-  const input = path.join(tmp, `deployment-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(input, stringify(deployment));
-  const out = execFileSync(
-    'kubectl',
-    ['patch', '--local', '-f', input, '--type', 'strategic', '--patch-file', file(GRAFANA_FILES.patch), '-o', 'yaml'],
-    { encoding: 'utf8' },
-  );
-  return parse(out) as Doc;
-}
-
 const configMap = parse(readFileSync(file(GRAFANA_FILES.configMap), 'utf8')) as Doc;
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
-describe("the Grafana patch on Istio's addon (real kubectl, --local)", () => {
-  it('has kubectl to apply it with', () => expect(hasKubectl).toBe(true));
+describe("the Grafana patch on Istio's addon (the built kubectl, a real API server)", () => {
+  let cp: TestControlPlane;
+  const target = ['-n', GRAFANA_ADDON.namespace, 'deployment', GRAFANA_ADDON.deployment];
+  /** `kubectl patch` of the addon's Deployment with the generated patch file, as install-istio.sh runs it. */
+  const patch = () =>
+    cp.kubectl(['patch', ...target, '--type', 'strategic', '--patch-file', file(GRAFANA_FILES.patch)]);
+  const live = async () => {
+    const got = await cp.kubectl(['get', ...target, '-o', 'yaml']);
+    expect(got.code, describeResult(got)).toBe(0);
+    return parse(got.stdout) as Doc;
+  };
 
   let once: Doc;
   let spec: Doc;
   let mounts: Mount[];
   let ours: Mount[];
-  beforeAll(() => {
-    once = patched(addonDeployment);
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    for (const args of [
+      ['create', 'namespace', GRAFANA_ADDON.namespace],
+      ['create', '-f', '-'],
+    ]) {
+      const made = await cp.kubectl(args, { input: stringify(addonDeployment) });
+      if (made.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${describeResult(made)}`);
+    }
+    const patched = await patch();
+    if (patched.code !== 0) throw new Error(`kubectl patch: ${describeResult(patched)}`);
+    once = await live();
     spec = once.spec.template.spec;
     mounts = spec.containers.find((c: Doc) => c.name === GRAFANA_ADDON.container).volumeMounts;
     ours = mounts.filter((m) => !ADDON_MOUNTS.some((a) => a.mountPath === m.mountPath));
   });
+  afterAll(async () => {
+    await cp?.stop();
+  });
 
   it('keeps every mount and volume of the addon and adds a dashboards folder and a provider file', () => {
     for (const mount of ADDON_MOUNTS) expect(mounts).toContainEqual(expect.objectContaining(mount));
-    for (const volume of ADDON_VOLUMES) expect(spec.volumes).toContainEqual(volume);
+    // The server fills in defaults (a ConfigMap volume's defaultMode): what the addon set must be there.
+    for (const volume of ADDON_VOLUMES)
+      expect(spec.volumes.find((v: Doc) => v.name === volume.name)).toMatchObject(volume);
     expect(ours.map((m) => m.mountPath).sort()).toEqual([
       '/etc/grafana/provisioning/dashboards/string-hashr.yaml',
       '/var/lib/grafana/dashboards/string-hashr',
@@ -110,8 +117,11 @@ describe("the Grafana patch on Istio's addon (real kubectl, --local)", () => {
     expect(once.spec.selector).toEqual(addonDeployment.spec.selector);
   });
 
-  it('changes nothing when applied again (install-istio.sh may run twice)', () => {
-    expect(patched(once)).toEqual(once);
+  it('changes nothing when applied again (install-istio.sh may run twice)', async () => {
+    const again = await patch();
+    expect(again.code, describeResult(again)).toBe(0);
+    expect(again.stdout).toContain('(no change)');
+    expect((await live()).metadata.resourceVersion).toBe(once.metadata.resourceVersion);
   });
 
   it('mounts keys the ConfigMap has; the provider reads the folder the dashboard is mounted at', () => {

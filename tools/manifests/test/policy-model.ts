@@ -181,3 +181,19 @@ export function routeFor(virtualService: Doc, path: string): Doc | undefined {
       ),
   );
 }
+
+/**
+ * The HTTPRoute rule that a path (with its query) takes, if any: Gateway API matching, where
+ * Exact is the whole path and PathPrefix matches whole path elements (`/vendor/` takes
+ * `/vendor/x`, never `/vendorx`).
+ */
+export function httpRouteFor(route: Doc, path: string): Doc | undefined {
+  const bare = path.replace(/[?#].*$/, '');
+  return ((route.spec?.rules ?? []) as Doc[]).find((rule) =>
+    ((rule.matches ?? [{ path: { type: 'PathPrefix', value: '/' } }]) as Doc[]).some(({ path: match }) => {
+      if (match.type === 'Exact') return bare === match.value;
+      const prefix = String(match.value).replace(/\/+$/, '');
+      return prefix === '' || bare === prefix || bare.startsWith(`${prefix}/`);
+    }),
+  );
+}

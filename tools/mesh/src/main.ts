@@ -20,8 +20,13 @@ loadDotenv();
 void runMain(log, async () => {
   const env = process.env;
   const port = envPort(env, 'MESH_PORT', 15001);
-  const vsFile = envOptional(env, 'MESH_VS_FILE');
-  if (!vsFile) throw new ConfigError('MESH_VS_FILE is not set: expected the path of the worker VirtualService YAML');
+  // MESH_VS_FILE: the name from before HTTPRoutes, still read.
+  const routeVariable = envOptional(env, 'MESH_ROUTE_FILE') ? 'MESH_ROUTE_FILE' : 'MESH_VS_FILE';
+  const routeFile = envOptional(env, routeVariable);
+  if (!routeFile)
+    throw new ConfigError(
+      'MESH_ROUTE_FILE is not set: expected the path of the worker route YAML (a VirtualService or an HTTPRoute)',
+    );
   const upstreams = {
     primary: envUrl(env, 'MESH_PRIMARY_URL', undefined),
     burst: envUrl(env, 'MESH_BURST_URL', undefined),
@@ -32,18 +37,19 @@ void runMain(log, async () => {
   let weights;
   try {
     weights = followWeights(
-      vsFile,
+      routeFile,
       (w) => logWeights && log.info('weights changed', { primary: w.primary, burst: w.burst }),
       (message) => log.warn(`keeping the last weights: ${message}`),
     );
   } catch (err) {
-    throw new ConfigError(`MESH_VS_FILE=${vsFile} cannot be used: ${(err as Error).message}`);
+    throw new ConfigError(`${routeVariable}=${routeFile} cannot be used: ${(err as Error).message}`);
   }
-  const mesh = createMesh({ upstreams, weights: weights.current, timeoutMs });
+  const mesh = createMesh({ upstreams, weights: weights.current, routeKind: weights.kind, timeoutMs });
   const bound = await listen(mesh.server, port, '127.0.0.1', 'MESH_PORT');
   const w = weights.current();
   log.info('routing worker traffic', {
     port: bound,
+    route: `${weights.kind()} in ${routeFile}`,
     primary: `${upstreams.primary} (${w.primary}%)`,
     burst: `${upstreams.burst} (${w.burst}%)`,
   });

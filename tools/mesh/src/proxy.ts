@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Pool, errors } from 'undici';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { WORKER_LATENCY_METRIC, WORKER_TRAFFIC_METRIC } from '@string-hashr/contract';
+import { WORKER_LATENCY_METRIC, WORKER_TRAFFIC_METRIC, type RouteKind } from '@string-hashr/contract';
 import type { Weights } from '@string-hashr/policy';
 import { istioLabels, pickSubset, type Subset } from './routing.js';
 
 export interface MeshOptions {
   upstreams: Record<Subset, string>;
   weights: () => Weights;
+  /** The kind of the route the weights come from: it decides the labels, as in Istio (default VirtualService). */
+  routeKind?: () => RouteKind;
   timeoutMs: number;
   random?: () => number;
 }
@@ -95,7 +97,7 @@ export function createMesh(options: MeshOptions): { server: Server; close(): Pro
       status = timedOut ? 504 : 503;
       body = timedOut ? 'upstream request timeout' : `upstream connect error: ${(err as Error).message}`;
     }
-    const labels = istioLabels(subset, status);
+    const labels = istioLabels(subset, status, options.routeKind?.());
     requests.inc(labels);
     duration.observe(labels, performance.now() - started);
     res.writeHead(status, { 'content-type': contentType, 'x-mesh-subset': subset });

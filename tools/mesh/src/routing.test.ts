@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { istioLabels, pickSubset } from './routing.js';
-import { weightsFromYaml } from './weights-file.js';
+import { routeFromYaml, weightsFromYaml } from './weights-file.js';
 
 describe('pickSubset', () => {
   it.each([
@@ -31,6 +31,19 @@ describe('istioLabels', () => {
       response_code: '503',
     });
   });
+
+  it('through an HTTPRoute, names the backend Service of the cluster, as Istio does', () => {
+    expect(istioLabels('burst', 200, 'HTTPRoute')).toMatchObject({
+      reporter: 'source',
+      source_workload: 'frontend-deployment',
+      destination_service: 'worker-burst.default.svc.cluster.local',
+      destination_service_name: 'worker-burst',
+      destination_cluster: 'burst',
+    });
+    expect(istioLabels('primary', 200, 'HTTPRoute').destination_service).toBe(
+      'worker-primary.default.svc.cluster.local',
+    );
+  });
 });
 
 describe('weightsFromYaml', () => {
@@ -55,8 +68,25 @@ spec:
       ),
     ).toEqual({ primary: 30, burst: 70 });
   });
+  it('reads an HTTPRoute and says which kind it found', () => {
+    const route = (p: number, b: number) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: worker-route
+spec:
+  parentRefs: [{ group: "", kind: Service, name: worker-service, port: 80 }]
+  rules:
+    - backendRefs:
+        - { name: worker-primary, port: 80, weight: ${p} }
+        - { name: worker-burst, port: 80, weight: ${b} }
+`;
+    expect(routeFromYaml(route(40, 60))).toEqual({ kind: 'HTTPRoute', weights: { primary: 40, burst: 60 } });
+    expect(routeFromYaml(vs(100, 0))).toEqual({ kind: 'VirtualService', weights: { primary: 100, burst: 0 } });
+    expect(() => routeFromYaml(route(1, 1))).toThrow(/worker-route: invalid weights primary=1 burst=1/);
+  });
+
   it('says what is wrong', () => {
-    expect(() => weightsFromYaml('kind: Service\n')).toThrow(/no VirtualService/);
+    expect(() => weightsFromYaml('kind: Service\n')).toThrow(/no VirtualService or HTTPRoute/);
     expect(() => weightsFromYaml('kind: VirtualService\nmetadata: { name: v }\nspec: { http: [] }\n')).toThrow(
       /no HTTP route/,
     );

@@ -24,11 +24,7 @@ describe('the shipped deployment as the model reads it', () => {
       tickOffsetSeconds: 0.5,
       frontendWholeRequests: 0,
     });
-    expect(gkeDeployment(shippedFiles()).watcherEnv).toMatchObject({
-      BURST_HIGH_RPS: '15',
-      WATCHER_SAMPLES: '2',
-      BURST_WARM: 'min-replicas',
-    });
+    expect(gkeDeployment(shippedFiles()).watcherEnv).toMatchObject({ BURST_HIGH_RPS: '15', WATCHER_SAMPLES: '3' });
   });
 
   it('follows the files: another autoscaler, capacity and replica count change the model', () => {

@@ -1,4 +1,4 @@
-// The connection to the API server and what the watcher builds on it: the VirtualService router
+// The connection to the API server and what the watcher builds on it: the worker route's router
 // and, when it is on, leader election on a Lease. factory.ts loads this module (and with it the
 // Kubernetes client) only for WATCHER_ROUTER=kubernetes.
 import { KubeConfig } from '@kubernetes/client-node';
@@ -7,7 +7,7 @@ import type { WatcherConfig } from '../config.js';
 import { alwaysLeader, type Leadership } from '../leadership.js';
 import type { Router } from '../routers/router.js';
 import { leaseLeadership } from './lease.js';
-import { kubernetesRouter } from './virtual-service-router.js';
+import { kubernetesRouter } from './route-router.js';
 
 /** In-cluster service account, or KUBECONFIG / ~/.kube/config (exec auth such as gke-gcloud-auth-plugin works). */
 function kubeConfig(): KubeConfig {
@@ -23,12 +23,12 @@ export function connectKubernetes(
   options: { dryRun: boolean; watch: boolean },
 ): { router: Router; leadership: Leadership } {
   const kc = kubeConfig();
-  const { leaderElection: election, virtualService } = config;
-  const router = kubernetesRouter(kc, virtualService, log, { identity: election.identity, watch: options.watch });
+  const { leaderElection: election, route } = config;
+  const router = kubernetesRouter(kc, route, log, { identity: election.identity, watch: options.watch });
   const leadership =
     election.enabled && !options.dryRun
       ? leaseLeadership(kc, {
-          namespace: virtualService.namespace,
+          namespace: route.namespace,
           name: election.leaseName,
           identity: election.identity,
           leaseDurationSeconds: election.leaseDurationSeconds,

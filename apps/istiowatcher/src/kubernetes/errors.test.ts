@@ -38,7 +38,13 @@ describe('describeApiError', () => {
     ['404', apiError(404, 'not found', [], 'NotFound'), 'not-found', /does not exist/],
     ['409', apiError(409, 'the object has been modified', [], 'Conflict'), 'conflict', /changed since it was read/],
     [
-      "422 from a failed test op (the API server's form: the detail in a cause)",
+      "422 from a patch that does not apply (kube-apiserver's form: this message, no causes)",
+      apiError(422, REJECTED),
+      'conflict',
+      /conflict .*changed since it was read/,
+    ],
+    [
+      '422 from a failed test op, the detail in a cause',
       apiError(422, REJECTED, ['testing value /metadata/resourceVersion failed: test failed']),
       'conflict',
       /conflict .*testing value \/metadata\/resourceVersion failed/,

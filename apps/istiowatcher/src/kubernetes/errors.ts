@@ -30,13 +30,21 @@ export function apiFailure(err: unknown): { code?: number; message: string; reas
 }
 
 /**
- * A 422 from a JSON Patch `test` op that did not hold: the object is not what the writer read
- * (a conflict, like 409). The API server says so in the Status message or, as its patch handler
- * does, in a cause ("testing value /metadata/resourceVersion failed: test failed", or "test
- * operation does not apply: is missing path" when the tested member is gone).
+ * What kube-apiserver answers when a JSON Patch does not apply (a `test` that does not hold, or an
+ * op whose path is gone): 422, reason Invalid, this fixed message and no causes; the detail is
+ * dropped (apimachinery's NewGenericServerResponse). A schema refusal names the object and its fields.
+ */
+export const PATCH_NOT_APPLIED_MESSAGE = 'the server rejected our request due to an error in our request';
+
+/**
+ * A 422 from a JSON Patch that did not apply to the object as it is now: a conflict, like 409. The
+ * watcher's patch `test`s the resourceVersion first, so any op failing means the object changed
+ * since it was read. Some servers name the failed `test` in the message or a cause ("testing value
+ * /metadata/resourceVersion failed", "test operation does not apply: is missing path").
  */
 export function isFailedTest(failure: { code?: number; message: string; causes: string[] }): boolean {
   if (failure.code !== 422) return false;
+  if (failure.message === PATCH_NOT_APPLIED_MESSAGE && failure.causes.length === 0) return true;
   return [failure.message, ...failure.causes].some((text) =>
     /testing value .* failed|test operation does not apply|test failed/i.test(text),
   );
@@ -67,7 +75,7 @@ export function describeApiError(
   if (code === 404)
     return new RouterError(
       'not-found',
-      `not found: ${what} does not exist; apply the worker VirtualService or set VS_NAME / VS_NAMESPACE / VS_API_VERSION: ${message}`,
+      `not found: ${what} does not exist; apply the worker route or set WATCHER_ROUTE_KIND / ROUTE_NAME / ROUTE_NAMESPACE: ${message}`,
     );
   if (code === 409 || isFailedTest(failure))
     return new RouterError('conflict', `conflict on ${what}: it changed since it was read: ${detail}`);

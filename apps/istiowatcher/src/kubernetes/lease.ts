@@ -5,6 +5,30 @@ import { fencingToken, type Leadership } from '../leadership.js';
 import { apiFailure, describeApiError } from './errors.js';
 import { withDeadline } from './requests.js';
 
+/** The three calls on one Lease that leader election makes; errors as client-node throws them (`code`, Status `body`). */
+export interface LeaseApi {
+  read(): Promise<V1Lease>;
+  create(body: V1Lease): Promise<V1Lease>;
+  /** An update (PUT): refused with 409 when `body`'s resourceVersion is not the stored one. */
+  replace(body: V1Lease): Promise<V1Lease>;
+}
+
+/** The Lease `namespace/name` through the Kubernetes API, every call aborted after `deadlineMs`. */
+export function kubernetesLeaseApi(
+  kc: KubeConfig,
+  { namespace, name }: { namespace: string; name: string },
+  deadlineMs: number,
+): LeaseApi {
+  const client = kc.makeApiClient(CoordinationV1Api);
+  return {
+    read: () => withDeadline(deadlineMs, 'get lease', (o) => client.readNamespacedLease({ name, namespace }, o)),
+    create: (body) =>
+      withDeadline(deadlineMs, 'create lease', (o) => client.createNamespacedLease({ namespace, body }, o)),
+    replace: (body) =>
+      withDeadline(deadlineMs, 'update lease', (o) => client.replaceNamespacedLease({ name, namespace, body }, o)),
+  };
+}
+
 /**
  * Leader election on a coordination.k8s.io Lease, as client-go does it: the holder renews every
  * `retryPeriod`; another replica takes over once it has seen the same record unchanged for a whole
@@ -29,22 +53,16 @@ export function leaseLeadership(
     onChange?: (leader: boolean) => void;
     /** Monotonic milliseconds; tests pass their own. */
     clock?: () => number;
+    /** The Lease's store; the Kubernetes API unless a test gives one. */
+    api?: LeaseApi;
   },
 ): Leadership {
   const { namespace, name, identity, log } = options;
   const clock = options.clock ?? (() => performance.now());
   const durationMs = options.leaseDurationSeconds * 1000;
   const renewDeadlineMs = (durationMs * 2) / 3;
-  const client = kc.makeApiClient(CoordinationV1Api);
   // Each call is bounded by the renew deadline: an answer later than that is no use to a leader.
-  const callDeadlineMs = Math.max(500, renewDeadlineMs);
-  const api = {
-    read: () => withDeadline(callDeadlineMs, 'get lease', (o) => client.readNamespacedLease({ name, namespace }, o)),
-    create: (body: V1Lease) =>
-      withDeadline(callDeadlineMs, 'create lease', (o) => client.createNamespacedLease({ namespace, body }, o)),
-    replace: (body: V1Lease) =>
-      withDeadline(callDeadlineMs, 'update lease', (o) => client.replaceNamespacedLease({ name, namespace, body }, o)),
-  };
+  const api = options.api ?? kubernetesLeaseApi(kc, { namespace, name }, Math.max(500, renewDeadlineMs));
   const retryPeriodMs = Math.max(100, durationMs / 7.5);
   let leaderUntil = 0;
   let term: number | undefined;

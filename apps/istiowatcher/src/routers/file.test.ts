@@ -31,11 +31,13 @@ spec:
           weight: 0
 `;
 
+const VS_ROUTE = { kind: 'VirtualService', name: 'worker-virtual-service', subsets: DEFAULT_SUBSETS } as const;
+
 function setup(text = YAML_TEXT) {
   const dir = mkdtempSync(path.join(tmpdir(), 'file-router-'));
   const file = path.join(dir, 'vs.yaml');
   writeFileSync(file, text);
-  return { dir, file, router: fileRouter({ path: file, name: 'worker-virtual-service', subsets: DEFAULT_SUBSETS }) };
+  return { dir, file, router: fileRouter({ path: file, route: VS_ROUTE }) };
 }
 
 const T = Date.parse('2025-03-01T12:00:00.000Z');
@@ -106,10 +108,10 @@ describe('fileRouter', () => {
 
   it('says what is missing', async () => {
     await expect(
-      fileRouter({ path: '/nonexistent/vs.yaml', name: 'x', subsets: DEFAULT_SUBSETS }).read(),
+      fileRouter({ path: '/nonexistent/vs.yaml', route: { ...VS_ROUTE, name: 'x' } }).read(),
     ).rejects.toMatchObject({
       kind: 'not-found',
-      message: /does not exist \(WATCHER_VS_FILE\)/,
+      message: /VirtualService file .* does not exist \(WATCHER_ROUTE_FILE\)/,
     });
     await expect(setup('kind: Service\n').router.read()).rejects.toMatchObject({
       kind: 'not-found',
@@ -131,5 +133,76 @@ describe('fileRouter', () => {
       kind: 'invalid',
       message: new RegExp(`weights ${found}: expected whole numbers 0-100 that sum to 100`),
     });
+  });
+});
+
+const HTTP_ROUTE_TEXT = `# The HTTPRoute flavour: this comment must survive.
+apiVersion: v1
+kind: Service
+metadata:
+  name: worker-burst
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: worker-route
+spec:
+  parentRefs:
+    - { group: "", kind: Service, name: worker-service, port: 80 }
+  rules:
+    - backendRefs:
+        - name: worker-primary
+          port: 80
+          weight: 100
+        - name: worker-burst
+          port: 80
+          weight: 0
+      timeouts:
+        request: 5s # keep
+`;
+
+describe('fileRouter on an HTTPRoute', () => {
+  const HTTP_ROUTE = { kind: 'HTTPRoute', name: 'worker-route', subsets: DEFAULT_SUBSETS } as const;
+  function setupRoute(text = HTTP_ROUTE_TEXT) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'file-router-'));
+    const file = path.join(dir, 'route.yaml');
+    writeFileSync(file, text);
+    return { file, router: fileRouter({ path: file, route: HTTP_ROUTE }) };
+  }
+
+  it('reads the weights of the two backendRefs and writes them with the annotations, keeping the rest', async () => {
+    const { file, router } = setupRoute();
+    const before = await router.read();
+    expect(before).toMatchObject({ weights: NATURAL, record: {}, problems: [] });
+    const after = await router.write({ owner: 'local/0', change: burstChange, expect: { version: before.version } });
+    expect(after).toMatchObject({ weights: ALL_BURST, owner: 'local/0', record: { phase: 'burst', changedAt: T } });
+    expect(await router.read()).toEqual(after);
+    const [, route] = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+    expect(route.spec.rules[0].backendRefs).toEqual([
+      { name: 'worker-primary', port: 80, weight: 0 },
+      { name: 'worker-burst', port: 80, weight: 100 },
+    ]);
+    expect(route.metadata.annotations['burst.string-hashr.dev/phase']).toBe('burst');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('# The HTTPRoute flavour: this comment must survive.');
+    expect(text).toContain('request: 5s # keep');
+  });
+
+  it('a backendRef without a weight (1 by Gateway API) is refused, never guessed as a percentage', async () => {
+    const { router } = setupRoute(HTTP_ROUTE_TEXT.replace('          weight: 0\n', ''));
+    await expect(router.read()).rejects.toMatchObject({ kind: 'invalid', message: /weights primary=100 burst=1/ });
+    await expect(router.write({ owner: 'local/0', change: burstChange, expect: {} })).rejects.toMatchObject({
+      kind: 'invalid',
+    });
+  });
+
+  it('a file without an HTTPRoute is not found, even when it holds the VirtualService', async () => {
+    await expect(setupRoute(YAML_TEXT).router.read()).rejects.toMatchObject({
+      kind: 'not-found',
+      message: /no HTTPRoute/,
+    });
+    await expect(
+      setupRoute(HTTP_ROUTE_TEXT.replace('name: worker-primary', 'name: worker-cloud')).router.read(),
+    ).rejects.toMatchObject({ kind: 'invalid', message: /backendRefs to both Services/ });
   });
 });

@@ -1,8 +1,10 @@
 import {
+  DEFAULT_ROUTE_KIND,
   RESPONSE_CODE_LABEL,
   WORKER_LATENCY_METRIC,
   WORKER_TRAFFIC_METRIC,
-  WORKER_TRAFFIC_SELECTOR,
+  workerTrafficSelector,
+  type RouteKind,
 } from '@string-hashr/contract';
 import {
   burstSelector,
@@ -27,8 +29,8 @@ interface Scrape {
   buckets: Map<number, Map<string, number>>;
 }
 
-function scrapeOf(samples: ExpositionSample[], at: number, burstCluster: string): Scrape {
-  const burst = burstSelector(burstCluster);
+function scrapeOf(samples: ExpositionSample[], at: number, burstCluster: string, kind: RouteKind): Scrape {
+  const burst = burstSelector(burstCluster, kind);
   const buckets = new Map<number, Map<string, number>>();
   for (const sample of samples) {
     if (sample.name !== `${WORKER_LATENCY_METRIC}_bucket`) continue;
@@ -41,7 +43,7 @@ function scrapeOf(samples: ExpositionSample[], at: number, burstCluster: string)
   }
   return {
     at,
-    traffic: selectSeries(samples, WORKER_TRAFFIC_METRIC, WORKER_TRAFFIC_SELECTOR),
+    traffic: selectSeries(samples, WORKER_TRAFFIC_METRIC, workerTrafficSelector(kind)),
     burst: selectSeries(samples, WORKER_TRAFFIC_METRIC, burst),
     burstFailed: selectSeries(samples, WORKER_TRAFFIC_METRIC, burst, (l) =>
       /^5\d\d$/.test(l[RESPONSE_CODE_LABEL] ?? ''),
@@ -63,6 +65,8 @@ export function scrapeSource(options: {
   rateWindowSeconds: number;
   timeoutMs: number;
   burstCluster: string;
+  /** The route kind the traffic goes through: it decides the destination_service the series name. */
+  routeKind?: RouteKind;
   now?: () => number;
   maxBytes?: number;
 }): MetricSource {
@@ -77,7 +81,9 @@ export function scrapeSource(options: {
       const answer = await getText(options.url, options.timeoutMs, 'text/plain', options.maxBytes);
       if ('kind' in answer) return answer;
       if (answer.status !== 200) return readError('http', `HTTP ${answer.status} from ${options.url}`);
-      scrapes.push(scrapeOf(parseExposition(answer.text), at, options.burstCluster));
+      scrapes.push(
+        scrapeOf(parseExposition(answer.text), at, options.burstCluster, options.routeKind ?? DEFAULT_ROUTE_KIND),
+      );
       // Keep the newest scrape at or before the window's start, and everything after it.
       while (scrapes.length > 2 && (scrapes[1]?.at ?? at) <= at - options.rateWindowSeconds * 1000) scrapes.shift();
       const [oldest] = scrapes;

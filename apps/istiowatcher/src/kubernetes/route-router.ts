@@ -1,7 +1,8 @@
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
-import { readRouteState, statePatch, type RouteState, type VirtualServiceLike } from '@string-hashr/kube-objects';
+import { ROUTE_KINDS } from '@string-hashr/contract';
+import { readRouteState, statePatch, type RouteObject, type RouteState } from '@string-hashr/kube-objects';
 import type { Logger } from '@string-hashr/runtime';
-import type { VirtualServiceRef } from '../config.js';
+import { flavourOfRoute, type RouteRef } from '../config.js';
 import { RouterError, type RouteEvent, type Router } from '../routers/router.js';
 import { apiFailure, describeApiError } from './errors.js';
 import { API_CALL_TIMEOUT_MS, JSON_PATCH, withDeadline } from './requests.js';
@@ -13,6 +14,19 @@ export interface KubernetesRouterOptions {
   watch?: boolean;
   /** The server ends a watch after this long, and a silent one is restarted after this plus 30 s. */
   watchTimeoutSeconds?: number;
+  /** A watch the server has not answered (no headers) within this long is given up and tried again. */
+  watchConnectSeconds?: number;
+}
+
+/** An ERROR event other than 410 Gone in a watch stream: the watch failed and is listed again after a backoff. */
+class WatchErrorEvent extends Error {
+  constructor(
+    readonly statusCode: number | undefined,
+    detail: string | undefined,
+  ) {
+    super(`the API server ended the watch with an error event${statusCode ? ` (${statusCode})` : ''}: ${detail ?? ''}`);
+    this.name = 'WatchErrorEvent';
+  }
 }
 
 /** Whether resourceVersion `a` is older than `b`. They are etcd revisions (decimal) in practice; otherwise, newest seen wins. */
@@ -22,31 +36,38 @@ function olderThan(a: string | undefined, b: string | undefined): boolean {
 }
 
 /**
- * The worker VirtualService through the Kubernetes API. Reads come from a watch on that one
+ * The worker route (a VirtualService or an HTTPRoute: the flavour says where its weights are)
+ * through the Kubernetes API. Reads come from a watch on that one
  * object (resourceVersion-based, listed again when the server says the version is too old: 410
- * Gone), or from a GET when the watch is not running or a fresh read is asked for. Writes are one
+ * Gone, or after a backoff on any other error event), or from a GET when the watch is not running or a fresh read is asked for. Writes are one
  * JSON Patch built by `statePatch`, which `test`s the resourceVersion and the owner: a failed test
  * (422) or 409 is a `conflict`, thrown and never retried here; any other 422 is `invalid`. Every
  * call is aborted at its deadline.
  */
 export function kubernetesRouter(
   kc: KubeConfig,
-  vs: VirtualServiceRef,
+  route: RouteRef,
   log: Logger,
   options: KubernetesRouterOptions,
 ): Router {
-  const [group = '', version = ''] = vs.apiVersion.split('/');
+  const [group = '', version = ''] = route.apiVersion.split('/');
+  const { plural } = ROUTE_KINDS[route.kind];
+  const flavour = flavourOfRoute(route);
+  const what = `${route.kind} ${route.namespace}/${route.name}`;
   const objects = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
-  const target = { group, version, namespace: vs.namespace, plural: 'virtualservices', name: vs.name };
-  const call = (verb: string) => ({ verb, resource: 'virtualservices', group, namespace: vs.namespace, name: vs.name });
-  const collectionPath = `/apis/${group}/${version}/namespaces/${encodeURIComponent(vs.namespace)}/virtualservices`;
-  const fieldSelector = `metadata.name=${vs.name}`;
+  const target = { group, version, namespace: route.namespace, plural, name: route.name };
+  const call = (verb: string) => ({ verb, resource: plural, group, namespace: route.namespace, name: route.name });
+  const collectionPath = `/apis/${group}/${version}/namespaces/${encodeURIComponent(route.namespace)}/${plural}`;
+  const fieldSelector = `metadata.name=${route.name}`;
   const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+  const watchConnectSeconds = options.watchConnectSeconds ?? 10;
+  /** Ends the watch request in flight that has no answer yet: its request cannot be aborted before then. */
+  let abandonWatch: (() => void) | undefined;
 
   /** The newest object seen (GET, patch answer, or watch), and every version read lately, for writes. */
-  let newest: VirtualServiceLike | undefined;
-  const readAt = new Map<string, VirtualServiceLike>();
+  let newest: RouteObject | undefined;
+  const readAt = new Map<string, RouteObject>();
   /** Versions this router wrote: their watch events are not someone else's edit. */
   const ownVersions = new Set<string>();
   const listeners: Array<() => void> = [];
@@ -54,7 +75,7 @@ export function kubernetesRouter(
   let wakeFromBackoff: (() => void) | undefined;
   let watch: { synced: boolean; abort?: AbortController; loop?: Promise<void>; present: boolean } | undefined;
 
-  function remember(object: VirtualServiceLike): void {
+  function remember(object: RouteObject): void {
     const rv = object.metadata?.resourceVersion;
     if (!olderThan(rv, newest?.metadata?.resourceVersion)) newest = object;
     if (rv) {
@@ -64,19 +85,19 @@ export function kubernetesRouter(
     }
   }
 
-  function stateOf(object: VirtualServiceLike): RouteState {
+  function stateOf(object: RouteObject): RouteState {
     try {
-      return readRouteState(object, vs.subsets);
+      return readRouteState(object, flavour);
     } catch (err) {
-      throw new RouterError('invalid', `VirtualService ${vs.namespace}/${vs.name}: ${(err as Error).message}`);
+      throw new RouterError('invalid', `${what}: ${(err as Error).message}`);
     }
   }
 
-  async function get(): Promise<VirtualServiceLike> {
+  async function get(): Promise<RouteObject> {
     try {
-      const object = (await withDeadline(API_CALL_TIMEOUT_MS, 'get virtualservice', (o) =>
+      const object = (await withDeadline(API_CALL_TIMEOUT_MS, `get ${plural}`, (o) =>
         objects.getNamespacedCustomObject(target, o),
-      )) as VirtualServiceLike;
+      )) as RouteObject;
       remember(object);
       return object;
     } catch (err) {
@@ -88,13 +109,10 @@ export function kubernetesRouter(
 
   /** Lists the one object; the list's resourceVersion is where the watch starts. */
   async function list(): Promise<string> {
-    const answer = (await withDeadline(API_CALL_TIMEOUT_MS, 'list virtualservices', (o) =>
-      objects.listNamespacedCustomObject(
-        { group, version, namespace: vs.namespace, plural: 'virtualservices', fieldSelector },
-        o,
-      ),
-    )) as { metadata?: { resourceVersion?: string }; items?: VirtualServiceLike[] };
-    const item = answer.items?.find((i) => i.metadata?.name === vs.name);
+    const answer = (await withDeadline(API_CALL_TIMEOUT_MS, `list ${plural}`, (o) =>
+      objects.listNamespacedCustomObject({ group, version, namespace: route.namespace, plural, fieldSelector }, o),
+    )) as { metadata?: { resourceVersion?: string }; items?: RouteObject[] };
+    const item = answer.items?.find((i) => i.metadata?.name === route.name);
     if (watch) watch.present = item !== undefined;
     if (item) remember(item);
     const rv = answer.metadata?.resourceVersion;
@@ -102,13 +120,27 @@ export function kubernetesRouter(
     return rv;
   }
 
-  /** One watch request from `from`; resolves with where to resume, or `expired` (410: list again). */
+  /**
+   * One watch request from `from`; resolves with where to resume, or `expired` (410: list again).
+   * Any other ERROR event rejects with a WatchErrorEvent: the loop backs off and lists again.
+   */
   function watchOnce(from: string, onEstablished: () => void): Promise<{ next: string; expired: boolean }> {
     return new Promise((resolve, reject) => {
       let next = from;
       let expired = false;
+      let failed: WatchErrorEvent | undefined;
       let silence: NodeJS.Timeout | undefined;
       let controller: AbortController | undefined;
+      // A frozen server may take the request and never answer: give up on it, and let close() do so.
+      let abandoned = false;
+      const unanswered = setTimeout(() => {
+        abandoned = true;
+        reject(new Error(`no answer to the watch within ${watchConnectSeconds} s`));
+      }, watchConnectSeconds * 1000);
+      abandonWatch = () => {
+        abandoned = true;
+        resolve({ next, expired: false });
+      };
       const quietFor = () => {
         clearTimeout(silence);
         // A watch that delivers nothing, not even its end, past the server's own timeout is dead.
@@ -124,13 +156,19 @@ export function kubernetesRouter(
             allowWatchBookmarks: true,
             timeoutSeconds: watchTimeoutSeconds,
           },
-          (type: string, object: VirtualServiceLike & { code?: number; message?: string }) => {
+          (type: string, object: RouteObject & { code?: number; message?: string }) => {
+            if (abandoned) return;
             quietFor();
             if (type === 'ERROR') {
               if (object.code === 410) expired = true;
-              else log.warn('watch of the VirtualService: the API server sent an error', { detail: object.message });
+              else {
+                failed ??= new WatchErrorEvent(object.code, object.message);
+                // The stream's versions after an error are not to be trusted: end it here.
+                controller?.abort();
+              }
               return;
             }
+            if (failed) return;
             const rv = object.metadata?.resourceVersion;
             if (rv) next = rv;
             if (type === 'BOOKMARK') return;
@@ -145,12 +183,17 @@ export function kubernetesRouter(
           },
           (err: unknown) => {
             clearTimeout(silence);
+            clearTimeout(unanswered);
             if (watch) watch.synced = false;
-            if (err && !(err instanceof Error && err.name === 'AbortError') && !expired) reject(err);
+            if (failed) reject(failed);
+            else if (err && !(err instanceof Error && err.name === 'AbortError') && !expired) reject(err);
             else resolve({ next, expired });
           },
         )
         .then((c) => {
+          clearTimeout(unanswered);
+          // Answered after it was given up: a newer watch has taken its place.
+          if (abandoned) return void c.abort();
           controller = c;
           if (closed) c.abort();
           if (watch) watch.abort = c;
@@ -158,7 +201,8 @@ export function kubernetesRouter(
             quietFor();
             onEstablished();
           }
-        }, reject);
+        }, reject)
+        .finally(() => clearTimeout(unanswered));
     });
   }
 
@@ -185,7 +229,7 @@ export function kubernetesRouter(
           failures = 0;
         });
         if (result.expired) {
-          log.info('the watch of the VirtualService expired (410 Gone): listing it again');
+          log.info(`the watch of the ${route.kind} expired (410 Gone): listing it again`);
           from = undefined;
           // Expired again straight after a list: do not hammer the API server.
           if (++expiries > 1) await backoff(expiries);
@@ -198,11 +242,12 @@ export function kubernetesRouter(
         if (watch) watch.synced = false;
         failures++;
         const status = (err as { statusCode?: number }).statusCode ?? apiFailure(err).code;
-        if (status === 410) from = undefined;
+        // After an ERROR event (a 500 after a compaction, say) the version held is suspect: list again.
+        if (status === 410 || err instanceof WatchErrorEvent) from = undefined;
         // Reads fall back to GETs meanwhile; say so once, not on every retry.
         if (failures === 1)
-          log.warn('cannot watch the VirtualService; reading it on each tick until the watch is back', {
-            detail: status ? `HTTP ${status}` : (err as Error).message,
+          log.warn(`cannot watch the ${route.kind}; reading it on each tick until the watch is back`, {
+            detail: err instanceof WatchErrorEvent ? err.message : status ? `HTTP ${status}` : (err as Error).message,
           });
         await backoff(failures);
       }
@@ -224,14 +269,14 @@ export function kubernetesRouter(
       await withDeadline(API_CALL_TIMEOUT_MS, 'create event', (o) =>
         core.createNamespacedEvent(
           {
-            namespace: vs.namespace,
+            namespace: route.namespace,
             body: {
-              metadata: { generateName: `${vs.name}.`, namespace: vs.namespace },
+              metadata: { generateName: `${route.name}.`, namespace: route.namespace },
               involvedObject: {
-                apiVersion: vs.apiVersion,
-                kind: 'VirtualService',
-                name: vs.name,
-                namespace: vs.namespace,
+                apiVersion: route.apiVersion,
+                kind: route.kind,
+                name: route.name,
+                namespace: route.namespace,
                 uid: metadata.uid,
                 resourceVersion: metadata.resourceVersion,
               },
@@ -251,13 +296,18 @@ export function kubernetesRouter(
       );
     } catch (err) {
       // A missing Event is worth a warning, not a retry.
-      const problem = describeApiError(err, { verb: 'create', resource: 'events', group: '', namespace: vs.namespace });
+      const problem = describeApiError(err, {
+        verb: 'create',
+        resource: 'events',
+        group: '',
+        namespace: route.namespace,
+      });
       log.warn(`could not record an Event (${event.reason}): ${problem.message}`);
     }
   }
 
   return {
-    description: `kubernetes ${vs.apiVersion} VirtualService ${vs.namespace}/${vs.name}`,
+    description: `kubernetes ${route.apiVersion} ${what}`,
     async read(readOptions) {
       startWatch();
       if (!readOptions?.fresh && watch?.synced && watch.present && newest) return stateOf(newest);
@@ -265,22 +315,21 @@ export function kubernetesRouter(
     },
     async write(write, writeOptions) {
       const base = write.expect.version === undefined ? newest : readAt.get(write.expect.version);
-      if (!base)
-        throw new RouterError('conflict', `the VirtualService was not read at version ${write.expect.version}`);
+      if (!base) throw new RouterError('conflict', `the ${route.kind} was not read at version ${write.expect.version}`);
       let body;
       try {
-        body = statePatch(base, write, vs.subsets);
+        body = statePatch(base, write, flavour);
       } catch (err) {
-        throw new RouterError('invalid', `VirtualService ${vs.namespace}/${vs.name}: ${(err as Error).message}`);
+        throw new RouterError('invalid', `${what}: ${(err as Error).message}`);
       }
       const deadline = Math.max(1, Math.min(API_CALL_TIMEOUT_MS, writeOptions?.deadlineMs ?? API_CALL_TIMEOUT_MS));
       try {
         const after = (await withDeadline(
           deadline,
-          'patch virtualservice',
+          `patch ${plural}`,
           (o) => objects.patchNamespacedCustomObject({ ...target, body }, o),
           JSON_PATCH,
-        )) as VirtualServiceLike;
+        )) as RouteObject;
         const rv = after.metadata?.resourceVersion;
         if (rv) {
           ownVersions.add(rv);
@@ -299,6 +348,7 @@ export function kubernetesRouter(
     async close() {
       closed = true;
       watch?.abort?.abort();
+      abandonWatch?.();
       wakeFromBackoff?.();
       await watch?.loop;
     },
