@@ -270,9 +270,17 @@ export function workerBackendServices(config: ManifestConfig, cluster: ClusterRo
   });
 }
 
-/** CPU-driven, so a burst of requests adds worker pods and the autoscaling node pool follows. */
+/**
+ * CPU-driven, so a burst of requests adds worker pods and the autoscaling node pool follows. When
+ * the watcher holds its minReplicas ahead of the load, the watcher's give-back delay keeps the
+ * warm pods, so the HPA's own scale-down window only trims the pods above that floor.
+ */
 export function workerAutoscaler(config: ManifestConfig): HorizontalPodAutoscaler {
   const { minReplicas, maxReplicas, targetCpuUtilization } = config.burstAutoscaling;
+  const stabilizationWindowSeconds =
+    config.watcher.BURST_WARM === 'min-replicas'
+      ? config.burstAutoscaling.warmScaleDownStabilizationSeconds
+      : config.burstAutoscaling.scaleDownStabilizationSeconds;
   return new HorizontalPodAutoscaler({
     metadata: { name: DEPLOYMENTS.worker, namespace: config.namespace, labels: { app: APP_LABELS.worker } },
     spec: {
@@ -285,7 +293,7 @@ export function workerAutoscaler(config: ManifestConfig): HorizontalPodAutoscale
           resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilization } },
         },
       ],
-      behavior: { scaleDown: { stabilizationWindowSeconds: 120 } },
+      behavior: { scaleDown: { stabilizationWindowSeconds } },
     },
   });
 }

@@ -12,6 +12,7 @@ const model: ModelSettings = {
   hpaMetricsWindowSeconds: 30,
   hpaTolerance: 0.1,
   hpaScaleDownStabilizationSeconds: 60,
+  hpaWarmScaleDownStabilizationSeconds: 60,
   podStartSeconds: 10,
   podsPerNode: 2,
   burstMinNodes: 1,

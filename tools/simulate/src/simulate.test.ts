@@ -101,6 +101,21 @@ describe('simulate: the real policy against the model of the shipped deployment'
     },
   );
 
+  it('while the watcher holds the floor (min-replicas) the HPA scales down after its warm window; otherwise after its own', () => {
+    const burstThenQuiet: Trace = { name: 'burst', rps: new Float64Array(3600).fill(5).fill(40, 300, 1500) };
+    const run = (warm: PolicySpec['settings']['warm'], warmWindow: number) =>
+      simulate(
+        burstThenQuiet,
+        { ...ours, settings: { ...ours.settings, warm } },
+        { ...gke.model, hpaScaleDownStabilizationSeconds: 300, hpaWarmScaleDownStabilizationSeconds: warmWindow },
+      ).figures;
+    const short = run('min-replicas', 15);
+    const long = run('min-replicas', 300);
+    expect(short.burstPodSeconds).toBeLessThan(long.burstPodSeconds);
+    expect(short.servedShare).toBeCloseTo(long.servedShare, 3);
+    for (const design of ['off', 'metric'] as const) expect(run(design, 15)).toEqual(run(design, 300));
+  });
+
   it('the local deployment never overloads and its watcher reacts within seconds', () => {
     const local = localDeployment();
     const [, localOurs] = lineup(local.watcherEnv) as [PolicySpec, PolicySpec];

@@ -85,7 +85,12 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
           targetPerPod: warmRpsPerPod(settings),
         }
       : undefined;
-  const cluster = new BurstCluster(model, external);
+  // While the watcher holds the HPA's minReplicas, the HPA has the shorter scale-down window (tools/manifests).
+  const clusterModel =
+    settings.warm === 'min-replicas'
+      ? { ...model, hpaScaleDownStabilizationSeconds: model.hpaWarmScaleDownStabilizationSeconds }
+      : model;
+  const cluster = new BurstCluster(clusterModel, external);
   const decide = policyDriver(policy.settings);
   const episodes = options.episodes ?? overloadEpisodes(rps, model.primaryCapacityRps);
   const delays: Array<number | undefined> = new Array(episodes.length).fill(undefined);
