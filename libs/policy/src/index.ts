@@ -3,7 +3,7 @@ export * from './settings.js';
 export * from './state.js';
 export * from './observation.js';
 export { sampleVerdict, cooldownLeft, type HealthVerdict } from './health.js';
-export { spillWeights, spillBand, withinSpillBand } from './spill.js';
+export { primaryKeepsRps, spillWeights, spillBand, withinSpillBand } from './spill.js';
 export { stepToward } from './steps.js';
 export { targetWeights } from './thresholds.js';
 export * from './policy.js';

@@ -22,6 +22,11 @@ export interface PolicySettings {
   lowRps: number;
   /** Spill mode: what primary serves before the rest spills to burst. */
   primaryCapacityRps: number;
+  /**
+   * Spill mode: primary is sent at most `primaryCapacityRps / (1 + this)`, a margin for the load's
+   * noise within the rate window (0: up to its capacity).
+   */
+  primaryHeadroom: number;
   /** Spill mode: the burst share is rounded up to a multiple of this many percent. */
   weightStep: number;
   samplesUp: number;
@@ -60,6 +65,7 @@ export const DEFAULT_POLICY: PolicySettings = {
   highRps: 15,
   lowRps: 10,
   primaryCapacityRps: 15,
+  primaryHeadroom: 0,
   weightStep: 10,
   samplesUp: 3,
   samplesDown: 3,
@@ -100,6 +106,7 @@ export function policySettingsProblem(s: PolicySettings, names: SettingNames = {
     'highRps',
     'lowRps',
     'primaryCapacityRps',
+    'primaryHeadroom',
     'minDwellUpMs',
     'minDwellDownMs',
     'healthCooldownMs',

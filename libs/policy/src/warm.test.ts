@@ -31,14 +31,18 @@ describe('sizing the burst side', () => {
   });
 
   it.each([
-    ['spill', 50, 35],
-    ['spill', 12, 0],
-    ['switch', 50, 50],
-    ['switch', 15, 0],
-    ['switch', 15.5, 15.5],
-  ] as const)('%s mode at %s req/s: the burst HPA reads %s req/s of the primary rate', (mode, rps, expected) => {
-    expect(metricBurstRps({ mode, highRps: 15, primaryCapacityRps: 15 }, rps)).toBe(expected);
-  });
+    ['spill', 0, 50, 35],
+    ['spill', 0, 12, 0],
+    ['spill', 0.5, 50, 40],
+    ['switch', 0, 50, 50],
+    ['switch', 0, 15, 0],
+    ['switch', 0.5, 15.5, 15.5],
+  ] as const)(
+    '%s mode, headroom %s on primary, at %s req/s: the burst HPA reads %s req/s of the primary rate',
+    (mode, primaryHeadroom, rps, expected) => {
+      expect(metricBurstRps({ mode, highRps: 15, primaryCapacityRps: 15, primaryHeadroom }, rps)).toBe(expected);
+    },
+  );
 });
 
 describe('warmUp: more pods at once, fewer only after the give-back delay', () => {

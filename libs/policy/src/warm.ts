@@ -1,6 +1,6 @@
 /**
  * Warm first, send only what is ready. The burst side is sized ahead of the traffic from the share
- * the thresholds are about to send it (in spill mode the overflow above `primaryCapacityRps`,
+ * the thresholds are about to send it (in spill mode the overflow above what primary keeps,
  * rounded up to the weight step; in switch mode all of it), with headroom, in pods of
  * `burstPodCapacityRps`. Its autoscaler learns of a load only once it is served there: a 15 s sync
  * on a 30 s window, a pod start, a node. The pods wanted rise at once and are given back only after
@@ -10,6 +10,7 @@
 import type { BurstReadiness } from './observation.js';
 import type { PolicySettings } from './settings.js';
 import type { Weights } from './weights.js';
+import { primaryKeepsRps } from './spill.js';
 
 /** What the warm-up holds between ticks: the pods asked for, and since when less has been wanted. */
 export interface WarmState {
@@ -46,10 +47,10 @@ export function warmPodsFor(s: Pick<PolicySettings, 'burstPodCapacityRps' | 'war
  * overflow above the primary's capacity and switch mode the whole rate above the high threshold.
  */
 export function metricBurstRps(
-  s: Pick<PolicySettings, 'mode' | 'highRps' | 'primaryCapacityRps'>,
+  s: Pick<PolicySettings, 'mode' | 'highRps' | 'primaryCapacityRps' | 'primaryHeadroom'>,
   rps: number,
 ): number {
-  if (s.mode === 'spill') return Math.max(0, rps - s.primaryCapacityRps);
+  if (s.mode === 'spill') return Math.max(0, rps - primaryKeepsRps(s));
   return rps > s.highRps ? rps : 0;
 }
 
