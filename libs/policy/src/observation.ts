@@ -26,9 +26,24 @@ export interface HealthSample {
 
 export type HealthObservation = HealthSample | { kind: 'no-data' } | { kind: 'failure'; error: string };
 
+/**
+ * The burst worker's pods as the burst side reports them (its Deployment's status, or
+ * kube-state-metrics): undefined when the watcher has no such reading, and then the ready gate is off.
+ */
+export interface BurstReadiness {
+  /** Pods passing readiness (`status.readyReplicas`). */
+  readyPods: number;
+  /** Pods the Deployment is running or starting (`spec.replicas`). */
+  desiredPods: number;
+  /** The burst autoscaler's `maxReplicas`, when known: no more pods come beyond it. */
+  maxPods?: number;
+}
+
 export interface Observation {
   traffic: TrafficObservation;
   health?: HealthObservation;
+  /** The burst side's pods; undefined: not read, no ready gate. */
+  burst?: BurstReadiness;
   /** Default: not suspended, not pinned. */
   control?: Control;
 }

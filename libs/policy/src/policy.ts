@@ -13,6 +13,8 @@
  * 6. Thresholds (`highRps`/`lowRps`, switch or spill with its band), then time: `samples` fresh
  *    samples in a row and `minDwellMs` since the last change, separately up and down. Going up
  *    climbs by `stepPercent` every `stepMs`, each step once the health gate judged the last one.
+ * 7. Ready gate (warm design not `off`, the burst side's pods read): a move toward burst waits until
+ *    the ready pods cover the share it would send (warm.ts).
  */
 import { ALL_BURST, NATURAL, checkWeights, weightsEqual, weightsText, type Weights } from './weights.js';
 import { policySettingsProblem, type PolicySettings } from './settings.js';
@@ -22,6 +24,8 @@ import { cooldownLeft, judgeHealth, type HealthOutcome, type HealthVerdict } fro
 import { spillBand, withinSpillBand } from './spill.js';
 import { nextStepIn, stepToward } from './steps.js';
 import { targetWeights } from './thresholds.js';
+import { burstShareRps, readyGate, warmPodsFor, warmUp, type WarmState } from './warm.js';
+import type { BurstReadiness } from './observation.js';
 
 export type DecisionKind =
   /** Nothing to do, or waiting for samples, the dwell, the band or the next step. */
@@ -30,6 +34,8 @@ export type DecisionKind =
   | 'change'
   /** A further step of a climb. */
   | 'step'
+  /** A move toward burst waits for the burst side's pods to be ready (the ready gate). */
+  | 'warming'
   /** Back to natural: the burst side failed the health gate. */
   | 'rollback'
   /** Going up is blocked: a rollback's cool-down is running. */
@@ -54,6 +60,8 @@ export interface Pending {
   dwellLeftMs: number;
   cooldownLeftMs?: number;
   nextStepInMs?: number;
+  /** The ready gate holds the move: the burst pods ready, and those its share needs. */
+  warming?: { readyPods: number; neededPods: number };
 }
 
 export interface Decision {
@@ -71,6 +79,8 @@ export interface Decision {
   pending?: Pending;
   /** The health gate's view of this tick's burst sample, when some weight is on burst. */
   health?: { verdict: HealthVerdict; why: string };
+  /** Warm design `min-replicas`: the burst pods to ask for (the burst autoscaler's minReplicas, 0: its own). */
+  warm?: { pods: number; why: string };
 }
 
 /** The rate reading after counting: a rate to decide on, or why there is none. */
@@ -135,13 +145,22 @@ export function burstPolicy(
     // Readings are counted whatever is decided: the health counters, failures, the no-data clock, freshness.
     const health = judgeHealth(s, clamped, observation.health, now);
     const counted = countTraffic(s, { ...clamped, health: health.health }, observation.traffic, now);
-    const decision = decide(s, counted.state, counted.traffic, health, observation.control, now);
+    const warm =
+      s.warm === 'min-replicas' ? warmFor(s, counted.state, counted.traffic, observation.control, now) : undefined;
+    const gate: Gate | undefined =
+      s.warm !== 'off' && observation.burst
+        ? { readiness: observation.burst, askedPods: warm?.state.pods ?? 0 }
+        : undefined;
+    const decided = decide(s, counted.state, counted.traffic, health, observation.control, now, gate);
+    const decision = warm
+      ? { ...decided, state: { ...decided.state, warm: warm.state }, warm: { pods: warm.state.pods, why: warm.why } }
+      : decided;
     const withHealth = health.verdict
       ? { ...decision, health: { verdict: health.verdict, why: health.why } }
       : decision;
     if (!observation.control?.suspend) return withHealth;
     // Suspended: nothing changes and nothing counts toward a change; after it, K fresh samples again.
-    const state = { ...counted.state, streak: undefined };
+    const state = { ...counted.state, warm: decision.state.warm, streak: undefined };
     return {
       ...withHealth,
       state,
@@ -155,6 +174,31 @@ export function burstPolicy(
   };
 }
 
+/** The burst pods to ask for: sized for the share the thresholds (or a pin) send to burst; held when there is no rate. */
+function warmFor(
+  s: PolicySettings,
+  state: PolicyState,
+  traffic: Traffic,
+  control: Control | undefined,
+  now: number,
+): { state: WarmState; why: string } {
+  const held = state.warm;
+  if (traffic.kind !== 'rate')
+    return { state: held ?? { pods: 0 }, why: `keeping ${held?.pods ?? 0} burst pods, no rate` };
+  const toward = control?.pin
+    ? control.pin === 'natural'
+      ? NATURAL
+      : ALL_BURST
+    : targetWeights(s, state.weights, traffic.rps).weights;
+  return warmUp(s, held, warmPodsFor(s, burstShareRps(toward, traffic.rps)), now);
+}
+
+/** What the ready gate needs: the burst side's pods as read, and the pods the watcher asks for. */
+interface Gate {
+  readiness: BurstReadiness;
+  askedPods: number;
+}
+
 function decide(
   s: PolicySettings,
   state: PolicyState,
@@ -162,6 +206,7 @@ function decide(
   health: HealthOutcome,
   control: Control | undefined,
   now: number,
+  gate: Gate | undefined,
 ): Decision {
   const current = state.weights;
   const hold = (
@@ -300,6 +345,19 @@ function decide(
     ...(cooldown > 0 ? { cooldownLeftMs: cooldown } : {}),
   };
   const stale = fresh ? '' : ', no new data';
+  /** The ready gate on a move up: a hold while the burst pods are not ready for the share of `to`. */
+  const warming = (): Decision | undefined => {
+    if (direction !== 'up' || !gate) return undefined;
+    const ready = readyGate(s, gate.readiness, burstShareRps(to, rps), gate.askedPods);
+    if (ready.open) return undefined;
+    return hold(
+      next,
+      'warming',
+      `${why}: warming the burst side: ${ready.readyPods} of ${ready.neededPods} pods ready for ${toText}`,
+      target,
+      { ...pending, warming: { readyPods: ready.readyPods, neededPods: ready.neededPods } },
+    );
+  };
 
   if (direction === 'up' && state.climbing) {
     const stepIn = nextStepIn(s, state.lastChangeAt, now);
@@ -323,6 +381,8 @@ function decide(
         target,
         climb,
       );
+    const waiting = warming();
+    if (waiting) return { ...waiting, pending: { ...climb, ...waiting.pending } };
     return change(
       { ...next, anchorRps: rps, climbing: !weightsEqual(to, target) },
       to,
@@ -359,6 +419,8 @@ function decide(
       pending,
     );
   }
+  const waiting = warming();
+  if (waiting) return waiting;
   return change(
     { ...next, anchorRps: rps, climbing: direction === 'up' && !weightsEqual(to, target) },
     to,

@@ -3,7 +3,7 @@
  * simulator write traffic this way and read back the weights after each tick.
  */
 import type { Control } from './state.js';
-import type { HealthObservation, Observation, TrafficObservation } from './observation.js';
+import type { BurstReadiness, HealthObservation, Observation, TrafficObservation } from './observation.js';
 import type { Decision } from './policy.js';
 import { replay } from './replay.js';
 import { DEFAULT_POLICY, type PolicySettings } from './settings.js';
@@ -15,7 +15,13 @@ export type ScriptTick =
   | number
   | 'fail'
   | 'empty'
-  | { rps: number | 'fail' | 'empty'; dataAt?: number; health?: HealthObservation; control?: Control };
+  | {
+      rps: number | 'fail' | 'empty';
+      dataAt?: number;
+      health?: HealthObservation;
+      control?: Control;
+      burst?: BurstReadiness;
+    };
 
 function trafficOf(value: number | 'fail' | 'empty', dataAt?: number): TrafficObservation {
   if (value === 'fail') return { kind: 'failure', error: 'timeout' };
@@ -25,7 +31,7 @@ function trafficOf(value: number | 'fail' | 'empty', dataAt?: number): TrafficOb
 
 export function observationOfTick(tick: ScriptTick): Observation {
   if (typeof tick !== 'object') return { traffic: trafficOf(tick) };
-  return { traffic: trafficOf(tick.rps, tick.dataAt), health: tick.health, control: tick.control };
+  return { traffic: trafficOf(tick.rps, tick.dataAt), health: tick.health, control: tick.control, burst: tick.burst };
 }
 
 export interface ScriptRun {

@@ -6,6 +6,14 @@
 
 export type PolicyMode = 'switch' | 'spill';
 export type Failsafe = 'hold' | 'natural';
+/**
+ * Who warms the burst side ahead of the traffic: nobody (`off`: its autoscaler learns of the load
+ * once it is served there); the watcher, raising the burst autoscaler's `minReplicas`
+ * (`min-replicas`); or the burst autoscaler itself, scaling on the primary's request rate
+ * (`metric`, KEDA's Prometheus scaler or an external metric). Not `off`: the ready gate holds each
+ * step toward burst until the ready pods cover its share.
+ */
+export type WarmDesign = 'off' | 'min-replicas' | 'metric';
 
 export interface PolicySettings {
   /** `switch`: 100/0 <-> 0/100 as in the codelab; `spill`: burst gets only the overflow share. */
@@ -14,6 +22,11 @@ export interface PolicySettings {
   lowRps: number;
   /** Spill mode: what primary serves before the rest spills to burst. */
   primaryCapacityRps: number;
+  /**
+   * Spill mode: primary is sent at most `primaryCapacityRps / (1 + this)`, a margin for the load's
+   * noise within the rate window (0: up to its capacity).
+   */
+  primaryHeadroom: number;
   /** Spill mode: the burst share is rounded up to a multiple of this many percent. */
   weightStep: number;
   samplesUp: number;
@@ -38,6 +51,13 @@ export interface PolicySettings {
   stepMs: number;
   /** An empty answer holds the weights this long before it counts as no traffic (0: at once). */
   noDataHoldMs: number;
+  /** What one burst worker pod serves (req/s): the warm-up and the ready gate count pods with it. */
+  burstPodCapacityRps: number;
+  warm: WarmDesign;
+  /** The burst side is warmed for its coming share times (1 + this). */
+  warmHeadroom: number;
+  /** Warm pods are given back to the autoscaler once fewer have been wanted for this long. */
+  warmGiveBackMs: number;
 }
 
 export const DEFAULT_POLICY: PolicySettings = {
@@ -45,6 +65,7 @@ export const DEFAULT_POLICY: PolicySettings = {
   highRps: 15,
   lowRps: 10,
   primaryCapacityRps: 15,
+  primaryHeadroom: 0,
   weightStep: 10,
   samplesUp: 3,
   samplesDown: 3,
@@ -60,6 +81,11 @@ export const DEFAULT_POLICY: PolicySettings = {
   stepPercent: 100,
   stepMs: 10_000,
   noDataHoldMs: 300_000,
+  // The shipped burst worker: the same image and resources as primary's one pod, which serves 15.
+  burstPodCapacityRps: 15,
+  warm: 'off',
+  warmHeadroom: 0.2,
+  warmGiveBackMs: 300_000,
 };
 
 export type SettingNames = Partial<Record<keyof PolicySettings, string>>;
@@ -80,11 +106,14 @@ export function policySettingsProblem(s: PolicySettings, names: SettingNames = {
     'highRps',
     'lowRps',
     'primaryCapacityRps',
+    'primaryHeadroom',
     'minDwellUpMs',
     'minDwellDownMs',
     'healthCooldownMs',
     'stepMs',
     'noDataHoldMs',
+    'warmHeadroom',
+    'warmGiveBackMs',
   ] as const;
   for (const key of nonNegative) {
     const value = s[key];
@@ -111,6 +140,10 @@ export function policySettingsProblem(s: PolicySettings, names: SettingNames = {
     return { setting: 'minSuccessRate', message: `must be a ratio from 0 to 1, got ${s.minSuccessRate}` };
   if (s.maxLatencyMs !== undefined && (!Number.isFinite(s.maxLatencyMs) || s.maxLatencyMs <= 0))
     return { setting: 'maxLatencyMs', message: `must be a number of milliseconds > 0, got ${s.maxLatencyMs}` };
+  if (!Number.isFinite(s.burstPodCapacityRps) || s.burstPodCapacityRps <= 0)
+    return { setting: 'burstPodCapacityRps', message: `must be a number > 0, got ${s.burstPodCapacityRps}` };
+  if (!['off', 'min-replicas', 'metric'].includes(s.warm))
+    return { setting: 'warm', message: `must be off, min-replicas or metric, got ${s.warm}` };
   if (!['switch', 'spill'].includes(s.mode))
     return { setting: 'mode', message: `must be switch or spill, got ${s.mode}` };
   if (!['hold', 'natural'].includes(s.failsafe))

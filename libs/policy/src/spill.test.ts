@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { runScript, type ScriptTick } from './script.js';
-import { spillBand, spillWeights, withinSpillBand } from './spill.js';
+import { primaryKeepsRps, spillBand, spillWeights, withinSpillBand } from './spill.js';
 import { NATURAL, weightsText } from './weights.js';
 
-const spill = { mode: 'spill' as const, primaryCapacityRps: 15, weightStep: 10 };
+const spill = { mode: 'spill' as const, primaryCapacityRps: 15, primaryHeadroom: 0, weightStep: 10 };
 /** Deterministic noise in [-amplitude, amplitude] (a fixed pseudo-random sequence). */
 const noise = (i: number, amplitude: number) => amplitude * Math.sin(i * 12.9898 + Math.sin(i * 78.233) * 43758.5453);
 const changes = (r: ReturnType<typeof runScript>) =>
@@ -21,14 +21,35 @@ describe('spillWeights', () => {
     [150, { primary: 10, burst: 90 }],
     [1000, { primary: 0, burst: 100 }],
   ])('%s req/s with capacity 15 and 10%% steps -> %j (primary never above capacity)', (rps, expected) => {
-    const weights = spillWeights({ primaryCapacityRps: 15, weightStep: 10 }, rps);
+    const weights = spillWeights({ primaryCapacityRps: 15, primaryHeadroom: 0, weightStep: 10 }, rps);
     expect(weights).toEqual(expected);
     expect((rps * weights.primary) / 100).toBeLessThanOrEqual(15 + 1e-9);
   });
 
   it('rounds to the configured step', () => {
-    expect(spillWeights({ primaryCapacityRps: 15, weightStep: 25 }, 20)).toEqual({ primary: 75, burst: 25 });
-    expect(spillWeights({ primaryCapacityRps: 15, weightStep: 5 }, 20)).toEqual({ primary: 75, burst: 25 });
+    expect(spillWeights({ primaryCapacityRps: 15, primaryHeadroom: 0, weightStep: 25 }, 20)).toEqual({
+      primary: 75,
+      burst: 25,
+    });
+    expect(spillWeights({ primaryCapacityRps: 15, primaryHeadroom: 0, weightStep: 5 }, 20)).toEqual({
+      primary: 75,
+      burst: 25,
+    });
+  });
+});
+
+describe('spillWeights with headroom on primary', () => {
+  const margin = { primaryCapacityRps: 15, primaryHeadroom: 0.5, weightStep: 10 };
+  it.each([
+    [10, NATURAL],
+    [11, { primary: 90, burst: 10 }],
+    [20, { primary: 50, burst: 50 }],
+    [40, { primary: 20, burst: 80 }],
+  ])('%s req/s with capacity 15 and headroom 0.5 -> %j (primary never above 10)', (rps, expected) => {
+    expect(primaryKeepsRps(margin)).toBe(10);
+    const weights = spillWeights(margin, rps);
+    expect(weights).toEqual(expected);
+    expect((rps * weights.primary) / 100).toBeLessThanOrEqual(10 + 1e-9);
   });
 });
 

@@ -10,10 +10,19 @@
 import { NATURAL, type Weights } from './weights.js';
 import type { PolicySettings } from './settings.js';
 
-/** The burst weight that leaves primary at most its capacity, rounded up to the step. */
-export function spillWeights(s: Pick<PolicySettings, 'primaryCapacityRps' | 'weightStep'>, rps: number): Weights {
-  if (rps <= s.primaryCapacityRps || rps <= 0) return NATURAL;
-  const overflow = (100 * (rps - s.primaryCapacityRps)) / rps;
+/** What spill mode leaves primary (req/s): its capacity less the headroom. */
+export function primaryKeepsRps(s: Pick<PolicySettings, 'primaryCapacityRps' | 'primaryHeadroom'>): number {
+  return s.primaryCapacityRps / (1 + s.primaryHeadroom);
+}
+
+/** The burst weight that leaves primary at most what it keeps, rounded up to the step. */
+export function spillWeights(
+  s: Pick<PolicySettings, 'primaryCapacityRps' | 'primaryHeadroom' | 'weightStep'>,
+  rps: number,
+): Weights {
+  const keeps = primaryKeepsRps(s);
+  if (rps <= keeps || rps <= 0) return NATURAL;
+  const overflow = (100 * (rps - keeps)) / rps;
   // A tolerance so 50.000000001 % does not round up to the next step.
   const burst = Math.min(100, Math.ceil(overflow / s.weightStep - 1e-9) * s.weightStep);
   return { primary: 100 - burst, burst };

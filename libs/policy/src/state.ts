@@ -2,6 +2,7 @@
  * What the policy remembers between ticks (plain, serialisable data), and how it is rebuilt from
  * what the VirtualService says: the weights and the watcher's own annotations.
  */
+import type { WarmState } from './warm.js';
 import type { Weights } from './weights.js';
 
 /** The phase annotation: all on primary, some on burst, or rolled back by the health gate. */
@@ -52,6 +53,8 @@ export interface PolicyState {
   anchorRps?: number;
   /** A climb in steps is under way: the next step needs only its time and a healthy burst side. */
   climbing?: boolean;
+  /** The burst pods the watcher asks for (warm design `min-replicas`). */
+  warm?: WarmState;
 }
 
 /** The phase the weights alone say. */

@@ -5,7 +5,7 @@
  */
 import { ALL_BURST, NATURAL, type Weights } from './weights.js';
 import type { PolicySettings } from './settings.js';
-import { spillWeights } from './spill.js';
+import { primaryKeepsRps, spillWeights } from './spill.js';
 
 export function targetWeights(s: PolicySettings, current: Weights, rps: number): { weights: Weights; why: string } {
   const rate = rps.toFixed(2);
@@ -17,15 +17,16 @@ export function targetWeights(s: PolicySettings, current: Weights, rps: number):
     return { weights: current, why: between };
   }
   const spill = spillWeights(s, rps);
+  const keeps = Number(primaryKeepsRps(s).toFixed(2));
   if (rps > s.highRps)
     return {
       weights: spill,
-      why: `${rate} req/s above high threshold ${s.highRps}, primary keeps ${s.primaryCapacityRps}`,
+      why: `${rate} req/s above high threshold ${s.highRps}, primary keeps ${keeps}`,
     };
   if (!bursting) return { weights: current, why: between };
   const burst = Math.max(s.weightStep, spill.burst);
   return {
     weights: { primary: 100 - burst, burst },
-    why: `${rate} req/s between thresholds while spilling, primary keeps ${s.primaryCapacityRps}`,
+    why: `${rate} req/s between thresholds while spilling, primary keeps ${keeps}`,
   };
 }

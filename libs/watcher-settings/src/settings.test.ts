@@ -13,9 +13,33 @@ describe('policySettingsFromEnv', () => {
     [{ WEIGHT_STEP: '30' }, /WEIGHT_STEP is not valid/],
     [{ WATCHER_SAMPLES: 'three' }, /WATCHER_SAMPLES="three" is not valid/],
     [{ WATCHER_MODE: 'all' }, /WATCHER_MODE/],
+    [{ BURST_WARM: 'hpa' }, /BURST_WARM/],
+    [{ BURST_POD_CAPACITY_RPS: '0' }, /BURST_POD_CAPACITY_RPS/],
+    [{ BURST_WARM_HEADROOM: '-0.1' }, /BURST_WARM_HEADROOM/],
+    [{ BURST_WARM_GIVE_BACK_SECONDS: 'soon' }, /BURST_WARM_GIVE_BACK_SECONDS/],
+    [{ PRIMARY_HEADROOM: '-0.1' }, /PRIMARY_HEADROOM/],
   ])('%j is refused naming the variable', (env, message) => {
     expect(() => policySettingsFromEnv(env)).toThrow(ConfigError);
     expect(() => policySettingsFromEnv(env)).toThrow(message);
+  });
+
+  it('reads the warm-up: design, pod capacity, headroom and give-back delay', () => {
+    expect(
+      policySettingsFromEnv({
+        BURST_WARM: 'min-replicas',
+        BURST_POD_CAPACITY_RPS: '12.5',
+        BURST_WARM_HEADROOM: '0.4',
+        BURST_WARM_GIVE_BACK_SECONDS: '120',
+      }),
+    ).toMatchObject({ warm: 'min-replicas', burstPodCapacityRps: 12.5, warmHeadroom: 0.4, warmGiveBackMs: 120_000 });
+  });
+
+  it('reads the headroom spill mode leaves on primary', () => {
+    expect(policySettingsFromEnv({ WATCHER_MODE: 'spill', PRIMARY_HEADROOM: '0.15' })).toMatchObject({
+      mode: 'spill',
+      primaryCapacityRps: 15,
+      primaryHeadroom: 0.15,
+    });
   });
 
   it('names a variable for every policy setting', () => {

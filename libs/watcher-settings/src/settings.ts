@@ -3,7 +3,7 @@
 // so a user's configuration means the same thing in the lab as in the cluster.
 import { ConfigError, envChoice, envNumber, envOptional, envString, type Env } from '@string-hashr/runtime';
 import { parseDuration } from '@string-hashr/metric-reading';
-import { policySettingsProblem, type PolicySettings } from '@string-hashr/policy';
+import { DEFAULT_POLICY, policySettingsProblem, type PolicySettings } from '@string-hashr/policy';
 
 /** The environment variable behind each policy setting, so a policy problem names what to fix. */
 export const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
@@ -11,6 +11,7 @@ export const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
   highRps: 'BURST_HIGH_RPS',
   lowRps: 'BURST_LOW_RPS',
   primaryCapacityRps: 'PRIMARY_CAPACITY_RPS',
+  primaryHeadroom: 'PRIMARY_HEADROOM',
   weightStep: 'WEIGHT_STEP',
   samplesUp: 'WATCHER_SAMPLES',
   samplesDown: 'WATCHER_SAMPLES_DOWN',
@@ -26,6 +27,10 @@ export const POLICY_VARIABLES: Record<keyof PolicySettings, string> = {
   stepPercent: 'WATCHER_STEP_PERCENT',
   stepMs: 'WATCHER_STEP_SECONDS',
   noDataHoldMs: 'WATCHER_NO_DATA_HOLD_SECONDS',
+  burstPodCapacityRps: 'BURST_POD_CAPACITY_RPS',
+  warm: 'BURST_WARM',
+  warmHeadroom: 'BURST_WARM_HEADROOM',
+  warmGiveBackMs: 'BURST_WARM_GIVE_BACK_SECONDS',
 };
 
 const DAY_SECONDS = 86_400;
@@ -48,6 +53,7 @@ export const DURATION_BOUNDS = {
   WATCHER_STEP_SECONDS: { min: 0, max: 3600 },
   WATCHER_NO_DATA_HOLD_SECONDS: { min: 0, max: DAY_SECONDS },
   WATCHER_LOG_SUMMARY_SECONDS: { min: 0, max: 3600 },
+  BURST_WARM_GIVE_BACK_SECONDS: { min: 0, max: DAY_SECONDS },
 } as const;
 
 /** A duration setting in seconds, within its DURATION_BOUNDS. */
@@ -71,15 +77,29 @@ function burstSafetySettings(env: Env) {
   };
 }
 
+/** Warm first, send only what is ready (libs/policy warm.ts). */
+function warmSettings(env: Env) {
+  return {
+    burstPodCapacityRps: envNumber(env, 'BURST_POD_CAPACITY_RPS', DEFAULT_POLICY.burstPodCapacityRps, {
+      min: 0.001,
+    }),
+    warm: envChoice(env, 'BURST_WARM', ['off', 'min-replicas', 'metric'] as const, 'off'),
+    warmHeadroom: envNumber(env, 'BURST_WARM_HEADROOM', DEFAULT_POLICY.warmHeadroom, { min: 0, max: 10 }),
+    warmGiveBackMs: envSeconds(env, 'BURST_WARM_GIVE_BACK_SECONDS', DEFAULT_POLICY.warmGiveBackMs / 1000) * 1000,
+  };
+}
+
 export function policySettingsFromEnv(env: Env): PolicySettings {
   const samplesUp = envNumber(env, 'WATCHER_SAMPLES', 3, { min: 1, integer: true });
   const dwellUpSeconds = envSeconds(env, 'WATCHER_MIN_DWELL_SECONDS', 30);
   const policy: PolicySettings = {
     ...burstSafetySettings(env),
+    ...warmSettings(env),
     mode: envChoice(env, 'WATCHER_MODE', ['switch', 'spill'] as const, 'switch'),
     highRps: envNumber(env, 'BURST_HIGH_RPS', 15, { min: 0 }),
     lowRps: envNumber(env, 'BURST_LOW_RPS', 10, { min: 0 }),
     primaryCapacityRps: envNumber(env, 'PRIMARY_CAPACITY_RPS', 15, { min: 0 }),
+    primaryHeadroom: envNumber(env, 'PRIMARY_HEADROOM', DEFAULT_POLICY.primaryHeadroom, { min: 0, max: 10 }),
     weightStep: envNumber(env, 'WEIGHT_STEP', 10, { min: 1, max: 100, integer: true }),
     samplesUp,
     samplesDown: envNumber(env, 'WATCHER_SAMPLES_DOWN', samplesUp, { min: 1, integer: true }),

@@ -12,7 +12,14 @@ export interface ManifestConfig {
   mesh: { meshId: string; network: string };
   burstPrefix: string;
   replicas: { frontend: number; workerPrimary: number; redis: number; istiowatcher: number };
-  burstAutoscaling: { minReplicas: number; maxReplicas: number; targetCpuUtilization: number };
+  burstAutoscaling: {
+    minReplicas: number;
+    maxReplicas: number;
+    targetCpuUtilization: number;
+    scaleDownStabilizationSeconds: number;
+    /** The window while the watcher holds minReplicas (BURST_WARM=min-replicas). */
+    warmScaleDownStabilizationSeconds: number;
+  };
   frontend: {
     maxRate: number;
     /**
@@ -199,6 +206,11 @@ export function loadConfig(path: string, overrides: CliOptions['overrides'] = {}
   if (!(ROUTINGS as readonly string[]).includes(config.routing))
     problems.push(`routing "${config.routing}" is not one of ${ROUTINGS.join(', ')}`);
   problems.push(...safetyNetProblems(config.safetyNet));
+  for (const key of ['scaleDownStabilizationSeconds', 'warmScaleDownStabilizationSeconds'] as const) {
+    const seconds = config.burstAutoscaling?.[key];
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
+      problems.push(`burstAutoscaling.${key} must be whole seconds from 0 to 3600 (the HPA's bounds)`);
+  }
   for (const [key, value] of Object.entries(config.watcher ?? {}))
     if (typeof value !== 'string') problems.push(`watcher.${key} must be a string (quote numbers and booleans)`);
   problems.push(...alertSettingsProblems(config.alerts));

@@ -291,10 +291,15 @@ export function workerBackendServices(config: ManifestConfig, cluster: ClusterRo
 /**
  * CPU-driven, so a burst of requests adds worker pods and the autoscaling node pool follows. Its
  * `minReplicas` is also written as the natural floor: the watcher's warm-up raises `minReplicas`
- * and gives back exactly to this.
+ * and gives back exactly to this. While the watcher holds that floor, its give-back delay keeps the
+ * warm pods, so the HPA's own scale-down window only trims the pods above it.
  */
 export function workerAutoscaler(config: ManifestConfig): HorizontalPodAutoscaler {
   const { minReplicas, maxReplicas, targetCpuUtilization } = config.burstAutoscaling;
+  const stabilizationWindowSeconds =
+    config.watcher.BURST_WARM === 'min-replicas'
+      ? config.burstAutoscaling.warmScaleDownStabilizationSeconds
+      : config.burstAutoscaling.scaleDownStabilizationSeconds;
   return new HorizontalPodAutoscaler({
     metadata: {
       name: DEPLOYMENTS.worker,
@@ -312,7 +317,7 @@ export function workerAutoscaler(config: ManifestConfig): HorizontalPodAutoscale
           resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilization } },
         },
       ],
-      behavior: { scaleDown: { stabilizationWindowSeconds: 120 } },
+      behavior: { scaleDown: { stabilizationWindowSeconds } },
     },
   });
 }

@@ -12,6 +12,7 @@ const model: ModelSettings = {
   hpaMetricsWindowSeconds: 30,
   hpaTolerance: 0.1,
   hpaScaleDownStabilizationSeconds: 60,
+  hpaWarmScaleDownStabilizationSeconds: 60,
   podStartSeconds: 10,
   podsPerNode: 2,
   burstMinNodes: 1,
@@ -96,5 +97,48 @@ describe('BurstCluster', () => {
     const changes = pods.filter((p, i) => i > 0 && p !== pods[i - 1]);
     // 1 -> 5 -> 10 -> 20 -> 40: +4, then doubling.
     expect(changes.slice(0, 4)).toEqual([5, 10, 20, 40]);
+  });
+
+  it('a raised minReplicas is taken at the next sync, all at once, and given back at the sync after the watcher lowers it', () => {
+    const cluster = new BurstCluster({ ...model, podsPerNode: 10 });
+    const pods: number[] = [];
+    const capacity: number[] = [];
+    for (let t = 0; t < 400; t++) {
+      // The watcher asks for 5 pods at 20 s and gives them back at 100 s; nothing is served.
+      if (t === 20) cluster.askPods(5);
+      if (t === 100) cluster.askPods(0);
+      capacity.push(cluster.capacity(t));
+      cluster.step(t, 0);
+      pods.push(cluster.pods);
+    }
+    // Not before the sync at 30 s; then 5 at once (no +4 limit below the minimum), ready 10 s later.
+    expect(pods[29]).toBe(1);
+    expect(pods[30]).toBe(5);
+    expect(capacity[39]).toBe(10);
+    expect(capacity[40]).toBe(50);
+    // No load: the recommendations are the minimum, so the pods go at the first sync after the ask.
+    expect(pods[104]).toBe(5);
+    expect(pods[105]).toBe(1);
+  });
+
+  it('asks beyond maxReplicas are clamped to it, as the watcher clamps its patch', () => {
+    const cluster = new BurstCluster({ ...model, podsPerNode: 10 });
+    cluster.askPods(50);
+    for (let t = 0; t <= 15; t++) cluster.step(t, 0);
+    expect(cluster.pods).toBe(model.burstMaxPods);
+  });
+
+  it('an external metric (AverageValue) replaces nothing: the HPA keeps the larger of it and the CPU', () => {
+    const metric = { read: (t: number) => (t >= 15 ? 35 : 0), targetPerPod: 10 };
+    const cluster = new BurstCluster({ ...model, podsPerNode: 10 }, metric);
+    const pods: number[] = [];
+    for (let t = 0; t < 60; t++) {
+      cluster.step(t, 0);
+      pods.push(cluster.pods);
+    }
+    // At the 15 s sync: 35 / 10 -> 4 pods, but at most +4 from 1 per sync (5): 4.
+    expect(pods[14]).toBe(1);
+    expect(pods[15]).toBe(4);
+    expect(pods[59]).toBe(4);
   });
 });

@@ -13,6 +13,7 @@ describe('the shipped deployment as the model reads it', () => {
       hpaMetricsWindowSeconds: 30,
       hpaTolerance: 0.1,
       hpaScaleDownStabilizationSeconds: 120,
+      hpaWarmScaleDownStabilizationSeconds: 30,
       podStartSeconds: 10,
       podsPerNode: 16,
       burstMinNodes: 1,
@@ -34,7 +35,8 @@ describe('the shipped deployment as the model reads it', () => {
       configYaml: files.configYaml
         .replace('workerPrimary: 1', 'workerPrimary: 3')
         .replace("BURST_HIGH_RPS: '15'", "BURST_HIGH_RPS: '15'\n  PRIMARY_CAPACITY_RPS: '60'")
-        .replace('maxReplicas: 10', 'maxReplicas: 30'),
+        .replace('maxReplicas: 10', 'maxReplicas: 30')
+        .replace('warmScaleDownStabilizationSeconds: 30', 'warmScaleDownStabilizationSeconds: 45'),
       burstAutoscalerYaml: files.burstAutoscalerYaml.replace(
         'stabilizationWindowSeconds: 120',
         'stabilizationWindowSeconds: 300',
@@ -45,6 +47,7 @@ describe('the shipped deployment as the model reads it', () => {
       burstPodCapacityRps: 20,
       burstMaxPods: 30,
       hpaScaleDownStabilizationSeconds: 300,
+      hpaWarmScaleDownStabilizationSeconds: 45,
     });
   });
 

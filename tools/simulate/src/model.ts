@@ -22,6 +22,8 @@ export interface ModelSettings {
   hpaTolerance: number;
   /** Scale down only to the highest recommendation of this window. */
   hpaScaleDownStabilizationSeconds: number;
+  /** The same window while the watcher holds the HPA's minReplicas (warm design `min-replicas`). */
+  hpaWarmScaleDownStabilizationSeconds: number;
   /** From a pod's creation on a ready node to it passing readiness. */
   podStartSeconds: number;
   /** Burst worker pods that fit on one node. */
@@ -63,6 +65,7 @@ const BOUNDS: Record<keyof ModelSettings, Bound> = {
   hpaMetricsWindowSeconds: { min: 1, integer: true },
   hpaTolerance: { min: 0, max: 1 },
   hpaScaleDownStabilizationSeconds: { min: 0 },
+  hpaWarmScaleDownStabilizationSeconds: { min: 0 },
   podStartSeconds: { min: 0 },
   podsPerNode: { min: 1, integer: true },
   burstMinNodes: { min: 0, integer: true },

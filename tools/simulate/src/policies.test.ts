@@ -5,9 +5,11 @@ import { lineup, userWatcherEnv, variations } from './policies.js';
 const shipped = { BURST_HIGH_RPS: '15', BURST_LOW_RPS: '10', WATCHER_SAMPLES: '3', WATCHER_MIN_DWELL_SECONDS: '30' };
 
 describe('the lineup', () => {
-  it("codelab, ours and spill, read through the watcher's own parsing", () => {
-    const [codelab, ours, spill, ...rest] = lineup(shipped);
+  it("codelab, ours, spill and a row per warm design, read through the watcher's own parsing", () => {
+    const [codelab, ours, spill, minReplicas, metric, ...rest] = lineup(shipped);
     expect(rest).toEqual([]);
+    expect(minReplicas).toMatchObject({ name: 'warm-min-replicas', settings: { warm: 'min-replicas', samplesUp: 3 } });
+    expect(metric).toMatchObject({ name: 'warm-metric', settings: { warm: 'metric', samplesUp: 3 } });
     expect(codelab).toMatchObject({
       name: 'codelab',
       reporter: 'destination',

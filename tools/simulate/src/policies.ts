@@ -27,7 +27,7 @@ export interface PolicySpec {
 
 /**
  * The codelab's watcher: switch at 15 / 10 on one sample, no dwell, all at once, no health gate,
- * and an empty answer is no traffic at once.
+ * no warm-up, and an empty answer is no traffic at once.
  */
 const CODELAB_ENV: Env = {
   WATCHER_MODE: 'switch',
@@ -38,6 +38,7 @@ const CODELAB_ENV: Env = {
   WATCHER_STEP_PERCENT: '100',
   WATCHER_MIN_SUCCESS_RATE: '0',
   WATCHER_NO_DATA_HOLD_SECONDS: '0',
+  BURST_WARM: 'off',
 };
 
 /** The variables the simulator reads from its own environment for the `yours` policy. */
@@ -56,7 +57,7 @@ function spec(name: string, description: string, env: Env, reporter: PolicySpec[
   return { name, description, settings: policySettingsFromEnv(env), timing: readTimingFromEnv(env), reporter };
 }
 
-/** The lineup: codelab, ours, spill, and yours when the environment sets any watcher variable. */
+/** The lineup: codelab, ours, spill, a row per warm design, and yours when the environment sets any watcher variable. */
 export function lineup(deployedEnv: Env, userEnv: Env = {}): PolicySpec[] {
   const policies = [
     spec(
@@ -67,6 +68,18 @@ export function lineup(deployedEnv: Env, userEnv: Env = {}): PolicySpec[] {
     ),
     spec('ours', 'the watcher with the shipped settings', deployedEnv, 'source'),
     spec('spill', 'the shipped settings in spill mode', { ...deployedEnv, WATCHER_MODE: 'spill' }, 'source'),
+    spec(
+      'warm-min-replicas',
+      "the shipped settings, the watcher warming the burst side through its HPA's minReplicas",
+      { ...deployedEnv, BURST_WARM: 'min-replicas' },
+      'source',
+    ),
+    spec(
+      'warm-metric',
+      "the shipped settings, the burst HPA scaling on the primary's rate (KEDA-style)",
+      { ...deployedEnv, BURST_WARM: 'metric' },
+      'source',
+    ),
   ];
   const given = userWatcherEnv(userEnv);
   if (Object.keys(given).length > 0)

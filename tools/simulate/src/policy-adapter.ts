@@ -22,6 +22,8 @@ export interface ModelView {
    * a function, because the watcher reads it only while some weight is on burst.
    */
   burstHealth: () => { requests: number; successRate: number | undefined; dataAt: number } | undefined;
+  /** The burst worker's pods as its Deployment reports them (read when a warm design is on). */
+  burstPods: () => { ready: number; desired: number; max: number };
 }
 
 /** What the policy decided: the burst weight in force after the tick, and whether it was a health rollback. */
@@ -29,6 +31,8 @@ export interface PolicyStep {
   burst: number;
   changed: boolean;
   rollback: boolean;
+  /** Warm design `min-replicas`: the burst pods the watcher asks for. */
+  warmPods?: number;
 }
 
 /** The watcher's tick, in the model: starts from 100/0, as a watcher that read natural weights with no annotations. */
@@ -47,8 +51,16 @@ export function policyDriver(settings: PolicySettings): (view: ModelView, nowSec
         ? { kind: 'health', requests: read.requests, successRate: read.successRate, dataAt: read.dataAt * 1000 }
         : { kind: 'no-data' };
     }
-    const decision = decide(state, { traffic, health }, nowSeconds * 1000);
+    // With a warm design the watcher reads the burst side's pods every tick (the ready gate).
+    const pods = settings.warm === 'off' ? undefined : view.burstPods();
+    const burst = pods && { readyPods: pods.ready, desiredPods: pods.desired, maxPods: pods.max };
+    const decision = decide(state, { traffic, health, burst }, nowSeconds * 1000);
     state = decision.state;
-    return { burst: decision.weights.burst, changed: decision.changed, rollback: decision.kind === 'rollback' };
+    return {
+      burst: decision.weights.burst,
+      changed: decision.changed,
+      rollback: decision.kind === 'rollback',
+      warmPods: decision.warm?.pods,
+    };
   };
 }

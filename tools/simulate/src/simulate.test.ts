@@ -71,18 +71,49 @@ describe('simulate: the real policy against the model of the shipped deployment'
 
   it('all at once onto a cold burst side fails the health gate before the autoscaler grows it; steps let it grow', () => {
     const trace = steady(25, 3600);
-    const allAtOnce: PolicySpec = { ...ours, settings: { ...ours.settings, stepPercent: 100 } };
+    const cold = { ...ours.settings, warm: 'off' as const };
+    const allAtOnce: PolicySpec = { ...ours, settings: { ...cold, stepPercent: 100 } };
     const atOnce = simulate(trace, allAtOnce, gke.model, { record: true });
     expect(atOnce.figures.rollbacks).toBeGreaterThanOrEqual(1);
     // One pod (15 req/s) takes the whole 25 req/s at the flip.
     const flip = Math.ceil(atOnce.changes[0]?.at ?? 0);
     expect(atOnce.record?.burstCapacity[flip]).toBe(15);
     expect(atOnce.record?.overload[flip + 1]).toBeCloseTo(10, 6);
-    const stepped: PolicySpec = { ...ours, settings: { ...ours.settings, stepPercent: 20, stepMs: 30_000 } };
+    const stepped: PolicySpec = { ...ours, settings: { ...cold, stepPercent: 20, stepMs: 30_000 } };
     const inSteps = simulate(trace, stepped, gke.model);
     expect(inSteps.figures.rollbacks).toBe(0);
     expect(inSteps.figures.servedShare).toBeGreaterThan(atOnce.figures.servedShare);
     expect(inSteps.figures.burstPodSeconds).toBeGreaterThan(0);
+  });
+
+  it.each(['min-replicas', 'metric'] as const)(
+    'warmed first (%s), all at once waits for the ready pods and passes the health gate',
+    (design) => {
+      const trace = steady(25, 3600);
+      const warmed: PolicySpec = { ...ours, settings: { ...ours.settings, warm: design, stepPercent: 100 } };
+      const run = simulate(trace, warmed, gke.model, { record: true });
+      expect(run.figures.rollbacks).toBe(0);
+      expect(run.changes.map((c) => c.burst)).toEqual([100]);
+      // At the flip the burst side already serves the whole 25 req/s: no pod starts after it.
+      const flip = Math.ceil(run.changes[0]?.at ?? 0);
+      expect(run.record?.burstCapacity[flip]).toBeGreaterThanOrEqual(25);
+      expect(run.record?.overload[flip + 1]).toBe(0);
+    },
+  );
+
+  it('while the watcher holds the floor (min-replicas) the HPA scales down after its warm window; otherwise after its own', () => {
+    const burstThenQuiet: Trace = { name: 'burst', rps: new Float64Array(3600).fill(5).fill(40, 300, 1500) };
+    const run = (warm: PolicySpec['settings']['warm'], warmWindow: number) =>
+      simulate(
+        burstThenQuiet,
+        { ...ours, settings: { ...ours.settings, warm } },
+        { ...gke.model, hpaScaleDownStabilizationSeconds: 300, hpaWarmScaleDownStabilizationSeconds: warmWindow },
+      ).figures;
+    const short = run('min-replicas', 15);
+    const long = run('min-replicas', 300);
+    expect(short.burstPodSeconds).toBeLessThan(long.burstPodSeconds);
+    expect(short.servedShare).toBeCloseTo(long.servedShare, 3);
+    for (const design of ['off', 'metric'] as const) expect(run(design, 15)).toEqual(run(design, 300));
   });
 
   it('the local deployment never overloads and its watcher reacts within seconds', () => {

@@ -4,8 +4,11 @@
  * force; each side serves up to its capacity and the rest is overload. Prometheus scrapes the request counters every scrape
  * interval; the watcher ticks every interval, reads the windowed rate as Prometheus would answer
  * it, and the real policy decides. Weights change at the tick, mid-second if that is when it falls.
+ * With a warm design, the watcher reads the burst pods each tick and either sets the burst HPA's
+ * minReplicas (`min-replicas`) or the HPA reads the primary's rate at its sync (`metric`).
  */
-import { BurstCluster } from './burst-cluster.js';
+import { metricBurstRps, warmRpsPerPod } from '@string-hashr/policy';
+import { BurstCluster, type ExternalMetric } from './burst-cluster.js';
 import { FrontendSchedule } from './frontend.js';
 import { overloadEpisodes, timeToBurst, type Episode, type PolicyFigures } from './figures.js';
 import type { ModelSettings } from './model.js';
@@ -69,7 +72,25 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
     policy.reporter === 'source' ? [okPrimary, failedPrimary, okBurst, failedBurst] : [okPrimary, failedPrimary];
   const counters = { okPrimary: 0, failedPrimary: 0, okBurst: 0, failedBurst: 0 };
 
-  const cluster = new BurstCluster(model);
+  const settings = policy.settings;
+  // KEDA's Prometheus scaler: the primary's rate as Prometheus answers it when the HPA asks, one
+  // pod per burstPodCapacityRps / (1 + headroom), the same sizing as the watcher's warm-up.
+  const external: ExternalMetric | undefined =
+    settings.warm === 'metric'
+      ? {
+          read: (t) => {
+            const traffic = summedRate(trafficSeries, t + 1, window);
+            return traffic ? metricBurstRps(settings, traffic.rps) : 0;
+          },
+          targetPerPod: warmRpsPerPod(settings),
+        }
+      : undefined;
+  // While the watcher holds the HPA's minReplicas, the HPA has the shorter scale-down window (tools/manifests).
+  const clusterModel =
+    settings.warm === 'min-replicas'
+      ? { ...model, hpaScaleDownStabilizationSeconds: model.hpaWarmScaleDownStabilizationSeconds }
+      : model;
+  const cluster = new BurstCluster(clusterModel, external);
   const decide = policyDriver(policy.settings);
   const episodes = options.episodes ?? overloadEpisodes(rps, model.primaryCapacityRps);
   const delays: Array<number | undefined> = new Array(episodes.length).fill(undefined);
@@ -159,8 +180,16 @@ export function simulate(trace: Trace, policy: PolicySpec, model: ModelSettings,
       } else {
         const traffic = summedRate(trafficSeries, at, window);
         if (traffic) observed = traffic.rps;
-        const step = decide({ traffic, burstHealth: () => burstHealth(at) }, at);
+        const step = decide(
+          {
+            traffic,
+            burstHealth: () => burstHealth(at),
+            burstPods: () => ({ ready: cluster.readyPods(at), desired: cluster.pods, max: model.burstMaxPods }),
+          },
+          at,
+        );
         if (step.rollback) rollbacks++;
+        if (step.warmPods !== undefined) cluster.askPods(step.warmPods);
         if (step.changed) {
           changes.push({ at, burst: step.burst });
           if (burst === 0 && step.burst > 0 && current && current.start <= at && at < current.end)

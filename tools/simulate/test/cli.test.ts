@@ -38,7 +38,7 @@ describe('npm run simulate', () => {
     const result = JSON.parse(stdout) as Record<string, unknown>;
     expect(Object.keys(result)).toEqual(['policies', 'oracle']);
     const policies = result.policies as Array<Record<string, unknown>>;
-    expect(policies.map((p) => p.name)).toEqual(['codelab', 'ours', 'spill']);
+    expect(policies.map((p) => p.name)).toEqual(['codelab', 'ours', 'spill', 'warm-min-replicas', 'warm-metric']);
     for (const figures of [...policies, result.oracle as Record<string, unknown>])
       for (const key of ['servedShare', 'overloadRequests', 'burstPodSeconds', 'burstNodeMinutes', 'weightChanges'])
         expect(typeof figures[key], `${String(figures.name)}.${key}`).toBe('number');
@@ -61,7 +61,7 @@ describe('npm run simulate', () => {
     expect(stdout).toMatch(/\| steps \(90 s\) +\| codelab/);
     expect(stdout).toMatch(/\| hover-high \(60 min\) +\| codelab/);
     expect(stdout.match(/\*oracle\*/g)).toHaveLength(2);
-    expect(stderr).toMatch(/simulate: 2 trace\(s\) x 3 policies \+ oracle, .* simulated in \d+\.\d s/);
+    expect(stderr).toMatch(/simulate: 2 trace\(s\) x 5 policies \+ oracle, .* simulated in \d+\.\d s/);
   });
 
   it('--chart and --png write the chart, the PNG rendered by headless Chromium', async () => {
