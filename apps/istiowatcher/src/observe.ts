@@ -10,12 +10,18 @@ function healthObservationOf(health: HealthReading): HealthObservation {
 
 /**
  * The readings of one tick as the policy's observation: a rate (with its data time), no data (not
- * zero traffic), or a failure; the burst side's health when it was read; the operator's orders.
+ * zero traffic), or a failure; the burst side's health and pods when they were read; the operator's orders.
  * A source still warming up gives no observation: no decision on this tick.
  */
-export function observationOf(reading: Reading, health?: HealthReading, control?: Control): Observation | undefined {
+export function observationOf(
+  reading: Reading,
+  health?: HealthReading,
+  control?: Control,
+  burst?: BurstPods,
+): Observation | undefined {
   const extra = {
     ...(health ? { health: healthObservationOf(health) } : {}),
+    ...(burst ? { burst } : {}),
     ...(control ? { control } : {}),
   };
   switch (reading.kind) {

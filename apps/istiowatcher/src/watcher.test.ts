@@ -104,6 +104,35 @@ describe('createWatcher', () => {
     expect(await h.metric('istiowatcher_burst_ready_pods')).toMatch(/istiowatcher_burst_ready_pods NaN$/i);
   });
 
+  it('warms the burst side first: raises its floor, waits for ready pods, then bursts; gives back after the delay', async () => {
+    const cluster = memoryBurstCluster({ maxReplicas: 10, annotations: {} });
+    const scaler = burstScaler(cluster.api, {
+      target: { namespace: 'default', autoscaler: 'worker-deployment', deployment: 'worker-deployment' },
+      identity: 'test-host',
+      log: createLogger('test', () => {}),
+      now: () => T0,
+    });
+    const h = harness({
+      readings: [...many(4, rate(25)), ...many(6, rate(2))],
+      burst: scaler,
+      policy: { warm: 'min-replicas', burstPodCapacityRps: 10, warmHeadroom: 0, warmGiveBackMs: 3000 },
+    });
+    await h.ticks(2);
+    // 25 req/s all to burst: 3 pods of 10 req/s asked for at once; none ready, so the move waits.
+    expect(cluster.autoscaler().spec?.minReplicas).toBe(3);
+    expect(cluster.autoscaler().metadata?.annotations?.[A('owner')]).toBe('test-host');
+    expect(h.changes()).toEqual([]);
+    cluster.setPods({ replicas: 3, readyReplicas: 3 });
+    await h.ticks(2);
+    expect(h.changes()).toEqual([ALL_BURST]);
+    // The load falls: back to primary, and the floor is given back once the delay has passed.
+    await h.ticks(6);
+    expect(h.changes()).toEqual([ALL_BURST, NATURAL]);
+    expect(cluster.autoscaler().spec?.minReplicas).toBe(1);
+    await scaler.settled();
+    expect(cluster.events.map((e) => e.reason)).toEqual(['BurstWarmed', 'BurstGivenBack']);
+  });
+
   it('a failing burst side: rollback at once, its own log line with why, an Event, phase unhealthy on the object; bursts again after the cool-down', async () => {
     const sick: HealthReading = { kind: 'health', requests: 80, successRate: 0.25 };
     const h = harness({ start: ALL_BURST, readings: many(12, rate(30)), healths: [sick, sick] });

@@ -126,7 +126,7 @@ export function createWatcher(deps: WatcherDeps) {
     // The burst side's pods, for the ready gate and the warm-up; standbys do not read them.
     const burst = object && deps.burst ? await deps.burst.read() : undefined;
     if (deps.burst) metrics.setBurstPods(burst);
-    const observation = observationOf(reading, health, object?.control);
+    const observation = observationOf(reading, health, object?.control, burst);
     const read = readText(reading);
 
     const state = belief.state;
@@ -210,12 +210,33 @@ export function createWatcher(deps: WatcherDeps) {
       const line = decision.changed ? { level: 'info' as const, message: 'tick' } : decisionLine(decision);
       lines.tick(decision.kind, line.level, line.message, fields);
     }
+    if (decision.warm) await holdBurstFloor(decision.warm, token);
     belief.state = decision.state;
     metrics.setWeights(decision.state.weights);
     metrics.setPhase(decision.phase);
     if (observation.traffic.kind !== 'failure') succeeded();
     const outcome = change ? 'changed' : decision.kind === 'suspended' ? 'suspended' : 'held';
     return { ...seen, outcome, at };
+  }
+
+  /**
+   * Holds the burst autoscaler's floor at the pods the policy asks for (warm design `min-replicas`),
+   * fenced like the route's writes. A failure costs this tick's hold only: the next tick asks again
+   * on what the burst side then says; the route's weights are not held back by it.
+   */
+  async function holdBurstFloor(warm: { pods: number; why: string }, token: string): Promise<void> {
+    if (!deps.burst) return;
+    if (!leadership.isLeader() || leadership.token() !== token) return;
+    try {
+      const held = await deps.burst.hold(warm.pods, token, warm.why);
+      if (held.changed)
+        log.info('burst autoscaler floor changed', { minReplicas: `${held.from} -> ${held.to}`, reason: warm.why });
+    } catch (err) {
+      const kind = err instanceof RouterError ? err.kind : 'api';
+      if (kind === 'conflict') metrics.conflicts.inc();
+      else metrics.errors.inc({ kind: `burst_${kind}` });
+      log.warn(`could not hold the burst autoscaler's floor: ${(err as Error).message}`, { pods: warm.pods });
+    }
   }
 
   /** One tick, remembered for /status and counted into the periodic summary. */
