@@ -59,6 +59,34 @@ describe("the watcher's status in the page's words", () => {
       },
       'More to burst (60/40): 3 of 3 samples / 5 s of cool-down left / next step in 2 s',
     ],
+    [
+      'up, waiting for burst pods',
+      {
+        direction: 'up',
+        to: { primary: 0, burst: 100 },
+        samples: 2,
+        samplesNeeded: 2,
+        dwellLeftMs: 0,
+        cooldownLeftMs: null,
+        nextStepInMs: null,
+        warming: { readyPods: 3, neededPods: 4 },
+      },
+      'More to burst (0/100): 2 of 2 samples / warming the burst side: 3 of 4 pods ready',
+    ],
+    [
+      'up, waiting for the first burst pod',
+      {
+        direction: 'up',
+        to: { primary: 50, burst: 50 },
+        samples: 2,
+        samplesNeeded: 2,
+        dwellLeftMs: 0,
+        cooldownLeftMs: null,
+        nextStepInMs: null,
+        warming: { readyPods: 0, neededPods: 1 },
+      },
+      'More to burst (50/50): 2 of 2 samples / warming the burst side: 0 of 1 pod ready',
+    ],
   ])('a pending change: %s', (_what, pending, text) => {
     expect(words.pendingText(pending)).toBe(text);
   });

@@ -122,6 +122,23 @@ const cases: Array<[string, StatusInput, Partial<WatcherStatus> & Record<string,
     },
   ],
   [
+    'the ready gate holding a move: the burst pods ready and needed, and the reason in its words',
+    leaderInput(
+      { ...POLICY, samplesUp: 1, minDwellUpMs: 0, warm: 'min-replicas', burstPodCapacityRps: 10, warmHeadroom: 0 },
+      decide(
+        { ...POLICY, samplesUp: 1, minDwellUpMs: 0, warm: 'min-replicas', burstPodCapacityRps: 10, warmHeadroom: 0 },
+        resumeState({ weights: NATURAL }),
+        [{ ...rate(30), burst: { readyPods: 1, desiredPods: 1, maxPods: 10 } }],
+      ),
+      value(30),
+    ),
+    {
+      phase: 'natural',
+      reason: expect.stringContaining('warming the burst side: 1 of 3 pods ready'),
+      pending: expect.objectContaining({ direction: 'up', warming: { readyPods: 1, neededPods: 3 } }),
+    },
+  ],
+  [
     'spill mode: the capacity and the step beside the thresholds',
     leaderInput(spill, spilling, value(30)),
     {

@@ -100,6 +100,7 @@ function pending(decision: Decision | undefined, at: number, now: number): Statu
     dwellLeftMs: leftAt(p.dwellLeftMs, at, now),
     cooldownLeftMs: p.cooldownLeftMs === undefined ? null : leftAt(p.cooldownLeftMs, at, now),
     nextStepInMs: p.nextStepInMs === undefined ? null : leftAt(p.nextStepInMs, at, now),
+    ...(p.warming ? { warming: { readyPods: p.warming.readyPods, neededPods: p.warming.neededPods } } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ const VALID: WatcherStatus = {
     dwellLeftMs: 0,
     cooldownLeftMs: 0,
     nextStepInMs: 4000,
+    warming: { readyPods: 3, neededPods: 4 },
   },
   changes: [
     {
@@ -115,6 +116,11 @@ describe('parseWatcherStatus', () => {
     ['suspend as a string', lie((s) => (s.suspend = 'true')), /suspend is not true or false/],
     ['an unknown pin', lie((s) => (s.pin = 'cloud')), /pin is not one of natural, burst/],
     ['a pending change without a direction', lie((s) => delete s.pending.direction), /pending.direction is not one of/],
+    [
+      'ready pods that are not a count',
+      lie((s) => (s.pending.warming.readyPods = -1)),
+      /pending.warming.readyPods is not a number/,
+    ],
   ])('refuses %s', (_name, value, problem) => {
     const parsed = parseWatcherStatus(value);
     expect(parsed.ok).toBe(false);

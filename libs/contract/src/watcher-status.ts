@@ -36,6 +36,8 @@ export interface StatusPending {
   cooldownLeftMs: number | null;
   /** During a climb in steps: time to the next step. */
   nextStepInMs: number | null;
+  /** The ready gate holds the move (BURST_WARM on): the burst pods ready, and those its share needs. */
+  warming?: { readyPods: number; neededPods: number };
 }
 
 export type ChangeAuthor = 'watcher' | 'outside' | 'record';
@@ -181,6 +183,15 @@ function pending(v: unknown): StatusPending {
     dwellLeftMs: number(p.dwellLeftMs, 'pending.dwellLeftMs'),
     cooldownLeftMs: orNull(p.cooldownLeftMs, (x) => number(x, 'pending.cooldownLeftMs')),
     nextStepInMs: orNull(p.nextStepInMs, (x) => number(x, 'pending.nextStepInMs')),
+    ...(p.warming === undefined || p.warming === null ? {} : { warming: warming(p.warming) }),
+  };
+}
+
+function warming(v: unknown): NonNullable<StatusPending['warming']> {
+  const w = object(v, 'pending.warming');
+  return {
+    readyPods: number(w.readyPods, 'pending.warming.readyPods', 0, 1_000_000),
+    neededPods: number(w.neededPods, 'pending.warming.neededPods', 0, 1_000_000),
   };
 }
 

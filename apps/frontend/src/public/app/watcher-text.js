@@ -38,7 +38,7 @@ export const rateText = (rate) => {
   }
 };
 
-/** "3 of 4 samples / 12 s of dwell left" while a change is pending. */
+/** "3 of 4 samples / 12 s of dwell left" (or "/ warming the burst side: 3 of 4 pods ready") while a change is pending. */
 export const pendingText = (p) => {
   if (!p) return 'No change pending.';
   const where =
@@ -48,6 +48,11 @@ export const pendingText = (p) => {
   if (p.cooldownLeftMs) parts.push(`${secondsLeft(p.cooldownLeftMs)} of cool-down left`);
   if (p.nextStepInMs !== null && p.nextStepInMs !== undefined)
     parts.push(`next step in ${secondsLeft(p.nextStepInMs)}`);
+  // The ready gate: the policy's reason says it in the same words.
+  if (p.warming)
+    parts.push(
+      `warming the burst side: ${p.warming.readyPods} of ${p.warming.neededPods} ${p.warming.neededPods === 1 ? 'pod' : 'pods'} ready`,
+    );
   return `${where}: ${parts.join(' / ')}`;
 };
 
