@@ -18,13 +18,13 @@
  */
 import { ALL_BURST, NATURAL, checkWeights, weightsEqual, weightsText, type Weights } from './weights.js';
 import { policySettingsProblem, type PolicySettings } from './settings.js';
-import { phaseOf, type Control, type Phase, type PolicyState } from './state.js';
+import { phaseOf, type Control, type Phase, type PolicyState, type WarmState } from './state.js';
 import { isFresh, type Observation, type TrafficObservation } from './observation.js';
 import { cooldownLeft, judgeHealth, type HealthOutcome, type HealthVerdict } from './health.js';
 import { spillBand, withinSpillBand } from './spill.js';
 import { nextStepIn, stepToward } from './steps.js';
 import { targetWeights } from './thresholds.js';
-import { burstShareRps, readyGate, warmPodsFor, warmUp, type WarmState } from './warm.js';
+import { burstShareRps, readyGate, warmPodsFor, warmUp } from './warm.js';
 import type { BurstReadiness } from './observation.js';
 
 export type DecisionKind =

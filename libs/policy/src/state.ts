@@ -2,8 +2,13 @@
  * What the policy remembers between ticks (plain, serialisable data), and how it is rebuilt from
  * what the VirtualService says: the weights and the watcher's own annotations.
  */
-import type { WarmState } from './warm.js';
 import type { Weights } from './weights.js';
+
+/** What the warm-up holds between ticks: the pods asked for, and since when less has been wanted. */
+export interface WarmState {
+  pods: number;
+  lowerSince?: number;
+}
 
 /** The phase annotation: all on primary, some on burst, or rolled back by the health gate. */
 export type Phase = 'natural' | 'burst' | 'unhealthy';

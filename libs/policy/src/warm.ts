@@ -9,14 +9,9 @@
  */
 import type { BurstReadiness } from './observation.js';
 import type { PolicySettings } from './settings.js';
+import type { WarmState } from './state.js';
 import type { Weights } from './weights.js';
 import { primaryKeepsRps } from './spill.js';
-
-/** What the warm-up holds between ticks: the pods asked for, and since when less has been wanted. */
-export interface WarmState {
-  pods: number;
-  lowerSince?: number;
-}
 
 /** Pods of `burstPodCapacityRps` that serve `rps` (0 for none). */
 export function podsFor(s: Pick<PolicySettings, 'burstPodCapacityRps'>, rps: number): number {
