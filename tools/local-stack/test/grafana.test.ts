@@ -38,6 +38,9 @@ function substituted(expr: string): string {
   });
 }
 
+/** Series the watcher exports only where it reads a burst cluster's pods (BURST_KUBECONFIG). */
+const BURST_PODS = new RegExp(`${WATCHER_METRICS.burstReadyPods}|${WATCHER_METRICS.burstDesiredPods}`);
+
 describe('the Grafana dashboard on the local stack, during a burst', () => {
   let stack: Stack;
   let socket: Socket | undefined;
@@ -105,7 +108,10 @@ describe('the Grafana dashboard on the local stack, during a burst', () => {
       for (const target of panel.targets) {
         const result = await queryRange(substituted(target.expr), start, end);
         const finite = result.flatMap((s) => s.values).filter(([, v]) => Number.isFinite(Number(v)));
-        expect(finite.length, `${panel.title}: ${target.expr}`).toBeGreaterThan(0);
+        // The local stack has no burst cluster API to read the burst pods from: the query is valid
+        // (Prometheus answered it), and empty here.
+        if (BURST_PODS.test(target.expr)) expect(finite, `${panel.title}: ${target.expr}`).toEqual([]);
+        else expect(finite.length, `${panel.title}: ${target.expr}`).toBeGreaterThan(0);
         results.set(`${panel.title}/${target.legendFormat}`, result);
       }
     expect(results.size).toBeGreaterThanOrEqual(10);
