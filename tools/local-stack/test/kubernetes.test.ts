@@ -57,6 +57,9 @@ describe('npm start with LOCAL_ROUTER=kubernetes', () => {
 
   it('prints the KUBECONFIG= to use with kubectl, and the watcher holds its Lease there', async () => {
     expect(stack.output()).toContain('kubernetes router as ServiceAccount istiowatcher');
+    // LOCAL_PROMETHEUS=off: the watcher reads the mesh stand-in's metrics itself.
+    expect(stack.output()).toMatch(/off: Prometheus/);
+    expect(stack.output()).toContain('scrapes the mesh stand-in directly');
     expect(existsSync(kubeconfig), stack.tail()).toBe(true);
     const version = await kubectl(['version', '-o', 'json']);
     expect(version.code, describeResult(version)).toBe(0);

@@ -1,4 +1,5 @@
-// The stack without Prometheus (the watcher scrapes the mesh stand-in directly) and in spill mode.
+// The stack in spill mode, and a start without what it needs. Without Prometheus (the watcher
+// scrapes the mesh stand-in directly) is the story of kubernetes.test.ts.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   explainFailure,
   loggedWeightChanges,
-  sendUntilBursting,
   waitFor,
   type Stack,
   startStack,
@@ -26,16 +26,6 @@ afterEach(explainFailure(() => stack));
 
 /** Hang guard of each wait: these stories assert what happens and in what order, not how fast. */
 const HANG_MS = 120_000;
-
-describe('the local stack without Prometheus', () => {
-  it.each(['VirtualService', 'HTTPRoute'])('bursts by scraping the stand-in directly, on a %s', async (kind) => {
-    stack = await startStack({ env: { LOCAL_PROMETHEUS: 'off', WATCHER_ROUTE_KIND: kind } });
-    expect(stack.output()).toContain(`weights from the ${kind} in`);
-    expect(stack.output()).toMatch(/off: Prometheus/);
-    expect(stack.output()).toContain('scrapes the mesh stand-in directly');
-    ({ socket } = await sendUntilBursting(stack, 30, HANG_MS));
-  });
-});
 
 describe('the local stack in spill mode', () => {
   // The story: the watcher splits, and both sides keep serving while the split holds. How closely

@@ -1,8 +1,8 @@
 // `npm start` keeps its terminal readable: after the status block, a burst and a return print a
 // line per event and none per tick (the page URL stays on the last screen), and each weight change
-// the watcher makes is there as exactly one line with its reason.
+// the watcher makes is there as exactly one line with its reason. Then Ctrl-C stops it cleanly.
 import { WATCHER_STATUS_PATH, parseWatcherStatus } from '@string-hashr/contract';
-import { explainFailure, http, startStack, waitFor, type Stack } from '@string-hashr/testing';
+import { explainFailure, http, portOpen, startStack, waitFor, type Stack } from '@string-hashr/testing';
 import { type Socket, io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -83,4 +83,14 @@ describe('npm start: the terminal under a burst and its return', () => {
     // The watcher writes no line per tick.
     expect(lines.filter((l) => / info istiowatcher: tick /.test(l))).toEqual([]);
   }, 240_000);
+
+  it('Ctrl-C stops every process it started and frees every port', async () => {
+    page.close();
+    expect(stack.processes().length).toBeGreaterThanOrEqual(6);
+    expect(await stack.ctrlC()).toBe(0);
+    expect(stack.processes()).toEqual([]);
+    for (const [name, port] of Object.entries(stack.ports)) expect(await portOpen(port), name).toBe(false);
+    expect(await portOpen(Number(stack.redisUrl.split(':')[1]))).toBe(false);
+    expect(stack.output()).toContain('local-stack: stopped');
+  });
 });
