@@ -8,7 +8,8 @@ import { burstKubeconfig, burstKubeconfigSecret, parseClusterEntry, parseTokenRe
 
 try {
   const { values } = parseArgs({ options: { cluster: { type: 'string' }, namespace: { type: 'string' } } });
-  if (!values.cluster || !values.namespace) throw new Error('usage: --cluster JSON --namespace NS, the TokenRequest on stdin');
+  if (!values.cluster || !values.namespace)
+    throw new Error('usage: --cluster JSON --namespace NS, the TokenRequest on stdin');
   const cluster = parseClusterEntry(values.cluster);
   const { token, expiresAt } = parseTokenRequest(readFileSync(0, 'utf8'));
   process.stdout.write(burstKubeconfigSecret(burstKubeconfig(cluster, token, values.namespace), values.namespace));

@@ -27,7 +27,9 @@ export function parseClusterEntry(text: string): ClusterEntry {
   try {
     entry = JSON.parse(text);
   } catch {
-    throw new Error(`--cluster: expected the JSON of a kubeconfig cluster entry, got ${JSON.stringify(text.slice(0, 40))}`);
+    throw new Error(
+      `--cluster: expected the JSON of a kubeconfig cluster entry, got ${JSON.stringify(text.slice(0, 40))}`,
+    );
   }
   const server = (entry as { server?: unknown } | null)?.server;
   if (typeof entry !== 'object' || entry === null || typeof server !== 'string' || !/^https:\/\//.test(server))

@@ -3,7 +3,6 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import {
   Namespace,
-  Secret,
   Service,
   ServiceAccount,
   type IContainer,

@@ -86,7 +86,9 @@ export function lineup(deployedEnv: Env, userEnv: Env = {}): PolicySpec[] {
     spec(otherMode, `the shipped settings in ${otherMode} mode`, { ...deployedEnv, WATCHER_MODE: otherMode }, 'source'),
     ...Object.entries(WARM_ROWS)
       .filter(([design]) => design !== shipped.warm)
-      .map(([design, [name, description]]) => spec(name, description, { ...deployedEnv, BURST_WARM: design }, 'source')),
+      .map(([design, [name, description]]) =>
+        spec(name, description, { ...deployedEnv, BURST_WARM: design }, 'source'),
+      ),
   ];
   const given = userWatcherEnv(userEnv);
   if (Object.keys(given).length > 0)
