@@ -110,4 +110,5 @@ if $NEW_CONTROL_KEY; then
 else
   note "open https://$INGRESS/ (read-only); the link that changes the rate: https://$INGRESS/#key=\$($KEY_COMMAND)"
 fi
-note "enter a rate above ${BURST_HIGH_RPS:-15}/s: after about half a minute the hashes start with bursty-"
+BURST_HIGH_RPS=$(sed -n "s/^  BURST_HIGH_RPS: *'\{0,1\}\([0-9.]*\).*/\\1/p" "$CLUSTER_ROOT/tools/manifests/config.yaml")
+note "enter a rate above ${BURST_HIGH_RPS:-15}/s: within a minute some hashes start with bursty-"
