@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { SECRETS, SERVICE_ACCOUNTS } from '@string-hashr/contract';
 import { describeResult, startControlPlane, type AuditEvent, type TestControlPlane } from '@string-hashr/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -237,6 +238,16 @@ describe('--dry-run prints the commands and runs none of them', () => {
     );
     expect(out).toContain('create secret tls frontend-tls --cert=tls.crt --key=tls.key');
     expect(out.indexOf('create secret')).toBeLessThan(out.indexOf('apply -k'));
+    // config.yaml's watcher warms the burst side: its kubeconfig there, a token piped from the burst
+    // cluster's TokenRequest API into the Secret in primary, after burst's apply, before primary's.
+    const token = out.indexOf(
+      '+ kubectl --context gke_demo_us-west1-a_burst -n default create token istiowatcher --duration 8760h -o json | node ',
+    );
+    expect(token).toBeGreaterThan(out.indexOf(`apply -k ${rendered}/k8s/burst`));
+    expect(token).toBeLessThan(out.indexOf(`apply -k ${rendered}/k8s/primary`));
+    expect(out).toContain(
+      `tools/cluster/src/burst-kubeconfig-main.ts --cluster "$(kubectl config view --raw --minify --flatten --context gke_demo_us-west1-a_burst -o 'jsonpath={.clusters[0].cluster}')" --namespace default | kubectl --context gke_demo_us-west1-a_primary apply --server-side --field-manager deploy -f -\n`,
+    );
     // The page's link with the key, once, at the end.
     expect(out).toContain('# open https://<ingress IP>/#key=<control key> (this link is shown once');
     expect(out.match(/#key=/g)).toHaveLength(1);
@@ -404,6 +415,37 @@ describe('the tag deploy.sh deploys', () => {
       runScript('deploy.sh', ['--dry-run', '--project', 'demo', '--tag', 'v2'], { FAKE_FORBID: '1', TAG: 'from-env' })
         .output,
     ).toContain('--tag v2 --out');
+  });
+
+  it.each([
+    ['off', 'BURST_WARM: off'],
+    ['unset', ''],
+  ])('BURST_WARM %s in config.yaml: no burst token, no kubeconfig Secret', (_name, line) => {
+    const copy = mkdtempSync(path.join(tmpdir(), 'cluster-nowarm-'));
+    try {
+      mkdirSync(path.join(copy, 'tools/cluster'), { recursive: true });
+      mkdirSync(path.join(copy, 'tools/manifests'), { recursive: true });
+      for (const script of ['lib.sh', 'deploy.sh'])
+        copyFileSync(path.join(dir, script), path.join(copy, 'tools/cluster', script));
+      const config = readFileSync(path.join(root, 'tools/manifests/config.yaml'), 'utf8');
+      expect(config).toMatch(/^ {2}BURST_WARM: min-replicas$/m);
+      writeFileSync(
+        path.join(copy, 'tools/manifests/config.yaml'),
+        config.replace(/^ {2}BURST_WARM: min-replicas\n/m, line ? `  ${line}\n` : ''),
+      );
+      const { status, output } = runScript(
+        'deploy.sh',
+        ['--dry-run', '--project', 'demo', '--tag', 't1'],
+        { FAKE_FORBID: '1' },
+        path.join(copy, 'tools/cluster'),
+      );
+      expect(status, output).toBe(0);
+      expect(output).toContain('apply -k');
+      expect(output).not.toContain('create token');
+      expect(output).not.toContain('istiowatcher-burst-kubeconfig');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('outside a git checkout and without --tag: says to pass --tag', () => {
@@ -574,8 +616,11 @@ describe('for real (against the fakes): idempotent', () => {
     expect(calls.filter((c) => c.includes('create secret') && !c.includes('--dry-run=client'))).toEqual([]);
     expect(calls).toContainEqual('kubectl --context gke_demo_us-west1-a_burst apply -f -');
     expect(output).toContain('open https://203.0.113.7/ (read-only)');
-    // The fake says the worker VirtualService exists: it is not created again.
-    expect(calls.filter((c) => / create /.test(c) && !c.includes('create secret'))).toEqual([]);
+    // The fake says the worker VirtualService exists: it is not created again. The burst token is new on every deploy.
+    expect(calls).toContainEqual(
+      'kubectl --context gke_demo_us-west1-a_burst -n default create token istiowatcher --duration 8760h -o json',
+    );
+    expect(calls.filter((c) => / create /.test(c) && !/create (secret|token)/.test(c))).toEqual([]);
     expect(output).toContain('worker-virtual-service exists: left as it is');
   });
 
@@ -663,6 +708,37 @@ exec "${primary.kubectlPath}" "$@"
     expect(await get(primary, ['destinationrules.networking.istio.io', 'worker-destination-rule'])).toBeDefined();
     expect(await get(burst, ['secret', 'redis-password'])).toBeDefined();
 
+    // The watcher's kubeconfig for the burst cluster, in primary: there it is the watcher's burst
+    // ServiceAccount, allowed what its Role allows and nothing else.
+    const asWatcher = await burstWatcherKubeconfig();
+    const whoami = await burst.kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], asWatcher);
+    expect(whoami.stdout, describeResult(whoami)).toBe(
+      `system:serviceaccount:default:${SERVICE_ACCOUNTS.istiowatcher}`,
+    );
+    const canI = async (...args: string[]) =>
+      (await burst.kubectl(['-n', 'default', 'auth', 'can-i', ...args], asWatcher)).stdout.trim();
+    expect(await canI('patch', 'horizontalpodautoscalers.autoscaling/worker-deployment')).toBe('yes');
+    expect(await canI('get', 'deployments.apps/worker-deployment')).toBe('yes');
+    for (const denied of [
+      ['patch', 'deployments.apps/worker-deployment'],
+      ['patch', 'horizontalpodautoscalers.autoscaling/another'],
+      ['delete', 'horizontalpodautoscalers.autoscaling/worker-deployment'],
+      ['get', 'secrets'],
+    ])
+      expect(await canI(...denied), denied.join(' ')).toBe('no');
+    // And it does what the watcher does with it: hold the autoscaler's floor.
+    const held = await burst.kubectl(
+      ['-n', 'default', 'patch', 'hpa', 'worker-deployment', '--type', 'merge', '-p', '{"spec":{"minReplicas":3}}'],
+      asWatcher,
+    );
+    expect(held.code, describeResult(held)).toBe(0);
+    expect(
+      burst
+        .auditEvents()
+        .filter((e) => e.objectRef?.resource === 'horizontalpodautoscalers' && e.verb === 'patch')
+        .map((e) => e.user.username),
+    ).toEqual([`system:serviceaccount:default:${SERVICE_ACCOUNTS.istiowatcher}`]);
+
     // A burst, as the watcher writes it: weights and its annotations in one edit; and the
     // autoscaler's replica count on the burst workers.
     const annotations = {
@@ -708,7 +784,22 @@ exec "${primary.kubectlPath}" "$@"
     ]);
     // The burst Deployment carries no replica count for the apply to reset: the autoscaler's stays.
     expect((await get(burst, ['deployment', 'worker-deployment']))?.spec?.replicas).toBe(3);
+    // A new token on every deploy, and it works.
+    const renewed = await burstWatcherKubeconfig();
+    expect(readFileSync(renewed.kubeconfig, 'utf8')).not.toBe(readFileSync(asWatcher.kubeconfig, 'utf8'));
+    expect((await burst.kubectl(['auth', 'whoami'], renewed)).code).toBe(0);
   });
+
+  let kubeconfigs = 0;
+  /** The kubeconfig in primary's Secret, as the watcher mounts it. */
+  async function burstWatcherKubeconfig(): Promise<{ kubeconfig: string }> {
+    const secret = await get(primary, ['secret', SECRETS.burstKubeconfig.name]);
+    const text = secret?.data?.[SECRETS.burstKubeconfig.key] as string | undefined;
+    expect(text, `secret ${SECRETS.burstKubeconfig.name} in primary`).toBeDefined();
+    const file = path.join(kubeDir, `burst-watcher-${++kubeconfigs}`);
+    writeFileSync(file, Buffer.from(text ?? '', 'base64'), { mode: 0o600 });
+    return { kubeconfig: file };
+  }
 });
 
 /** One kubeconfig with GKE's context names for the two control planes' admins, as get-credentials writes them. */

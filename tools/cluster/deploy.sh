@@ -61,6 +61,16 @@ fi
 step "burst ($BURST_CONTEXT): worker, its autoscaler, and the Services the mesh routes"
 run kubectl --context "$BURST_CONTEXT" apply -k "$OUT/k8s/burst"
 
+# The watcher holds the burst HPA's floor through the burst cluster's API when config.yaml's watcher
+# sets BURST_WARM=min-replicas: its kubeconfig there, in primary, before the watcher starts. A
+# TokenRequest token (docs/deploy.md, the burst side's Secret), renewed on every deploy; the token is
+# piped, never an argument.
+BURST_WARM=$(sed -n 's/^  BURST_WARM: *\([a-z-]*\).*/\1/p' "$CLUSTER_ROOT/tools/manifests/config.yaml")
+if [[ $BURST_WARM == min-replicas ]]; then
+  step "primary: the watcher's kubeconfig for the burst cluster (istiowatcher-burst-kubeconfig), a new token"
+  run_pipe "$(quote kubectl --context "$BURST_CONTEXT" -n "$NAMESPACE" create token istiowatcher --duration "$BURST_TOKEN_DURATION" -o json) | $(quote node "$CLUSTER_ROOT/tools/build/run-ts.mjs" "$CLUSTER_ROOT/tools/cluster/src/burst-kubeconfig-main.ts") --cluster \"\$($(quote kubectl config view --raw --minify --flatten --context "$BURST_CONTEXT" -o 'jsonpath={.clusters[0].cluster}'))\" --namespace $(quote "$NAMESPACE") | $(quote kubectl --context "$PRIMARY_CONTEXT" apply --server-side --field-manager deploy -f -)"
+fi
+
 step "primary ($PRIMARY_CONTEXT): Redis, frontend, worker, istiowatcher"
 run kubectl --context "$PRIMARY_CONTEXT" apply -k "$OUT/k8s/primary"
 
@@ -100,4 +110,5 @@ if $NEW_CONTROL_KEY; then
 else
   note "open https://$INGRESS/ (read-only); the link that changes the rate: https://$INGRESS/#key=\$($KEY_COMMAND)"
 fi
-note "enter a rate above ${BURST_HIGH_RPS:-15}/s: after about half a minute the hashes start with bursty-"
+BURST_HIGH_RPS=$(sed -n "s/^  BURST_HIGH_RPS: *'\{0,1\}\([0-9.]*\).*/\\1/p" "$CLUSTER_ROOT/tools/manifests/config.yaml")
+note "enter a rate above ${BURST_HIGH_RPS:-15}/s: within a minute some hashes start with bursty-"

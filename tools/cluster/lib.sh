@@ -13,6 +13,7 @@
 #   AR_LOCATION       us-west1       Artifact Registry region; REGISTRY defaults to $AR_LOCATION-docker.pkg.dev/$PROJECT_ID/string-hashr
 #   TAG               image tag deploy.sh deploys (default: git rev-parse --short HEAD, the tag Cloud Build gives this commit)
 #   MESH_NETWORK      network1       must match tools/manifests/config.yaml mesh.network
+#   BURST_TOKEN_DURATION 8760h       how long the watcher's burst token asks to last (deploy.sh renews it; the API server may cut it)
 
 # shellcheck disable=SC2034 # variables are used by the scripts that source this file
 CLUSTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,6 +32,7 @@ MESH_NETWORK=${MESH_NETWORK:-network1}
 FIREWALL_RULE=${FIREWALL_RULE:-string-hashr-istio-multicluster-pods}
 AR_REPOSITORY=${AR_REPOSITORY:-string-hashr}
 NAMESPACE=${NAMESPACE:-default}
+BURST_TOKEN_DURATION=${BURST_TOKEN_DURATION:-8760h}
 
 usage_common() {
   cat <<EOF

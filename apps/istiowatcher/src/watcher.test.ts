@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_BURST, DEFAULT_POLICY, NATURAL, type Weights } from '@string-hashr/policy';
 import type { HealthReading, Reading } from '@string-hashr/metric-reading';
 import { createLogger } from '@string-hashr/runtime';
-import { ROUTE_KIND_NAMES } from '@string-hashr/contract';
+import { BURST_AUTOSCALER_ANNOTATIONS, ROUTE_KIND_NAMES } from '@string-hashr/contract';
 import { routeFlavour as flavour } from '@string-hashr/kube-objects';
 import { burstScaler } from './kubernetes/burst-scaler.js';
 import { memoryBurstCluster } from './kubernetes/memory-burst-cluster.js';
@@ -131,6 +131,33 @@ describe('createWatcher', () => {
     expect(cluster.autoscaler().spec?.minReplicas).toBe(1);
     await scaler.settled();
     expect(cluster.events.map((e) => e.reason)).toEqual(['BurstWarmed', 'BurstGivenBack']);
+  });
+
+  it('a restarted watcher keeps the floor it finds held on the burst autoscaler until the give-back delay', async () => {
+    const cluster = memoryBurstCluster({
+      minReplicas: 3,
+      maxReplicas: 10,
+      annotations: { [BURST_AUTOSCALER_ANNOTATIONS.naturalMinReplicas]: '1', [A('owner')]: 'test-host' },
+    });
+    cluster.setPods({ replicas: 3, readyReplicas: 3 });
+    const scaler = burstScaler(cluster.api, {
+      target: { namespace: 'default', autoscaler: 'worker-deployment', deployment: 'worker-deployment' },
+      identity: 'test-host',
+      log: createLogger('test', () => {}),
+      now: () => T0,
+    });
+    const h = harness({
+      readings: many(6, rate(2)),
+      burst: scaler,
+      policy: { warm: 'min-replicas', burstPodCapacityRps: 10, warmHeadroom: 0, warmGiveBackMs: 3000 },
+    });
+    // A fresh start knows no warm state: the 3 pods held before it are kept, not given back at once.
+    await h.ticks(2);
+    expect(cluster.autoscaler().spec?.minReplicas).toBe(3);
+    await h.ticks(4);
+    expect(cluster.autoscaler().spec?.minReplicas).toBe(1);
+    await scaler.settled();
+    expect(cluster.events.map((e) => e.reason)).toEqual(['BurstGivenBack']);
   });
 
   it('a failing burst side: rollback at once, its own log line with why, an Event, phase unhealthy on the object; bursts again after the cool-down', async () => {

@@ -159,4 +159,15 @@ describe('burstPods', () => {
     expect(burstPods(deployment)).toEqual(expected);
     expect(burstPods(deployment, hold)).toEqual({ ...expected, maxPods: 7 });
   });
+
+  it('the floor held above the natural one, for a watcher that starts without a warm state', () => {
+    const natural = A.naturalMinReplicas;
+    const deployment = { spec: { replicas: 4 }, status: { readyReplicas: 4 } };
+    const pods = (minReplicas: number, annotations?: Record<string, string>) =>
+      burstPods(deployment, readAutoscalerHold(hpa(minReplicas, annotations)));
+    expect(pods(4, { [natural]: '1' })).toEqual({ readyPods: 4, desiredPods: 4, maxPods: 10, heldPods: 4 });
+    expect(pods(1, { [natural]: '1' })).not.toHaveProperty('heldPods');
+    // Never held: no natural floor recorded, minReplicas is the natural floor.
+    expect(pods(4)).not.toHaveProperty('heldPods');
+  });
 });

@@ -44,6 +44,8 @@ export interface BurstPods {
   readyPods: number;
   desiredPods: number;
   maxPods?: number;
+  /** `minReplicas` when it is above the natural floor: the floor a watcher holds. */
+  heldPods?: number;
 }
 
 const A = BURST_AUTOSCALER_ANNOTATIONS;
@@ -131,7 +133,7 @@ export function holdPatch(hpa: AutoscalerObject, write: HoldWrite): JsonPatchOp[
   return ops;
 }
 
-/** The pods ready and asked for, from the Deployment; the autoscaler's maximum when it was read. */
+/** The pods ready and asked for, from the Deployment; the autoscaler's maximum and held floor when it was read. */
 export function burstPods(deployment: DeploymentObject, hold?: AutoscalerHold): BurstPods {
   const count = (n: number | undefined) => (isCount(n, 0) ? n : 0);
   return {
@@ -139,5 +141,6 @@ export function burstPods(deployment: DeploymentObject, hold?: AutoscalerHold): 
     // spec.replicas is what the autoscaler asked for; pods still starting are counted there.
     desiredPods: count(deployment.spec?.replicas ?? deployment.status?.replicas),
     ...(hold ? { maxPods: hold.maxReplicas } : {}),
+    ...(hold && hold.minReplicas > hold.naturalMinReplicas ? { heldPods: hold.minReplicas } : {}),
   };
 }

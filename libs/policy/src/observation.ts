@@ -37,6 +37,11 @@ export interface BurstReadiness {
   desiredPods: number;
   /** The burst autoscaler's `maxReplicas`, when known: no more pods come beyond it. */
   maxPods?: number;
+  /**
+   * The floor held on the burst autoscaler (its `minReplicas` above the natural one), when read: a
+   * watcher that starts without a warm state keeps it until the give-back delay passes.
+   */
+  heldPods?: number;
 }
 
 export interface Observation {

@@ -146,7 +146,9 @@ export function burstPolicy(
     const health = judgeHealth(s, clamped, observation.health, now);
     const counted = countTraffic(s, { ...clamped, health: health.health }, observation.traffic, now);
     const warm =
-      s.warm === 'min-replicas' ? warmFor(s, counted.state, counted.traffic, observation.control, now) : undefined;
+      s.warm === 'min-replicas'
+        ? warmFor(s, counted.state, counted.traffic, observation.control, observation.burst, now)
+        : undefined;
     const gate: Gate | undefined =
       s.warm !== 'off' && observation.burst
         ? { readiness: observation.burst, askedPods: warm?.state.pods ?? 0 }
@@ -180,9 +182,11 @@ function warmFor(
   state: PolicyState,
   traffic: Traffic,
   control: Control | undefined,
+  burst: BurstReadiness | undefined,
   now: number,
 ): { state: WarmState; why: string } {
-  const held = state.warm;
+  // After a restart or a new leader there is no warm state: start from the floor found held.
+  const held = state.warm ?? (burst?.heldPods ? { pods: burst.heldPods } : undefined);
   if (traffic.kind !== 'rate')
     return { state: held ?? { pods: 0 }, why: `keeping ${held?.pods ?? 0} burst pods, no rate` };
   const toward = control?.pin

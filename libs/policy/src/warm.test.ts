@@ -152,6 +152,24 @@ describe('the policy warms first and sends only what is ready', () => {
     expect(r.decisions[11]?.warm?.why).toMatch(/3 given back/);
   });
 
+  it('starting without a warm state (a restart, a new leader) it keeps the floor found held until the give-back delay', () => {
+    const low = (heldPods?: number): ScriptTick => ({
+      rps: 5,
+      burst: { ...ready(3), ...(heldPods ? { heldPods } : {}) },
+    });
+    // The autoscaler still reads 3 after the give-back (the patch lands later): no seed once a state exists.
+    const seeded = runScript(warm, Array<ScriptTick>(12).fill(low(3)), { everyMs: 1000 });
+    expect(seeded.decisions.map((d) => d.warm?.pods)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0]);
+    expect(seeded.decisions[0]?.warm?.why).toMatch(/0 burst pods wanted, keeping 3 for 10\.0s more/);
+    expect(seeded.decisions[10]?.warm?.why).toMatch(/3 given back/);
+    // Nothing held above the natural floor: nothing to keep.
+    const fresh = runScript(warm, Array<ScriptTick>(3).fill(low()), { everyMs: 1000 });
+    expect(fresh.decisions.map((d) => d.warm?.pods)).toEqual([0, 0, 0]);
+    // More wanted than held: asked for at once, as always.
+    const high = runScript(warm, [{ rps: 60, burst: { ...ready(3), heldPods: 3 } }]);
+    expect(high.decisions[0]?.warm?.pods).toBe(6);
+  });
+
   it('a suspend freezes the weights, not the warm-up or its give-back clock', () => {
     const suspend = { suspend: true };
     const r = runScript(warm, [

@@ -14,7 +14,8 @@ import {
 } from '@string-hashr/contract';
 import { selectorOfQuery } from '@string-hashr/metric-reading';
 import { DASHBOARD_UID, DATASOURCE_VARIABLE, burstDashboard, dashboardQueries, seriesSelector } from './dashboard.js';
-import { ADDONS_DIR, GRAFANA_FILES } from './grafana.js';
+import { loadConfig } from './config.js';
+import { ADDONS_DIR, GRAFANA_FILES, grafanaFiles } from './grafana.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const shipped: unknown = JSON.parse(readFileSync(path.join(root, ADDONS_DIR, GRAFANA_FILES.dashboard), 'utf8'));
@@ -131,7 +132,7 @@ describe('the queries use the contract names', () => {
   );
 
   it('the worker traffic of both route kinds, and no other destination', () => {
-    const selector = selectorOfQuery(dashboardQueries('default').requestsByCluster);
+    const selector = selectorOfQuery(dashboardQueries('default', 15).requestsByCluster);
     expect([selector.destination_service].flat().sort()).toEqual([
       'worker-burst.default.svc.cluster.local',
       'worker-primary.default.svc.cluster.local',
@@ -145,11 +146,41 @@ describe('the queries use the contract names', () => {
   });
 
   it('takes the namespace the manifests are generated for', () => {
-    const queries = dashboardQueries('shop');
+    const queries = dashboardQueries('shop', 15);
     expect(queries.requestsByCluster).toContain('worker-service\\\\.shop\\\\.svc\\\\.cluster\\\\.local');
-    expect(burstDashboard({ namespace: 'shop', note: 'n' }).panels[0]?.targets[0]?.expr).toBe(
+    expect(burstDashboard({ namespace: 'shop', note: 'n', burstPodCapacityRps: 15 }).panels[0]?.targets[0]?.expr).toBe(
       queries.requestsByCluster,
     );
+  });
+});
+
+describe('the ready burst capacity beside the weights (issue 26)', () => {
+  const byTitle = (ps: Json[], title: RegExp) => ps.find((p) => title.test(p.title));
+
+  it('sits in the row of the weights in force, in req/s: the ready pods x BURST_POD_CAPACITY_RPS and the share burst is sent', () => {
+    const weights = byTitle(panels, /^Weights in force$/);
+    const capacity = byTitle(panels, /^Ready burst capacity/);
+    expect(capacity.gridPos.y).toBe(weights.gridPos.y);
+    expect(Math.abs(capacity.gridPos.x - weights.gridPos.x)).toBe(weights.gridPos.w);
+    expect(capacity.fieldConfig.defaults.unit).toBe('reqps');
+    const [ready, share] = capacity.targets.map((t: Json) => t.expr);
+    expect(ready).toMatch(new RegExp(`^max\\(${WATCHER_METRICS.burstReadyPods} and on .*\\) \\* 15$`));
+    expect(share).toContain(WATCHER_METRICS.observedRps);
+    expect(share).toContain(WATCHER_METRICS.burstWeight);
+    expect(share).toMatch(/ \/ 100$/);
+  });
+
+  it("takes the pod's capacity from the watcher's settings in config.yaml, its one home", () => {
+    const config = loadConfig(path.join(root, 'tools/manifests/config.yaml'));
+    const generated = (capacity: string) => {
+      const watcher = { ...config.watcher, BURST_POD_CAPACITY_RPS: capacity };
+      const file = grafanaFiles({ ...config, watcher }, 'test').find((f) => f.path.endsWith(GRAFANA_FILES.dashboard));
+      const ps: Json[] = JSON.parse(file?.content ?? '{}').panels;
+      return byTitle(ps, /^Ready burst capacity/);
+    };
+    expect(generated('20').targets[0].expr).toMatch(/ \* 20$/);
+    expect(generated('20').description).toContain('20 req/s each');
+    expect(() => generated('lots')).toThrow(/BURST_POD_CAPACITY_RPS/);
   });
 });
 

@@ -88,7 +88,7 @@ export function seriesSelector(metric: string, matchers: SeriesSelector, extra: 
  * sidecar reports (the watcher's own selector), so primary's Prometheus sees both clusters, under
  * either route kind: the worker Service (VirtualService) or the two backend Services (HTTPRoute).
  */
-export function dashboardQueries(namespace: string) {
+export function dashboardQueries(namespace: string, burstPodCapacityRps: number) {
   const destinations = ROUTE_KIND_NAMES.flatMap((kind) =>
     (Object.keys(CLUSTER_NAMES) as Array<keyof typeof CLUSTER_NAMES>).map((cluster) =>
       fqdn(workerDestinationService(kind, cluster), namespace),
@@ -121,6 +121,9 @@ export function dashboardQueries(namespace: string) {
     failedReadsInARow: `max(${w.consecutiveFailures})`,
     burstReadyPods: leader(w.burstReadyPods),
     burstDesiredPods: leader(w.burstDesiredPods),
+    // What the ready gate compares: the ready pods' capacity, the rate the weights send to burst.
+    burstReadyCapacityRps: `${leader(w.burstReadyPods)} * ${burstPodCapacityRps}`,
+    burstShareRps: `${leader(w.observedRps)} * ${leader(w.burstWeight)} / 100`,
   };
 }
 
@@ -153,7 +156,7 @@ const series = (expr: string, legend: string) => ({ expr, legend });
 const PANEL_WIDTH = 12;
 const PANEL_HEIGHT = 8;
 
-/** Two panels a row, in the order given. */
+/** Two panels a row, in the order given: the weights and the ready burst capacity share one. */
 function panel(spec: PanelSpec, index: number): DashboardPanel {
   const custom: Record<string, unknown> = { drawStyle: spec.bars ? 'bars' : 'line', fillOpacity: spec.bars ? 60 : 10 };
   return {
@@ -198,9 +201,12 @@ function panel(spec: PanelSpec, index: number): DashboardPanel {
   };
 }
 
-/** The dashboard for the app in `namespace`; `note` (who generated it) goes in its description. */
-export function burstDashboard(options: { namespace: string; note: string }): Dashboard {
-  const q = dashboardQueries(options.namespace);
+/**
+ * The dashboard for the app in `namespace`; `note` (who generated it) goes in its description;
+ * `burstPodCapacityRps`: the shipped watcher's BURST_POD_CAPACITY_RPS, what one burst pod serves.
+ */
+export function burstDashboard(options: { namespace: string; note: string; burstPodCapacityRps: number }): Dashboard {
+  const q = dashboardQueries(options.namespace, options.burstPodCapacityRps);
   const byCluster = `{{${ISTIO_METRIC_LABELS.destinationCluster}}}`;
   const specs: PanelSpec[] = [
     {
@@ -210,10 +216,25 @@ export function burstDashboard(options: { namespace: string; note: string }): Da
       targets: [series(q.requestsByCluster, byCluster)],
     },
     {
+      title: 'Observed rate against the thresholds',
+      description:
+        'The rate the watcher last read, with its thresholds: above high it moves traffic to burst, below low it brings it back (spill mode adds the capacity primary keeps).',
+      axis: AXES.rate,
+      dashed: '.*threshold',
+      targets: [series(q.observedRps, 'observed'), series(q.thresholds, '{{threshold}} threshold')],
+    },
+    {
       title: 'Weights in force',
       description: 'The worker VirtualService weights the watcher (its leader) has in force, in percent.',
       axis: AXES.percent,
       targets: [series(q.primaryWeight, 'primary'), series(q.burstWeight, 'burst')],
+    },
+    {
+      title: 'Ready burst capacity beside its share',
+      description: `What the burst side's ready pods serve (ready pods x BURST_POD_CAPACITY_RPS, ${options.burstPodCapacityRps} req/s each), and what the weights in force send it (the observed rate x the burst weight). A step toward burst waits until the ready capacity covers the share it would send. No capacity line: the burst side is not read (BURST_KUBECONFIG), and only the health gate guards a step.`,
+      axis: AXES.rate,
+      dashed: 'burst share',
+      targets: [series(q.burstReadyCapacityRps, 'ready burst capacity'), series(q.burstShareRps, 'burst share')],
     },
     {
       title: 'Burst pods ready',
@@ -221,14 +242,6 @@ export function burstDashboard(options: { namespace: string; note: string }): Da
         "The burst worker's pods as the watcher reads them in the burst cluster (BURST_KUBECONFIG): ready, and asked for (the Deployment's replicas, the autoscaler's choice, raised by the warm-up). A step toward burst waits until the ready ones cover its share. No data: the burst side is not read.",
       axis: AXES.count,
       targets: [series(q.burstReadyPods, 'ready'), series(q.burstDesiredPods, 'asked')],
-    },
-    {
-      title: 'Observed rate against the thresholds',
-      description:
-        'The rate the watcher last read, with its thresholds: above high it moves traffic to burst, below low it brings it back (spill mode adds the capacity primary keeps).',
-      axis: AXES.rate,
-      dashed: '.*threshold',
-      targets: [series(q.observedRps, 'observed'), series(q.thresholds, '{{threshold}} threshold')],
     },
     {
       title: 'Weight changes',

@@ -6,6 +6,7 @@
  */
 import { ConfigMap } from 'kubernetes-models/v1';
 import { stringify } from 'yaml';
+import { policySettingsFromEnv } from '@string-hashr/watcher-settings';
 import type { ManifestConfig } from './config.js';
 import { burstDashboard, type Dashboard } from './dashboard.js';
 import { generatedHeader, generatedNote, renderPlain, renderResources } from './render.js';
@@ -104,7 +105,11 @@ export function grafanaDeploymentPatch(): unknown {
 
 /** The dashboard (for Grafana's import too), its ConfigMap, and the patch, under istio-manifests/addons/. */
 export function grafanaFiles(config: ManifestConfig, command: string): Array<{ path: string; content: string }> {
-  const dashboard = burstDashboard({ namespace: config.namespace, note: generatedNote(command) });
+  const dashboard = burstDashboard({
+    namespace: config.namespace,
+    note: generatedNote(command),
+    burstPodCapacityRps: policySettingsFromEnv(config.watcher).burstPodCapacityRps,
+  });
   const header = generatedHeader(command);
   const patchUsage = `# A patch, not an object: kubectl -n ${GRAFANA_ADDON.namespace} patch deployment ${GRAFANA_ADDON.deployment} --type strategic --patch-file ${ADDONS_DIR}/${GRAFANA_FILES.patch}\n`;
   return [

@@ -159,7 +159,7 @@ function warmFolder(config: ManifestConfig): Folder {
     files: [
       {
         name: 'istiowatcher-burst.yaml',
-        resources: [burst.serviceAccount, burst.role, burst.roleBinding, burst.token],
+        resources: [burst.serviceAccount, burst.role, burst.roleBinding],
       },
     ],
   };

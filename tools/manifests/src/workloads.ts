@@ -3,7 +3,6 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import {
   Namespace,
-  Secret,
   Service,
   ServiceAccount,
   type IContainer,
@@ -375,10 +374,9 @@ export const BURST_KUBECONFIG_DIR = '/var/run/secrets/string-hashr/burst';
 
 /**
  * In the burst cluster: the watcher's identity there, allowed exactly the calls in
- * `burstScalerRbacRules` (read the burst worker, hold its autoscaler's floor, record Events), and a
- * token for it that does not expire (a ServiceAccount token Secret, filled by the burst cluster's
- * token controller, as `istioctl create-remote-secret` does for istiod). deploy.sh builds the
- * primary's kubeconfig Secret from that token.
+ * `burstScalerRbacRules` (read the burst worker, hold its autoscaler's floor, record Events). Its
+ * token comes from the TokenRequest API: deploy.sh builds the primary's kubeconfig Secret from it
+ * (docs/deploy.md), so no token Secret that never expires lies in the burst cluster.
  */
 export function burstScalerResources(config: ManifestConfig) {
   const name = SERVICE_ACCOUNTS.istiowatcher;
@@ -391,15 +389,6 @@ export function burstScalerResources(config: ManifestConfig) {
       metadata,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: config.namespace }],
-    }),
-    token: new Secret({
-      metadata: {
-        name: `${name}-token`,
-        namespace: config.namespace,
-        labels,
-        annotations: { 'kubernetes.io/service-account.name': name },
-      },
-      type: 'kubernetes.io/service-account-token',
     }),
   };
 }

@@ -25,7 +25,12 @@ describe('the shipped deployment as the model reads it', () => {
       tickOffsetSeconds: 0.5,
       frontendWholeRequests: 0,
     });
-    expect(gkeDeployment(shippedFiles()).watcherEnv).toMatchObject({ BURST_HIGH_RPS: '15', WATCHER_SAMPLES: '3' });
+    expect(gkeDeployment(shippedFiles()).watcherEnv).toMatchObject({
+      WATCHER_MODE: 'spill',
+      BURST_HIGH_RPS: '13',
+      WATCHER_SAMPLES: '2',
+      BURST_WARM: 'min-replicas',
+    });
   });
 
   it('follows the files: another autoscaler, capacity and replica count change the model', () => {
@@ -34,12 +39,13 @@ describe('the shipped deployment as the model reads it', () => {
       ...files,
       configYaml: files.configYaml
         .replace('workerPrimary: 1', 'workerPrimary: 3')
-        .replace("BURST_HIGH_RPS: '15'", "BURST_HIGH_RPS: '15'\n  PRIMARY_CAPACITY_RPS: '60'")
+        .replace("BURST_HIGH_RPS: '13'", "BURST_HIGH_RPS: '13'\n  PRIMARY_CAPACITY_RPS: '60'")
         .replace('maxReplicas: 10', 'maxReplicas: 30')
+        .replace('scaleDownStabilizationSeconds: 120', 'scaleDownStabilizationSeconds: 300')
         .replace('warmScaleDownStabilizationSeconds: 30', 'warmScaleDownStabilizationSeconds: 45'),
       burstAutoscalerYaml: files.burstAutoscalerYaml.replace(
-        'stabilizationWindowSeconds: 120',
-        'stabilizationWindowSeconds: 300',
+        'stabilizationWindowSeconds: 30',
+        'stabilizationWindowSeconds: 45',
       ),
     }).model;
     expect(model).toMatchObject({
@@ -56,6 +62,11 @@ describe('the shipped deployment as the model reads it', () => {
       'no autoscaler',
       (f) => ({ ...f, burstAutoscalerYaml: 'kind: Service\n' }),
       /worker-autoscaler\.yaml: no HorizontalPodAutoscaler/,
+    ],
+    [
+      'a generated autoscaler older than the config',
+      (f) => ({ ...f, burstAutoscalerYaml: f.burstAutoscalerYaml.replace('WindowSeconds: 30', 'WindowSeconds: 120') }),
+      /worker-autoscaler\.yaml: scale-down window 120, tools\/manifests\/config\.yaml gives 30 with BURST_WARM=min-replicas: run npm run manifests/,
     ],
     ['no node range', (f) => ({ ...f, createClustersScript: '#!/bin/sh\n' }), /create-clusters\.sh: no --min-nodes/],
     ['a broken config', (f) => ({ ...f, configYaml: 'replicas: {}\n' }), /config\.yaml: replicas\.workerPrimary/],

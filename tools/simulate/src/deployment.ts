@@ -66,6 +66,7 @@ interface ShippedConfig {
     minReplicas: number;
     maxReplicas: number;
     targetCpuUtilization: number;
+    scaleDownStabilizationSeconds: number;
     warmScaleDownStabilizationSeconds: number;
   };
   watcher: Record<string, string>;
@@ -78,7 +79,13 @@ function shippedConfig(text: string): ShippedConfig {
   const watcher = config?.watcher;
   const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
   if (!count(replicas) || !replicas) throw new Error(`${CONFIG_FILE}: replicas.workerPrimary must be an integer >= 1`);
-  const keys = ['minReplicas', 'maxReplicas', 'targetCpuUtilization', 'warmScaleDownStabilizationSeconds'] as const;
+  const keys = [
+    'minReplicas',
+    'maxReplicas',
+    'targetCpuUtilization',
+    'scaleDownStabilizationSeconds',
+    'warmScaleDownStabilizationSeconds',
+  ] as const;
   if (!hpa || keys.some((key) => !count(hpa[key])))
     throw new Error(`${CONFIG_FILE}: burstAutoscaling needs ${keys.join(', ')}`);
   if (!watcher || typeof watcher !== 'object') throw new Error(`${CONFIG_FILE}: no watcher environment`);
@@ -97,6 +104,15 @@ export function gkeDeployment(files: {
   const config = shippedConfig(files.configYaml);
   const policy = policySettingsFromEnv(config.watcher);
   const hpa = objectOf(files.burstAutoscalerYaml, 'HorizontalPodAutoscaler', 'k8s/burst/worker-autoscaler.yaml');
+  const { scaleDownStabilizationSeconds: plainWindow, warmScaleDownStabilizationSeconds: warmWindow } =
+    config.burstAutoscaling;
+  // The generated HPA carries the window of the shipped watcher's design; the lab needs both.
+  const shippedWindow = policy.warm === 'min-replicas' ? warmWindow : plainWindow;
+  const generatedWindow = hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds;
+  if (generatedWindow !== shippedWindow)
+    throw new Error(
+      `k8s/burst/worker-autoscaler.yaml: scale-down window ${generatedWindow}, ${CONFIG_FILE} gives ${shippedWindow} with BURST_WARM=${policy.warm}: run npm run manifests`,
+    );
   const worker = objectOf(files.burstWorkerYaml, 'Deployment', 'k8s/burst/worker-burst.yaml');
   const readinessDelay = worker.spec?.template?.spec?.containers?.[0]?.readinessProbe?.initialDelaySeconds ?? 0;
   const nodes = /--min-nodes (\d+) --max-nodes (\d+)/.exec(files.createClustersScript);
@@ -115,9 +131,8 @@ export function gkeDeployment(files: {
       hpaSyncSeconds: PLATFORM_FACTS.hpaSyncSeconds,
       hpaMetricsWindowSeconds: PLATFORM_FACTS.hpaMetricsWindowSeconds,
       hpaTolerance: PLATFORM_FACTS.hpaTolerance,
-      hpaScaleDownStabilizationSeconds: hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds ?? 300,
-      // The generated HPA has it once the shipped watcher holds the floor; the lab's warm rows need it before.
-      hpaWarmScaleDownStabilizationSeconds: config.burstAutoscaling.warmScaleDownStabilizationSeconds,
+      hpaScaleDownStabilizationSeconds: plainWindow,
+      hpaWarmScaleDownStabilizationSeconds: warmWindow,
       podStartSeconds: PLATFORM_FACTS.containerStartSeconds + readinessDelay,
       podsPerNode: PLATFORM_FACTS.podsPerNode,
       burstMinNodes: Number(nodes[1]),

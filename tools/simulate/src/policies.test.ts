@@ -6,6 +6,7 @@ const shipped = { BURST_HIGH_RPS: '15', BURST_LOW_RPS: '10', WATCHER_SAMPLES: '3
 
 describe('the lineup', () => {
   it("codelab, ours, spill and a row per warm design, read through the watcher's own parsing", () => {
+    // Without WATCHER_MODE and BURST_WARM: the defaults, switch and no warm-up.
     const [codelab, ours, spill, minReplicas, metric, ...rest] = lineup(shipped);
     expect(rest).toEqual([]);
     expect(minReplicas).toMatchObject({ name: 'warm-min-replicas', settings: { warm: 'min-replicas', samplesUp: 3 } });
@@ -18,6 +19,19 @@ describe('the lineup', () => {
     expect(ours).toMatchObject({ name: 'ours', reporter: 'source', settings: { samplesUp: 3, minDwellUpMs: 30_000 } });
     expect(ours?.timing).toEqual({ intervalMs: 1000, rateWindow: '1m', rateWindowSeconds: 60 });
     expect(spill).toMatchObject({ name: 'spill', settings: { mode: 'spill', samplesUp: 3 } });
+  });
+
+  it('the other rows are what the shipped settings are not: the other mode, the other warm designs', () => {
+    const policies = lineup({ ...shipped, WATCHER_MODE: 'spill', BURST_HIGH_RPS: '13', BURST_WARM: 'min-replicas' });
+    expect(policies.map((p) => [p.name, p.settings.mode, p.settings.warm])).toEqual([
+      ['codelab', 'switch', 'off'],
+      ['ours', 'spill', 'min-replicas'],
+      ['switch', 'switch', 'min-replicas'],
+      ['no-warm', 'spill', 'off'],
+      ['warm-metric', 'spill', 'metric'],
+    ]);
+    // The codelab's thresholds are its own, whatever is shipped.
+    expect(policies[0]?.settings).toMatchObject({ highRps: 15, lowRps: 10 });
   });
 
   it('"yours" joins when the environment sets a watcher variable, over the shipped settings', () => {

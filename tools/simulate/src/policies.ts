@@ -31,6 +31,8 @@ export interface PolicySpec {
  */
 const CODELAB_ENV: Env = {
   WATCHER_MODE: 'switch',
+  BURST_HIGH_RPS: '15',
+  BURST_LOW_RPS: '10',
   WATCHER_SAMPLES: '1',
   WATCHER_SAMPLES_DOWN: '1',
   WATCHER_MIN_DWELL_SECONDS: '0',
@@ -57,8 +59,22 @@ function spec(name: string, description: string, env: Env, reporter: PolicySpec[
   return { name, description, settings: policySettingsFromEnv(env), timing: readTimingFromEnv(env), reporter };
 }
 
-/** The lineup: codelab, ours, spill, a row per warm design, and yours when the environment sets any watcher variable. */
+const WARM_ROWS: Record<string, [name: string, description: string]> = {
+  off: ['no-warm', 'the shipped settings without the warm-up'],
+  'min-replicas': [
+    'warm-min-replicas',
+    "the shipped settings, the watcher warming the burst side through its HPA's minReplicas",
+  ],
+  metric: ['warm-metric', "the shipped settings, the burst HPA scaling on the primary's rate (KEDA-style)"],
+};
+
+/**
+ * The lineup: codelab, ours, ours in the other mode, a row per warm design other than the shipped
+ * one, and yours when the environment sets any watcher variable.
+ */
 export function lineup(deployedEnv: Env, userEnv: Env = {}): PolicySpec[] {
+  const shipped = policySettingsFromEnv(deployedEnv);
+  const otherMode = shipped.mode === 'spill' ? 'switch' : 'spill';
   const policies = [
     spec(
       'codelab',
@@ -67,19 +83,12 @@ export function lineup(deployedEnv: Env, userEnv: Env = {}): PolicySpec[] {
       'destination',
     ),
     spec('ours', 'the watcher with the shipped settings', deployedEnv, 'source'),
-    spec('spill', 'the shipped settings in spill mode', { ...deployedEnv, WATCHER_MODE: 'spill' }, 'source'),
-    spec(
-      'warm-min-replicas',
-      "the shipped settings, the watcher warming the burst side through its HPA's minReplicas",
-      { ...deployedEnv, BURST_WARM: 'min-replicas' },
-      'source',
-    ),
-    spec(
-      'warm-metric',
-      "the shipped settings, the burst HPA scaling on the primary's rate (KEDA-style)",
-      { ...deployedEnv, BURST_WARM: 'metric' },
-      'source',
-    ),
+    spec(otherMode, `the shipped settings in ${otherMode} mode`, { ...deployedEnv, WATCHER_MODE: otherMode }, 'source'),
+    ...Object.entries(WARM_ROWS)
+      .filter(([design]) => design !== shipped.warm)
+      .map(([design, [name, description]]) =>
+        spec(name, description, { ...deployedEnv, BURST_WARM: design }, 'source'),
+      ),
   ];
   const given = userWatcherEnv(userEnv);
   if (Object.keys(given).length > 0)

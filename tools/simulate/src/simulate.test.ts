@@ -7,6 +7,8 @@ import type { Trace } from './trace.js';
 
 const gke = gkeDeployment(shippedFiles());
 const [codelab, ours, spill] = lineup(gke.watcherEnv) as [PolicySpec, PolicySpec, PolicySpec];
+/** The shipped watcher in switch mode: all the load goes where the weights say, whatever primary could serve. */
+const switched: PolicySpec = { ...ours, name: 'switched', settings: { ...ours.settings, mode: 'switch' } };
 /** A burst side kept warm (four pods, 60 req/s): what the watcher reads, without the cold start's rollbacks. */
 const warm = { ...gke.model, burstMinPods: 4 };
 const steady = (rps: number, seconds: number): Trace => ({ name: `${rps}`, rps: new Float64Array(seconds).fill(rps) });
@@ -22,10 +24,10 @@ describe('simulate: the real policy against the model of the shipped deployment'
     (rps) => {
       const trace = steady(rps, 3600);
       const theirs = simulate(trace, codelab, warm, { record: true });
-      const mine = simulate(trace, ours, warm);
+      const mine = simulate(trace, switched, warm);
       expect(theirs.figures.weightChanges).toBeGreaterThan(40);
       // All at once or in steps, whatever is shipped: only up, to 100, never back.
-      expect(mine.figures.weightChanges).toBe(Math.ceil(100 / ours.settings.stepPercent));
+      expect(mine.figures.weightChanges).toBe(Math.ceil(100 / switched.settings.stepPercent));
       expect(mine.changes.every((c, i) => c.burst > (mine.changes[i - 1]?.burst ?? 0))).toBe(true);
       expect(mine.changes.at(-1)?.burst).toBe(100);
       // After each flip to burst the codelab's reading sinks below its low threshold.
@@ -36,7 +38,7 @@ describe('simulate: the real policy against the model of the shipped deployment'
   );
 
   it('the flapping is the destination-reported rate, not the missing samples and dwell: with them gone, ours holds', () => {
-    const hasty: PolicySpec = { ...ours, name: 'hasty', settings: { ...codelab.settings } };
+    const hasty: PolicySpec = { ...switched, name: 'hasty', settings: { ...codelab.settings } };
     expect(simulate(steady(25, 3600), hasty, warm).figures.weightChanges).toBe(1);
   });
 
@@ -54,12 +56,13 @@ describe('simulate: the real policy against the model of the shipped deployment'
     }
   });
 
-  it('a step from 5 to 30 req/s: ours bursts once three fresh scrapes ask for it; primary overloads meanwhile', () => {
+  it('a step from 5 to 30 req/s: ours bursts once its samples (fresh scrapes) ask for it; primary overloads meanwhile', () => {
     const run = simulate(step(5, 30, 600, 1800), ours, warm);
     const first = run.changes[0];
     expect(first?.burst).toBe(ours.settings.stepPercent);
     const delay = (first?.at ?? Infinity) - 600;
-    // The 1m rate passes 15 after ~20 s of the new load; then three distinct 15 s scrapes must say so.
+    // The windowed rate passes the high threshold within the first scrapes of the new load; then
+    // WATCHER_SAMPLES distinct 15 s scrapes must say so.
     expect(delay).toBeGreaterThan(45);
     expect(delay).toBeLessThan(90);
     expect(run.figures.timeToBurstSeconds).toBeCloseTo(delay, 9);
@@ -71,15 +74,15 @@ describe('simulate: the real policy against the model of the shipped deployment'
 
   it('all at once onto a cold burst side fails the health gate before the autoscaler grows it; steps let it grow', () => {
     const trace = steady(25, 3600);
-    const cold = { ...ours.settings, warm: 'off' as const };
-    const allAtOnce: PolicySpec = { ...ours, settings: { ...cold, stepPercent: 100 } };
+    const cold = { ...switched.settings, warm: 'off' as const };
+    const allAtOnce: PolicySpec = { ...switched, settings: { ...cold, stepPercent: 100 } };
     const atOnce = simulate(trace, allAtOnce, gke.model, { record: true });
     expect(atOnce.figures.rollbacks).toBeGreaterThanOrEqual(1);
     // One pod (15 req/s) takes the whole 25 req/s at the flip.
     const flip = Math.ceil(atOnce.changes[0]?.at ?? 0);
     expect(atOnce.record?.burstCapacity[flip]).toBe(15);
     expect(atOnce.record?.overload[flip + 1]).toBeCloseTo(10, 6);
-    const stepped: PolicySpec = { ...ours, settings: { ...cold, stepPercent: 20, stepMs: 30_000 } };
+    const stepped: PolicySpec = { ...switched, settings: { ...cold, stepPercent: 20, stepMs: 30_000 } };
     const inSteps = simulate(trace, stepped, gke.model);
     expect(inSteps.figures.rollbacks).toBe(0);
     expect(inSteps.figures.servedShare).toBeGreaterThan(atOnce.figures.servedShare);
@@ -90,7 +93,7 @@ describe('simulate: the real policy against the model of the shipped deployment'
     'warmed first (%s), all at once waits for the ready pods and passes the health gate',
     (design) => {
       const trace = steady(25, 3600);
-      const warmed: PolicySpec = { ...ours, settings: { ...ours.settings, warm: design, stepPercent: 100 } };
+      const warmed: PolicySpec = { ...switched, settings: { ...switched.settings, warm: design, stepPercent: 100 } };
       const run = simulate(trace, warmed, gke.model, { record: true });
       expect(run.figures.rollbacks).toBe(0);
       expect(run.changes.map((c) => c.burst)).toEqual([100]);

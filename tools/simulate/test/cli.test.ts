@@ -38,7 +38,7 @@ describe('npm run simulate', () => {
     const result = JSON.parse(stdout) as Record<string, unknown>;
     expect(Object.keys(result)).toEqual(['policies', 'oracle']);
     const policies = result.policies as Array<Record<string, unknown>>;
-    expect(policies.map((p) => p.name)).toEqual(['codelab', 'ours', 'spill', 'warm-min-replicas', 'warm-metric']);
+    expect(policies.map((p) => p.name)).toEqual(['codelab', 'ours', 'switch', 'no-warm', 'warm-metric']);
     for (const figures of [...policies, result.oracle as Record<string, unknown>])
       for (const key of ['servedShare', 'overloadRequests', 'burstPodSeconds', 'burstNodeMinutes', 'weightChanges'])
         expect(typeof figures[key], `${String(figures.name)}.${key}`).toBe('number');
