@@ -6,13 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  explainFailure,
-  loggedWeightChanges,
-  waitFor,
-  type Stack,
-  startStack,
-} from '@string-hashr/testing';
+import { explainFailure, loggedWeightChanges, waitFor, type Stack, startStack } from '@string-hashr/testing';
 
 let stack: Stack | undefined;
 let socket: Socket | undefined;
