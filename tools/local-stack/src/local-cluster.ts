@@ -8,7 +8,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import {
   DEFAULT_NAMESPACE,
@@ -134,6 +133,9 @@ export async function followRouteObject(
   file: string,
   log: Logger,
 ): Promise<() => void> {
+  // Loaded here, not at the top: it costs every `npm start` a few tenths of a second of CPU, and
+  // only LOCAL_ROUTER=kubernetes needs it.
+  const { KubeConfig, Watch } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const { group, version, plural } = ROUTE_KINDS[kind];
