@@ -25,6 +25,7 @@ import {
   ROUTE_KINDS,
   WORKER_ROUTE_NAMES,
   routeApiVersion,
+  routeCrdName,
   type RouteKind,
 } from '@string-hashr/contract';
 import { routeFlavour, withRouteWeights, type RouteObject } from '@string-hashr/kube-objects';
@@ -91,7 +92,8 @@ const completed = (e: AuditEvent) => e.stage === 'ResponseComplete';
 let cp: TestControlPlane;
 let admin: KubeConfig;
 beforeAll(async () => {
-  cp = await startControlPlane({ watchCache: false });
+  // Only the route kinds' CRDs: each costs the API server CPU to install.
+  cp = await startControlPlane({ watchCache: false, crds: KINDS.map(({ kind }) => routeCrdName(kind)) });
   admin = new KubeConfig();
   admin.loadFromFile(cp.kubeconfig);
 });

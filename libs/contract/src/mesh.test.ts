@@ -4,6 +4,7 @@ import {
   ROUTE_KIND_NAMES,
   isFailedResponseCode,
   routeApiVersion,
+  routeCrdName,
   workerTrafficLabels,
   workerTrafficSelector,
 } from './mesh.js';
@@ -50,5 +51,7 @@ describe('the worker traffic of each route kind', () => {
     });
     expect(routeApiVersion('HTTPRoute')).toBe('gateway.networking.k8s.io/v1');
     expect(routeApiVersion('VirtualService')).toBe('networking.istio.io/v1');
+    expect(routeCrdName('HTTPRoute')).toBe('httproutes.gateway.networking.k8s.io');
+    expect(routeCrdName('VirtualService')).toBe('virtualservices.networking.istio.io');
   });
 });

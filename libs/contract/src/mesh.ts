@@ -19,6 +19,11 @@ export type RouteKind = keyof typeof ROUTE_KINDS;
 export const ROUTE_KIND_NAMES = Object.keys(ROUTE_KINDS) as RouteKind[];
 export const DEFAULT_ROUTE_KIND: RouteKind = 'VirtualService';
 
+/** The name of a route kind's CustomResourceDefinition (`<plural>.<group>`). */
+export function routeCrdName(kind: RouteKind): string {
+  return `${ROUTE_KINDS[kind].plural}.${ROUTE_KINDS[kind].group}`;
+}
+
 /** `group/version` of a route kind, as an object's apiVersion says it. */
 export function routeApiVersion(kind: RouteKind): string {
   return `${ROUTE_KINDS[kind].group}/${ROUTE_KINDS[kind].version}`;

@@ -66,7 +66,9 @@ export const SHARED_CONTROL_PLANE_FILES = {
   failure: 'failure.txt',
 } as const;
 
-export async function startControlPlane(options: { watchCache?: boolean } = {}): Promise<TestControlPlane> {
+export async function startControlPlane(
+  options: { watchCache?: boolean; /** Only these CRDs (names), none for []; default: all. */ crds?: string[] } = {},
+): Promise<TestControlPlane> {
   const args = [
     'tools/build/run-ts.mjs',
     'tools/control-plane/src/main.ts',
@@ -78,6 +80,7 @@ export async function startControlPlane(options: { watchCache?: boolean } = {}):
     '--apiserver-port',
     String(await freePort()),
     ...(options.watchCache === false ? ['--no-watch-cache'] : []),
+    ...(options.crds ? ['--crds', options.crds.join(',') || 'none'] : []),
   ];
   const proc = startProcess(process.execPath, args, { cwd: repoRoot });
   const endpoints = await waitFor(

@@ -1,4 +1,4 @@
-/** The command line of `npm run control-plane`: fixed ports (the test support picks its own) and the watch cache. */
+/** The command line of `npm run control-plane`: fixed ports (the test support picks its own), the watch cache, the CRDs. */
 import type { ControlPlaneOptions, ControlPlanePorts } from './flags.js';
 
 export interface ControlPlaneCommand {
@@ -9,7 +9,7 @@ export interface ControlPlaneCommand {
 }
 
 export const USAGE =
-  'usage: npm run control-plane -- [--etcd-port N] [--etcd-peer-port N] [--apiserver-port N] [--no-watch-cache] [--no-build]';
+  'usage: npm run control-plane -- [--etcd-port N] [--etcd-peer-port N] [--apiserver-port N] [--no-watch-cache] [--crds NAME,...|none] [--no-build]';
 
 const PORT_FLAGS: Record<string, keyof ControlPlanePorts> = {
   '--etcd-port': 'etcdClient',
@@ -29,7 +29,13 @@ export function parseCommandLine(args: string[]): ControlPlaneCommand {
       }
       command.ports[port] = value;
     } else if (arg === '--no-watch-cache') command.options.watchCache = false;
-    else if (arg === '--no-build') command.build = false;
+    else if (arg === '--crds') {
+      const value = args[++i] ?? '';
+      const names = value === 'none' ? [] : value.split(',').filter(Boolean);
+      if (value !== 'none' && names.length === 0)
+        throw new Error(`--crds: expected CRD names (a,b) or none, got ${JSON.stringify(args[i])}\n${USAGE}`);
+      command.options.crds = names;
+    } else if (arg === '--no-build') command.build = false;
     else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
   }
   return command;

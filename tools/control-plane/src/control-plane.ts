@@ -19,10 +19,10 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 import type { ControlPlaneEndpoints } from '@string-hashr/contract';
 import type { ControlPlaneBuild } from './build.js';
+import { selectCrds } from './crds.js';
 import {
   AUDIT_POLICY,
   ADMIN,
@@ -36,8 +36,6 @@ import {
   type ControlPlaneOptions,
   type ControlPlanePorts,
 } from './flags.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface RunningControlPlane {
   endpoints: ControlPlaneEndpoints;
@@ -109,11 +107,30 @@ export async function startControlPlane(
     await insecure.close();
     log(`kube-apiserver up at ${apiServerUrl(ports)}`);
 
-    const kubectl = (args: string[]) =>
-      execFileAsync(build.bin.kubectl, ['--kubeconfig', files.kubeconfig, ...args], { maxBuffer: 64 * 1024 * 1024 });
-    await kubectl(['apply', '--server-side', ...build.crds.flatMap((file) => ['-f', file])]);
-    await kubectl(['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
-    log(`${build.crds.length} CRD files installed`);
+    const kubectl = (args: string[], input?: string) =>
+      new Promise<void>((resolve, reject) => {
+        const child = execFile(
+          build.bin.kubectl,
+          ['--kubeconfig', files.kubeconfig, ...args],
+          { maxBuffer: 64 * 1024 * 1024 },
+          (err, _stdout, stderr) =>
+            err ? reject(new Error(`kubectl ${args[0]}: ${stderr || err.message}`)) : resolve(),
+        );
+        child.stdin?.end(input ?? '');
+      });
+    if (options.crds === undefined) {
+      await kubectl(['apply', '--server-side', ...build.crds.flatMap((file) => ['-f', file])]);
+    } else if (options.crds.length > 0) {
+      const texts = build.crds.map((file) => readFileSync(file, 'utf8'));
+      await kubectl(['apply', '--server-side', '-f', '-'], selectCrds(texts, options.crds));
+    }
+    if (options.crds?.length !== 0)
+      await kubectl(['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
+    log(
+      options.crds === undefined
+        ? `${build.crds.length} CRD files installed`
+        : `CRDs installed: ${options.crds.join(', ') || 'none'}`,
+    );
 
     const died = Promise.race(
       children.map(async (child) => {

@@ -65,6 +65,11 @@ describe('the command line', () => {
       ['--etcd-port', '1', '--etcd-peer-port', '2', '--apiserver-port', '3', '--no-watch-cache', '--no-build'],
       { ports: { etcdClient: 1, etcdPeer: 2, apiServer: 3 }, options: { watchCache: false }, build: false },
     ],
+    [
+      ['--crds', 'a.example.com,b.example.com'],
+      { ports: {}, options: { watchCache: true, crds: ['a.example.com', 'b.example.com'] }, build: true },
+    ],
+    [['--crds', 'none'], { ports: {}, options: { watchCache: true, crds: [] }, build: true }],
   ])('%j', (args, expected) => {
     expect(parseCommandLine(args)).toEqual(expected);
   });
@@ -73,6 +78,8 @@ describe('the command line', () => {
     [['--etcd-port'], /--etcd-port: expected a port number/],
     [['--apiserver-port', '70000'], /--apiserver-port: expected a port number/],
     [['--verbose'], /unknown argument "--verbose"/],
+    [['--crds'], /--crds: expected CRD names \(a,b\) or none/],
+    [['--crds', ','], /--crds: expected CRD names/],
   ])('refuses %j', (args, message) => {
     expect(() => parseCommandLine(args)).toThrow(message);
   });

@@ -18,6 +18,8 @@ export interface ControlPlaneOptions {
    * resourceVersion fail with 410 Gone (the watch cache would otherwise serve it from memory).
    */
   watchCache: boolean;
+  /** The names of the CRDs to install (crds.ts); undefined: every CRD of the build. */
+  crds?: string[];
 }
 
 /** The files of one run, all inside its temporary folder. */

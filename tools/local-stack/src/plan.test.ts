@@ -141,6 +141,9 @@ describe('planStack with LOCAL_ROUTER=kubernetes', () => {
       '/repo/tools/control-plane/src/main.ts',
       '--apiserver-port',
       '6443',
+      // The route kind's CRD only.
+      '--crds',
+      'virtualservices.networking.istio.io',
     ]);
     // Without the apps' build, no control plane build either: it must be there.
     const unbuilt = planStack(readStackConfig({ LOCAL_ROUTER: 'kubernetes', LOCAL_STACK_BUILD: 'false' }), kubeFacts);

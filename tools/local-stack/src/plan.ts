@@ -8,6 +8,7 @@ import {
   WATCHER_STATUS_PATH,
   WORKER_ROUTE_NAMES,
   readControlPlaneAnnouncement,
+  routeCrdName,
   type ControlPlaneEndpoints,
 } from '@string-hashr/contract';
 import { LOCAL_RULE_FILE, LOCAL_WATCHER_POD_LABELS } from './alerts.js';
@@ -72,6 +73,9 @@ export function planStack(config: StackConfig, facts: StackFacts): Component[] {
         path.join(facts.repoRoot, 'tools/control-plane/src/main.ts'),
         '--apiserver-port',
         String(facts.kubernetes.apiServerPort),
+        // Only the route kind's CRD: each costs the API server CPU to install, and nothing else is used here.
+        '--crds',
+        routeCrdName(config.routeKind),
         // LOCAL_STACK_BUILD=false: use the build that is there, or stop naming how to make it.
         ...(config.build ? [] : ['--no-build']),
       ],
