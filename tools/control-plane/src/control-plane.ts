@@ -22,7 +22,7 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 import type { ControlPlaneEndpoints } from '@string-hashr/contract';
 import type { ControlPlaneBuild } from './build.js';
-import { selectCrds } from './crds.js';
+import { crdsEstablished, selectCrds } from './crds.js';
 import {
   AUDIT_POLICY,
   ADMIN,
@@ -108,13 +108,13 @@ export async function startControlPlane(
     log(`kube-apiserver up at ${apiServerUrl(ports)}`);
 
     const kubectl = (args: string[], input?: string) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<string>((resolve, reject) => {
         const child = execFile(
           build.bin.kubectl,
           ['--kubeconfig', files.kubeconfig, ...args],
           { maxBuffer: 64 * 1024 * 1024 },
-          (err, _stdout, stderr) =>
-            err ? reject(new Error(`kubectl ${args[0]}: ${stderr || err.message}`)) : resolve(),
+          (err, stdout, stderr) =>
+            err ? reject(new Error(`kubectl ${args[0]}: ${stderr || err.message}`)) : resolve(stdout),
         );
         child.stdin?.end(input ?? '');
       });
@@ -124,8 +124,10 @@ export async function startControlPlane(
       const texts = build.crds.map((file) => readFileSync(file, 'utf8'));
       await kubectl(['apply', '--server-side', '-f', '-'], selectCrds(texts, options.crds));
     }
-    if (options.crds?.length !== 0)
-      await kubectl(['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
+    // Polled, not `kubectl wait`: that fails on a CRD whose status has no conditions yet.
+    await waitUntil('the CRDs to be established', apiServer, files.apiServerLog, async () =>
+      crdsEstablished(JSON.parse(await kubectl(['get', 'crd', '-o', 'json']))),
+    );
     log(
       options.crds === undefined
         ? `${build.crds.length} CRD files installed`

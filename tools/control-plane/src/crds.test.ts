@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crdName, selectCrds } from './crds.js';
+import { crdName, crdsEstablished, selectCrds } from './crds.js';
 
 const crd = (name: string, extra = '') =>
   `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  annotations:\n    a: b\n  labels:\n    name: not-this\n  name: ${name}\n${extra}spec:\n  group: g\n  names:\n    name: nor-this\n`;
@@ -33,5 +33,20 @@ describe('the CRDs a control plane gets', () => {
     expect(() => selectCrds(files, ['a.example.com', 'd.example.com'])).toThrow(
       /no such CRD in the build: d\.example\.com/,
     );
+  });
+
+  const established = { status: { conditions: [{ type: 'Established', status: 'True' }] } };
+  it.each([
+    ['every one established', { items: [established, established] }, true],
+    ['none at all', { items: [] }, true],
+    ['one just created: no status yet', { items: [established, {}] }, false],
+    [
+      'one with conditions, not yet established',
+      { items: [{ status: { conditions: [{ type: 'NamesAccepted', status: 'True' }] } }] },
+      false,
+    ],
+    ['one refused', { items: [{ status: { conditions: [{ type: 'Established', status: 'False' }] } }] }, false],
+  ])('established: %s', (_, list, expected) => {
+    expect(crdsEstablished(list)).toBe(expected);
   });
 });

@@ -25,3 +25,12 @@ export function crdName(doc: string): string | undefined {
   const metadata = /^metadata:[ \t]*\n((?:[ \t]+.*\n?|[ \t]*\n)*)/m.exec(doc)?.[1] ?? '';
   return /^[ ]{2}name:[ \t]*['"]?([^'"\s]+)/m.exec(metadata)?.[1];
 }
+
+/** Whether every CRD of a `kubectl get crd -o json` list is Established (a new one has no conditions yet). */
+export function crdsEstablished(list: {
+  items?: Array<{ status?: { conditions?: Array<{ type?: string; status?: string }> } }>;
+}): boolean {
+  return (list.items ?? []).every((crd) =>
+    (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True'),
+  );
+}
