@@ -60,11 +60,15 @@ export interface TestControlPlane extends ControlPlaneClient {
  * How a file asks the run's global setup for the shared control plane (shared-control-plane.ts):
  * it writes `wanted` in the folder; the setup answers with the announcement or the failure.
  */
-export const SHARED_CONTROL_PLANE_FILES = {
+const SHARED_CONTROL_PLANE_FILES = {
   wanted: 'wanted',
   announcement: 'announcement.txt',
   failure: 'failure.txt',
 } as const;
+
+/** The path of one of those files in the run's folder `dir`. */
+export const sharedControlPlaneFile = (dir: string, name: keyof typeof SHARED_CONTROL_PLANE_FILES) =>
+  path.join(dir, SHARED_CONTROL_PLANE_FILES[name]);
 
 export async function startControlPlane(
   options: { watchCache?: boolean; /** Only these CRDs (names), none for []; default: all. */ crds?: string[] } = {},

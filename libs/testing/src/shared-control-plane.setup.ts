@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { announceControlPlane } from '@string-hashr/contract';
-import { SHARED_CONTROL_PLANE_FILES, startControlPlane, type TestControlPlane } from './control-plane.js';
+import { sharedControlPlaneFile, startControlPlane, type TestControlPlane } from './control-plane.js';
 
 export default function setup(project: TestProject): () => Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'string-hashr-shared-control-plane-'));
-  const file = (name: keyof typeof SHARED_CONTROL_PLANE_FILES) => path.join(dir, SHARED_CONTROL_PLANE_FILES[name]);
+  const file = (name: Parameters<typeof sharedControlPlaneFile>[1]) => sharedControlPlaneFile(dir, name);
   project.provide('sharedControlPlaneDir', dir);
   let started: Promise<TestControlPlane> | undefined;
   const asked = setInterval(() => {

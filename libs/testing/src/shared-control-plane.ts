@@ -5,10 +5,9 @@
  * cluster starts its own (startControlPlane).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { inject } from 'vitest';
 import { readControlPlaneAnnouncement } from '@string-hashr/contract';
-import { controlPlaneClient, SHARED_CONTROL_PLANE_FILES, type ControlPlaneClient } from './control-plane.js';
+import { controlPlaneClient, sharedControlPlaneFile, type ControlPlaneClient } from './control-plane.js';
 import { sleep } from './ports.js';
 
 declare module 'vitest' {
@@ -25,7 +24,7 @@ export function sharedControlPlane(): Promise<ControlPlaneClient> {
   shared ??= (async () => {
     const dir = inject('sharedControlPlaneDir');
     if (!dir) throw new Error('no shared control plane: run through vitest.integration.config.ts (its globalSetup)');
-    const file = (name: keyof typeof SHARED_CONTROL_PLANE_FILES) => path.join(dir, SHARED_CONTROL_PLANE_FILES[name]);
+    const file = (name: Parameters<typeof sharedControlPlaneFile>[1]) => sharedControlPlaneFile(dir, name);
     writeFileSync(file('wanted'), '');
     // A hang guard: a start takes seconds, a minute and more on a busy machine.
     for (const deadline = Date.now() + 180_000; Date.now() < deadline; await sleep(100)) {
